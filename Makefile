@@ -1,0 +1,50 @@
+# `make test` runs every test; `make demo` runs the main job against the embedded emulator.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+WITH_EMULATOR := node scripts/with-emulator.mjs
+CHROMEDRIVER ?= $(shell command -v chromedriver || echo /usr/bin/chromedriver)
+
+.PHONY: all setup pkg link lint test test-native test-wasm-node test-wasm-chrome test-node test-types demo emulator clean
+
+all: pkg
+
+setup:
+	./scripts/setup.sh
+
+pkg:
+	./scripts/build-pkg.sh
+
+# npm can prune the link to pkg/; restore it before anything imports "improfiles".
+link:
+	mkdir -p node_modules && ln -sfn ../pkg node_modules/improfiles
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+test-native:
+	cargo test
+
+test-wasm-node:
+	$(WITH_EMULATOR) wasm-pack test --node
+
+test-wasm-chrome:
+	$(WITH_EMULATOR) wasm-pack test --headless --chrome --chromedriver $(CHROMEDRIVER)
+
+test-node: pkg link
+	node --test --test-concurrency=2 tests/node/
+
+test-types: pkg link
+	npx --no-install tsc -p tests/types
+
+test: setup lint test-native test-wasm-node test-wasm-chrome test-node test-types
+
+demo: setup pkg link
+	node scripts/demo.mjs
+
+emulator:
+	node emulator/cli.mjs --port $${PORT:-8787}
+
+clean:
+	rm -rf pkg target node_modules/improfiles

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Starts the vendor emulator: `node emulator/cli.mjs [--port N] [--seed S] [--size N]`.
+// Prints `listening <url>` on its first line, and stops on SIGINT/SIGTERM.
+
+import { createEmulator } from "./server.mjs";
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+
+const emulator = createEmulator({ seed: option("seed", undefined), size: option("size", undefined) });
+const url = await emulator.listen(option("port", 0));
+process.stdout.write(`listening ${url}\n`);
+const stop = async () => {
+  await emulator.close();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -1,0 +1,165 @@
+// The vendor emulator: one local HTTP server speaking every vendor API improfiles supports,
+// so tests, the demo and benchmarks run with no network. Each vendor is a module under
+// vendors/ with `matches(url)` and `handle(req, url, body, ctx)`; this file adds what they
+// share: loopback binding, CORS, a request log, rate-limit switches and fault injection.
+//
+// Control API (JSON):
+//   GET  /__emulator/health           -> { ok: true }
+//   GET  /__emulator/log              -> [{ at, vendor, appKey, method, path, status, outcome, ids, fault }]
+//   POST /__emulator/reset            -> clears log, faults, nonces and rate windows
+//   POST /__emulator/faults           <- { vendor, kind, count = 1, status, ms, retryAfter }
+//        kinds: "status" (reply `status`, default 503), "rate_limit" (the vendor's 429 reply),
+//               "stall" (answer only after `ms`), "truncate" (cut the JSON body in half),
+//               "reset" (destroy the connection)
+//   POST /__emulator/limits           <- { enforce: boolean }   (lift rate limits for load runs)
+
+import http from "node:http";
+
+import { Directory } from "./directory.mjs";
+import { createRongCloud } from "./vendors/rongcloud.mjs";
+
+const CONTROL = "/__emulator/";
+
+function corsHeaders(req) {
+  return {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": "GET, POST, OPTIONS",
+    "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "*",
+    "access-control-expose-headers": "Retry-After, Content-Type",
+    "access-control-max-age": "600",
+  };
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
+  const directory = new Directory({ seed, size });
+  const vendors = [createRongCloud({ directory })];
+  const limits = { enforce: true };
+  let faults = []; // { vendor, kind, remaining, status, ms, retryAfter }
+  let log = [];
+  const sockets = new Set();
+
+  function takeFault(vendor) {
+    const fault = faults.find((f) => f.vendor === vendor && f.remaining > 0);
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    faults = faults.filter((f) => f.remaining > 0);
+    return fault;
+  }
+
+  function send(req, res, status, payload, extraHeaders = {}) {
+    const body = typeof payload === "string" ? payload : JSON.stringify(payload);
+    const type = typeof payload === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
+    res.writeHead(status, { ...corsHeaders(req), "content-type": type, ...extraHeaders });
+    res.end(body);
+  }
+
+  async function control(req, res, url) {
+    const route = url.pathname.slice(CONTROL.length);
+    if (route === "health") return send(req, res, 200, { ok: true, vendors: vendors.map((v) => v.name) });
+    if (route === "log") return send(req, res, 200, log);
+    if (req.method !== "POST") return send(req, res, 405, { error: "use POST" });
+    const input = JSON.parse((await readBody(req)) || "{}");
+    if (route === "reset") {
+      log = [];
+      faults = [];
+      limits.enforce = true;
+      vendors.forEach((v) => v.reset());
+      return send(req, res, 200, { ok: true });
+    }
+    if (route === "faults") {
+      const kinds = ["status", "rate_limit", "stall", "truncate", "reset"];
+      if (!vendors.some((v) => v.name === input.vendor) || !kinds.includes(input.kind)) {
+        return send(req, res, 400, { error: `vendor must be one of ${vendors.map((v) => v.name)}, kind one of ${kinds}` });
+      }
+      faults.push({ ...input, remaining: input.count ?? 1 });
+      return send(req, res, 200, { ok: true });
+    }
+    if (route === "limits") {
+      limits.enforce = input.enforce !== false;
+      return send(req, res, 200, { ok: true, limits });
+    }
+    return send(req, res, 404, { error: "unknown control route" });
+  }
+
+  async function vendorRequest(req, res, url, vendor) {
+    const body = await readBody(req);
+    const entry = { at: now(), vendor: vendor.name, method: req.method, path: url.pathname, status: 0, outcome: "", ids: 0 };
+    log.push(entry);
+    const fault = takeFault(vendor.name);
+    if (fault) entry.fault = fault.kind;
+    if (fault?.kind === "reset") {
+      entry.outcome = "fault_reset";
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === "status") {
+      entry.status = fault.status ?? 503;
+      entry.outcome = "fault_status";
+      return send(req, res, entry.status, `<html><body><h1>${entry.status}</h1>emulated outage</body></html>`, { "content-type": "text/html" });
+    }
+    if (fault?.kind === "rate_limit") {
+      entry.status = 429;
+      entry.outcome = "fault_rate_limit";
+      const extra = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
+      return send(req, res, 429, vendor.rateLimitReply?.() ?? { code: 1008, errorMessage: "rate limit exceeded" }, extra);
+    }
+    if (fault?.kind === "stall") await new Promise((r) => setTimeout(r, fault.ms ?? 15_000));
+    if (res.destroyed || req.socket.destroyed) {
+      entry.outcome = "client_gone";
+      return;
+    }
+    const ctx = { now, limits, appKey: undefined, ids: 0 };
+    const reply = vendor.handle(req, url, body, ctx);
+    Object.assign(entry, { appKey: ctx.appKey, ids: ctx.ids, status: reply.status, outcome: reply.outcome });
+    let text = JSON.stringify(reply.json);
+    if (fault?.kind === "truncate") text = text.slice(0, Math.floor(text.length / 2));
+    res.writeHead(reply.status, { ...corsHeaders(req), "content-type": "application/json; charset=utf-8", ...(reply.headers ?? {}) });
+    res.end(text);
+  }
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, "http://emulator");
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, corsHeaders(req));
+        return res.end();
+      }
+      if (url.pathname.startsWith(CONTROL)) return await control(req, res, url);
+      const vendor = vendors.find((v) => v.matches(url));
+      if (!vendor) return send(req, res, 404, { error: "no emulated vendor serves this path" });
+      await vendorRequest(req, res, url, vendor);
+    } catch (error) {
+      if (!res.headersSent) send(req, res, 500, { error: String(error?.message ?? error) });
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 30_000;
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+
+  return {
+    directory,
+    /** Binds to loopback only; resolves the base URL. */
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => resolve(`http://${host}:${server.address().port}`));
+      });
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,5 @@
+// Node ESM entry: the same instance as the CommonJS entry, so `instanceof ProfileError`
+// holds whichever way the package was loaded.
+import entry from "./node.cjs";
+
+export const { ProfileClient, ProfileError } = entry;

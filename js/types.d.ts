@@ -1,0 +1,135 @@
+export type Vendor = "rongcloud" | "tencent" | "tencent-attrs" | "easemob" | "kaixin";
+
+export type ErrorCode =
+  | "invalid_config" | "invalid_input" | "auth_failed" | "permission_denied"
+  | "not_found" | "rate_limited" | "vendor_error" | "invalid_response"
+  | "network" | "timeout" | "aborted" | "unsupported";
+
+export type Gender = "male" | "female" | "unknown";
+
+export interface Profile {
+  vendor: Vendor;
+  id: string;
+  name?: string;
+  avatarUrl?: string;
+  gender: Gender;
+  birthday?: string;
+  location?: string;
+  email?: string;
+  level?: number;
+  role?: number;
+  signature?: string;
+  /** Epoch milliseconds. */
+  createdAt?: number;
+  /** Epoch milliseconds. */
+  updatedAt?: number;
+  active?: boolean;
+  version?: number;
+  /** Every vendor field not mapped above, under its vendor name. */
+  custom: Record<string, unknown>;
+  /** The vendor's own record, only with `includeRaw: true`. */
+  raw?: unknown;
+}
+
+export interface Failure {
+  id: string;
+  code: ErrorCode;
+  message: string;
+  vendorCode?: number | string;
+  retryable: boolean;
+}
+
+export interface Stats {
+  requested: number;
+  profiles: number;
+  failures: number;
+  /** HTTP attempts, retries included. */
+  requests: number;
+  retries: number;
+  elapsedMs: number;
+}
+
+export interface Progress {
+  /** Ids resolved so far, as profiles or failures. */
+  done: number;
+  total: number;
+  failed: number;
+  requests: number;
+  retries: number;
+}
+
+export interface BatchResult {
+  profiles: Profile[];
+  failures: Failure[];
+  stats: Stats;
+}
+
+export interface ProfilePage {
+  profiles: Profile[];
+  cursor?: string;
+}
+
+/** What improfiles passes to `fetch`; any WHATWG-compatible fetch accepts it. */
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
+export type FetchLike = (url: string, init: FetchInit) => Promise<Response>;
+
+export interface CommonConfig {
+  /** Scheme + host (+ path prefix); `http://` only to loopback. */
+  baseUrl?: string;
+  /** Default: `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** Requests per second, never exceeded over any 1-second window. Default: the vendor's documented rate. */
+  rateLimit?: number;
+  /** Requests in flight at once. Default 8. */
+  concurrency?: number;
+  /** Further attempts of a retryable failure. Default 3. */
+  retries?: number;
+  /** Per attempt. Default 10000. */
+  timeoutMs?: number;
+  /** Ids per request, 1..vendor maximum. Default: the vendor maximum. */
+  batchSize?: number;
+}
+
+export interface RongCloudConfig extends CommonConfig {
+  vendor: "rongcloud";
+  appKey: string;
+  /** Server side only; in a browser use `signer`. */
+  appSecret?: string;
+  /** Returns lowercase hex SHA1(appSecret + nonce + timestamp), e.g. from your backend. */
+  signer?: (nonce: string, timestamp: string) => string | Promise<string>;
+  /** Tried when the primary host fails at the network level or with 5xx. */
+  backupBaseUrl?: string;
+}
+
+export type ProfileClientConfig = RongCloudConfig;
+
+export interface GetProfilesOptions {
+  signal?: AbortSignal;
+  /** tencent / kaixin: overrides config.fields for this call. */
+  fields?: string[];
+  /** Called after every finished request. */
+  onProgress?: (progress: Progress) => void;
+  /** Each request's profiles and failures, as they arrive. */
+  onBatch?: (batch: BatchResult) => void;
+  /** Default true; false: the resolved result carries stats only. */
+  collect?: boolean;
+  /** Default false; true: every Profile carries `raw`. */
+  includeRaw?: boolean;
+}
+
+export interface ListProfilesOptions {
+  pageSize?: number;
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListAllProfilesOptions extends Omit<GetProfilesOptions, "fields"> {
+  pageSize?: number;
+  max?: number;
+}

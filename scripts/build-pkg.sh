@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: the release .wasm through wasm-bindgen twice (a `nodejs`
+# build for require/import in Node, a `web` build for browsers and bundlers), plus the entry
+# points and types from js/package/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --target wasm32-unknown-unknown --lib
+wasm=target/wasm32-unknown-unknown/release/improfiles.wasm
+rm -rf pkg
+wasm-bindgen --target nodejs --out-dir pkg/node "$wasm"
+wasm-bindgen --target web --out-dir pkg/web "$wasm"
+# The generated files are CommonJS in node/ and ES modules in web/: say so to Node. The JS
+# snippets (ProfileError) are ES modules everywhere; the nodejs glue loads them with
+# require(esm), which Node has without a flag since 20.19.
+printf '{ "type": "commonjs" }\n' > pkg/node/package.json
+printf '{ "type": "module" }\n' > pkg/node/snippets/package.json
+printf '{ "type": "module" }\n' > pkg/web/package.json
+cp js/package/* pkg/
+cp README.md pkg/ 2>/dev/null || true
+# Lets tests, the demo and scripts in this repo `import "improfiles"` as users do.
+mkdir -p node_modules
+ln -sfn ../pkg node_modules/improfiles
+echo "pkg/ built: $(du -k "$wasm" | cut -f1) KiB wasm"

@@ -1,0 +1,649 @@
+//! The JS-facing shell: the only code that touches `fetch`, timers, `AbortSignal` and user
+//! callbacks. It converts JS values to the core's types, runs a [`BatchJob`]'s actions, and
+//! converts results back. Every decision (what to send, when, what a response means) is the
+//! core's.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use crate::config::ConfigInput;
+use crate::error::{ErrorCode, ProfileError, VendorCode};
+use crate::http::HttpResponse;
+use crate::job::{Action, BatchJob, JobOptions, Outgoing, TransportError};
+use crate::scheduler::Scheduler;
+use crate::vendors::{self, Vendor};
+
+#[wasm_bindgen(module = "/js/profile_error.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createProfileError)]
+    fn create_profile_error(
+        code: &str,
+        message: &str,
+        vendor: Option<String>,
+        status: Option<u16>,
+        vendor_code: JsValue,
+        retryable: bool,
+    ) -> JsValue;
+
+    #[wasm_bindgen(js_name = profileErrorClass)]
+    fn profile_error_class() -> JsValue;
+}
+
+/// The `ProfileError` class, for the package entry points to re-export.
+#[wasm_bindgen(js_name = "__profileErrorClass", skip_typescript)]
+pub fn export_profile_error_class() -> JsValue {
+    profile_error_class()
+}
+
+/// Response headers the vendor parsers read.
+const RESPONSE_HEADERS: [&str; 2] = ["retry-after", "content-type"];
+
+fn to_js_error(error: &ProfileError) -> JsValue {
+    let vendor_code = match &error.vendor_code {
+        Some(VendorCode::Number(n)) => JsValue::from_f64(*n as f64),
+        Some(VendorCode::Text(s)) => JsValue::from_str(s),
+        None => JsValue::UNDEFINED,
+    };
+    create_profile_error(
+        error.code.as_str(),
+        &error.message,
+        error.vendor.map(|v| v.as_str().to_owned()),
+        error.status,
+        vendor_code,
+        error.retryable,
+    )
+}
+
+fn to_js<T: Serialize>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .expect("result types serialize to plain JS values")
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    if target.is_object() || target.is_function() {
+        Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A seed from `crypto.getRandomValues` where there is one (browsers, workers, Node 20).
+fn random_seed() -> u64 {
+    let crypto = get(&js_sys::global(), "crypto");
+    let words = js_sys::Uint32Array::new_with_length(2);
+    let filled = get(&crypto, "getRandomValues")
+        .dyn_into::<Function>()
+        .ok()
+        .and_then(|f| f.call1(&crypto, &words).ok())
+        .is_some();
+    if filled {
+        (u64::from(words.get_index(0)) << 32) | u64::from(words.get_index(1))
+    } else {
+        (js_sys::Math::random() * u64::MAX as f64) as u64 ^ now() as u64
+    }
+}
+
+fn set_timeout(callback: &Function, ms: f64) -> JsValue {
+    let global = js_sys::global();
+    get(&global, "setTimeout")
+        .dyn_into::<Function>()
+        .and_then(|f| f.call2(&global, callback, &JsValue::from_f64(ms.max(0.0))))
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+fn clear_timeout(handle: &JsValue) {
+    let global = js_sys::global();
+    if let Ok(f) = get(&global, "clearTimeout").dyn_into::<Function>() {
+        let _ = f.call1(&global, handle);
+    }
+}
+
+/// Text of a thrown JS value, with every configured secret blanked out: fetch errors can
+/// carry request URLs, and user callbacks can say anything.
+fn describe_thrown(value: &JsValue, secrets: &[String]) -> String {
+    let text = value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| {
+            let cause = get(value, "cause");
+            let cause = cause
+                .dyn_ref::<js_sys::Error>()
+                .map(|c| format!(" ({})", String::from(c.message())))
+                .unwrap_or_default();
+            format!("{}{cause}", String::from(e.message()))
+        })
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "unknown error".into());
+    redact(&text, secrets)
+}
+
+fn redact(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_owned(), |acc, secret| {
+            acc.replace(secret.as_str(), "[redacted]")
+        })
+}
+
+struct Client {
+    vendor: Rc<dyn Vendor>,
+    scheduler: RefCell<Scheduler>,
+    fetch: Option<Function>,
+    signer: Option<Function>,
+    secrets: Vec<String>,
+    /// Resolvers of every call of this client that is waiting; any completion wakes them all,
+    /// since a freed concurrency slot may be what another call waits for.
+    waiters: RefCell<Vec<Function>>,
+}
+
+impl Client {
+    fn wake_all(&self) {
+        for resolve in self.waiters.borrow_mut().drain(..) {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    fn fetch_function(&self) -> Result<Function, ProfileError> {
+        match &self.fetch {
+            Some(f) => Ok(f.clone()),
+            None => get(&js_sys::global(), "fetch")
+                .dyn_into::<Function>()
+                .map_err(|_| {
+                    ProfileError::invalid_config(
+                        "there is no global fetch here; pass one as config.fetch",
+                    )
+                }),
+        }
+    }
+}
+
+/// A client for one vendor account (API.md `ProfileClient`).
+#[wasm_bindgen]
+pub struct ProfileClient {
+    inner: Rc<Client>,
+}
+
+#[wasm_bindgen]
+impl ProfileClient {
+    /// Validates the whole config at once; throws `ProfileError` (`invalid_config`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ProfileClientConfig")] config: JsValue,
+    ) -> Result<ProfileClient, JsValue> {
+        Self::build(&config).map_err(|e| to_js_error(&e))
+    }
+
+    fn build(config: &JsValue) -> Result<ProfileClient, ProfileError> {
+        if !config.is_object() {
+            return Err(ProfileError::invalid_config("config must be an object"));
+        }
+        let mut values = Map::new();
+        let mut functions = BTreeSet::new();
+        for key in Object::keys(config.unchecked_ref::<Object>()).iter() {
+            let Some(name) = key.as_string() else {
+                continue;
+            };
+            let value = get(config, &name);
+            if value.is_function() {
+                functions.insert(name);
+            } else if !value.is_undefined() {
+                let json: Value = serde_wasm_bindgen::from_value(value).map_err(|_| {
+                    ProfileError::invalid_config(format!(
+                        "config.{name} has a value of an unsupported type"
+                    ))
+                })?;
+                values.insert(name, json);
+            }
+        }
+        let vendor: Rc<dyn Vendor> = Rc::from(vendors::from_config(&ConfigInput::new(
+            &values, &functions,
+        ))?);
+        let fetch = get(config, "fetch");
+        let fetch =
+            match fetch.is_undefined() || fetch.is_null() {
+                true => None,
+                false => Some(fetch.dyn_into::<Function>().map_err(|_| {
+                    ProfileError::invalid_config("config.fetch must be a function")
+                })?),
+            };
+        let signer = get(config, "signer").dyn_into::<Function>().ok();
+        let common = vendor.common();
+        let scheduler = Scheduler::new(common.rate_limit, common.concurrency as usize);
+        let secrets = vendor.secrets().into_iter().map(str::to_owned).collect();
+        Ok(ProfileClient {
+            inner: Rc::new(Client {
+                vendor,
+                scheduler: RefCell::new(scheduler),
+                fetch,
+                signer,
+                secrets,
+                waiters: RefCell::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Fetches the profiles of `ids`; resolves a `BatchResult` that accounts for every id.
+    #[wasm_bindgen(js_name = getProfiles, unchecked_return_type = "Promise<BatchResult>")]
+    pub fn get_profiles(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "GetProfilesOptions")] options: Option<Object>,
+    ) -> Promise {
+        let client = Rc::clone(&self.inner);
+        let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+        future_to_promise(async move {
+            let run = Run::start(client, &ids, &options).map_err(|e| to_js_error(&e))?;
+            run.drive().await
+        })
+    }
+
+    /// One page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
+    #[wasm_bindgen(js_name = listProfiles, unchecked_return_type = "Promise<ProfilePage>")]
+    pub fn list_profiles(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListProfilesOptions")] _options: Option<Object>,
+    ) -> Promise {
+        self.no_listing()
+    }
+
+    /// Every page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
+    #[wasm_bindgen(js_name = listAllProfiles, unchecked_return_type = "Promise<BatchResult>")]
+    pub fn list_all_profiles(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListAllProfilesOptions")] _options: Option<Object>,
+    ) -> Promise {
+        self.no_listing()
+    }
+
+    fn no_listing(&self) -> Promise {
+        let key = self.inner.vendor.key();
+        let error = ProfileError::new(
+            ErrorCode::Unsupported,
+            format!(
+                "{} has no user listing endpoint; use getProfiles",
+                key.as_str()
+            ),
+        )
+        .with_vendor(key);
+        Promise::reject(&to_js_error(&error))
+    }
+
+    /// What `JSON.stringify` prints: the config without any secret.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Record<string, unknown>")]
+    pub fn to_json(&self) -> JsValue {
+        to_js(&self.inner.vendor.describe())
+    }
+
+    /// The vendor key this client talks to.
+    #[wasm_bindgen(getter)]
+    pub fn vendor(&self) -> String {
+        self.inner.vendor.key().as_str().to_owned()
+    }
+}
+
+/// How a request ended, as the shell saw it.
+enum Completion {
+    Response(HttpResponse),
+    Transport(TransportError, String),
+    Fatal(ProfileError),
+}
+
+/// One `getProfiles` call in progress.
+struct Run {
+    client: Rc<Client>,
+    job: RefCell<BatchJob>,
+    completions: RefCell<VecDeque<(u64, Completion)>>,
+    controllers: RefCell<HashMap<u64, web_sys::AbortController>>,
+    signal: Option<web_sys::AbortSignal>,
+    on_progress: Option<Function>,
+    on_batch: Option<Function>,
+    aborted: Cell<bool>,
+}
+
+impl Run {
+    fn start(
+        client: Rc<Client>,
+        ids: &JsValue,
+        options: &JsValue,
+    ) -> Result<Rc<Run>, ProfileError> {
+        let vendor = client.vendor.key();
+        let invalid = |message: String| ProfileError::invalid_input(message).with_vendor(vendor);
+        if !Array::is_array(ids) {
+            return Err(invalid("ids must be an array of strings".into()));
+        }
+        let ids: Vec<String> = Array::from(ids)
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                id.as_string()
+                    .ok_or_else(|| invalid(format!("ids[{i}] must be a string")))
+            })
+            .collect::<Result<_, _>>()?;
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(invalid("options must be an object".into()));
+        }
+        let callback = |key: &str| -> Result<Option<Function>, ProfileError> {
+            let value = get(options, key);
+            if value.is_undefined() || value.is_null() {
+                return Ok(None);
+            }
+            value
+                .dyn_into::<Function>()
+                .map(Some)
+                .map_err(|_| invalid(format!("options.{key} must be a function")))
+        };
+        let flag = |key: &str, default: bool| -> Result<bool, ProfileError> {
+            let value = get(options, key);
+            match value.as_bool() {
+                Some(b) => Ok(b),
+                None if value.is_undefined() || value.is_null() => Ok(default),
+                None => Err(invalid(format!("options.{key} must be a boolean"))),
+            }
+        };
+        if !get(options, "fields").is_undefined() {
+            return Err(invalid(format!(
+                "options.fields does not apply to {}",
+                vendor.as_str()
+            )));
+        }
+        let signal = get(options, "signal");
+        let signal = if signal.is_undefined() || signal.is_null() {
+            None
+        } else {
+            Some(
+                signal
+                    .dyn_into::<web_sys::AbortSignal>()
+                    .map_err(|_| invalid("options.signal must be an AbortSignal".into()))?,
+            )
+        };
+        let on_progress = callback("onProgress")?;
+        let on_batch = callback("onBatch")?;
+        let job_options = JobOptions {
+            include_raw: flag("includeRaw", false)?,
+            collect: flag("collect", true)?,
+            emit_batches: on_batch.is_some(),
+        };
+        if signal.as_ref().is_some_and(|s| s.aborted()) {
+            return Err(aborted_error(vendor));
+        }
+        let job = BatchJob::new(Rc::clone(&client.vendor), ids, job_options, random_seed())?;
+        Ok(Rc::new(Run {
+            client,
+            job: RefCell::new(job),
+            completions: RefCell::new(VecDeque::new()),
+            controllers: RefCell::new(HashMap::new()),
+            signal,
+            on_progress,
+            on_batch,
+            aborted: Cell::new(false),
+        }))
+    }
+
+    async fn drive(self: Rc<Self>) -> Result<JsValue, JsValue> {
+        let _abort_listener = self.listen_for_abort();
+        let outcome = self.run_loop().await;
+        if outcome.is_err() {
+            self.abort_in_flight();
+        }
+        outcome
+    }
+
+    async fn run_loop(self: &Rc<Self>) -> Result<JsValue, JsValue> {
+        let vendor = self.client.vendor.key();
+        loop {
+            if self.aborted.get() {
+                return Err(to_js_error(&aborted_error(vendor)));
+            }
+            self.feed_completions();
+            self.report()?;
+            let action = {
+                let mut scheduler = self.client.scheduler.borrow_mut();
+                self.job.borrow_mut().poll(now(), &mut scheduler)
+            };
+            match action {
+                Action::Send(outgoing) => self.start_request(outgoing),
+                Action::WaitUntil(at) => self.wait(Some(at - now())).await,
+                Action::WaitForResponses | Action::WaitForCapacity => self.wait(None).await,
+                Action::Finished => return Ok(to_js(&self.job.borrow_mut().finish(now()))),
+                Action::Failed(error) => return Err(to_js_error(&error)),
+            }
+        }
+    }
+
+    fn feed_completions(&self) {
+        let mut scheduler = self.client.scheduler.borrow_mut();
+        let mut job = self.job.borrow_mut();
+        while let Some((id, completion)) = self.completions.borrow_mut().pop_front() {
+            self.controllers.borrow_mut().remove(&id);
+            match completion {
+                Completion::Response(response) => {
+                    job.on_response(id, now(), &response, &mut scheduler)
+                }
+                Completion::Transport(kind, message) => {
+                    job.on_transport_error(id, now(), kind, &message, &mut scheduler)
+                }
+                Completion::Fatal(error) => job.fail(error, now(), &mut scheduler),
+            }
+        }
+    }
+
+    /// Calls `onBatch` and `onProgress` for every request finished since the last call.
+    fn report(&self) -> Result<(), JsValue> {
+        let events = self.job.borrow_mut().take_events();
+        if events.is_empty() {
+            return Ok(());
+        }
+        let (progress, stats) = {
+            let job = self.job.borrow();
+            (job.progress(), job.stats(now()))
+        };
+        if let Some(on_batch) = &self.on_batch {
+            for event in events {
+                let batch = to_js(&event);
+                let _ = Reflect::set(&batch, &"stats".into(), &to_js(&stats));
+                on_batch.call1(&JsValue::UNDEFINED, &batch)?;
+            }
+        }
+        if let Some(on_progress) = &self.on_progress {
+            on_progress.call1(&JsValue::UNDEFINED, &to_js(&progress))?;
+        }
+        Ok(())
+    }
+
+    fn listen_for_abort(self: &Rc<Self>) -> Option<Closure<dyn FnMut()>> {
+        let signal = self.signal.as_ref()?;
+        let run = Rc::downgrade(self);
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            if let Some(run) = run.upgrade() {
+                run.aborted.set(true);
+                run.abort_in_flight();
+                run.client.wake_all();
+            }
+        });
+        let _ = signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
+        Some(closure)
+    }
+
+    fn abort_in_flight(&self) {
+        let mut scheduler = self.client.scheduler.borrow_mut();
+        self.job.borrow_mut().release(now(), &mut scheduler);
+        for (_, controller) in self.controllers.borrow_mut().drain() {
+            controller.abort();
+        }
+    }
+
+    /// Sleeps until a completion of any call of this client, an abort, or `timeout_ms`.
+    async fn wait(&self, timeout_ms: Option<f64>) {
+        let mut resolver = None;
+        let promise = Promise::new(&mut |resolve, _| resolver = Some(resolve));
+        let resolve = resolver.expect("Promise::new runs its executor at once");
+        self.client.waiters.borrow_mut().push(resolve.clone());
+        let timer = timeout_ms.map(|ms| set_timeout(&resolve, ms));
+        let _ = JsFuture::from(promise).await;
+        if let Some(timer) = timer {
+            clear_timeout(&timer);
+        }
+    }
+
+    fn start_request(self: &Rc<Self>, outgoing: Outgoing) {
+        let controller = web_sys::AbortController::new()
+            .expect("AbortController exists in every supported runtime");
+        self.controllers
+            .borrow_mut()
+            .insert(outgoing.request_id, controller.clone());
+        let run = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let id = outgoing.request_id;
+            let completion = run.perform(outgoing, controller).await;
+            run.completions.borrow_mut().push_back((id, completion));
+            run.client.wake_all();
+        });
+    }
+
+    async fn perform(
+        &self,
+        outgoing: Outgoing,
+        controller: web_sys::AbortController,
+    ) -> Completion {
+        let client = &self.client;
+        let mut http = outgoing.prepared.http;
+        if let (Some(request), Some(signer)) =
+            (outgoing.prepared.external_signature, &client.signer)
+        {
+            let signed = signer
+                .call2(
+                    &JsValue::UNDEFINED,
+                    &request.nonce.into(),
+                    &request.timestamp.into(),
+                )
+                .map(|value| Promise::resolve(&value));
+            let signature = match signed {
+                Ok(promise) => JsFuture::from(promise).await,
+                Err(thrown) => Err(thrown),
+            };
+            let signature = match signature {
+                Ok(value) => value,
+                Err(thrown) => {
+                    // Only the error's type: the signer may hold secrets this client never saw.
+                    let kind = get(&thrown, "name")
+                        .as_string()
+                        .unwrap_or_else(|| "a non-Error value".into());
+                    return Completion::Transport(
+                        TransportError::Network,
+                        format!("config.signer threw {kind}"),
+                    );
+                }
+            };
+            let Some(signature) = signature.as_string() else {
+                return Completion::Fatal(ProfileError::invalid_config(
+                    "config.signer must return a string",
+                ));
+            };
+            if let Err(error) = client
+                .vendor
+                .apply_external_signature(&mut http, &signature)
+            {
+                return Completion::Fatal(error);
+            }
+        }
+        let fetch = match client.fetch_function() {
+            Ok(f) => f,
+            Err(error) => return Completion::Fatal(error),
+        };
+        let headers = Object::new();
+        for (name, value) in &http.headers {
+            let _ = Reflect::set(&headers, &name.into(), &value.into());
+        }
+        let init = Object::new();
+        let _ = Reflect::set(&init, &"method".into(), &http.method.into());
+        let _ = Reflect::set(&init, &"headers".into(), &headers);
+        if let Some(body) = &http.body {
+            let _ = Reflect::set(&init, &"body".into(), &body.into());
+        }
+        let _ = Reflect::set(&init, &"signal".into(), &controller.signal());
+
+        let timed_out = Rc::new(Cell::new(false));
+        let on_timeout = {
+            let (timed_out, controller) = (Rc::clone(&timed_out), controller.clone());
+            Closure::once_into_js(move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let timeout_ms = f64::from(client.vendor.common().timeout_ms);
+        let timer = set_timeout(on_timeout.unchecked_ref(), timeout_ms);
+        let result = read_response(&fetch, &http.url, &init).await;
+        clear_timeout(&timer);
+        match result {
+            Ok(response) => Completion::Response(response),
+            Err(_) if timed_out.get() => Completion::Transport(
+                TransportError::Timeout,
+                format!("no complete response within timeoutMs ({timeout_ms} ms)"),
+            ),
+            Err(thrown) => Completion::Transport(
+                TransportError::Network,
+                format!(
+                    "network error: {}",
+                    describe_thrown(&thrown, &client.secrets)
+                ),
+            ),
+        }
+    }
+}
+
+/// Calls fetch and reads the whole body, through plain property access so that any
+/// fetch-compatible implementation works.
+async fn read_response(
+    fetch: &Function,
+    url: &str,
+    init: &Object,
+) -> Result<HttpResponse, JsValue> {
+    let response = JsFuture::from(Promise::resolve(&fetch.call2(
+        &JsValue::UNDEFINED,
+        &url.into(),
+        init,
+    )?))
+    .await?;
+    let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
+    let header_bag = get(&response, "headers");
+    let header_get = get(&header_bag, "get").dyn_into::<Function>().ok();
+    let mut headers = Vec::new();
+    if let Some(header_get) = header_get {
+        for name in RESPONSE_HEADERS {
+            if let Some(value) = header_get.call1(&header_bag, &name.into())?.as_string() {
+                headers.push((name.to_owned(), value));
+            }
+        }
+    }
+    let text = get(&response, "text").dyn_into::<Function>()?;
+    let body = JsFuture::from(Promise::resolve(&text.call0(&response)?)).await?;
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: body.as_string().unwrap_or_default(),
+    })
+}
+
+fn aborted_error(vendor: vendors::VendorKey) -> ProfileError {
+    ProfileError::new(
+        ErrorCode::Aborted,
+        "the call was aborted through its AbortSignal",
+    )
+    .with_vendor(vendor)
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const PUBLIC_TYPES: &str = include_str!("../js/types.d.ts");

@@ -1,0 +1,265 @@
+//! Config validation shared by every vendor: reading typed values out of the user's plain
+//! object, the common keys of API.md, base-URL rules, and secrets that never print.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::error::ProfileError;
+
+/// A credential. It has no `Serialize`, and `Debug` prints a placeholder, so a secret cannot
+/// leak through logging or serialization by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// The user's config object as the shell saw it: its data-valued keys as JSON values and the
+/// names of its function-valued keys (functions are kept by the shell, never by the core).
+pub struct ConfigInput<'a> {
+    values: &'a Map<String, Value>,
+    functions: &'a BTreeSet<String>,
+}
+
+impl<'a> ConfigInput<'a> {
+    pub fn new(values: &'a Map<String, Value>, functions: &'a BTreeSet<String>) -> Self {
+        ConfigInput { values, functions }
+    }
+
+    fn present(&self, key: &str) -> Option<&'a Value> {
+        self.values.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A string value; empty strings count as missing. Messages name the key, never the value.
+    pub fn string(&self, key: &str) -> Result<Option<String>, ProfileError> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Err(ProfileError::invalid_config(format!(
+                "config.{key} must not be empty"
+            ))),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(wrong_type(key, "a string")),
+        }
+    }
+
+    pub fn required_string(&self, key: &str) -> Result<String, ProfileError> {
+        self.string(key)?
+            .ok_or_else(|| ProfileError::invalid_config(format!("config.{key} is required")))
+    }
+
+    pub fn secret(&self, key: &str) -> Result<Option<Secret>, ProfileError> {
+        Ok(self.string(key)?.map(Secret::new))
+    }
+
+    pub fn number(&self, key: &str) -> Result<Option<f64>, ProfileError> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or_else(|| wrong_type(key, "a finite number")),
+            Some(_) => Err(wrong_type(key, "a number")),
+        }
+    }
+
+    /// A whole number within `min..=max`, or `default` when absent.
+    pub fn integer_in(
+        &self,
+        key: &str,
+        min: u64,
+        max: u64,
+        default: u64,
+    ) -> Result<u64, ProfileError> {
+        match self.number(key)? {
+            None => Ok(default),
+            Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(n as u64),
+            Some(_) => Err(ProfileError::invalid_config(format!(
+                "config.{key} must be a whole number from {min} to {max}"
+            ))),
+        }
+    }
+
+    pub fn has_function(&self, key: &str) -> bool {
+        self.functions.contains(key)
+    }
+
+    /// A key that must be a function when given (the shell keeps the function itself).
+    pub fn function(&self, key: &str) -> Result<bool, ProfileError> {
+        if self.has_function(key) {
+            Ok(true)
+        } else if self.present(key).is_some() {
+            Err(wrong_type(key, "a function"))
+        } else {
+            Ok(false)
+        }
+    }
+}
+
+fn wrong_type(key: &str, expected: &str) -> ProfileError {
+    ProfileError::invalid_config(format!("config.{key} must be {expected}"))
+}
+
+/// The keys API.md gives every vendor, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommonConfig {
+    pub base_url: String,
+    pub rate_limit: f64,
+    pub concurrency: u32,
+    pub retries: u32,
+    pub timeout_ms: u32,
+    pub batch_size: usize,
+}
+
+/// What a vendor tells the common validation about itself.
+pub struct VendorLimits<'a> {
+    pub default_base_url: Option<&'a str>,
+    pub max_batch_size: usize,
+    pub default_rate_limit: f64,
+}
+
+impl CommonConfig {
+    pub fn parse(input: &ConfigInput, limits: &VendorLimits) -> Result<Self, ProfileError> {
+        let base_url = match (input.string("baseUrl")?, limits.default_base_url) {
+            (Some(url), _) => validate_base_url("baseUrl", &url)?,
+            (None, Some(default)) => default.to_owned(),
+            (None, None) => return Err(ProfileError::invalid_config("config.baseUrl is required")),
+        };
+        let rate_limit = match input.number("rateLimit")? {
+            None => limits.default_rate_limit,
+            Some(r) if r > 0.0 => r,
+            Some(_) => {
+                return Err(ProfileError::invalid_config(
+                    "config.rateLimit must be a number above 0 (requests per second)",
+                ))
+            }
+        };
+        let max = limits.max_batch_size as u64;
+        Ok(CommonConfig {
+            base_url,
+            rate_limit,
+            concurrency: input.integer_in("concurrency", 1, 256, 8)? as u32,
+            retries: input.integer_in("retries", 0, 20, 3)? as u32,
+            timeout_ms: input.integer_in("timeoutMs", 1, 600_000, 10_000)? as u32,
+            batch_size: input.integer_in("batchSize", 1, max, max)? as usize,
+        })
+    }
+}
+
+/// Checks a base URL: `https://`, or `http://` only to a loopback host; no credentials, query
+/// or fragment. Returns it without a trailing slash so paths can be appended.
+pub fn validate_base_url(key: &str, url: &str) -> Result<String, ProfileError> {
+    let bad = |why: &str| ProfileError::invalid_config(format!("config.{key} {why}"));
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| bad("must be an absolute https:// URL"))?;
+    let scheme = scheme.to_ascii_lowercase();
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("must not contain spaces or control characters"));
+    }
+    if rest.contains(['?', '#']) {
+        return Err(bad("must not have a query or fragment"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(bad(
+            "must not carry credentials; use the credential keys of the config",
+        ));
+    }
+    let host = host_of(authority).ok_or_else(|| bad("has no host"))?;
+    match scheme.as_str() {
+        "https" => {}
+        "http" if is_loopback(&host) => {}
+        "http" => return Err(bad("must use https:// unless the host is loopback")),
+        _ => return Err(bad("must be an https:// URL")),
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+fn host_of(authority: &str) -> Option<String> {
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        format!("[{}]", v6.split(']').next()?)
+    } else {
+        authority.split(':').next()?.to_owned()
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// API.md: loopback is `localhost`, `127.0.0.0/8` and `[::1]`.
+pub fn is_loopback(host: &str) -> bool {
+    if host == "localhost" || host == "[::1]" {
+        return true;
+    }
+    let octets: Vec<&str> = host.split('.').collect();
+    octets.len() == 4
+        && octets[0] == "127"
+        && octets
+            .iter()
+            .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert_eq!(
+            validate_base_url("baseUrl", "https://api.rong-api.com/").unwrap(),
+            "https://api.rong-api.com"
+        );
+        assert_eq!(
+            validate_base_url("baseUrl", "http://127.0.0.1:8080/x").unwrap(),
+            "http://127.0.0.1:8080/x"
+        );
+        assert!(validate_base_url("baseUrl", "http://localhost:1").is_ok());
+        assert!(validate_base_url("baseUrl", "http://[::1]:9/").is_ok());
+        for bad in [
+            "http://example.com",
+            "http://127.0.0.1.evil.com",
+            "http://128.0.0.1",
+            "ftp://127.0.0.1",
+            "api.rong-api.com",
+            "https://user:pw@host.com",
+            "https://host.com/?a=1",
+            "https://",
+        ] {
+            let err = validate_base_url("baseUrl", bad).unwrap_err();
+            assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig, "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("hunter2".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn typed_reads_name_the_key_not_the_value() {
+        let values: Map<String, Value> =
+            serde_json::from_str(r#"{"appSecret": 12345, "batchSize": 101, "appKey": ""}"#)
+                .unwrap();
+        let functions = BTreeSet::new();
+        let input = ConfigInput::new(&values, &functions);
+        let err = input.secret("appSecret").unwrap_err();
+        assert!(err.message.contains("appSecret") && !err.message.contains("12345"));
+        assert!(input.integer_in("batchSize", 1, 100, 100).is_err());
+        assert!(input.string("appKey").is_err());
+    }
+}

@@ -1,0 +1,129 @@
+//! The error vocabulary shared by every vendor: codes, request-level errors and per-id failures.
+
+use serde::Serialize;
+
+use crate::vendors::VendorKey;
+
+/// The codes of API.md's `ErrorCode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidConfig,
+    InvalidInput,
+    AuthFailed,
+    PermissionDenied,
+    NotFound,
+    RateLimited,
+    VendorError,
+    InvalidResponse,
+    Network,
+    Timeout,
+    Aborted,
+    Unsupported,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::AuthFailed => "auth_failed",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::VendorError => "vendor_error",
+            ErrorCode::InvalidResponse => "invalid_response",
+            ErrorCode::Network => "network",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Aborted => "aborted",
+            ErrorCode::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// A vendor's own error code: numeric for most vendors, a string for OAuth-style APIs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum VendorCode {
+    Number(i64),
+    Text(String),
+}
+
+/// An error that stops a whole call or a whole request (the JS `ProfileError`).
+///
+/// Messages are written by this crate and never include a configured secret: config errors
+/// name the key, never its value.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ProfileError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub vendor: Option<VendorKey>,
+    pub status: Option<u16>,
+    pub vendor_code: Option<VendorCode>,
+    pub retryable: bool,
+}
+
+impl ProfileError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ProfileError {
+            code,
+            message: message.into(),
+            vendor: None,
+            status: None,
+            vendor_code: None,
+            retryable: false,
+        }
+    }
+
+    pub fn invalid_config(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidConfig, message)
+    }
+
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidInput, message)
+    }
+
+    pub fn with_vendor(mut self, vendor: VendorKey) -> Self {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn with_vendor_code(mut self, code: VendorCode) -> Self {
+        self.vendor_code = Some(code);
+        self
+    }
+
+    pub fn retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    /// The per-id failure this error becomes when it ends a request for good.
+    pub fn to_failure(&self, id: &str) -> Failure {
+        Failure {
+            id: id.to_owned(),
+            code: self.code,
+            message: self.message.clone(),
+            vendor_code: self.vendor_code.clone(),
+            retryable: self.retryable,
+        }
+    }
+}
+
+/// One id that did not become a profile (API.md `Failure`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub id: String,
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor_code: Option<VendorCode>,
+    pub retryable: bool,
+}

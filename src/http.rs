@@ -1,0 +1,149 @@
+//! HTTP as data: what a vendor module asks the shell to send, and what the shell hands back.
+
+/// A request description. The shell sends it as is; vendor modules never do I/O.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+/// A response as the shell read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// `Retry-After` as a delay in milliseconds from `now_ms` (epoch ms), in either of its
+    /// forms: delta-seconds or an HTTP date.
+    pub fn retry_after_ms(&self, now_ms: f64) -> Option<f64> {
+        let value = self.header("retry-after")?.trim();
+        if let Ok(seconds) = value.parse::<f64>() {
+            return (seconds.is_finite() && seconds >= 0.0).then_some(seconds * 1000.0);
+        }
+        let at = parse_http_date(value)?;
+        Some((at - now_ms).max(0.0))
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Parses the IMF-fixdate form of an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), the only
+/// form RFC 9110 lets servers send, into epoch milliseconds.
+pub fn parse_http_date(value: &str) -> Option<f64> {
+    let rest = value.split_once(", ")?.1;
+    let mut parts = rest.split(' ');
+    let day: i64 = parts.next()?.parse().ok()?;
+    let month = match parts.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':');
+    let hour: i64 = hms.next()?.parse().ok()?;
+    let minute: i64 = hms.next()?.parse().ok()?;
+    let second: i64 = hms.next()?.parse().ok()?;
+    if parts.next()? != "GMT" || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000) as f64)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value (WHATWG URL standard: space as
+/// `+`, only `*-._` and alphanumerics left as they are).
+pub fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_and_as_a_date() {
+        let seconds = HttpResponse::new(429, "").with_header("Retry-After", "2");
+        assert_eq!(seconds.retry_after_ms(0.0), Some(2000.0));
+        // 784111777 is 1994-11-06T08:49:37Z, RFC 9110's own example date.
+        let date =
+            HttpResponse::new(503, "").with_header("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            date.retry_after_ms(784_111_777_000.0 - 1500.0),
+            Some(1500.0)
+        );
+        assert_eq!(date.retry_after_ms(784_111_777_000.0 + 9.0), Some(0.0));
+        let junk = HttpResponse::new(429, "").with_header("Retry-After", "soon");
+        assert_eq!(junk.retry_after_ms(0.0), None);
+    }
+
+    #[test]
+    fn form_encoding_escapes_reserved_bytes() {
+        assert_eq!(form_encode("u1"), "u1");
+        assert_eq!(form_encode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
+    }
+}

@@ -1,0 +1,523 @@
+//! One `getProfiles` call as a pure state machine.
+//!
+//! The shell asks [`BatchJob::poll`] what to do next (send a request, wait, finish), performs
+//! it, and reports back with [`BatchJob::on_response`] or [`BatchJob::on_transport_error`].
+//! Time comes in as arguments and randomness from a seeded generator, so whole runs, retries
+//! and pauses included, are replayed natively in tests.
+//!
+//! The job owns the accounting rule: every distinct id ends exactly once, as a profile or a
+//! failure. Ids are settled only through [`BatchJob::settle`], which ignores an id that is
+//! already settled or that the answering request did not carry.
+
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use serde::Serialize;
+
+use crate::error::{ErrorCode, Failure, ProfileError};
+use crate::http::HttpResponse;
+use crate::profile::Profile;
+use crate::scheduler::{Gate, Scheduler, SendTicket, DEFAULT_RATE_LIMIT_PAUSE_MS};
+use crate::vendors::{ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor};
+
+#[derive(Clone, Copy, Debug)]
+pub struct JobOptions {
+    pub include_raw: bool,
+    /// Keep profiles and failures for the final result (`collect`, default true).
+    pub collect: bool,
+    /// Report each request's results as a [`BatchEvent`] (`onBatch` was given).
+    pub emit_batches: bool,
+}
+
+impl Default for JobOptions {
+    fn default() -> Self {
+        JobOptions {
+            include_raw: false,
+            collect: true,
+            emit_batches: false,
+        }
+    }
+}
+
+/// API.md `Stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub requested: usize,
+    pub profiles: usize,
+    pub failures: usize,
+    pub requests: usize,
+    pub retries: usize,
+    pub elapsed_ms: f64,
+}
+
+/// API.md `Progress`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub failed: usize,
+    pub requests: usize,
+    pub retries: usize,
+}
+
+/// What one finished request settled (for `onBatch`; empty unless `emit_batches`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BatchEvent {
+    pub profiles: Vec<Profile>,
+    pub failures: Vec<Failure>,
+}
+
+/// API.md `BatchResult`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BatchResult {
+    pub profiles: Vec<Profile>,
+    pub failures: Vec<Failure>,
+    pub stats: Stats,
+}
+
+/// A request for the shell to send.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub request_id: u64,
+    pub prepared: PreparedRequest,
+}
+
+#[derive(Debug)]
+pub enum Action {
+    Send(Outgoing),
+    /// Nothing to do before this time, unless a response arrives first.
+    WaitUntil(f64),
+    /// Only a response of this job can move it on.
+    WaitForResponses,
+    /// Other calls of the same client hold every concurrency slot.
+    WaitForCapacity,
+    Finished,
+    /// The call must reject with this error (auth failure, unusable signer output).
+    Failed(ProfileError),
+}
+
+/// Why a request produced no response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    Timeout,
+    Network,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Pending,
+    Done,
+}
+
+struct InFlight {
+    indices: Vec<usize>,
+    attempt: u32,
+    ticket: SendTicket,
+}
+
+/// SplitMix64: a small, well-distributed generator for nonces and jitter. It is seeded by the
+/// shell from `crypto.getRandomValues`; nonces only need to be unique, not secret.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// 32 characters of `[0-9a-z]`.
+    pub fn nonce(&mut self) -> String {
+        const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        (0..32)
+            .map(|_| ALPHABET[(self.next_u64() % 36) as usize] as char)
+            .collect()
+    }
+}
+
+pub struct BatchJob {
+    vendor: Rc<dyn Vendor>,
+    options: JobOptions,
+    ids: Vec<String>,
+    slots: Vec<Slot>,
+    attempts: Vec<u32>,
+    profiles: Vec<(usize, Profile)>,
+    failures: Vec<(usize, Failure)>,
+    ready: VecDeque<Vec<usize>>,
+    /// Groups of ids waiting out a backoff: (not before, indices).
+    delayed: Vec<(f64, Vec<usize>)>,
+    in_flight: HashMap<u64, InFlight>,
+    next_request_id: u64,
+    rng: Rng,
+    stats: Stats,
+    started_at: Option<f64>,
+    fatal: Option<ProfileError>,
+    events: Vec<BatchEvent>,
+}
+
+impl BatchJob {
+    /// Validates and deduplicates `ids` (first occurrence wins) and plans the requests.
+    pub fn new(
+        vendor: Rc<dyn Vendor>,
+        ids: Vec<String>,
+        options: JobOptions,
+        seed: u64,
+    ) -> Result<Self, ProfileError> {
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        let mut unique = Vec::with_capacity(ids.len());
+        for (position, id) in ids.into_iter().enumerate() {
+            vendor.validate_id(&id).map_err(|why| {
+                ProfileError::invalid_input(format!("ids[{position}]: {why}"))
+                    .with_vendor(vendor.key())
+            })?;
+            if seen.insert(id.clone()) {
+                unique.push(id);
+            }
+        }
+        let batch = vendor.common().batch_size;
+        let ready: VecDeque<Vec<usize>> = (0..unique.len())
+            .collect::<Vec<_>>()
+            .chunks(batch)
+            .map(<[usize]>::to_vec)
+            .collect();
+        let n = unique.len();
+        Ok(BatchJob {
+            vendor,
+            options,
+            ids: unique,
+            slots: vec![Slot::Pending; n],
+            attempts: vec![0; n],
+            profiles: Vec::new(),
+            failures: Vec::new(),
+            ready,
+            delayed: Vec::new(),
+            in_flight: HashMap::new(),
+            next_request_id: 1,
+            rng: Rng::new(seed),
+            stats: Stats {
+                requested: n,
+                ..Stats::default()
+            },
+            started_at: None,
+            fatal: None,
+            events: Vec::new(),
+        })
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            done: self.stats.profiles + self.stats.failures,
+            total: self.stats.requested,
+            failed: self.stats.failures,
+            requests: self.stats.requests,
+            retries: self.stats.retries,
+        }
+    }
+
+    /// Events of requests finished since the last call.
+    pub fn take_events(&mut self) -> Vec<BatchEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    pub fn poll(&mut self, now: f64, scheduler: &mut Scheduler) -> Action {
+        self.started_at.get_or_insert(now);
+        if let Some(error) = &self.fatal {
+            return Action::Failed(error.clone());
+        }
+        self.release_due(now);
+        if self.ready.is_empty() {
+            return match (self.in_flight.is_empty(), self.next_due()) {
+                (true, None) => Action::Finished,
+                (_, Some(at)) => Action::WaitUntil(at),
+                (false, None) => Action::WaitForResponses,
+            };
+        }
+        match scheduler.gate(now) {
+            Gate::Open => Action::Send(self.send(now, scheduler)),
+            Gate::OpensAt(at) => Action::WaitUntil(at),
+            Gate::Full if self.in_flight.is_empty() => Action::WaitForCapacity,
+            Gate::Full => Action::WaitForResponses,
+        }
+    }
+
+    fn release_due(&mut self, now: f64) {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.delayed)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.delayed = later;
+        self.ready.extend(due.into_iter().map(|(_, group)| group));
+    }
+
+    fn next_due(&self) -> Option<f64> {
+        self.delayed.iter().map(|(at, _)| *at).reduce(f64::min)
+    }
+
+    fn send(&mut self, now: f64, scheduler: &mut Scheduler) -> Outgoing {
+        let indices = self
+            .ready
+            .pop_front()
+            .expect("send is only called with work ready");
+        let attempt = indices.iter().map(|&i| self.attempts[i]).max().unwrap_or(0);
+        let ids: Vec<&str> = indices.iter().map(|&i| self.ids[i].as_str()).collect();
+        let ctx = RequestContext {
+            now_ms: now,
+            nonce: self.rng.nonce(),
+            base_url: self.vendor.common().base_url.clone(),
+        };
+        let prepared = self.vendor.build_request(&ids, &ctx);
+        let request_id = self.next_request_id;
+        self.next_request_id += 1;
+        let ticket = scheduler.on_send(now);
+        self.in_flight.insert(
+            request_id,
+            InFlight {
+                indices,
+                attempt,
+                ticket,
+            },
+        );
+        self.stats.requests += 1;
+        if attempt > 0 {
+            self.stats.retries += 1;
+        }
+        Outgoing {
+            request_id,
+            prepared,
+        }
+    }
+
+    /// Feeds a response in. Responses of requests this job no longer tracks are ignored.
+    pub fn on_response(
+        &mut self,
+        request_id: u64,
+        now: f64,
+        response: &HttpResponse,
+        scheduler: &mut Scheduler,
+    ) {
+        let Some(flight) = self.in_flight.remove(&request_id) else {
+            return;
+        };
+        scheduler.on_finish(flight.ticket, now);
+        let ids: Vec<&str> = flight
+            .indices
+            .iter()
+            .map(|&i| self.ids[i].as_str())
+            .collect();
+        let ctx = ParseContext {
+            now_ms: now,
+            include_raw: self.options.include_raw,
+        };
+        let outcome = self.vendor.parse_response(&ids, response, &ctx);
+        drop(ids);
+        let mut event = BatchEvent::default();
+        match outcome {
+            ResponseOutcome::Parsed {
+                profiles,
+                failures,
+                transient,
+            } => {
+                let position = self.positions(&flight.indices);
+                for profile in profiles {
+                    if let Some(&i) = position.get(&profile.id) {
+                        self.settle(i, Ok(profile), &mut event);
+                    }
+                }
+                for failure in failures {
+                    if let Some(&i) = position.get(&failure.id) {
+                        self.settle(i, Err(failure), &mut event);
+                    }
+                }
+                let mut again = Vec::new();
+                for failure in transient {
+                    let Some(&i) = position.get(&failure.id) else {
+                        continue;
+                    };
+                    if self.slots[i] != Slot::Pending {
+                        continue;
+                    }
+                    if self.attempts[i] < self.vendor.common().retries {
+                        self.attempts[i] += 1;
+                        again.push(i);
+                    } else {
+                        self.settle(i, Err(failure), &mut event);
+                    }
+                }
+                for &i in &flight.indices {
+                    if self.slots[i] == Slot::Pending && !again.contains(&i) {
+                        let failure = Failure {
+                            id: self.ids[i].clone(),
+                            code: ErrorCode::InvalidResponse,
+                            message: "the vendor's response did not account for this id".into(),
+                            vendor_code: None,
+                            retryable: false,
+                        };
+                        self.settle(i, Err(failure), &mut event);
+                    }
+                }
+                if !again.is_empty() {
+                    let attempt = again.iter().map(|&i| self.attempts[i]).max().unwrap_or(1);
+                    let delay = scheduler.backoff.delay_ms(attempt, self.rng.unit());
+                    self.delayed.push((now + delay, again));
+                }
+            }
+            ResponseOutcome::Failed {
+                error,
+                retry_after_ms,
+            } => {
+                self.request_failed(flight, error, retry_after_ms, now, scheduler, &mut event);
+            }
+        }
+        self.events.push(event);
+    }
+
+    /// A request that got no response: a timeout or a network-level failure.
+    pub fn on_transport_error(
+        &mut self,
+        request_id: u64,
+        now: f64,
+        kind: TransportError,
+        message: &str,
+        scheduler: &mut Scheduler,
+    ) {
+        let Some(flight) = self.in_flight.remove(&request_id) else {
+            return;
+        };
+        scheduler.on_finish(flight.ticket, now);
+        let code = match kind {
+            TransportError::Timeout => ErrorCode::Timeout,
+            TransportError::Network => ErrorCode::Network,
+        };
+        let error = ProfileError::new(code, message)
+            .with_vendor(self.vendor.key())
+            .retryable(true);
+        let mut event = BatchEvent::default();
+        self.request_failed(flight, error, None, now, scheduler, &mut event);
+        self.events.push(event);
+    }
+
+    /// Ends the call with `error` (e.g. an unusable signature from the user's signer).
+    pub fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler) {
+        self.fatal.get_or_insert(error);
+        self.release(now, scheduler);
+    }
+
+    /// Gives the concurrency slots of every request still in flight back to the scheduler
+    /// (the call was aborted or failed; their responses will be ignored).
+    pub fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
+        for (_, flight) in self.in_flight.drain() {
+            scheduler.on_finish(flight.ticket, now);
+        }
+    }
+
+    fn request_failed(
+        &mut self,
+        flight: InFlight,
+        error: ProfileError,
+        retry_after_ms: Option<f64>,
+        now: f64,
+        scheduler: &mut Scheduler,
+        event: &mut BatchEvent,
+    ) {
+        if error.code == ErrorCode::AuthFailed {
+            self.fail(error, now, scheduler);
+            return;
+        }
+        // Honour the vendor's pacing for the whole client, retried or not.
+        let pause = match (retry_after_ms, error.code) {
+            (Some(ms), _) => Some(ms),
+            (None, ErrorCode::RateLimited) => Some(DEFAULT_RATE_LIMIT_PAUSE_MS),
+            (None, _) => None,
+        };
+        if let Some(ms) = pause {
+            scheduler.pause_until(now + ms);
+        }
+        let pending: Vec<usize> = flight
+            .indices
+            .into_iter()
+            .filter(|&i| self.slots[i] == Slot::Pending)
+            .collect();
+        if error.retryable && flight.attempt < self.vendor.common().retries {
+            let attempt = flight.attempt + 1;
+            for &i in &pending {
+                self.attempts[i] = attempt;
+            }
+            let at = match pause {
+                Some(ms) => now + ms,
+                None => now + scheduler.backoff.delay_ms(attempt, self.rng.unit()),
+            };
+            self.delayed.push((at, pending));
+        } else {
+            for i in pending {
+                let failure = error.to_failure(&self.ids[i]);
+                self.settle(i, Err(failure), event);
+            }
+        }
+    }
+
+    /// Where each id of a request sits in the job (owned keys: settling mutates the job).
+    fn positions(&self, indices: &[usize]) -> HashMap<String, usize> {
+        indices.iter().map(|&i| (self.ids[i].clone(), i)).collect()
+    }
+
+    /// The one place an id is settled; a second settlement of the same id is ignored.
+    fn settle(&mut self, index: usize, outcome: Result<Profile, Failure>, event: &mut BatchEvent) {
+        if self.slots[index] != Slot::Pending {
+            return;
+        }
+        self.slots[index] = Slot::Done;
+        match outcome {
+            Ok(profile) => {
+                self.stats.profiles += 1;
+                if self.options.emit_batches {
+                    event.profiles.push(profile.clone());
+                }
+                if self.options.collect {
+                    self.profiles.push((index, profile));
+                }
+            }
+            Err(failure) => {
+                self.stats.failures += 1;
+                if self.options.emit_batches {
+                    event.failures.push(failure.clone());
+                }
+                if self.options.collect {
+                    self.failures.push((index, failure));
+                }
+            }
+        }
+    }
+
+    /// The counters so far, `elapsedMs` measured up to `now`.
+    pub fn stats(&self, now: f64) -> Stats {
+        Stats {
+            elapsed_ms: now - self.started_at.unwrap_or(now),
+            ..self.stats
+        }
+    }
+
+    /// The final result, in first-seen input order. Called once, after [`Action::Finished`].
+    pub fn finish(&mut self, now: f64) -> BatchResult {
+        let mut profiles = std::mem::take(&mut self.profiles);
+        let mut failures = std::mem::take(&mut self.failures);
+        profiles.sort_unstable_by_key(|(i, _)| *i);
+        failures.sort_unstable_by_key(|(i, _)| *i);
+        BatchResult {
+            profiles: profiles.into_iter().map(|(_, p)| p).collect(),
+            failures: failures.into_iter().map(|(_, f)| f).collect(),
+            stats: self.stats(now),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! improfiles: fetch user profiles in bulk from IM and social platforms, in one shape.
+//!
+//! The crate is split so that everything with logic in it is pure and testable natively:
+//!
+//! - [`vendors`]: one module per vendor API. Each validates its config, builds HTTP request
+//!   descriptions from (ids, time, nonce) and parses responses into profiles and failures.
+//! - [`signing`]: one module per signature scheme the vendors use.
+//! - [`scheduler`]: rate limit, concurrency cap, pauses and backoff, driven by an injected clock.
+//! - [`job`]: one `getProfiles` call as a state machine that enforces the accounting rule.
+//! - `bindings` (wasm32 only): the thin JS-facing shell, the only code that touches fetch,
+//!   timers and `AbortSignal`.
+
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod job;
+pub mod profile;
+pub mod scheduler;
+pub mod signing;
+pub mod vendors;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+
+/// The shell's types, for the wasm-bindgen tests in `tests/shell.rs`.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod bindings_for_tests {
+    pub use crate::bindings::ProfileClient;
+}

@@ -1,0 +1,318 @@
+//! Pacing for one client, as a pure state machine: the caller passes the time in, so every
+//! rule here is tested natively with a simulated clock.
+//!
+//! - Rate: never more than `rate` requests in any 1-second window *as the vendor counts them*,
+//!   that is by arrival. Send times are not enough: a request's network latency varies (the
+//!   first ones also pay for connection setup), so two sends 1 s apart can arrive 0.96 s
+//!   apart. The rule used is causal instead: the k-th request goes only once every request up
+//!   to k-N has completed, and 1 s after the latest of those completions. Each request
+//!   arrived before it completed and arrives after it is sent, so any N+1 requests span more
+//!   than 1 s at the vendor, whatever the latency. A token bucket (GCRA) on top spreads
+//!   sends out evenly instead of in bursts.
+//! - Concurrency: at most `concurrency` requests in flight.
+//! - Pauses: a rate-limit reply or `Retry-After` stops every send until it has passed.
+//! - Backoff: exponential with full jitter (AWS architecture blog, "Exponential Backoff And
+//!   Jitter"), so many clients retrying at once spread out instead of stampeding.
+
+use std::collections::VecDeque;
+
+/// The smoothing bucket lets a tenth of a second's worth of sends go back to back, which
+/// absorbs late timers without ever breaking the window.
+const BURST_FRACTION: f64 = 0.1;
+/// Pause after a rate-limit reply that says nothing of when to come back: one full window.
+pub const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 1000.0;
+
+/// Identifies one send to the limiter, so its completion can be recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendTicket(u64);
+
+#[derive(Clone, Debug)]
+pub struct RateLimiter {
+    per_window: u64,
+    window_ms: f64,
+    interval_ms: f64,
+    tolerance_ms: f64,
+    theoretical_arrival: f64,
+    sent: u64,
+    /// Recent sends in order, with their completion time once known.
+    recent: VecDeque<(u64, Option<f64>)>,
+    /// The latest completion among sends already `per_window` or more behind.
+    settled_until: f64,
+}
+
+impl RateLimiter {
+    /// `rate` in requests per second, above zero. Fractional rates round down within a second
+    /// (2.5/s sends 2 per second); rates below 1/s send one per `1/rate` seconds.
+    pub fn new(rate: f64) -> Self {
+        let per_window = rate.floor().max(1.0);
+        let window_ms = (1000.0 * per_window / rate).max(1000.0);
+        let interval_ms = window_ms / per_window;
+        let burst = (per_window * BURST_FRACTION).floor().max(1.0);
+        RateLimiter {
+            per_window: per_window as u64,
+            window_ms,
+            interval_ms,
+            tolerance_ms: (burst - 1.0) * interval_ms,
+            theoretical_arrival: f64::NEG_INFINITY,
+            sent: 0,
+            recent: VecDeque::new(),
+            settled_until: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Sends at least `per_window` behind the next one, which must have completed first.
+    fn behind(&self) -> impl Iterator<Item = &(u64, Option<f64>)> {
+        let next = self.sent;
+        let per_window = self.per_window;
+        self.recent
+            .iter()
+            .take_while(move |(i, _)| i + per_window <= next)
+    }
+
+    /// The earliest time at or after `now` when one more send is allowed, or `None` while a
+    /// send it depends on is still in flight.
+    pub fn earliest(&self, now: f64) -> Option<f64> {
+        let mut settled = self.settled_until;
+        for (_, completed) in self.behind() {
+            settled = settled.max((*completed)?);
+        }
+        let smooth = self.theoretical_arrival - self.tolerance_ms;
+        Some(now.max(smooth).max(settled + self.window_ms))
+    }
+
+    pub fn record_send(&mut self, now: f64) -> SendTicket {
+        let folded = self.behind().count();
+        for (_, completed) in self.recent.drain(..folded) {
+            let completed =
+                completed.expect("earliest() allowed this send only after these completed");
+            self.settled_until = self.settled_until.max(completed);
+        }
+        self.theoretical_arrival = self.theoretical_arrival.max(now) + self.interval_ms;
+        let ticket = SendTicket(self.sent);
+        self.recent.push_back((self.sent, None));
+        self.sent += 1;
+        ticket
+    }
+
+    /// The request of `ticket` got its response, failed or was abandoned at `now`.
+    pub fn record_completion(&mut self, ticket: SendTicket, now: f64) {
+        if let Some(entry) = self.recent.iter_mut().find(|(i, _)| *i == ticket.0) {
+            entry.1.get_or_insert(now);
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: a delay drawn uniformly from
+/// `0..min(cap, base * 2^(attempt-1))`.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub base_ms: f64,
+    pub cap_ms: f64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base_ms: 250.0,
+            cap_ms: 8000.0,
+        }
+    }
+}
+
+impl Backoff {
+    /// `attempt` is 1 for the first retry; `unit` is a uniform random number in `[0, 1)`.
+    pub fn delay_ms(&self, attempt: u32, unit: f64) -> f64 {
+        let ceiling =
+            (self.base_ms * 2f64.powi(attempt.saturating_sub(1).min(30) as i32)).min(self.cap_ms);
+        ceiling * unit.clamp(0.0, 1.0)
+    }
+}
+
+/// Whether a request may go now.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Gate {
+    Open,
+    /// Not before this time (rate limit or pause).
+    OpensAt(f64),
+    /// Every concurrency slot is taken, or the rate window waits on a request in flight; a
+    /// completion moves it on.
+    Full,
+}
+
+/// The pacing state of one client, shared by all its calls in progress.
+#[derive(Clone, Debug)]
+pub struct Scheduler {
+    limiter: RateLimiter,
+    concurrency: usize,
+    in_flight: usize,
+    paused_until: f64,
+    pub backoff: Backoff,
+}
+
+impl Scheduler {
+    pub fn new(rate: f64, concurrency: usize) -> Self {
+        Scheduler {
+            limiter: RateLimiter::new(rate),
+            concurrency: concurrency.max(1),
+            in_flight: 0,
+            paused_until: f64::NEG_INFINITY,
+            backoff: Backoff::default(),
+        }
+    }
+
+    pub fn gate(&self, now: f64) -> Gate {
+        if self.in_flight >= self.concurrency {
+            return Gate::Full;
+        }
+        match self.limiter.earliest(now) {
+            None => Gate::Full,
+            Some(at) if at.max(self.paused_until) <= now => Gate::Open,
+            Some(at) => Gate::OpensAt(at.max(self.paused_until)),
+        }
+    }
+
+    pub fn on_send(&mut self, now: f64) -> SendTicket {
+        self.in_flight += 1;
+        self.limiter.record_send(now)
+    }
+
+    /// A request ended (response, failure, or abandoned by an abort) at `now`.
+    pub fn on_finish(&mut self, ticket: SendTicket, now: f64) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.limiter.record_completion(ticket, now);
+    }
+
+    /// Nothing is sent before `until`, by any call of this client.
+    pub fn pause_until(&mut self, until: f64) {
+        self.paused_until = self.paused_until.max(until);
+    }
+
+    pub fn paused_until(&self) -> f64 {
+        self.paused_until
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a client that sends as fast as `limiter` allows, with `concurrency` requests in
+    /// flight, against a vendor whose latency varies by request. Returns arrival times.
+    fn simulate(
+        rate: f64,
+        concurrency: usize,
+        seconds: f64,
+        latency: impl Fn(usize) -> (f64, f64),
+    ) -> Vec<f64> {
+        let mut s = Scheduler::new(rate, concurrency);
+        let mut now = 0.0;
+        let mut arrivals = Vec::new();
+        let mut in_flight: Vec<(f64, SendTicket)> = Vec::new();
+        while now < seconds * 1000.0 {
+            in_flight.sort_by(|a, b| a.0.total_cmp(&b.0));
+            while in_flight.first().is_some_and(|(done, _)| *done <= now) {
+                let (done, ticket) = in_flight.remove(0);
+                s.on_finish(ticket, done);
+            }
+            match s.gate(now) {
+                Gate::Open => {
+                    let n = arrivals.len();
+                    let (to_vendor, back) = latency(n);
+                    arrivals.push(now + to_vendor);
+                    in_flight.push((now + to_vendor + back, s.on_send(now)));
+                }
+                Gate::OpensAt(at) => now = at.min(in_flight.first().map_or(at, |f| f.0)),
+                Gate::Full => {
+                    now = in_flight
+                        .first()
+                        .expect("full means something is in flight")
+                        .0
+                }
+            }
+        }
+        arrivals.sort_by(f64::total_cmp);
+        arrivals
+    }
+
+    fn max_in_any_window(sorted: &[f64], window: f64) -> usize {
+        let (mut best, mut start) = (0, 0);
+        for end in 0..sorted.len() {
+            while sorted[end] - sorted[start] >= window {
+                start += 1;
+            }
+            best = best.max(end - start + 1);
+        }
+        best
+    }
+
+    #[test]
+    fn arrivals_never_exceed_the_rate_whatever_the_latency() {
+        // The first requests pay a 40 ms connection setup, then latency jitters 0..12 ms.
+        let jitter = |n: usize| {
+            let setup = if n < 8 { 40.0 } else { 0.0 };
+            (setup + ((n * 7919) % 13) as f64, ((n * 104_729) % 5) as f64)
+        };
+        for rate in [1.0, 10.0, 100.0, 200.0, 2.5] {
+            let arrivals = simulate(rate, 8, 20.0, jitter);
+            assert!(
+                max_in_any_window(&arrivals, 1000.0) <= rate.floor() as usize,
+                "rate {rate}"
+            );
+            let achieved = arrivals.len() as f64 / 20.0;
+            assert!(
+                achieved >= rate.floor() * 0.97,
+                "rate {rate}: achieved {achieved}"
+            );
+        }
+    }
+
+    #[test]
+    fn slow_rates_space_sends_out() {
+        let arrivals = simulate(0.5, 4, 10.0, |_| (1.0, 1.0));
+        assert!(arrivals.windows(2).all(|w| w[1] - w[0] >= 2000.0));
+    }
+
+    #[test]
+    fn a_request_still_in_flight_holds_the_next_window() {
+        let mut s = Scheduler::new(2.0, 8);
+        let first = s.on_send(0.0);
+        s.on_send(0.0);
+        assert_eq!(
+            s.gate(5000.0),
+            Gate::Full,
+            "the third send waits for the first to complete"
+        );
+        s.on_finish(first, 5000.0);
+        assert_eq!(s.gate(5000.0), Gate::OpensAt(6000.0));
+        assert_eq!(s.gate(6000.0), Gate::Open);
+    }
+
+    #[test]
+    fn concurrency_and_pause() {
+        let mut s = Scheduler::new(1000.0, 2);
+        assert_eq!(s.gate(0.0), Gate::Open);
+        let t = s.on_send(0.0);
+        s.on_send(0.0);
+        assert_eq!(s.gate(0.0), Gate::Full);
+        s.on_finish(t, 1.0);
+        s.pause_until(2000.0);
+        assert_eq!(s.gate(10.0), Gate::OpensAt(2000.0));
+        assert_eq!(s.gate(2000.0), Gate::Open);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let b = Backoff {
+            base_ms: 100.0,
+            cap_ms: 1000.0,
+        };
+        assert_eq!(b.delay_ms(1, 0.999_999_9).round(), 100.0);
+        assert_eq!(b.delay_ms(3, 0.5), 200.0);
+        assert_eq!(b.delay_ms(10, 1.0), 1000.0);
+        assert_eq!(b.delay_ms(2, 0.0), 0.0);
+    }
+}

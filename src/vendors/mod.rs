@@ -1,0 +1,202 @@
+//! The vendor modules and the interface the job drives them through.
+//!
+//! A vendor is pure: it validates its config, builds request descriptions from
+//! (ids, time, nonce) and turns responses into profiles and failures. Adding a vendor is one
+//! more module here and one more arm in [`from_config`]; the scheduler and job do not change.
+
+pub mod rongcloud;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::config::{CommonConfig, ConfigInput};
+use crate::error::{ErrorCode, Failure, ProfileError};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::profile::Profile;
+
+/// API.md's vendor keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum VendorKey {
+    #[serde(rename = "rongcloud")]
+    RongCloud,
+    #[serde(rename = "tencent")]
+    Tencent,
+    #[serde(rename = "tencent-attrs")]
+    TencentAttrs,
+    #[serde(rename = "easemob")]
+    Easemob,
+    #[serde(rename = "kaixin")]
+    Kaixin,
+}
+
+impl VendorKey {
+    pub const ALL: [VendorKey; 5] = [
+        VendorKey::RongCloud,
+        VendorKey::Tencent,
+        VendorKey::TencentAttrs,
+        VendorKey::Easemob,
+        VendorKey::Kaixin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VendorKey::RongCloud => "rongcloud",
+            VendorKey::Tencent => "tencent",
+            VendorKey::TencentAttrs => "tencent-attrs",
+            VendorKey::Easemob => "easemob",
+            VendorKey::Kaixin => "kaixin",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<VendorKey> {
+        VendorKey::ALL.into_iter().find(|v| v.as_str() == key)
+    }
+}
+
+/// Fresh per-attempt inputs, supplied by the caller so that vendor modules stay pure.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// Wall-clock time, epoch milliseconds.
+    pub now_ms: f64,
+    /// A fresh random nonce (at most 32 characters of `[0-9a-z]`).
+    pub nonce: String,
+    /// The base URL to send to (the primary or a backup host).
+    pub base_url: String,
+}
+
+/// Inputs a signer callback receives when the user signs outside this library.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignatureRequest {
+    pub nonce: String,
+    pub timestamp: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PreparedRequest {
+    pub http: HttpRequest,
+    /// Set when the request still needs a signature from the user's `signer` callback; the
+    /// shell obtains it and calls [`Vendor::apply_external_signature`].
+    pub external_signature: Option<SignatureRequest>,
+}
+
+/// What one response meant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResponseOutcome {
+    /// The request worked: per-id results. `transient` ids failed for a reason worth another
+    /// try in a later request; ids of the request that appear nowhere are the job's to settle.
+    Parsed {
+        profiles: Vec<Profile>,
+        failures: Vec<Failure>,
+        transient: Vec<Failure>,
+    },
+    /// The request as a whole failed; `retry_after_ms` is the vendor's requested pause.
+    Failed {
+        error: ProfileError,
+        retry_after_ms: Option<f64>,
+    },
+}
+
+pub trait Vendor {
+    fn key(&self) -> VendorKey;
+    fn common(&self) -> &CommonConfig;
+    /// Checks one id against the vendor's rules; the message names the problem, not the id.
+    fn validate_id(&self, id: &str) -> Result<(), String>;
+    fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest;
+    fn parse_response(
+        &self,
+        ids: &[&str],
+        response: &HttpResponse,
+        ctx: &ParseContext,
+    ) -> ResponseOutcome;
+    /// Puts a signature obtained from the user's `signer` into a prepared request.
+    fn apply_external_signature(
+        &self,
+        request: &mut HttpRequest,
+        signature: &str,
+    ) -> Result<(), ProfileError> {
+        let _ = (request, signature);
+        Err(ProfileError::new(
+            ErrorCode::Unsupported,
+            format!("{} takes no external signer", self.key().as_str()),
+        ))
+    }
+    /// Every configured secret, for redacting text that crosses into JS (error messages of
+    /// user callbacks and of fetch).
+    fn secrets(&self) -> Vec<&str>;
+    /// A summary of the config that is safe to print: no secret in it.
+    fn describe(&self) -> Map<String, Value>;
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ParseContext {
+    pub now_ms: f64,
+    pub include_raw: bool,
+}
+
+/// Builds the vendor a config names, validating all of it.
+pub fn from_config(input: &ConfigInput) -> Result<Box<dyn Vendor>, ProfileError> {
+    let name = input.required_string("vendor")?;
+    let key = VendorKey::parse(&name).ok_or_else(|| {
+        let known: Vec<&str> = VendorKey::ALL.iter().map(|v| v.as_str()).collect();
+        ProfileError::invalid_config(format!("config.vendor must be one of {}", known.join(", ")))
+    })?;
+    match key {
+        VendorKey::RongCloud => Ok(Box::new(rongcloud::RongCloud::from_config(input)?)),
+        other => Err(ProfileError::new(
+            ErrorCode::Unsupported,
+            format!(
+                "vendor {} is not available in this version of improfiles",
+                other.as_str()
+            ),
+        )
+        .with_vendor(other)),
+    }
+}
+
+/// The common part of [`Vendor::describe`].
+pub fn describe_common(key: VendorKey, common: &CommonConfig) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("vendor".into(), key.as_str().into());
+    map.insert("baseUrl".into(), common.base_url.clone().into());
+    map.insert("rateLimit".into(), common.rate_limit.into());
+    map.insert("concurrency".into(), common.concurrency.into());
+    map.insert("retries".into(), common.retries.into());
+    map.insert("timeoutMs".into(), common.timeout_ms.into());
+    map.insert("batchSize".into(), common.batch_size.into());
+    map
+}
+
+/// Checks shared by every vendor's id rules: not empty, no control characters, a length cap.
+pub fn check_id_common(id: &str, max_chars: usize) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("an id must not be empty".into());
+    }
+    if id.chars().any(char::is_control) {
+        return Err("an id must not contain control characters".into());
+    }
+    let len = id.chars().count();
+    if len > max_chars {
+        return Err(format!(
+            "an id must be at most {max_chars} characters (got {len})"
+        ));
+    }
+    Ok(())
+}
+
+/// A JSON number or numeric string as `f64` (vendors are not consistent about which they send).
+pub fn json_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A JSON string, or a number rendered as one.
+pub fn json_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,685 @@
+//! RongCloud "Batch Query User Profiles" (seed 000):
+//! `POST {base}/user/profile/batch/query.json`, a form body with one `userId` field per id
+//! (at most 100), signed with `App-Key`/`Nonce`/`Timestamp`/`Signature` headers.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use crate::config::{CommonConfig, ConfigInput, Secret, VendorLimits};
+use crate::error::{ErrorCode, Failure, ProfileError, VendorCode};
+use crate::http::{form_encode, HttpRequest, HttpResponse};
+use crate::profile::{Gender, Profile};
+use crate::signing;
+use crate::vendors::{
+    check_id_common, describe_common, json_number, json_string, ParseContext, PreparedRequest,
+    RequestContext, ResponseOutcome, SignatureRequest, Vendor, VendorKey,
+};
+
+pub const DEFAULT_BASE_URL: &str = "https://api.rong-api.com";
+pub const MAX_BATCH_SIZE: usize = 100;
+/// The seed: "Rate Limit: 100 requests per second".
+pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
+/// RongCloud user ids are at most 64 bytes.
+const MAX_ID_BYTES: usize = 64;
+/// The seed's example nonce is short; RongCloud caps it at 18 characters.
+const MAX_NONCE_CHARS: usize = 18;
+const PATH: &str = "/user/profile/batch/query.json";
+
+enum Signing {
+    Secret(Secret),
+    /// The user's `signer(nonce, timestamp)` callback, which the shell holds.
+    External,
+}
+
+pub struct RongCloud {
+    common: CommonConfig,
+    app_key: String,
+    backup_base_url: Option<String>,
+    signing: Signing,
+}
+
+impl RongCloud {
+    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+        let common = CommonConfig::parse(
+            input,
+            &VendorLimits {
+                default_base_url: Some(DEFAULT_BASE_URL),
+                max_batch_size: MAX_BATCH_SIZE,
+                default_rate_limit: DEFAULT_RATE_LIMIT,
+            },
+        )?;
+        let app_key = input.required_string("appKey")?;
+        if app_key.chars().any(|c| c.is_control()) {
+            return Err(ProfileError::invalid_config(
+                "config.appKey must not contain control characters",
+            ));
+        }
+        let secret = input.secret("appSecret")?;
+        let signer = input.function("signer")?;
+        let signing = match (secret, signer) {
+            (Some(secret), false) => Signing::Secret(secret),
+            (None, true) => Signing::External,
+            (Some(_), true) => {
+                return Err(ProfileError::invalid_config(
+                    "config takes either appSecret or signer for rongcloud, not both",
+                ))
+            }
+            (None, false) => {
+                return Err(ProfileError::invalid_config(
+                    "config.appSecret or config.signer is required for rongcloud",
+                ))
+            }
+        };
+        let backup_base_url = input
+            .string("backupBaseUrl")?
+            .map(|url| crate::config::validate_base_url("backupBaseUrl", &url))
+            .transpose()?;
+        Ok(RongCloud {
+            common,
+            app_key,
+            backup_base_url,
+            signing,
+        })
+    }
+
+    pub fn backup_base_url(&self) -> Option<&str> {
+        self.backup_base_url.as_deref()
+    }
+
+    fn error(&self, code: ErrorCode, message: String) -> ProfileError {
+        ProfileError::new(code, message).with_vendor(VendorKey::RongCloud)
+    }
+
+    /// Classifies a failed request from its body `code` (when there is one) or else its status.
+    fn request_error(
+        &self,
+        status: u16,
+        code: Option<i64>,
+        vendor_message: Option<&str>,
+    ) -> ProfileError {
+        let detail = vendor_message.map(|m| format!(": {m}")).unwrap_or_default();
+        let (error_code, retryable, what) = match (code, status) {
+            (Some(1001 | 1004 | 1006 | 1007), _) | (None, 401) => (
+                ErrorCode::AuthFailed,
+                false,
+                "RongCloud refused the credentials",
+            ),
+            (Some(1008), _) | (None, 429) => {
+                (ErrorCode::RateLimited, true, "RongCloud rate limit reached")
+            }
+            (Some(1000 | 1050), _) => (ErrorCode::VendorError, true, "RongCloud internal error"),
+            (Some(1002 | 1003 | 1005), _) => (
+                ErrorCode::InvalidInput,
+                false,
+                "RongCloud rejected the request parameters",
+            ),
+            (Some(1009 | 2007), _) | (None, 403 | 430) => (
+                ErrorCode::PermissionDenied,
+                false,
+                "RongCloud denied access to the profile service",
+            ),
+            (None, 500..=599) => (ErrorCode::VendorError, true, "RongCloud server error"),
+            (Some(_), 500..=599) => (ErrorCode::VendorError, true, "RongCloud server error"),
+            _ => (ErrorCode::VendorError, false, "RongCloud returned an error"),
+        };
+        let mut error = self
+            .error(error_code, format!("{what} (HTTP {status}){detail}"))
+            .with_status(status)
+            .retryable(retryable);
+        if let Some(code) = code {
+            error = error.with_vendor_code(VendorCode::Number(code));
+        }
+        error
+    }
+
+    fn normalize(
+        &self,
+        item: &Map<String, Value>,
+        id: &str,
+        include_raw: bool,
+    ) -> Result<Profile, String> {
+        let mut profile = Profile::new(VendorKey::RongCloud, id);
+        profile.version = item.get("version").and_then(json_number);
+        if let Some(basic) =
+            embedded_object(item.get("userProfile")).map_err(|e| format!("userProfile {e}"))?
+        {
+            for (key, value) in basic {
+                match key.as_str() {
+                    "name" => profile.name = json_string(&value),
+                    "portraitUri" => profile.avatar_url = json_string(&value),
+                    "email" => profile.email = json_string(&value),
+                    "birthday" => profile.birthday = json_string(&value),
+                    "location" => profile.location = json_string(&value),
+                    "gender" => profile.gender = gender(&value),
+                    "role" => profile.role = json_number(&value),
+                    "level" => profile.level = json_number(&value),
+                    _ => {
+                        profile.custom.insert(key, value);
+                    }
+                }
+            }
+        }
+        if let Some(ext) = embedded_object(item.get("userExtProfile"))
+            .map_err(|e| format!("userExtProfile {e}"))?
+        {
+            profile.custom.extend(ext);
+        }
+        if include_raw {
+            profile.raw = Some(Value::Object(item.clone()));
+        }
+        Ok(profile)
+    }
+}
+
+/// The seed's type table says `userProfile`/`userExtProfile` are JSON-encoded strings; its own
+/// example sends objects. Accept both, and treat absent, null or empty as nothing.
+fn embedded_object(value: Option<&Value>) -> Result<Option<Map<String, Value>>, &'static str> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map.clone())),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Object(map)) => Ok(Some(map)),
+            Ok(Value::Null) => Ok(None),
+            _ => Err("is not a JSON object"),
+        },
+        Some(_) => Err("is neither an object nor a JSON string"),
+    }
+}
+
+/// RongCloud codes gender as 0 unknown, 1 male, 2 female.
+fn gender(value: &Value) -> Gender {
+    match json_number(value) {
+        Some(1.0) => Gender::Male,
+        Some(2.0) => Gender::Female,
+        _ => Gender::Unknown,
+    }
+}
+
+impl Vendor for RongCloud {
+    fn key(&self) -> VendorKey {
+        VendorKey::RongCloud
+    }
+
+    fn common(&self) -> &CommonConfig {
+        &self.common
+    }
+
+    fn validate_id(&self, id: &str) -> Result<(), String> {
+        check_id_common(id, MAX_ID_BYTES)?;
+        if id.len() > MAX_ID_BYTES {
+            return Err(format!(
+                "a RongCloud user id must be at most {MAX_ID_BYTES} bytes"
+            ));
+        }
+        Ok(())
+    }
+
+    fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
+        let nonce: String = ctx.nonce.chars().take(MAX_NONCE_CHARS).collect();
+        let timestamp = format!("{}", ctx.now_ms.floor() as u64);
+        let body = ids
+            .iter()
+            .map(|id| format!("userId={}", form_encode(id)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut headers = vec![
+            ("App-Key".to_owned(), self.app_key.clone()),
+            ("Nonce".to_owned(), nonce.clone()),
+            ("Timestamp".to_owned(), timestamp.clone()),
+            (
+                "Content-Type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            ),
+        ];
+        let external_signature = match &self.signing {
+            Signing::Secret(secret) => {
+                let signature = signing::rongcloud::signature(secret.expose(), &nonce, &timestamp);
+                headers.push(("Signature".to_owned(), signature));
+                None
+            }
+            Signing::External => Some(SignatureRequest { nonce, timestamp }),
+        };
+        PreparedRequest {
+            http: HttpRequest {
+                method: "POST",
+                url: format!("{}{PATH}", ctx.base_url),
+                headers,
+                body: Some(body),
+            },
+            external_signature,
+        }
+    }
+
+    fn apply_external_signature(
+        &self,
+        request: &mut HttpRequest,
+        signature: &str,
+    ) -> Result<(), ProfileError> {
+        let usable = !signature.is_empty()
+            && signature.len() <= 128
+            && signature.bytes().all(|b| b.is_ascii_graphic());
+        if !usable {
+            return Err(self.error(
+                ErrorCode::InvalidConfig,
+                "config.signer must return a non-empty signature string of visible ASCII (a 40-character hex SHA1)".into(),
+            ));
+        }
+        request.headers.retain(|(k, _)| k != "Signature");
+        request
+            .headers
+            .push(("Signature".to_owned(), signature.to_owned()));
+        Ok(())
+    }
+
+    fn parse_response(
+        &self,
+        ids: &[&str],
+        response: &HttpResponse,
+        ctx: &ParseContext,
+    ) -> ResponseOutcome {
+        let retry_after_ms = response.retry_after_ms(ctx.now_ms);
+        let parsed: Option<Map<String, Value>> = serde_json::from_str(&response.body).ok();
+        let body_code = parsed
+            .as_ref()
+            .and_then(|b| b.get("code"))
+            .and_then(Value::as_i64);
+        let vendor_message = parsed
+            .as_ref()
+            .and_then(|b| b.get("errorMessage").or_else(|| b.get("msg")))
+            .and_then(Value::as_str);
+        let ok = response.status == 200 && body_code == Some(200);
+        if !ok {
+            if response.status == 200 && parsed.is_none() {
+                return ResponseOutcome::Failed {
+                    error: self
+                        .error(
+                            ErrorCode::InvalidResponse,
+                            "RongCloud sent a body that is not valid JSON".into(),
+                        )
+                        .with_status(200)
+                        .retryable(true),
+                    retry_after_ms,
+                };
+            }
+            let code = body_code.filter(|c| *c != 200);
+            return ResponseOutcome::Failed {
+                error: self.request_error(response.status, code, vendor_message),
+                retry_after_ms,
+            };
+        }
+        let Some(Value::Array(users)) = parsed.as_ref().and_then(|b| b.get("userList")) else {
+            return ResponseOutcome::Failed {
+                error: self
+                    .error(
+                        ErrorCode::InvalidResponse,
+                        "RongCloud response has no userList array".into(),
+                    )
+                    .with_status(200)
+                    .retryable(true),
+                retry_after_ms,
+            };
+        };
+        let asked: HashSet<&str> = ids.iter().copied().collect();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut profiles = Vec::new();
+        let mut failures = Vec::new();
+        for item in users.iter().filter_map(Value::as_object) {
+            let Some(id) = item.get("userId").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(&id) = asked.get(id) else { continue };
+            if !seen.insert(id) {
+                continue;
+            }
+            match self.normalize(item, id, ctx.include_raw) {
+                Ok(profile) => profiles.push(profile),
+                Err(why) => failures.push(Failure {
+                    id: id.to_owned(),
+                    code: ErrorCode::InvalidResponse,
+                    message: format!("RongCloud sent an unreadable profile: {why}"),
+                    vendor_code: None,
+                    retryable: false,
+                }),
+            }
+        }
+        for id in ids.iter().filter(|id| !seen.contains(*id)) {
+            failures.push(Failure {
+                id: (*id).to_owned(),
+                code: ErrorCode::NotFound,
+                message: "RongCloud has no profile for this user id".into(),
+                vendor_code: None,
+                retryable: false,
+            });
+        }
+        ResponseOutcome::Parsed {
+            profiles,
+            failures,
+            transient: Vec::new(),
+        }
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        match &self.signing {
+            Signing::Secret(secret) => vec![secret.expose()],
+            Signing::External => Vec::new(),
+        }
+    }
+
+    fn describe(&self) -> Map<String, Value> {
+        let mut map = describe_common(VendorKey::RongCloud, &self.common);
+        map.insert("appKey".into(), self.app_key.clone().into());
+        if let Some(backup) = &self.backup_base_url {
+            map.insert("backupBaseUrl".into(), backup.clone().into());
+        }
+        let signing = match self.signing {
+            Signing::Secret(_) => "appSecret",
+            Signing::External => "signer",
+        };
+        map.insert("signing".into(), signing.into());
+        map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn vendor(json: &str) -> Result<RongCloud, ProfileError> {
+        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
+        let functions = BTreeSet::new();
+        RongCloud::from_config(&ConfigInput::new(&values, &functions))
+    }
+
+    fn client() -> RongCloud {
+        vendor(r#"{"vendor":"rongcloud","appKey":"uwd1c0sxdlx2","appSecret":"Y1W2MeFwwwRxa0"}"#)
+            .unwrap()
+    }
+
+    fn parse(body: &str, ids: &[&str]) -> ResponseOutcome {
+        client().parse_response(ids, &HttpResponse::new(200, body), &ParseContext::default())
+    }
+
+    fn ctx() -> RequestContext {
+        RequestContext {
+            now_ms: 1_408_710_653_491.0,
+            nonce: "14314".into(),
+            base_url: DEFAULT_BASE_URL.into(),
+        }
+    }
+
+    #[test]
+    fn request_matches_the_seed_and_is_signed() {
+        let req = client().build_request(&["u1", "u2"], &ctx()).http;
+        assert_eq!(req.method, "POST");
+        assert_eq!(
+            req.url,
+            "https://api.rong-api.com/user/profile/batch/query.json"
+        );
+        assert_eq!(req.body.as_deref(), Some("userId=u1&userId=u2"));
+        assert_eq!(req.header("App-Key"), Some("uwd1c0sxdlx2"));
+        assert_eq!(req.header("Nonce"), Some("14314"));
+        assert_eq!(req.header("Timestamp"), Some("1408710653491"));
+        assert_eq!(
+            req.header("Content-Type"),
+            Some("application/x-www-form-urlencoded")
+        );
+        assert_eq!(
+            req.header("Signature"),
+            Some("dd11a264276f438b045b3b236a2741ddc89d48df")
+        );
+    }
+
+    #[test]
+    fn nonce_is_capped_at_18_characters_and_ids_are_form_encoded() {
+        let mut c = ctx();
+        c.nonce = "0123456789abcdefghijklmnopqrstuv".into();
+        let req = client().build_request(&["a b", "x&y=z"], &c).http;
+        assert_eq!(req.header("Nonce"), Some("0123456789abcdefgh"));
+        assert_eq!(req.body.as_deref(), Some("userId=a+b&userId=x%26y%3Dz"));
+    }
+
+    #[test]
+    fn external_signer_leaves_the_signature_to_the_shell() {
+        let values: Map<String, Value> =
+            serde_json::from_str(r#"{"vendor":"rongcloud","appKey":"k"}"#).unwrap();
+        let functions: BTreeSet<String> = ["signer".to_owned()].into();
+        let vendor = RongCloud::from_config(&ConfigInput::new(&values, &functions)).unwrap();
+        let mut prepared = vendor.build_request(&["u1"], &ctx());
+        assert_eq!(
+            prepared.external_signature,
+            Some(SignatureRequest {
+                nonce: "14314".into(),
+                timestamp: "1408710653491".into()
+            })
+        );
+        assert_eq!(prepared.http.header("Signature"), None);
+        vendor
+            .apply_external_signature(&mut prepared.http, "abc123")
+            .unwrap();
+        assert_eq!(prepared.http.header("Signature"), Some("abc123"));
+        assert!(vendor
+            .apply_external_signature(&mut prepared.http, "bad\r\nheader")
+            .is_err());
+        assert!(vendor
+            .apply_external_signature(&mut prepared.http, "")
+            .is_err());
+    }
+
+    /// The seed's own response example, verbatim.
+    const SEED_RESPONSE: &str = r#"{
+"code": 200,
+"userList": [
+{
+"userId": "u1",
+"version": 12343433499942,
+"userProfile": {"birthday":"20011221","level":2},
+"userExtProfile": {"ext_1":"testext"}
+},
+{
+"userId": "u2",
+"userProfile": {"gender":1,"level":5}
+}
+]
+}"#;
+
+    #[test]
+    fn parses_the_seed_sample_response() {
+        let ResponseOutcome::Parsed {
+            profiles,
+            failures,
+            transient,
+        } = parse(SEED_RESPONSE, &["u1", "u2", "u3"])
+        else {
+            panic!("expected parsed");
+        };
+        assert_eq!(profiles.len(), 2);
+        let u1 = &profiles[0];
+        assert_eq!(u1.id, "u1");
+        assert_eq!(u1.version, Some(12_343_433_499_942.0));
+        assert_eq!(u1.birthday.as_deref(), Some("20011221"));
+        assert_eq!(u1.level, Some(2.0));
+        assert_eq!(u1.gender, Gender::Unknown);
+        assert_eq!(u1.custom.get("ext_1"), Some(&Value::from("testext")));
+        let u2 = &profiles[1];
+        assert_eq!((u2.gender, u2.level), (Gender::Male, Some(5.0)));
+        assert!(u2.custom.is_empty());
+        assert_eq!(failures.len(), 1);
+        assert_eq!(
+            (failures[0].id.as_str(), failures[0].code),
+            ("u3", ErrorCode::NotFound)
+        );
+        assert!(transient.is_empty());
+    }
+
+    #[test]
+    fn profiles_as_json_strings_per_the_type_table() {
+        let body = r#"{"code":200,"userList":[{"userId":"u1","version":3,
+            "userProfile":"{\"name\":\"Ann\",\"portraitUri\":\"https://x/a.png\",\"email\":\"a@x.io\",\"gender\":2,\"location\":\"Hangzhou\",\"role\":7,\"uniqueId\":\"A-1\"}",
+            "userExtProfile":"{\"ext_vip\":\"gold\"}"}]}"#;
+        let ResponseOutcome::Parsed { profiles, .. } = parse(body, &["u1"]) else {
+            panic!()
+        };
+        let p = &profiles[0];
+        assert_eq!(p.name.as_deref(), Some("Ann"));
+        assert_eq!(p.avatar_url.as_deref(), Some("https://x/a.png"));
+        assert_eq!(p.email.as_deref(), Some("a@x.io"));
+        assert_eq!(p.gender, Gender::Female);
+        assert_eq!(p.location.as_deref(), Some("Hangzhou"));
+        assert_eq!(p.role, Some(7.0));
+        assert_eq!(p.custom.get("uniqueId"), Some(&Value::from("A-1")));
+        assert_eq!(p.custom.get("ext_vip"), Some(&Value::from("gold")));
+    }
+
+    #[test]
+    fn gender_coding() {
+        for (raw, want) in [
+            ("0", Gender::Unknown),
+            ("1", Gender::Male),
+            ("2", Gender::Female),
+            ("3", Gender::Unknown),
+            ("\"1\"", Gender::Male),
+            ("null", Gender::Unknown),
+        ] {
+            let v: Value = serde_json::from_str(raw).unwrap();
+            assert_eq!(gender(&v), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn ids_nobody_asked_for_and_duplicates_are_ignored() {
+        let body = r#"{"code":200,"userList":[{"userId":"zz"},{"userId":"u1","userProfile":{"name":"a"}},{"userId":"u1","userProfile":{"name":"b"}}]}"#;
+        let ResponseOutcome::Parsed {
+            profiles, failures, ..
+        } = parse(body, &["u1"])
+        else {
+            panic!()
+        };
+        assert_eq!(profiles.len(), 1);
+        assert_eq!(profiles[0].name.as_deref(), Some("a"));
+        assert!(failures.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_embedded_profile_fails_only_its_id() {
+        let body = r#"{"code":200,"userList":[{"userId":"u1","userProfile":"{not json"},{"userId":"u2"}]}"#;
+        let ResponseOutcome::Parsed {
+            profiles, failures, ..
+        } = parse(body, &["u1", "u2"])
+        else {
+            panic!()
+        };
+        assert_eq!(profiles.len(), 1);
+        assert_eq!(
+            (failures[0].id.as_str(), failures[0].code),
+            ("u1", ErrorCode::InvalidResponse)
+        );
+    }
+
+    fn failed(status: u16, body: &str) -> ProfileError {
+        let response = HttpResponse::new(status, body).with_header("Retry-After", "1");
+        match client().parse_response(&["u1"], &response, &ParseContext::default()) {
+            ResponseOutcome::Failed { error, .. } => error,
+            other => panic!("expected failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn error_codes_classify_per_the_issue() {
+        for (status, body, code, retryable) in [
+            (
+                401,
+                r#"{"code":1004,"errorMessage":"signature error"}"#,
+                ErrorCode::AuthFailed,
+                false,
+            ),
+            (401, r#"{"code":1001}"#, ErrorCode::AuthFailed, false),
+            (200, r#"{"code":1006}"#, ErrorCode::AuthFailed, false),
+            (401, "", ErrorCode::AuthFailed, false),
+            (429, r#"{"code":1008}"#, ErrorCode::RateLimited, true),
+            (429, "Too Many Requests", ErrorCode::RateLimited, true),
+            (500, r#"{"code":1000}"#, ErrorCode::VendorError, true),
+            (504, r#"{"code":1050}"#, ErrorCode::VendorError, true),
+            (
+                502,
+                "<html>bad gateway</html>",
+                ErrorCode::VendorError,
+                true,
+            ),
+            (400, r#"{"code":1002}"#, ErrorCode::InvalidInput, false),
+            (400, r#"{"code":1005}"#, ErrorCode::InvalidInput, false),
+            (430, r#"{"code":1009}"#, ErrorCode::PermissionDenied, false),
+            (
+                200,
+                r#"{"code":200,"userList":[{"userId":"u1""#,
+                ErrorCode::InvalidResponse,
+                true,
+            ),
+            (200, r#"{"code":200}"#, ErrorCode::InvalidResponse, true),
+        ] {
+            let err = failed(status, body);
+            assert_eq!(
+                (err.code, err.retryable),
+                (code, retryable),
+                "{status} {body}"
+            );
+            assert_eq!(err.status, Some(status));
+        }
+        assert_eq!(
+            failed(401, r#"{"code":1004}"#).vendor_code,
+            Some(VendorCode::Number(1004))
+        );
+    }
+
+    #[test]
+    fn config_validation() {
+        let base = r#""vendor":"rongcloud","appKey":"k","appSecret":"s""#;
+        assert!(vendor(&format!("{{{base}}}")).is_ok());
+        for bad in [
+            r#"{"vendor":"rongcloud","appSecret":"s"}"#.to_owned(),
+            r#"{"vendor":"rongcloud","appKey":"k"}"#.to_owned(),
+            format!(r#"{{{base},"batchSize":101}}"#),
+            format!(r#"{{{base},"batchSize":0}}"#),
+            format!(r#"{{{base},"baseUrl":"http://example.com"}}"#),
+            format!(r#"{{{base},"backupBaseUrl":"http://example.com"}}"#),
+            format!(r#"{{{base},"rateLimit":-1}}"#),
+            format!(r#"{{{base},"concurrency":1.5}}"#),
+        ] {
+            let err = vendor(&bad)
+                .err()
+                .unwrap_or_else(|| panic!("accepted {bad}"));
+            assert_eq!(err.code, ErrorCode::InvalidConfig, "{bad}");
+            assert!(!err.message.contains("\"s\""));
+        }
+        let v = vendor(&format!(
+            r#"{{{base},"batchSize":100,"baseUrl":"http://127.0.0.1:9/"}}"#
+        ))
+        .unwrap();
+        assert_eq!(v.common.base_url, "http://127.0.0.1:9");
+        assert_eq!(
+            (v.common.rate_limit, v.common.concurrency, v.common.retries),
+            (100.0, 8, 3)
+        );
+    }
+
+    #[test]
+    fn describe_has_no_secret() {
+        let text = serde_json::to_string(&client().describe()).unwrap();
+        assert!(!text.contains("Y1W2MeFwwwRxa0"));
+        assert!(text.contains("\"signing\":\"appSecret\""));
+    }
+
+    #[test]
+    fn id_rules() {
+        let c = client();
+        assert!(c.validate_id("u1").is_ok());
+        assert!(c.validate_id("").is_err());
+        assert!(c.validate_id("a\nb").is_err());
+        assert!(c.validate_id(&"x".repeat(64)).is_ok());
+        assert!(c.validate_id(&"x".repeat(65)).is_err());
+        assert!(c.validate_id(&"é".repeat(33)).is_err());
+    }
+}

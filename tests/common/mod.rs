@@ -1,0 +1,114 @@
+//! Tests of the JS-facing shell, shared by `tests/node.rs` and `tests/browser.rs` so the
+//! same tests run under `wasm-pack test --node` and `--headless --chrome`, against the vendor
+//! emulator whose URL `make` passes in `IMPROFILES_EMULATOR_URL` (scripts/with-emulator.mjs).
+
+use improfiles::bindings_for_tests::ProfileClient;
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+const EMULATOR: Option<&str> = option_env!("IMPROFILES_EMULATOR_URL");
+
+fn emulator() -> &'static str {
+    EMULATOR.expect("IMPROFILES_EMULATOR_URL must be set at build time (run through `make`)")
+}
+
+fn config(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    let defaults = [
+        ("vendor", JsValue::from("rongcloud")),
+        ("appKey", "demo-app-key".into()),
+        ("appSecret", "demo-app-secret".into()),
+        ("baseUrl", emulator().into()),
+    ];
+    for (key, value) in defaults.iter().chain(entries) {
+        Reflect::set(&object, &(*key).into(), value).unwrap();
+    }
+    object.into()
+}
+
+fn ids(list: &[&str]) -> JsValue {
+    list.iter()
+        .map(|s| JsValue::from(*s))
+        .collect::<Array>()
+        .into()
+}
+
+fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap()
+}
+
+fn array(value: &JsValue, key: &str) -> Array {
+    field(value, key).unchecked_into()
+}
+
+#[wasm_bindgen_test]
+fn bad_config_throws_a_profile_error_that_is_a_js_error() {
+    let error = ProfileClient::new(config(&[("batchSize", 101.into())]))
+        .err()
+        .expect("must throw");
+    assert!(error.is_instance_of::<js_sys::Error>());
+    assert_eq!(field(&error, "name"), "ProfileError");
+    assert_eq!(field(&error, "code"), "invalid_config");
+    assert_eq!(field(&error, "retryable"), false);
+}
+
+#[wasm_bindgen_test]
+async fn fetches_and_normalizes_profiles_from_the_emulator() {
+    let client = ProfileClient::new(config(&[])).unwrap();
+    let result = JsFuture::from(client.get_profiles(ids(&["u1", "ghost", "u2", "u1"]), None))
+        .await
+        .unwrap();
+    let profiles = array(&result, "profiles");
+    let failures = array(&result, "failures");
+    assert_eq!(profiles.length(), 2);
+    assert_eq!(field(&profiles.get(0), "id"), "u1");
+    assert_eq!(field(&profiles.get(0), "vendor"), "rongcloud");
+    assert!(field(&profiles.get(0), "name").is_string());
+    assert!(field(&profiles.get(0), "custom").is_object());
+    assert_eq!(failures.length(), 1);
+    assert_eq!(field(&failures.get(0), "code"), "not_found");
+    let stats = field(&result, "stats");
+    assert_eq!(field(&stats, "requested"), 3);
+    assert_eq!(field(&stats, "requests"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_js_signer_signs_requests() {
+    // The known-answer algorithm, in JS: what a browser console's backend endpoint would do.
+    let sign = Function::new_with_args(
+        "nonce, timestamp",
+        "return globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode('demo-app-secret' + nonce + timestamp))\
+           .then(b => Array.from(new Uint8Array(b), x => x.toString(16).padStart(2, '0')).join(''));",
+    );
+    let client = ProfileClient::new(config(&[
+        ("appSecret", JsValue::UNDEFINED),
+        ("signer", sign.into()),
+    ]))
+    .unwrap();
+    let result = JsFuture::from(client.get_profiles(ids(&["u3"]), None))
+        .await
+        .unwrap();
+    assert_eq!(array(&result, "profiles").length(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_credential_rejects_auth_failed() {
+    let client = ProfileClient::new(config(&[("appSecret", "wrong".into())])).unwrap();
+    let error = JsFuture::from(client.get_profiles(ids(&["u1"]), None))
+        .await
+        .unwrap_err();
+    assert_eq!(field(&error, "code"), "auth_failed");
+    assert_eq!(field(&error, "status"), 401);
+}
+
+#[wasm_bindgen_test]
+async fn invalid_ids_reject_before_any_request() {
+    let client = ProfileClient::new(config(&[("baseUrl", "http://127.0.0.1:9".into())])).unwrap();
+    let error = JsFuture::from(client.get_profiles(ids(&["ok", ""]), None))
+        .await
+        .unwrap_err();
+    assert_eq!(field(&error, "code"), "invalid_input");
+}

@@ -1,0 +1,41 @@
+// Compiled with `tsc --strict` by `make test`: the package's public types are usable and
+// precise. The @ts-expect-error lines must stay errors.
+import { ProfileClient, ProfileError } from "improfiles";
+import type { BatchResult, ErrorCode, Failure, Profile, Progress } from "improfiles";
+
+const client = new ProfileClient({
+  vendor: "rongcloud",
+  appKey: "k",
+  signer: async (nonce: string, timestamp: string) => `${nonce}${timestamp}`,
+  rateLimit: 50,
+});
+
+async function main(): Promise<void> {
+  const result: BatchResult = await client.getProfiles(["u1"], {
+    onProgress: (p: Progress) => void p.done,
+    collect: true,
+  });
+  const first: Profile | undefined = result.profiles[0];
+  const gender: "male" | "female" | "unknown" | undefined = first?.gender;
+  const custom: Record<string, unknown> | undefined = first?.custom;
+  const failure: Failure | undefined = result.failures[0];
+  const code: ErrorCode | undefined = failure?.code;
+  void [gender, custom, code, result.stats.elapsedMs];
+  try {
+    await client.listProfiles({ pageSize: 10 });
+  } catch (error) {
+    if (error instanceof ProfileError) {
+      const c: ErrorCode = error.code;
+      const retryable: boolean = error.retryable;
+      void [c, retryable, error.message, error.status, error.vendorCode];
+    }
+  }
+  // @ts-expect-error: vendor keys are checked
+  new ProfileClient({ vendor: "icq", appKey: "k", appSecret: "s" });
+  // @ts-expect-error: ids are strings
+  await client.getProfiles([1, 2]);
+  // @ts-expect-error: profiles are not `any`
+  const n: number = result.profiles[0].custom;
+  void n;
+}
+void main;
