@@ -38,7 +38,7 @@ test-node: pkg link
 test-types: pkg link
 	npx --no-install tsc -p tests/types
 
-test: setup lint test-native test-wasm-node test-wasm-chrome test-node test-types
+test: setup lint test-native test-types test-wasm-node test-wasm-chrome test-node
 
 demo: setup pkg link
 	node scripts/demo.mjs

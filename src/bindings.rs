@@ -221,7 +221,11 @@ impl ProfileClient {
             };
         let signer = get(config, "signer").dyn_into::<Function>().ok();
         let common = vendor.common();
-        let scheduler = Scheduler::new(common.rate_limit, common.concurrency as usize);
+        let scheduler = Scheduler::new(
+            common.rate_limit,
+            common.concurrency as usize,
+            vendor.base_urls(),
+        );
         let secrets = vendor.secrets().into_iter().map(str::to_owned).collect();
         Ok(ProfileClient {
             inner: Rc::new(Client {

@@ -114,6 +114,7 @@ struct InFlight {
     indices: Vec<usize>,
     attempt: u32,
     ticket: SendTicket,
+    host: usize,
 }
 
 /// SplitMix64: a small, well-distributed generator for nonces and jitter. It is seeded by the
@@ -272,10 +273,11 @@ impl BatchJob {
             .expect("send is only called with work ready");
         let attempt = indices.iter().map(|&i| self.attempts[i]).max().unwrap_or(0);
         let ids: Vec<&str> = indices.iter().map(|&i| self.ids[i].as_str()).collect();
+        let host = scheduler.hosts.active();
         let ctx = RequestContext {
             now_ms: now,
             nonce: self.rng.nonce(),
-            base_url: self.vendor.common().base_url.clone(),
+            base_url: scheduler.hosts.url(host).to_owned(),
         };
         let prepared = self.vendor.build_request(&ids, &ctx);
         let request_id = self.next_request_id;
@@ -287,6 +289,7 @@ impl BatchJob {
                 indices,
                 attempt,
                 ticket,
+                host,
             },
         );
         self.stats.requests += 1;
@@ -435,6 +438,11 @@ impl BatchJob {
             self.fail(error, now, scheduler);
             return;
         }
+        let blames_host = matches!(error.code, ErrorCode::Network | ErrorCode::Timeout)
+            || error.status.is_some_and(|s| s >= 500);
+        if blames_host {
+            scheduler.hosts.report_failure(flight.host, now);
+        }
         // Honour the vendor's pacing for the whole client, retried or not.
         let pause = match (retry_after_ms, error.code) {
             (Some(ms), _) => Some(ms),
@@ -519,5 +527,354 @@ impl BatchJob {
             failures: failures.into_iter().map(|(_, f)| f).collect(),
             stats: self.stats(now),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::{json, Map, Value};
+
+    use super::*;
+    use crate::config::ConfigInput;
+    use crate::http::HttpRequest;
+    use crate::signing;
+    use crate::vendors::rongcloud::RongCloud;
+
+    fn rongcloud(extra: Value) -> Rc<dyn Vendor> {
+        let mut config =
+            json!({"appKey": "k", "appSecret": "s", "baseUrl": "https://primary.test"});
+        config
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let values: Map<String, Value> = config.as_object().unwrap().clone();
+        Rc::new(RongCloud::from_config(&ConfigInput::new(&values, &BTreeSet::new())).unwrap())
+    }
+
+    /// What the simulated vendor does with the n-th request it receives.
+    #[derive(Clone)]
+    enum Reply {
+        Serve,
+        Status(u16, &'static str),
+        RateLimited(Option<&'static str>),
+        Truncated,
+        Timeout,
+        Network,
+    }
+
+    /// A RongCloud that knows the ids `u*`, checks every signature, and answers after 5 ms.
+    fn serve(request: &HttpRequest) -> HttpResponse {
+        let nonce = request.header("Nonce").unwrap();
+        let timestamp = request.header("Timestamp").unwrap();
+        assert_eq!(
+            request.header("Signature").unwrap(),
+            signing::rongcloud::signature("s", nonce, timestamp)
+        );
+        let users: Vec<Value> = request
+            .body
+            .as_deref()
+            .unwrap()
+            .split('&')
+            .filter_map(|pair| pair.strip_prefix("userId="))
+            .filter(|id| id.starts_with('u'))
+            .map(|id| json!({"userId": id, "userProfile": {"name": format!("name of {id}")}}))
+            .collect();
+        HttpResponse::new(200, json!({"code": 200, "userList": users}).to_string())
+    }
+
+    struct Sim {
+        job: BatchJob,
+        scheduler: Scheduler,
+        now: f64,
+        /// (when the reply arrives, request id, reply, the request)
+        pending: Vec<(f64, u64, Reply, HttpRequest)>,
+        sent: Vec<(f64, String)>,
+        replies_at: Vec<(f64, Reply)>,
+    }
+
+    /// Runs a whole call; `script(n)` says what the vendor does with the n-th request.
+    fn run(
+        vendor: Rc<dyn Vendor>,
+        ids: &[&str],
+        script: impl Fn(usize) -> Reply,
+    ) -> (Result<BatchResult, ProfileError>, Sim) {
+        let common = vendor.common().clone();
+        let mut sim = Sim {
+            job: BatchJob::new(
+                vendor.clone(),
+                ids.iter().map(|s| s.to_string()).collect(),
+                JobOptions::default(),
+                7,
+            )
+            .unwrap(),
+            scheduler: Scheduler::new(
+                common.rate_limit,
+                common.concurrency as usize,
+                vendor.base_urls(),
+            ),
+            now: 1_700_000_000_000.0,
+            pending: Vec::new(),
+            sent: Vec::new(),
+            replies_at: Vec::new(),
+        };
+        for _ in 0..100_000 {
+            let action = sim.job.poll(sim.now, &mut sim.scheduler);
+            let next_reply = sim.pending.iter().map(|p| p.0).reduce(f64::min);
+            match action {
+                Action::Send(out) => {
+                    let reply = script(sim.sent.len());
+                    let latency = if matches!(reply, Reply::Timeout) {
+                        f64::from(common.timeout_ms)
+                    } else {
+                        5.0
+                    };
+                    sim.sent.push((sim.now, out.prepared.http.url.clone()));
+                    sim.pending
+                        .push((sim.now + latency, out.request_id, reply, out.prepared.http));
+                    continue;
+                }
+                Action::Finished => {
+                    let result = sim.job.finish(sim.now);
+                    return (Ok(result), sim);
+                }
+                Action::Failed(error) => return (Err(error), sim),
+                Action::WaitUntil(at) => {
+                    sim.now = next_reply.map_or(at, |r| r.min(at)).max(sim.now)
+                }
+                Action::WaitForResponses | Action::WaitForCapacity => {
+                    sim.now = next_reply.expect("waiting with nothing in flight")
+                }
+            }
+            sim.pending.sort_by(|a, b| a.0.total_cmp(&b.0));
+            while sim.pending.first().is_some_and(|p| p.0 <= sim.now) {
+                let (at, id, reply, request) = sim.pending.remove(0);
+                sim.replies_at.push((at, reply.clone()));
+                match reply {
+                    Reply::Serve => {
+                        sim.job
+                            .on_response(id, at, &serve(&request), &mut sim.scheduler)
+                    }
+                    Reply::Status(status, body) => sim.job.on_response(
+                        id,
+                        at,
+                        &HttpResponse::new(status, body),
+                        &mut sim.scheduler,
+                    ),
+                    Reply::RateLimited(retry_after) => {
+                        let mut response = HttpResponse::new(429, r#"{"code":1008}"#);
+                        if let Some(value) = retry_after {
+                            response = response.with_header("Retry-After", value);
+                        }
+                        sim.job.on_response(id, at, &response, &mut sim.scheduler)
+                    }
+                    Reply::Truncated => {
+                        let body = serve(&request).body;
+                        let cut = HttpResponse::new(200, &body[..body.len() / 2]);
+                        sim.job.on_response(id, at, &cut, &mut sim.scheduler)
+                    }
+                    Reply::Timeout => sim.job.on_transport_error(
+                        id,
+                        at,
+                        TransportError::Timeout,
+                        "timed out",
+                        &mut sim.scheduler,
+                    ),
+                    Reply::Network => sim.job.on_transport_error(
+                        id,
+                        at,
+                        TransportError::Network,
+                        "reset",
+                        &mut sim.scheduler,
+                    ),
+                }
+            }
+        }
+        panic!("the job did not finish");
+    }
+
+    fn ids(known: usize, unknown: usize) -> Vec<String> {
+        (1..=known)
+            .map(|i| format!("u{i}"))
+            .chain((1..=unknown).map(|i| format!("x{i}")))
+            .collect()
+    }
+
+    fn assert_accounted(asked: &[String], result: &BatchResult) {
+        let distinct: BTreeSet<&str> = asked.iter().map(String::as_str).collect();
+        let mut seen: Vec<&str> = result
+            .profiles
+            .iter()
+            .map(|p| p.id.as_str())
+            .chain(result.failures.iter().map(|f| f.id.as_str()))
+            .collect();
+        let total = seen.len();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(total, seen.len(), "an id appears twice");
+        assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), distinct);
+        assert_eq!(result.stats.requested, distinct.len());
+    }
+
+    #[test]
+    fn every_fault_kind_recovers_and_every_id_is_accounted_for() {
+        let asked = ids(1800, 200);
+        let refs: Vec<&str> = asked.iter().map(String::as_str).collect();
+        // Request n meets a fault when n % 4 == 1, cycling through the kinds.
+        let faults = [
+            Reply::Status(500, r#"{"code":1000}"#),
+            Reply::Status(502, "<html>bad gateway</html>"),
+            Reply::Status(504, r#"{"code":1050}"#),
+            Reply::RateLimited(None),
+            Reply::RateLimited(Some("1")),
+            Reply::Truncated,
+            Reply::Timeout,
+            Reply::Network,
+        ];
+        let script = |n: usize| {
+            if n % 4 == 1 && n < 60 {
+                faults[(n / 4) % faults.len()].clone()
+            } else {
+                Reply::Serve
+            }
+        };
+        let (result, sim) = run(rongcloud(json!({"retries": 3})), &refs, script);
+        let result = result.unwrap();
+        assert_accounted(&asked, &result);
+        assert_eq!(result.profiles.len(), 1800);
+        assert!(result
+            .failures
+            .iter()
+            .all(|f| f.code == ErrorCode::NotFound));
+        assert!(result.stats.retries > 0 && result.stats.requests == sim.sent.len());
+    }
+
+    #[test]
+    fn a_fault_that_never_clears_fails_its_ids_and_the_rest_goes_on() {
+        let asked = ids(300, 0);
+        let refs: Vec<&str> = asked.iter().map(String::as_str).collect();
+        let (result, _) = run(
+            rongcloud(json!({"retries": 2, "concurrency": 1})),
+            &refs,
+            |n| {
+                if n == 0 || n >= 3 {
+                    Reply::Status(503, "")
+                } else {
+                    Reply::Serve
+                }
+            },
+        );
+        let result = result.unwrap();
+        assert_accounted(&asked, &result);
+        // Request 0 (u1..u100) fails, then requests 1 and 2 serve u101..u300, then its two
+        // retries fail too.
+        assert_eq!(result.profiles.len(), 200);
+        assert!(result
+            .failures
+            .iter()
+            .all(|f| f.code == ErrorCode::VendorError && f.retryable && f.id.len() <= 4));
+    }
+
+    #[test]
+    fn retry_after_pauses_every_request_of_the_client() {
+        let asked = ids(1000, 0);
+        let refs: Vec<&str> = asked.iter().map(String::as_str).collect();
+        let (result, sim) = run(rongcloud(json!({"concurrency": 1})), &refs, |n| {
+            if n == 2 {
+                Reply::RateLimited(Some("2"))
+            } else {
+                Reply::Serve
+            }
+        });
+        assert_accounted(&asked, &result.unwrap());
+        let (limited_at, _) = sim
+            .replies_at
+            .iter()
+            .find(|(_, r)| matches!(r, Reply::RateLimited(_)))
+            .unwrap();
+        let next_send = sim
+            .sent
+            .iter()
+            .map(|(t, _)| *t)
+            .find(|t| t > limited_at)
+            .unwrap();
+        assert!(
+            next_send - limited_at >= 2000.0,
+            "sent {} ms after the 429",
+            next_send - limited_at
+        );
+    }
+
+    #[test]
+    fn auth_failure_ends_the_call() {
+        let (result, _) = run(rongcloud(json!({})), &["u1", "u2"], |_| {
+            Reply::Status(401, r#"{"code":1004}"#)
+        });
+        let error = result.unwrap_err();
+        assert_eq!(
+            (error.code, error.status),
+            (ErrorCode::AuthFailed, Some(401))
+        );
+    }
+
+    #[test]
+    fn network_failures_move_traffic_to_the_backup_host() {
+        let asked = ids(500, 0);
+        let refs: Vec<&str> = asked.iter().map(String::as_str).collect();
+        let vendor = rongcloud(json!({"backupBaseUrl": "https://backup.test", "concurrency": 1}));
+        let (result, sim) = run(vendor, &refs, |n| {
+            if n == 0 {
+                Reply::Network
+            } else {
+                Reply::Serve
+            }
+        });
+        assert_eq!(result.unwrap().profiles.len(), 500);
+        assert!(sim.sent[0].1.starts_with("https://primary.test/"));
+        assert!(sim.sent[1..]
+            .iter()
+            .all(|(_, url)| url.starts_with("https://backup.test/")));
+    }
+
+    #[test]
+    fn results_keep_first_seen_order_and_duplicates_collapse() {
+        let (result, sim) = run(
+            rongcloud(json!({"batchSize": 2})),
+            &["u3", "x1", "u1", "u3", "u2", "x1"],
+            |_| Reply::Serve,
+        );
+        let result = result.unwrap();
+        assert_eq!(
+            result
+                .profiles
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>(),
+            ["u3", "u1", "u2"]
+        );
+        assert_eq!(
+            result
+                .failures
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect::<Vec<_>>(),
+            ["x1"]
+        );
+        assert_eq!(sim.sent.len(), 2);
+    }
+
+    #[test]
+    fn invalid_ids_are_refused_before_anything_is_planned() {
+        let error = BatchJob::new(
+            rongcloud(json!({})),
+            vec!["ok".into(), String::new()],
+            JobOptions::default(),
+            1,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(error.code, ErrorCode::InvalidInput);
+        assert!(error.message.starts_with("ids[1]"));
     }
 }

@@ -21,6 +21,49 @@ use std::collections::VecDeque;
 const BURST_FRACTION: f64 = 0.1;
 /// Pause after a rate-limit reply that says nothing of when to come back: one full window.
 pub const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 1000.0;
+/// A host pair switches at most this often, so a flapping pair does not thrash (the RongCloud
+/// Go SDK's rule).
+pub const HOST_SWITCH_INTERVAL_MS: f64 = 30_000.0;
+
+/// Where requests go: the primary host until it fails at the network level or with 5xx,
+/// then the next one (a vendor's backup host).
+#[derive(Clone, Debug)]
+pub struct Hosts {
+    urls: Vec<String>,
+    active: usize,
+    last_switch: f64,
+}
+
+impl Hosts {
+    pub fn new(urls: Vec<String>) -> Self {
+        assert!(!urls.is_empty(), "a client has at least one host");
+        Hosts {
+            urls,
+            active: 0,
+            last_switch: f64::NEG_INFINITY,
+        }
+    }
+
+    pub fn active(&self) -> usize {
+        self.active
+    }
+
+    pub fn url(&self, index: usize) -> &str {
+        &self.urls[index]
+    }
+
+    /// A request to `host` failed in a way that blames the host. Requests already in flight
+    /// to the old host do not switch back and forth: only a failure of the active host counts.
+    pub fn report_failure(&mut self, host: usize, now: f64) {
+        if self.urls.len() > 1
+            && host == self.active
+            && now - self.last_switch >= HOST_SWITCH_INTERVAL_MS
+        {
+            self.active = (self.active + 1) % self.urls.len();
+            self.last_switch = now;
+        }
+    }
+}
 
 /// Identifies one send to the limiter, so its completion can be recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,6 +185,7 @@ pub enum Gate {
 /// The pacing state of one client, shared by all its calls in progress.
 #[derive(Clone, Debug)]
 pub struct Scheduler {
+    pub hosts: Hosts,
     limiter: RateLimiter,
     concurrency: usize,
     in_flight: usize,
@@ -150,8 +194,9 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(rate: f64, concurrency: usize) -> Self {
+    pub fn new(rate: f64, concurrency: usize, hosts: Vec<String>) -> Self {
         Scheduler {
+            hosts: Hosts::new(hosts),
             limiter: RateLimiter::new(rate),
             concurrency: concurrency.max(1),
             in_flight: 0,
@@ -208,7 +253,7 @@ mod tests {
         seconds: f64,
         latency: impl Fn(usize) -> (f64, f64),
     ) -> Vec<f64> {
-        let mut s = Scheduler::new(rate, concurrency);
+        let mut s = Scheduler::new(rate, concurrency, vec!["https://h".into()]);
         let mut now = 0.0;
         let mut arrivals = Vec::new();
         let mut in_flight: Vec<(f64, SendTicket)> = Vec::new();
@@ -278,7 +323,7 @@ mod tests {
 
     #[test]
     fn a_request_still_in_flight_holds_the_next_window() {
-        let mut s = Scheduler::new(2.0, 8);
+        let mut s = Scheduler::new(2.0, 8, vec!["https://h".into()]);
         let first = s.on_send(0.0);
         s.on_send(0.0);
         assert_eq!(
@@ -293,7 +338,7 @@ mod tests {
 
     #[test]
     fn concurrency_and_pause() {
-        let mut s = Scheduler::new(1000.0, 2);
+        let mut s = Scheduler::new(1000.0, 2, vec!["https://h".into()]);
         assert_eq!(s.gate(0.0), Gate::Open);
         let t = s.on_send(0.0);
         s.on_send(0.0);
@@ -302,6 +347,26 @@ mod tests {
         s.pause_until(2000.0);
         assert_eq!(s.gate(10.0), Gate::OpensAt(2000.0));
         assert_eq!(s.gate(2000.0), Gate::Open);
+    }
+
+    #[test]
+    fn hosts_fail_over_at_most_once_per_interval() {
+        let mut hosts = Hosts::new(vec!["https://a".into(), "https://b".into()]);
+        hosts.report_failure(0, 1000.0);
+        assert_eq!(hosts.active(), 1);
+        hosts.report_failure(1, 2000.0);
+        assert_eq!(hosts.active(), 1, "no second switch within 30 s");
+        hosts.report_failure(0, 40_000.0);
+        assert_eq!(
+            hosts.active(),
+            1,
+            "a late failure of the old host does not switch back"
+        );
+        hosts.report_failure(1, 31_001.0);
+        assert_eq!(hosts.active(), 0);
+        let mut single = Hosts::new(vec!["https://a".into()]);
+        single.report_failure(0, 0.0);
+        assert_eq!(single.active(), 0);
     }
 
     #[test]

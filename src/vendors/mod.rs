@@ -99,6 +99,10 @@ pub enum ResponseOutcome {
 pub trait Vendor {
     fn key(&self) -> VendorKey;
     fn common(&self) -> &CommonConfig;
+    /// The hosts to send to, in order of preference: the base URL, then any backups.
+    fn base_urls(&self) -> Vec<String> {
+        vec![self.common().base_url.clone()]
+    }
     /// Checks one id against the vendor's rules; the message names the problem, not the id.
     fn validate_id(&self, id: &str) -> Result<(), String>;
     fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest;

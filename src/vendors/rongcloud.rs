@@ -17,6 +17,27 @@ use crate::vendors::{
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.rong-api.com";
+/// RongCloud's primary hosts per data center and their backups (VENDOR_NOTES.md): the
+/// backup is used by default when the base URL is one of these primaries.
+const HOST_PAIRS: [(&str, &str); 5] = [
+    ("https://api.rong-api.com", "https://api-b.rong-api.com"),
+    (
+        "https://api.sg-light-api.com",
+        "https://api-b.sg-light-api.com",
+    ),
+    (
+        "https://api.sg-b-light-api.com",
+        "https://api-b.sg-b-light-api.com",
+    ),
+    (
+        "https://api.us-light-api.com",
+        "https://api-b.us-light-api.com",
+    ),
+    (
+        "https://api.sau-light-api.com",
+        "https://api-b.sau-light-api.com",
+    ),
+];
 pub const MAX_BATCH_SIZE: usize = 100;
 /// The seed: "Rate Limit: 100 requests per second".
 pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
@@ -71,20 +92,19 @@ impl RongCloud {
                 ))
             }
         };
-        let backup_base_url = input
-            .string("backupBaseUrl")?
-            .map(|url| crate::config::validate_base_url("backupBaseUrl", &url))
-            .transpose()?;
+        let backup_base_url = match input.string("backupBaseUrl")? {
+            Some(url) => Some(crate::config::validate_base_url("backupBaseUrl", &url)?),
+            None => HOST_PAIRS
+                .iter()
+                .find(|(primary, _)| primary.eq_ignore_ascii_case(&common.base_url))
+                .map(|(_, backup)| (*backup).to_owned()),
+        };
         Ok(RongCloud {
             common,
             app_key,
             backup_base_url,
             signing,
         })
-    }
-
-    pub fn backup_base_url(&self) -> Option<&str> {
-        self.backup_base_url.as_deref()
     }
 
     fn error(&self, code: ErrorCode, message: String) -> ProfileError {
@@ -204,6 +224,12 @@ impl Vendor for RongCloud {
 
     fn common(&self) -> &CommonConfig {
         &self.common
+    }
+
+    fn base_urls(&self) -> Vec<String> {
+        std::iter::once(self.common.base_url.clone())
+            .chain(self.backup_base_url.clone())
+            .collect()
     }
 
     fn validate_id(&self, id: &str) -> Result<(), String> {
@@ -663,6 +689,29 @@ mod tests {
             (v.common.rate_limit, v.common.concurrency, v.common.retries),
             (100.0, 8, 3)
         );
+    }
+
+    #[test]
+    fn backup_hosts_default_per_data_center() {
+        assert_eq!(
+            client().base_urls(),
+            ["https://api.rong-api.com", "https://api-b.rong-api.com"]
+        );
+        let sg =
+            vendor(r#"{"appKey":"k","appSecret":"s","baseUrl":"https://api.sg-light-api.com/"}"#)
+                .unwrap();
+        assert_eq!(
+            sg.base_urls(),
+            [
+                "https://api.sg-light-api.com",
+                "https://api-b.sg-light-api.com"
+            ]
+        );
+        let own = vendor(r#"{"appKey":"k","appSecret":"s","baseUrl":"https://a.io","backupBaseUrl":"https://b.io"}"#).unwrap();
+        assert_eq!(own.base_urls(), ["https://a.io", "https://b.io"]);
+        let local =
+            vendor(r#"{"appKey":"k","appSecret":"s","baseUrl":"http://127.0.0.1:1"}"#).unwrap();
+        assert_eq!(local.base_urls(), ["http://127.0.0.1:1"]);
     }
 
     #[test]

@@ -78,3 +78,14 @@ test("timeouts that never clear fail as timeout", async () => {
   assert.deepEqual(timedOut.map((f) => f.id), firstRequests(1));
   assert.ok(timedOut[0].message.includes("timeoutMs"));
 });
+
+test("a dead primary host fails over to backupBaseUrl", async () => {
+  await emulator.reset();
+  // Port 1 on loopback refuses connections: a network-level failure of the primary.
+  const client = rongcloud(emulator, { baseUrl: "http://127.0.0.1:1", backupBaseUrl: emulator.url });
+  const result = await client.getProfiles(IDS);
+  assert.deepEqual(accountingErrors(IDS, result), []);
+  assert.equal(result.profiles.length, 900);
+  assert.ok(result.stats.retries >= 1 && result.stats.retries <= 8, `${result.stats.retries} retries`);
+  assert.equal((await emulator.log()).length, 10, "every request reached the backup once");
+});
