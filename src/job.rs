@@ -597,14 +597,14 @@ mod tests {
     /// Runs a whole call; `script(n)` says what the vendor does with the n-th request.
     fn run(
         vendor: Rc<dyn Vendor>,
-        ids: &[&str],
+        ids: &[impl AsRef<str>],
         script: impl Fn(usize) -> Reply,
     ) -> (Result<BatchResult, ProfileError>, Sim) {
         let common = vendor.common().clone();
         let mut sim = Sim {
             job: BatchJob::new(
                 vendor.clone(),
-                ids.iter().map(|s| s.to_string()).collect(),
+                ids.iter().map(|s| s.as_ref().to_owned()).collect(),
                 JobOptions::default(),
                 7,
             )
@@ -720,7 +720,6 @@ mod tests {
     #[test]
     fn every_fault_kind_recovers_and_every_id_is_accounted_for() {
         let asked = ids(1800, 200);
-        let refs: Vec<&str> = asked.iter().map(String::as_str).collect();
         // Request n meets a fault when n % 4 == 1, cycling through the kinds.
         let faults = [
             Reply::Status(500, r#"{"code":1000}"#),
@@ -739,7 +738,7 @@ mod tests {
                 Reply::Serve
             }
         };
-        let (result, sim) = run(rongcloud(json!({"retries": 3})), &refs, script);
+        let (result, sim) = run(rongcloud(json!({"retries": 3})), &asked, script);
         let result = result.unwrap();
         assert_accounted(&asked, &result);
         assert_eq!(result.profiles.len(), 1800);
@@ -753,10 +752,9 @@ mod tests {
     #[test]
     fn a_fault_that_never_clears_fails_its_ids_and_the_rest_goes_on() {
         let asked = ids(300, 0);
-        let refs: Vec<&str> = asked.iter().map(String::as_str).collect();
         let (result, _) = run(
             rongcloud(json!({"retries": 2, "concurrency": 1})),
-            &refs,
+            &asked,
             |n| {
                 if n == 0 || n >= 3 {
                     Reply::Status(503, "")
@@ -779,8 +777,7 @@ mod tests {
     #[test]
     fn retry_after_pauses_every_request_of_the_client() {
         let asked = ids(1000, 0);
-        let refs: Vec<&str> = asked.iter().map(String::as_str).collect();
-        let (result, sim) = run(rongcloud(json!({"concurrency": 1})), &refs, |n| {
+        let (result, sim) = run(rongcloud(json!({"concurrency": 1})), &asked, |n| {
             if n == 2 {
                 Reply::RateLimited(Some("2"))
             } else {
@@ -821,9 +818,8 @@ mod tests {
     #[test]
     fn network_failures_move_traffic_to_the_backup_host() {
         let asked = ids(500, 0);
-        let refs: Vec<&str> = asked.iter().map(String::as_str).collect();
         let vendor = rongcloud(json!({"backupBaseUrl": "https://backup.test", "concurrency": 1}));
-        let (result, sim) = run(vendor, &refs, |n| {
+        let (result, sim) = run(vendor, &asked, |n| {
             if n == 0 {
                 Reply::Network
             } else {
