@@ -8,7 +8,7 @@
 //   GET  /__emulator/log              -> [{ at, vendor, appKey, method, path, status, outcome, ids, fault }]
 //   POST /__emulator/reset            -> clears log, faults, nonces and rate windows
 //   POST /__emulator/faults           <- { vendor, kind, count = 1, status, ms, retryAfter }
-//        kinds: "status" (reply `status`, default 503), "rate_limit" (the vendor's 429 reply),
+//        kinds: "status" (reply `status`, default 503), "rate_limit" (the vendor's rate-limit reply),
 //               "stall" (answer only after `ms`), "truncate" (cut the JSON body in half),
 //               "reset" (destroy the connection)
 //   POST /__emulator/limits           <- { enforce: boolean }   (lift rate limits for load runs)
@@ -17,6 +17,7 @@ import http from "node:http";
 
 import { Directory } from "./directory.mjs";
 import { createRongCloud } from "./vendors/rongcloud.mjs";
+import { createTencentAttrs, createTencentPortraitGet } from "./vendors/tencent.mjs";
 
 const CONTROL = "/__emulator/";
 
@@ -41,7 +42,7 @@ function readBody(req) {
 
 export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
   const directory = new Directory({ seed, size });
-  const vendors = [createRongCloud({ directory })];
+  const vendors = [createRongCloud({ directory }), createTencentPortraitGet({ directory }), createTencentAttrs({ directory })];
   const limits = { enforce: true };
   let faults = []; // { vendor, kind, remaining, status, ms, retryAfter }
   let log = [];
@@ -107,10 +108,11 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
       return send(req, res, entry.status, `<html><body><h1>${entry.status}</h1>emulated outage</body></html>`, { "content-type": "text/html" });
     }
     if (fault?.kind === "rate_limit") {
-      entry.status = 429;
+      const reply = vendor.rateLimitReply();
+      entry.status = reply.status;
       entry.outcome = "fault_rate_limit";
       const extra = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
-      return send(req, res, 429, vendor.rateLimitReply?.() ?? { code: 1008, errorMessage: "rate limit exceeded" }, extra);
+      return send(req, res, reply.status, reply.json, extra);
     }
     if (fault?.kind === "stall") await new Promise((r) => setTimeout(r, fault.ms ?? 15_000));
     if (res.destroyed || req.socket.destroyed) {

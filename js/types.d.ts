@@ -107,7 +107,43 @@ export interface RongCloudConfig extends CommonConfig {
   backupBaseUrl?: string;
 }
 
-export type ProfileClientConfig = RongCloudConfig;
+export type TencentRegion =
+  | "china" | "singapore" | "seoul" | "frankfurt" | "silicon-valley" | "jakarta" | "tokyo" | "mumbai";
+
+interface TencentCommonConfig extends CommonConfig {
+  /** The SDKAppID from the Chat console. */
+  sdkAppId: number;
+  /** The app admin account the requests are made as. */
+  identifier: string;
+  /** Default `china`; ignored when `baseUrl` is given. */
+  region?: TencentRegion;
+}
+
+/** A UserSig you made (e.g. on your backend); the call rejects `auth_failed` once it has expired. */
+interface TencentWithUserSig {
+  userSig: string;
+  secretKey?: never;
+  userSigTtlSeconds?: never;
+}
+
+/** Server side only: UserSigs are made here (TLSSigAPIv2) and renewed before they run out. */
+interface TencentWithSecretKey {
+  secretKey: string;
+  /** Lifetime of each UserSig made, 60 s to 10 years. Default 86400. */
+  userSigTtlSeconds?: number;
+  userSig?: never;
+}
+
+export type TencentConfig = TencentCommonConfig & {
+  vendor: "tencent";
+  /** The TagList: standard tags and `Tag_Profile_Custom_*`. Default: the 12 standard profile tags. */
+  fields?: string[];
+} & (TencentWithUserSig | TencentWithSecretKey);
+
+export type TencentAttrsConfig = TencentCommonConfig & { vendor: "tencent-attrs" } & (
+  TencentWithUserSig | TencentWithSecretKey);
+
+export type ProfileClientConfig = RongCloudConfig | TencentConfig | TencentAttrsConfig;
 
 export interface GetProfilesOptions {
   signal?: AbortSignal;

@@ -357,12 +357,17 @@ impl Run {
                 None => Err(invalid(format!("options.{key} must be a boolean"))),
             }
         };
-        if !get(options, "fields").is_undefined() {
-            return Err(invalid(format!(
-                "options.fields does not apply to {}",
-                vendor.as_str()
-            )));
-        }
+        let fields = get(options, "fields");
+        let fields = if fields.is_undefined() || fields.is_null() {
+            None
+        } else {
+            let names: Option<Vec<String>> = Array::is_array(&fields)
+                .then(|| Array::from(&fields).iter().map(|f| f.as_string()).collect())
+                .flatten();
+            let names = names
+                .ok_or_else(|| invalid("options.fields must be an array of strings".into()))?;
+            Some(client.vendor.check_fields(&names).map_err(invalid)?)
+        };
         let signal = get(options, "signal");
         let signal = if signal.is_undefined() || signal.is_null() {
             None
@@ -376,6 +381,7 @@ impl Run {
         let on_progress = callback("onProgress")?;
         let on_batch = callback("onBatch")?;
         let job_options = JobOptions {
+            fields,
             include_raw: flag("includeRaw", false)?,
             collect: flag("collect", true)?,
             emit_batches: on_batch.is_some(),
@@ -524,6 +530,12 @@ impl Run {
     ) -> Completion {
         let client = &self.client;
         let mut http = outgoing.prepared.http;
+        let redact: Vec<String> = client
+            .secrets
+            .iter()
+            .chain(&outgoing.prepared.redact)
+            .cloned()
+            .collect();
         if let (Some(request), Some(signer)) =
             (outgoing.prepared.external_signature, &client.signer)
         {
@@ -599,10 +611,7 @@ impl Run {
             ),
             Err(thrown) => Completion::Transport(
                 TransportError::Network,
-                format!(
-                    "network error: {}",
-                    describe_thrown(&thrown, &client.secrets)
-                ),
+                format!("network error: {}", describe_thrown(&thrown, &redact)),
             ),
         }
     }

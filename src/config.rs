@@ -95,6 +95,22 @@ impl<'a> ConfigInput<'a> {
         }
     }
 
+    /// A non-empty array of non-empty strings.
+    pub fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, ProfileError> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) if !s.is_empty() => Ok(s.clone()),
+                    _ => Err(wrong_type(key, "an array of non-empty strings")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(_) => Err(wrong_type(key, "a non-empty array of strings")),
+        }
+    }
+
     pub fn has_function(&self, key: &str) -> bool {
         self.functions.contains(key)
     }

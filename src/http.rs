@@ -121,6 +121,22 @@ pub fn form_encode(value: &str) -> String {
     out
 }
 
+/// RFC 3986 percent-encoding: only the unreserved `ALPHA DIGIT - . _ ~` stay as they are,
+/// every other byte becomes `%XX` with uppercase hex (the form OAuth 1.0a signs over, and a
+/// safe one for any query value).
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +161,11 @@ mod tests {
     fn form_encoding_escapes_reserved_bytes() {
         assert_eq!(form_encode("u1"), "u1");
         assert_eq!(form_encode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
+    }
+
+    #[test]
+    fn percent_encoding_leaves_only_unreserved_bytes() {
+        assert_eq!(percent_encode("a-b._~Z9"), "a-b._~Z9");
+        assert_eq!(percent_encode("a b+c*d/é"), "a%20b%2Bc%2Ad%2F%C3%A9");
     }
 }

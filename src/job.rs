@@ -20,9 +20,11 @@ use crate::profile::Profile;
 use crate::scheduler::{Gate, Scheduler, SendTicket, DEFAULT_RATE_LIMIT_PAUSE_MS};
 use crate::vendors::{ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct JobOptions {
     pub include_raw: bool,
+    /// The call's `fields` option, checked by the vendor.
+    pub fields: Option<Vec<String>>,
     /// Keep profiles and failures for the final result (`collect`, default true).
     pub collect: bool,
     /// Report each request's results as a [`BatchEvent`] (`onBatch` was given).
@@ -33,6 +35,7 @@ impl Default for JobOptions {
     fn default() -> Self {
         JobOptions {
             include_raw: false,
+            fields: None,
             collect: true,
             emit_batches: false,
         }
@@ -110,6 +113,15 @@ enum Slot {
     Done,
 }
 
+/// Ids to send again, not before `at`.
+struct Delayed {
+    at: f64,
+    indices: Vec<usize>,
+    /// A round of per-id retries: ids that fail transiently while it waits join it, so that
+    /// they go out together in full requests rather than one small request per response.
+    open_round: bool,
+}
+
 struct InFlight {
     indices: Vec<usize>,
     attempt: u32,
@@ -158,8 +170,8 @@ pub struct BatchJob {
     profiles: Vec<(usize, Profile)>,
     failures: Vec<(usize, Failure)>,
     ready: VecDeque<Vec<usize>>,
-    /// Groups of ids waiting out a backoff: (not before, indices).
-    delayed: Vec<(f64, Vec<usize>)>,
+    /// Ids waiting out a backoff or a pause.
+    delayed: Vec<Delayed>,
     in_flight: HashMap<u64, InFlight>,
     next_request_id: u64,
     rng: Rng,
@@ -247,26 +259,54 @@ impl BatchJob {
             };
         }
         match scheduler.gate(now) {
-            Gate::Open => Action::Send(self.send(now, scheduler)),
+            Gate::Open => self.send(now, scheduler),
             Gate::OpensAt(at) => Action::WaitUntil(at),
             Gate::Full if self.in_flight.is_empty() => Action::WaitForCapacity,
             Gate::Full => Action::WaitForResponses,
         }
     }
 
+    /// Moves ids whose wait is over to the ready queue, topping up a last batch that has
+    /// room before starting new ones.
     fn release_due(&mut self, now: f64) {
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.delayed)
             .into_iter()
-            .partition(|(at, _)| *at <= now);
+            .partition(|d| d.at <= now);
         self.delayed = later;
-        self.ready.extend(due.into_iter().map(|(_, group)| group));
+        let batch = self.vendor.common().batch_size;
+        for index in due.into_iter().flat_map(|d| d.indices) {
+            match self.ready.back_mut() {
+                Some(last) if last.len() < batch => last.push(index),
+                _ => self.ready.push_back(vec![index]),
+            }
+        }
     }
 
     fn next_due(&self) -> Option<f64> {
-        self.delayed.iter().map(|(at, _)| *at).reduce(f64::min)
+        self.delayed.iter().map(|d| d.at).reduce(f64::min)
     }
 
-    fn send(&mut self, now: f64, scheduler: &mut Scheduler) -> Outgoing {
+    /// Schedules ids that failed transiently inside a good response: they join the round of
+    /// per-id retries already waiting, or open one after a backoff.
+    fn retry_ids(&mut self, indices: Vec<usize>, now: f64, scheduler: &Scheduler) {
+        if let Some(round) = self.delayed.iter_mut().find(|d| d.open_round) {
+            round.indices.extend(indices);
+            return;
+        }
+        let attempt = indices.iter().map(|&i| self.attempts[i]).max().unwrap_or(1);
+        let at = now + scheduler.backoff.delay_ms(attempt, self.rng.unit());
+        self.delayed.push(Delayed {
+            at,
+            indices,
+            open_round: true,
+        });
+    }
+
+    fn send(&mut self, now: f64, scheduler: &mut Scheduler) -> Action {
+        if let Some(error) = self.vendor.credential_error(now) {
+            self.fail(error, now, scheduler);
+            return Action::Failed(self.fatal.clone().expect("just failed"));
+        }
         let indices = self
             .ready
             .pop_front()
@@ -277,7 +317,9 @@ impl BatchJob {
         let ctx = RequestContext {
             now_ms: now,
             nonce: self.rng.nonce(),
-            base_url: scheduler.hosts.url(host).to_owned(),
+            random: (self.rng.next_u64() >> 32) as u32,
+            base_url: scheduler.hosts.url(host),
+            fields: self.options.fields.as_deref(),
         };
         let prepared = self.vendor.build_request(&ids, &ctx);
         let request_id = self.next_request_id;
@@ -296,10 +338,10 @@ impl BatchJob {
         if attempt > 0 {
             self.stats.retries += 1;
         }
-        Outgoing {
+        Action::Send(Outgoing {
             request_id,
             prepared,
-        }
+        })
     }
 
     /// Feeds a response in. Responses of requests this job no longer tracks are ignored.
@@ -371,9 +413,7 @@ impl BatchJob {
                     }
                 }
                 if !again.is_empty() {
-                    let attempt = again.iter().map(|&i| self.attempts[i]).max().unwrap_or(1);
-                    let delay = scheduler.backoff.delay_ms(attempt, self.rng.unit());
-                    self.delayed.push((now + delay, again));
+                    self.retry_ids(again, now, scheduler);
                 }
             }
             ResponseOutcome::Failed {
@@ -466,7 +506,11 @@ impl BatchJob {
                 Some(ms) => now + ms,
                 None => now + scheduler.backoff.delay_ms(attempt, self.rng.unit()),
             };
-            self.delayed.push((at, pending));
+            self.delayed.push(Delayed {
+                at,
+                indices: pending,
+                open_round: false,
+            });
         } else {
             for i in pending {
                 let failure = error.to_failure(&self.ids[i]);
@@ -562,6 +606,8 @@ mod tests {
         Truncated,
         Timeout,
         Network,
+        /// A vendor other than the RongCloud of [`serve`], with its own state.
+        Respond(Rc<dyn Fn(&HttpRequest) -> HttpResponse>),
     }
 
     /// A RongCloud that knows the ids `u*`, checks every signature, and answers after 5 ms.
@@ -681,6 +727,10 @@ mod tests {
                         "timed out",
                         &mut sim.scheduler,
                     ),
+                    Reply::Respond(vendor) => {
+                        sim.job
+                            .on_response(id, at, &vendor(&request), &mut sim.scheduler)
+                    }
                     Reply::Network => sim.job.on_transport_error(
                         id,
                         at,
@@ -872,5 +922,103 @@ mod tests {
         .unwrap();
         assert_eq!(error.code, ErrorCode::InvalidInput);
         assert!(error.message.starts_with("ids[1]"));
+    }
+
+    fn tencent(config: Value) -> Rc<dyn Vendor> {
+        let values: Map<String, Value> = config.as_object().unwrap().clone();
+        let functions = BTreeSet::new();
+        let input = ConfigInput::new(&values, &functions);
+        Rc::new(crate::vendors::tencent::PortraitGet::from_config(&input).unwrap())
+    }
+
+    /// portrait_get where accounts `flaky*` fail with 40006 the first time they are asked
+    /// for and accounts `x*` do not exist. Records each request's accounts.
+    fn portrait_get_server(asked: Rc<std::cell::RefCell<Vec<Vec<String>>>>) -> Reply {
+        let failed_once = Rc::new(std::cell::RefCell::new(BTreeSet::<String>::new()));
+        Reply::Respond(Rc::new(move |request: &HttpRequest| {
+            let body: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
+            let accounts: Vec<String> = body["To_Account"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_owned())
+                .collect();
+            asked.borrow_mut().push(accounts.clone());
+            let items: Vec<Value> = accounts
+                .iter()
+                .map(|a| {
+                    if a.starts_with('x') {
+                        json!({"To_Account": a, "ResultCode": 40003, "ResultInfo": "not found"})
+                    } else if a.starts_with("flaky") && failed_once.borrow_mut().insert(a.clone()) {
+                        json!({"To_Account": a, "ResultCode": 40006, "ResultInfo": "try again"})
+                    } else {
+                        json!({"To_Account": a, "ResultCode": 0, "ProfileItem": [
+                            {"Tag": "Tag_Profile_IM_Nick", "Value": format!("nick {a}")}
+                        ]})
+                    }
+                })
+                .collect();
+            HttpResponse::new(
+                200,
+                json!({"ActionStatus": "OK", "ErrorCode": 0, "UserProfileItem": items}).to_string(),
+            )
+        }))
+    }
+
+    #[test]
+    fn tencent_retries_only_the_accounts_that_failed_transiently() {
+        let vendor = tencent(json!({
+            "sdkAppId": 1400000000, "identifier": "admin", "secretKey": "key",
+            "baseUrl": "https://tencent.test"
+        }));
+        let ids: Vec<String> = (1..=240)
+            .map(|i| format!("u{i}"))
+            .chain((1..=5).map(|i| format!("flaky{i}")))
+            .chain((1..=5).map(|i| format!("x{i}")))
+            .collect();
+        let asked = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let server = portrait_get_server(Rc::clone(&asked));
+        let (result, sim) = run(vendor, &ids, |_| server.clone());
+        let result = result.unwrap();
+        assert_accounted(&ids, &result);
+        assert_eq!(result.profiles.len(), 245, "flaky accounts end as profiles");
+        assert!(result
+            .failures
+            .iter()
+            .all(|f| f.code == ErrorCode::NotFound));
+        let asked = asked.borrow();
+        assert_eq!(asked.len(), 4, "three planned requests and one retry");
+        assert_eq!(
+            asked[3],
+            (1..=5).map(|i| format!("flaky{i}")).collect::<Vec<_>>()
+        );
+        assert_eq!(result.stats.requests, 4);
+        assert_eq!(result.stats.retries, 1);
+        let randoms: BTreeSet<&str> = sim
+            .sent
+            .iter()
+            .map(|(_, url)| {
+                url.split("random=")
+                    .nth(1)
+                    .unwrap()
+                    .split('&')
+                    .next()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(randoms.len(), 4, "a fresh random per request");
+    }
+
+    #[test]
+    fn an_expired_user_sig_fails_the_call_before_anything_is_sent() {
+        let sig = signing::tls_sig::user_sig("key", "admin", 1_400_000_000, 1_600_000_000, 3600);
+        let vendor = tencent(json!({
+            "sdkAppId": 1400000000, "identifier": "admin", "userSig": sig,
+        }));
+        let (result, sim) = run(vendor, &["u1"], |_| Reply::Serve);
+        let error = result.unwrap_err();
+        assert_eq!(error.code, ErrorCode::AuthFailed);
+        assert!(!error.message.contains(&sig));
+        assert!(sim.sent.is_empty());
     }
 }

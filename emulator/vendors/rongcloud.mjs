@@ -92,6 +92,7 @@ export function createRongCloud({ directory }) {
   return {
     name: "rongcloud",
     matches: (url) => url.pathname === PATH,
+    rateLimitReply: () => ({ status: 429, json: { code: 1008, errorMessage: "rate limit exceeded" } }),
     reset() {
       seenNonces.clear();
       windows.clear();

@@ -2,3 +2,4 @@
 //! and nonce, so every scheme is checked against independently computed known answers.
 
 pub mod rongcloud;
+pub mod tls_sig;

@@ -5,6 +5,7 @@
 //! more module here and one more arm in [`from_config`]; the scheduler and job do not change.
 
 pub mod rongcloud;
+pub mod tencent;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -55,13 +56,17 @@ impl VendorKey {
 
 /// Fresh per-attempt inputs, supplied by the caller so that vendor modules stay pure.
 #[derive(Clone, Debug)]
-pub struct RequestContext {
+pub struct RequestContext<'a> {
     /// Wall-clock time, epoch milliseconds.
     pub now_ms: f64,
-    /// A fresh random nonce (at most 32 characters of `[0-9a-z]`).
+    /// A fresh random nonce (32 characters of `[0-9a-z]`).
     pub nonce: String,
+    /// A fresh uniformly random 32-bit number (Tencent's `random` query parameter).
+    pub random: u32,
     /// The base URL to send to (the primary or a backup host).
-    pub base_url: String,
+    pub base_url: &'a str,
+    /// The call's `fields` option, already checked by [`Vendor::check_fields`].
+    pub fields: Option<&'a [String]>,
 }
 
 /// Inputs a signer callback receives when the user signs outside this library.
@@ -77,6 +82,9 @@ pub struct PreparedRequest {
     /// Set when the request still needs a signature from the user's `signer` callback; the
     /// shell obtains it and calls [`Vendor::apply_external_signature`].
     pub external_signature: Option<SignatureRequest>,
+    /// Credentials this request carries beyond the configured secrets (a generated UserSig,
+    /// an obtained token): the shell blanks them out of any error text it passes on.
+    pub redact: Vec<String>,
 }
 
 /// What one response meant.
@@ -105,6 +113,20 @@ pub trait Vendor {
     }
     /// Checks one id against the vendor's rules; the message names the problem, not the id.
     fn validate_id(&self, id: &str) -> Result<(), String>;
+    /// Checks a call's `fields` option and returns the list to request (deduplicated).
+    fn check_fields(&self, fields: &[String]) -> Result<Vec<String>, String> {
+        let _ = fields;
+        Err(format!(
+            "options.fields does not apply to {}",
+            self.key().as_str()
+        ))
+    }
+    /// Why no request can be sent at `now_ms` with the configured credential (a provided
+    /// UserSig that has run out), so the call fails before sending anything doomed.
+    fn credential_error(&self, now_ms: f64) -> Option<ProfileError> {
+        let _ = now_ms;
+        None
+    }
     fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest;
     fn parse_response(
         &self,
@@ -146,6 +168,8 @@ pub fn from_config(input: &ConfigInput) -> Result<Box<dyn Vendor>, ProfileError>
     })?;
     match key {
         VendorKey::RongCloud => Ok(Box::new(rongcloud::RongCloud::from_config(input)?)),
+        VendorKey::Tencent => Ok(Box::new(tencent::PortraitGet::from_config(input)?)),
+        VendorKey::TencentAttrs => Ok(Box::new(tencent::ImGetAttr::from_config(input)?)),
         other => Err(ProfileError::new(
             ErrorCode::Unsupported,
             format!(

@@ -275,6 +275,7 @@ impl Vendor for RongCloud {
                 body: Some(body),
             },
             external_signature,
+            redact: Vec::new(),
         }
     }
 
@@ -429,11 +430,13 @@ mod tests {
         client().parse_response(ids, &HttpResponse::new(200, body), &ParseContext::default())
     }
 
-    fn ctx() -> RequestContext {
+    fn ctx() -> RequestContext<'static> {
         RequestContext {
             now_ms: 1_408_710_653_491.0,
             nonce: "14314".into(),
-            base_url: DEFAULT_BASE_URL.into(),
+            random: 0,
+            base_url: DEFAULT_BASE_URL,
+            fields: None,
         }
     }
 

@@ -112,3 +112,28 @@ async fn invalid_ids_reject_before_any_request() {
         .unwrap_err();
     assert_eq!(field(&error, "code"), "invalid_input");
 }
+
+#[wasm_bindgen_test]
+async fn tencent_user_sigs_made_in_wasm_are_accepted_by_the_emulator() {
+    let object = Object::new();
+    let entries: [(&str, JsValue); 5] = [
+        ("vendor", "tencent".into()),
+        ("sdkAppId", 1_400_000_001.into()),
+        ("identifier", "administrator".into()),
+        ("secretKey", "demo-tencent-secret-key".into()),
+        ("baseUrl", emulator().into()),
+    ];
+    for (key, value) in &entries {
+        Reflect::set(&object, &(*key).into(), value).unwrap();
+    }
+    let client = ProfileClient::new(object.into()).unwrap();
+    let result = JsFuture::from(client.get_profiles(ids(&["t1", "t2", "nobody"]), None))
+        .await
+        .unwrap();
+    let profiles = array(&result, "profiles");
+    assert_eq!(profiles.length(), 2);
+    assert_eq!(field(&profiles.get(0), "vendor"), "tencent");
+    assert!(field(&profiles.get(0), "name").is_string());
+    let failures = array(&result, "failures");
+    assert_eq!(field(&failures.get(0), "code"), "not_found");
+}

@@ -30,6 +30,23 @@ async function main(): Promise<void> {
       void [c, retryable, error.message, error.status, error.vendorCode];
     }
   }
+  const tencent = new ProfileClient({
+    vendor: "tencent",
+    sdkAppId: 1400000000,
+    identifier: "admin",
+    secretKey: "key",
+    userSigTtlSeconds: 3600,
+    region: "singapore",
+    fields: ["Tag_Profile_IM_Nick", "Tag_Profile_Custom_Vip"],
+  });
+  await tencent.getProfiles(["a"], { fields: ["Tag_Profile_IM_Image"] });
+  new ProfileClient({ vendor: "tencent-attrs", sdkAppId: 1, identifier: "admin", userSig: "sig" });
+  // @ts-expect-error: a UserSig or a secret key, not both
+  new ProfileClient({ vendor: "tencent-attrs", sdkAppId: 1, identifier: "admin", userSig: "sig", secretKey: "k" });
+  // @ts-expect-error: regions are checked
+  new ProfileClient({ vendor: "tencent", sdkAppId: 1, identifier: "admin", userSig: "s", region: "mars" });
+  // @ts-expect-error: sdkAppId is a number
+  new ProfileClient({ vendor: "tencent", sdkAppId: "1400000000", identifier: "admin", userSig: "s" });
   // @ts-expect-error: vendor keys are checked
   new ProfileClient({ vendor: "icq", appKey: "k", appSecret: "s" });
   // @ts-expect-error: ids are strings

@@ -1,0 +1,272 @@
+//! `POST /v4/all_member_push/im_get_attr` (seed 004): the app-defined attributes of up to 100
+//! accounts. An account comes back with its `Attrs` (possibly `{}`), or not at all when it
+//! does not exist.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::TencentAccess;
+use crate::config::{CommonConfig, ConfigInput};
+use crate::error::{ErrorCode, Failure, ProfileError};
+use crate::http::HttpResponse;
+use crate::profile::Profile;
+use crate::vendors::{
+    ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor, VendorKey,
+};
+
+const PATH: &str = "/v4/all_member_push/im_get_attr";
+/// The seed: "Maximum call frequency: 100 times/second".
+pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
+
+pub struct ImGetAttr {
+    access: TencentAccess,
+}
+
+impl ImGetAttr {
+    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+        let access =
+            TencentAccess::from_config(input, VendorKey::TencentAttrs, DEFAULT_RATE_LIMIT)?;
+        if input.string_list("fields")?.is_some() {
+            return Err(ProfileError::invalid_config(
+                "config.fields does not apply to tencent-attrs: im_get_attr returns every attribute",
+            ));
+        }
+        Ok(ImGetAttr { access })
+    }
+}
+
+/// im_get_attr's own error codes (seed 004).
+fn classify(code: i64) -> Option<(ErrorCode, bool, &'static str)> {
+    Some(match code {
+        90001 => (
+            ErrorCode::InvalidInput,
+            false,
+            "the request JSON was refused",
+        ),
+        90018 => (
+            ErrorCode::InvalidInput,
+            false,
+            "too many accounts in one request",
+        ),
+        91000 => (ErrorCode::VendorError, true, "internal service error"),
+        _ => return None,
+    })
+}
+
+impl Vendor for ImGetAttr {
+    fn key(&self) -> VendorKey {
+        VendorKey::TencentAttrs
+    }
+
+    fn common(&self) -> &CommonConfig {
+        &self.access.common
+    }
+
+    fn validate_id(&self, id: &str) -> Result<(), String> {
+        self.access.validate_id(id)
+    }
+
+    fn credential_error(&self, now_ms: f64) -> Option<ProfileError> {
+        self.access.credential_error(now_ms)
+    }
+
+    fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
+        let body = serde_json::json!({ "To_Account": ids }).to_string();
+        self.access.request(PATH, body, ctx)
+    }
+
+    fn parse_response(
+        &self,
+        ids: &[&str],
+        response: &HttpResponse,
+        ctx: &ParseContext,
+    ) -> ResponseOutcome {
+        let body = match self.access.envelope(response, ctx.now_ms, classify) {
+            Ok(body) => body,
+            Err(outcome) => return outcome,
+        };
+        let items = match body.get("UserAttrs") {
+            Some(Value::Array(items)) => items.as_slice(),
+            // No account of the request has attributes (or exists).
+            None | Some(Value::Null) => &[],
+            Some(_) => {
+                return ResponseOutcome::Failed {
+                    error: self
+                        .access
+                        .error(
+                            ErrorCode::InvalidResponse,
+                            "Tencent Cloud Chat sent a UserAttrs that is not an array",
+                        )
+                        .with_status(response.status)
+                        .retryable(true),
+                    retry_after_ms: None,
+                }
+            }
+        };
+        let asked: HashSet<&str> = ids.iter().copied().collect();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let (mut profiles, mut failures) = (Vec::new(), Vec::new());
+        for item in items.iter().filter_map(Value::as_object) {
+            let Some(id) = item.get("To_Account").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(&id) = asked.get(id) else { continue };
+            if !seen.insert(id) {
+                continue;
+            }
+            let mut profile = Profile::new(VendorKey::TencentAttrs, id);
+            match item.get("Attrs") {
+                Some(Value::Object(attrs)) => profile.custom = attrs.clone(),
+                None | Some(Value::Null) => {}
+                Some(_) => {
+                    failures.push(Failure {
+                        id: id.to_owned(),
+                        code: ErrorCode::InvalidResponse,
+                        message: "Tencent Cloud Chat sent Attrs that are not an object".into(),
+                        vendor_code: None,
+                        retryable: false,
+                    });
+                    continue;
+                }
+            }
+            if ctx.include_raw {
+                profile.raw = Some(Value::Object(item.clone()));
+            }
+            profiles.push(profile);
+        }
+        for id in ids.iter().filter(|id| !seen.contains(*id)) {
+            failures.push(Failure {
+                id: (*id).to_owned(),
+                code: ErrorCode::NotFound,
+                message: "Tencent Cloud Chat returned no attributes for this account".into(),
+                vendor_code: None,
+                retryable: false,
+            });
+        }
+        ResponseOutcome::Parsed {
+            profiles,
+            failures,
+            transient: Vec::new(),
+        }
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        self.access.secrets()
+    }
+
+    fn describe(&self) -> Map<String, Value> {
+        self.access.describe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{from_json, refusal};
+    use super::*;
+
+    fn vendor() -> ImGetAttr {
+        from_json(
+            r#"{"sdkAppId":88888888,"identifier":"admin","secretKey":"k"}"#,
+            ImGetAttr::from_config,
+        )
+        .unwrap()
+    }
+
+    fn parse(body: &str, ids: &[&str]) -> (Vec<Profile>, Vec<Failure>) {
+        let ctx = ParseContext {
+            include_raw: true,
+            ..Default::default()
+        };
+        match vendor().parse_response(ids, &HttpResponse::new(200, body), &ctx) {
+            ResponseOutcome::Parsed {
+                profiles,
+                failures,
+                transient,
+            } => {
+                assert!(transient.is_empty());
+                (profiles, failures)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The seed's sample response, verbatim.
+    const SEED_RESPONSE: &str = r#"{"ActionStatus": "OK","ErrorInfo": "","ErrorCode": 0,"UserAttrs": [{"To_Account": "Zhang Xiaohong","Attrs": {"sex" : "Female","city": "New York"}},{"To_Account": "abc","Attrs": {}},{"To_Account": "Chen Xiaoming","Attrs": {"sex": "M","city": "Shenzhen"}}]}"#;
+
+    #[test]
+    fn the_seeds_sample_response_parses() {
+        let (profiles, failures) = parse(
+            SEED_RESPONSE,
+            &["Zhang Xiaohong", "Chen Xiaoming", "abc", "nobody"],
+        );
+        assert_eq!(profiles.len(), 3);
+        let zhang = &profiles[0];
+        assert_eq!(zhang.id, "Zhang Xiaohong");
+        assert_eq!(zhang.vendor, VendorKey::TencentAttrs);
+        assert_eq!(
+            Value::Object(zhang.custom.clone()),
+            serde_json::json!({"sex": "Female", "city": "New York"})
+        );
+        assert_eq!(zhang.gender, crate::profile::Gender::Unknown);
+        assert!(zhang.raw.is_some());
+        assert_eq!(profiles[1].id, "abc");
+        assert!(
+            profiles[1].custom.is_empty(),
+            "{{}} is a profile with no attributes"
+        );
+        assert_eq!(profiles[2].custom["city"], "Shenzhen");
+        assert_eq!(failures.len(), 1);
+        assert_eq!(
+            (failures[0].id.as_str(), failures[0].code),
+            ("nobody", ErrorCode::NotFound)
+        );
+    }
+
+    #[test]
+    fn the_seeds_sample_request_is_what_we_send() {
+        let ctx = RequestContext {
+            now_ms: 0.0,
+            nonce: String::new(),
+            random: 99_999_999,
+            base_url: "https://console.tim.qq.com",
+            fields: None,
+        };
+        let prepared = vendor().build_request(&["Zhang Xiaohong", "Chen Xiaoming", "abc"], &ctx);
+        let body: Value = serde_json::from_str(prepared.http.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"To_Account": ["Zhang Xiaohong","Chen Xiaoming","abc"]})
+        );
+        assert_eq!(
+            prepared.http.header("content-type"),
+            Some("application/json")
+        );
+    }
+
+    #[test]
+    fn odd_bodies_are_handled() {
+        let (profiles, failures) = parse(
+            r#"{"ActionStatus":"OK","ErrorCode":0,"UserAttrs":[{"To_Account":"a","Attrs":"x"},{"To_Account":"b"},{"Attrs":{}},7]}"#,
+            &["a", "b"],
+        );
+        assert_eq!(profiles.len(), 1);
+        assert_eq!(profiles[0].id, "b");
+        assert_eq!(failures[0].code, ErrorCode::InvalidResponse);
+        let (profiles, failures) = parse(r#"{"ActionStatus":"OK","ErrorCode":0}"#, &["a"]);
+        assert!(profiles.is_empty());
+        assert_eq!(failures[0].code, ErrorCode::NotFound);
+    }
+
+    #[test]
+    fn fields_do_not_apply() {
+        assert!(vendor()
+            .check_fields(&["Tag_Profile_IM_Nick".into()])
+            .is_err());
+        let err = refusal(
+            r#"{"sdkAppId":1,"identifier":"admin","secretKey":"k","fields":["sex"]}"#,
+            ImGetAttr::from_config,
+        );
+        assert_eq!(err.code, ErrorCode::InvalidConfig);
+    }
+}

@@ -1,0 +1,637 @@
+//! Tencent Cloud Chat's REST API, shared by its two endpoints we implement:
+//! [`PortraitGet`] (`v4/profile/portrait_get`, seed 001, vendor key `tencent`) and
+//! [`ImGetAttr`] (`v4/all_member_push/im_get_attr`, seed 004, vendor key `tencent-attrs`).
+//!
+//! Both take the same credentials in the query string (`sdkappid`, `identifier`, `usersig`,
+//! `random`, `contenttype=json`), answer HTTP 200 with `ActionStatus`/`ErrorCode` in the body
+//! for every outcome but network-level ones, and share the public error codes 60000–79999.
+
+mod im_get_attr;
+mod portrait_get;
+
+pub use im_get_attr::ImGetAttr;
+pub use portrait_get::PortraitGet;
+
+use serde_json::{Map, Value};
+
+use crate::config::{CommonConfig, ConfigInput, Secret, VendorLimits};
+use crate::error::{ErrorCode, ProfileError, VendorCode};
+use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::signing::tls_sig::{decode_user_sig, UserSigIssuer};
+use crate::vendors::{
+    check_id_common, PreparedRequest, RequestContext, ResponseOutcome, VendorKey,
+};
+
+/// The seeds' region → host table, plus the two regions VENDOR_NOTES.md adds.
+pub const REGIONS: [(&str, &str); 8] = [
+    ("china", "https://console.tim.qq.com"),
+    ("singapore", "https://adminapisgp.im.qcloud.com"),
+    ("seoul", "https://adminapikr.im.qcloud.com"),
+    ("frankfurt", "https://adminapiger.im.qcloud.com"),
+    ("silicon-valley", "https://adminapiusa.im.qcloud.com"),
+    ("jakarta", "https://adminapiidn.im.qcloud.com"),
+    ("tokyo", "https://adminapijpn.im.qcloud.com"),
+    ("mumbai", "https://adminapiind.im.qcloud.com"),
+];
+/// Both seeds: at most 100 accounts per request.
+pub const MAX_BATCH_SIZE: usize = 100;
+/// Tencent UserIDs (and so the admin identifier) are at most 32 bytes.
+const MAX_USER_ID_BYTES: usize = 32;
+const DEFAULT_USER_SIG_TTL_SECONDS: u64 = 86_400;
+
+enum Credential {
+    /// A UserSig the user made; `expires_at` (Unix seconds) when it could be decoded.
+    Provided {
+        user_sig: Secret,
+        expires_at: Option<u64>,
+    },
+    /// Made here from the secret key, and renewed before it runs out.
+    Issued(UserSigIssuer),
+}
+
+/// The config and credentials both endpoints share.
+pub struct TencentAccess {
+    key: VendorKey,
+    common: CommonConfig,
+    region: Option<&'static str>,
+    sdk_app_id: u64,
+    identifier: String,
+    credential: Credential,
+}
+
+impl TencentAccess {
+    fn from_config(
+        input: &ConfigInput,
+        key: VendorKey,
+        default_rate_limit: f64,
+    ) -> Result<Self, ProfileError> {
+        let region = match input.string("region")? {
+            None => None,
+            Some(name) => Some(
+                REGIONS
+                    .iter()
+                    .find(|(region, _)| *region == name)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = REGIONS.iter().map(|(r, _)| *r).collect();
+                        ProfileError::invalid_config(format!(
+                            "config.region must be one of {}",
+                            names.join(", ")
+                        ))
+                    })?,
+            ),
+        };
+        let default_base_url = region.unwrap_or(&REGIONS[0]).1;
+        let common = CommonConfig::parse(
+            input,
+            &VendorLimits {
+                default_base_url: Some(default_base_url),
+                max_batch_size: MAX_BATCH_SIZE,
+                default_rate_limit,
+            },
+        )?;
+        if input.number("sdkAppId")?.is_none() {
+            return Err(ProfileError::invalid_config(
+                "config.sdkAppId is required (the SDKAppID number from the Chat console)",
+            ));
+        }
+        let sdk_app_id = input.integer_in("sdkAppId", 1, u64::from(u32::MAX), 0)?;
+        let identifier = input.required_string("identifier")?;
+        check_id_common(&identifier, MAX_USER_ID_BYTES)
+            .and_then(|()| check_bytes(&identifier))
+            .map_err(|why| ProfileError::invalid_config(format!("config.identifier: {why}")))?;
+        let user_sig = input.secret("userSig")?;
+        let secret_key = input.secret("secretKey")?;
+        let has_ttl = input.number("userSigTtlSeconds")?.is_some();
+        let credential = match (user_sig, secret_key) {
+            (Some(user_sig), None) => {
+                if has_ttl {
+                    return Err(ProfileError::invalid_config(
+                        "config.userSigTtlSeconds applies only with config.secretKey",
+                    ));
+                }
+                let expires_at = match decode_user_sig(user_sig.expose()) {
+                    Ok(doc) if doc.identifier != identifier => {
+                        return Err(ProfileError::invalid_config(
+                            "config.userSig was made for another identifier than config.identifier",
+                        ))
+                    }
+                    Ok(doc) if doc.sdk_app_id != sdk_app_id => {
+                        return Err(ProfileError::invalid_config(
+                            "config.userSig was made for another SDKAppID than config.sdkAppId",
+                        ))
+                    }
+                    Ok(doc) => Some(doc.expires_at()),
+                    // Not a TLSSigAPIv2 document we can read: let the server judge it.
+                    Err(_) => None,
+                };
+                Credential::Provided {
+                    user_sig,
+                    expires_at,
+                }
+            }
+            (None, Some(secret_key)) => {
+                let ttl = input.integer_in(
+                    "userSigTtlSeconds",
+                    60,
+                    10 * 365 * 86_400,
+                    DEFAULT_USER_SIG_TTL_SECONDS,
+                )?;
+                Credential::Issued(UserSigIssuer::new(
+                    secret_key,
+                    identifier.clone(),
+                    sdk_app_id,
+                    ttl,
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(ProfileError::invalid_config(format!(
+                    "config takes either userSig or secretKey for {}, not both",
+                    key.as_str()
+                )))
+            }
+            (None, None) => {
+                return Err(ProfileError::invalid_config(format!(
+                    "config.userSig or config.secretKey is required for {}",
+                    key.as_str()
+                )))
+            }
+        };
+        Ok(TencentAccess {
+            key,
+            common,
+            region: region.map(|(name, _)| *name),
+            sdk_app_id,
+            identifier,
+            credential,
+        })
+    }
+
+    fn error(&self, code: ErrorCode, message: impl Into<String>) -> ProfileError {
+        ProfileError::new(code, message).with_vendor(self.key)
+    }
+
+    fn validate_id(&self, id: &str) -> Result<(), String> {
+        check_id_common(id, MAX_USER_ID_BYTES)?;
+        check_bytes(id)
+    }
+
+    fn credential_error(&self, now_ms: f64) -> Option<ProfileError> {
+        match &self.credential {
+            Credential::Provided {
+                expires_at: Some(expires_at),
+                ..
+            } if unix_seconds(now_ms) >= *expires_at => Some(self.error(
+                ErrorCode::AuthFailed,
+                format!(
+                    "config.userSig expired at Unix time {expires_at}; make a new one, or give config.secretKey so that UserSigs are made and renewed for you"
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    /// A POST of `body` to `path` with the credentials in the query string.
+    fn request(&self, path: &str, body: String, ctx: &RequestContext) -> PreparedRequest {
+        let (user_sig, redact) = match &self.credential {
+            Credential::Provided { user_sig, .. } => (user_sig.expose().to_owned(), Vec::new()),
+            Credential::Issued(issuer) => {
+                let sig = issuer.user_sig_at(unix_seconds(ctx.now_ms));
+                (sig.clone(), vec![sig])
+            }
+        };
+        let url = format!(
+            "{}{path}?sdkappid={}&identifier={}&usersig={}&random={}&contenttype=json",
+            ctx.base_url,
+            self.sdk_app_id,
+            percent_encode(&self.identifier),
+            query_user_sig(&user_sig),
+            ctx.random
+        );
+        PreparedRequest {
+            http: HttpRequest {
+                method: "POST",
+                url,
+                headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+                body: Some(body),
+            },
+            external_signature: None,
+            redact,
+        }
+    }
+
+    /// Checks the parts every Tencent response shares and returns the body of one that
+    /// succeeded. `classify` knows the endpoint's own error codes; the public ones are here.
+    fn envelope(
+        &self,
+        response: &HttpResponse,
+        now_ms: f64,
+        classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
+    ) -> Result<Map<String, Value>, ResponseOutcome> {
+        let retry_after_ms = response.retry_after_ms(now_ms);
+        let failed = |error: ProfileError| ResponseOutcome::Failed {
+            error: error.with_status(response.status),
+            retry_after_ms,
+        };
+        if response.status != 200 {
+            let (code, retryable, what) = match response.status {
+                429 => (ErrorCode::RateLimited, true, "rate limit reached"),
+                500..=599 => (ErrorCode::VendorError, true, "server or gateway error"),
+                401 | 403 => (ErrorCode::AuthFailed, false, "request refused"),
+                _ => (ErrorCode::VendorError, false, "unexpected HTTP status"),
+            };
+            let message = format!("Tencent Cloud Chat {what} (HTTP {})", response.status);
+            return Err(failed(self.error(code, message).retryable(retryable)));
+        }
+        let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&response.body) else {
+            return Err(failed(
+                self.error(
+                    ErrorCode::InvalidResponse,
+                    "Tencent Cloud Chat sent a body that is not a JSON object",
+                )
+                .retryable(true),
+            ));
+        };
+        let code = body.get("ErrorCode").and_then(Value::as_i64).unwrap_or(0);
+        match body.get("ActionStatus").and_then(Value::as_str) {
+            Some("OK") if code == 0 => Ok(body),
+            Some("OK" | "FAIL") | None if code != 0 => {
+                let info = body
+                    .get("ErrorInfo")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                Err(failed(self.request_error(code, info, classify)))
+            }
+            _ => Err(failed(
+                self.error(
+                    ErrorCode::InvalidResponse,
+                    "Tencent Cloud Chat sent a body without a usable ActionStatus and ErrorCode",
+                )
+                .retryable(true),
+            )),
+        }
+    }
+
+    fn request_error(
+        &self,
+        code: i64,
+        info: &str,
+        classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
+    ) -> ProfileError {
+        let (error_code, retryable, what) = classify(code).unwrap_or_else(|| public_error(code));
+        let detail = if info.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", clip(info))
+        };
+        self.error(
+            error_code,
+            format!("Tencent Cloud Chat error {code}, {what}{detail}"),
+        )
+        .with_vendor_code(VendorCode::Number(code))
+        .retryable(retryable)
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        match &self.credential {
+            Credential::Provided { user_sig, .. } => vec![user_sig.expose()],
+            Credential::Issued(issuer) => vec![issuer.secret_key()],
+        }
+    }
+
+    fn describe(&self) -> Map<String, Value> {
+        let mut map = crate::vendors::describe_common(self.key, &self.common);
+        if let Some(region) = self.region {
+            map.insert("region".into(), region.into());
+        }
+        map.insert("sdkAppId".into(), self.sdk_app_id.into());
+        map.insert("identifier".into(), self.identifier.clone().into());
+        let credential = match &self.credential {
+            Credential::Provided { .. } => "userSig",
+            Credential::Issued(issuer) => {
+                map.insert("userSigTtlSeconds".into(), issuer.ttl_seconds().into());
+                "secretKey"
+            }
+        };
+        map.insert("credential".into(), credential.into());
+        map
+    }
+}
+
+/// Tencent UserIDs are byte-limited (UTF-8), not character-limited.
+fn check_bytes(id: &str) -> Result<(), String> {
+    if id.len() > MAX_USER_ID_BYTES {
+        return Err(format!(
+            "a Tencent Cloud Chat UserID must be at most {MAX_USER_ID_BYTES} bytes"
+        ));
+    }
+    Ok(())
+}
+
+/// A UserSig's alphabet (base64 with `*-_`) is query-safe, and the official SDKs send it as
+/// it is; anything else a user provides is percent-encoded.
+fn query_user_sig(user_sig: &str) -> String {
+    let url_safe = user_sig
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'_'));
+    if url_safe {
+        user_sig.to_owned()
+    } else {
+        percent_encode(user_sig)
+    }
+}
+
+fn unix_seconds(now_ms: f64) -> u64 {
+    (now_ms.max(0.0) / 1000.0).floor() as u64
+}
+
+/// Vendor text in our messages is cut short: it is for people, and a hostile body could be huge.
+fn clip(text: &str) -> String {
+    text.chars().take(200).collect()
+}
+
+/// The public error codes (60000–79999) both endpoints can return.
+fn public_error(code: i64) -> (ErrorCode, bool, &'static str) {
+    match code {
+        60007 | 60011 | 60018 | 60019 => (ErrorCode::RateLimited, true, "call frequency limit"),
+        60008 => (ErrorCode::VendorError, true, "the service timed out"),
+        60004 | 60005 | 60010 | 60012 | 60015 => (
+            ErrorCode::AuthFailed,
+            false,
+            "the account, UserSig or SDKAppID in the request was refused",
+        ),
+        60006 | 60016 | 60017 | 60020 | 60021 => (
+            ErrorCode::PermissionDenied,
+            false,
+            "the app may not use this API",
+        ),
+        70000..=70999 => (
+            ErrorCode::AuthFailed,
+            false,
+            "the UserSig or admin identifier was refused",
+        ),
+        _ => (ErrorCode::VendorError, false, "request failed"),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::collections::BTreeSet;
+
+    use serde_json::{Map, Value};
+
+    use crate::config::ConfigInput;
+    use crate::error::ProfileError;
+
+    /// Runs `from_config` over a JSON config literal.
+    pub fn from_json<T>(
+        json: &str,
+        build: fn(&ConfigInput) -> Result<T, ProfileError>,
+    ) -> Result<T, ProfileError> {
+        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
+        build(&ConfigInput::new(&values, &BTreeSet::new()))
+    }
+
+    /// The error a config literal is refused with.
+    pub fn refusal<T>(
+        json: &str,
+        build: fn(&ConfigInput) -> Result<T, ProfileError>,
+    ) -> ProfileError {
+        match from_json(json, build) {
+            Ok(_) => panic!("config accepted: {json}"),
+            Err(error) => error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{from_json, refusal};
+    use super::*;
+    use crate::signing::tls_sig::user_sig;
+    use crate::vendors::Vendor;
+
+    const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+    fn config(extra: &str) -> String {
+        format!(
+            r#"{{"vendor":"tencent","sdkAppId":1400000000,"identifier":"admin","secretKey":"{KEY}"{extra}}}"#
+        )
+    }
+
+    fn ctx(now_ms: f64) -> RequestContext<'static> {
+        RequestContext {
+            now_ms,
+            nonce: String::new(),
+            random: 4_294_967_295,
+            base_url: "https://console.tim.qq.com",
+            fields: None,
+        }
+    }
+
+    fn query(url: &str) -> Vec<(String, String)> {
+        url.split_once('?')
+            .unwrap()
+            .1
+            .split('&')
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap();
+                (k.to_owned(), v.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn regions_map_to_their_hosts_and_base_url_wins() {
+        for (region, host) in REGIONS {
+            let vendor = from_json(
+                &config(&format!(r#","region":"{region}""#)),
+                PortraitGet::from_config,
+            )
+            .unwrap();
+            assert_eq!(vendor.common().base_url, host, "{region}");
+        }
+        let default = from_json(&config(""), PortraitGet::from_config).unwrap();
+        assert_eq!(default.common().base_url, "https://console.tim.qq.com");
+        let explicit = from_json(
+            &config(r#","region":"seoul","baseUrl":"http://127.0.0.1:9/"}"#).replace("}}", "}"),
+            PortraitGet::from_config,
+        )
+        .unwrap();
+        assert_eq!(explicit.common().base_url, "http://127.0.0.1:9");
+        let err = refusal(&config(r#","region":"mars""#), PortraitGet::from_config);
+        assert_eq!(err.code, ErrorCode::InvalidConfig);
+        assert!(err.message.contains("silicon-valley"));
+    }
+
+    #[test]
+    fn default_rates_and_batch_sizes_follow_the_seeds() {
+        let portrait = from_json(&config(""), PortraitGet::from_config).unwrap();
+        assert_eq!(portrait.common().rate_limit, 200.0);
+        assert_eq!(portrait.common().batch_size, 100);
+        let attrs = from_json(&config(""), ImGetAttr::from_config).unwrap();
+        assert_eq!(attrs.common().rate_limit, 100.0);
+        assert_eq!(attrs.common().batch_size, 100);
+        let err = refusal(&config(r#","batchSize":101"#), ImGetAttr::from_config);
+        assert_eq!(err.code, ErrorCode::InvalidConfig);
+    }
+
+    #[test]
+    fn bad_configs_are_refused_without_echoing_secrets() {
+        let cases = [
+            r#"{"sdkAppId":"1400000000","identifier":"admin","secretKey":"s3cr3t-key"}"#,
+            r#"{"sdkAppId":1.5,"identifier":"admin","secretKey":"s3cr3t-key"}"#,
+            r#"{"identifier":"admin","secretKey":"s3cr3t-key"}"#,
+            r#"{"sdkAppId":1400000000,"secretKey":"s3cr3t-key"}"#,
+            r#"{"sdkAppId":1400000000,"identifier":"admin"}"#,
+            r#"{"sdkAppId":1400000000,"identifier":"admin","secretKey":"s3cr3t-key","userSig":"s3cr3t-sig"}"#,
+            r#"{"sdkAppId":1400000000,"identifier":"admin","userSig":"s3cr3t-sig","userSigTtlSeconds":600}"#,
+            r#"{"sdkAppId":1400000000,"identifier":"admin","secretKey":"s3cr3t-key","userSigTtlSeconds":5}"#,
+            r#"{"sdkAppId":1400000000,"identifier":"an-identifier-well-over-32-bytes-long","secretKey":"s3cr3t-key"}"#,
+            r#"{"sdkAppId":1400000000,"identifier":"admin","secretKey":"s3cr3t-key","fields":["Tag_Profile_IM_Nik"]}"#,
+            r#"{"sdkAppId":1400000000,"identifier":"admin","secretKey":"s3cr3t-key","fields":[]}"#,
+            r#"{"sdkAppId":1400000000,"identifier":"admin","secretKey":"s3cr3t-key","baseUrl":"http://console.tim.qq.com"}"#,
+        ];
+        for case in cases {
+            let err = refusal(case, PortraitGet::from_config);
+            assert_eq!(err.code, ErrorCode::InvalidConfig, "{case}");
+            assert!(!err.message.contains("s3cr3t"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn a_provided_user_sig_is_checked_against_the_config() {
+        let sig = user_sig(KEY, "admin", 1_400_000_000, 1_700_000_000, 86_400);
+        let ok = format!(r#"{{"sdkAppId":1400000000,"identifier":"admin","userSig":"{sig}"}}"#);
+        let vendor = from_json(&ok, ImGetAttr::from_config).unwrap();
+        assert!(vendor.credential_error(1_700_000_000_000.0).is_none());
+        let expired = vendor.credential_error(1_700_086_400_000.0).unwrap();
+        assert_eq!(expired.code, ErrorCode::AuthFailed);
+        assert!(!expired.message.contains(&sig));
+
+        let other_admin =
+            format!(r#"{{"sdkAppId":1400000000,"identifier":"root","userSig":"{sig}"}}"#);
+        let err = refusal(&other_admin, ImGetAttr::from_config);
+        assert!(err.message.contains("identifier") && !err.message.contains(&sig));
+        let other_app =
+            format!(r#"{{"sdkAppId":1400000001,"identifier":"admin","userSig":"{sig}"}}"#);
+        assert!(from_json(&other_app, ImGetAttr::from_config).is_err());
+
+        // A UserSig we cannot read is the server's to judge.
+        let opaque = r#"{"sdkAppId":1400000000,"identifier":"admin","userSig":"opaque"}"#;
+        let vendor = from_json(opaque, ImGetAttr::from_config).unwrap();
+        assert!(vendor.credential_error(f64::MAX).is_none());
+        let url = vendor.build_request(&["a"], &ctx(0.0)).http.url;
+        assert!(url.contains("usersig=opaque&"));
+    }
+
+    #[test]
+    fn the_query_carries_a_fresh_user_sig_made_from_the_clock() {
+        let vendor = from_json(
+            &config(r#","identifier":"ad min""#).replace(r#""identifier":"admin","#, ""),
+            ImGetAttr::from_config,
+        )
+        .unwrap();
+        let now_ms = 1_569_910_200_000.0;
+        let prepared = vendor.build_request(&["a", "b"], &ctx(now_ms));
+        let http = &prepared.http;
+        assert_eq!(http.method, "POST");
+        assert!(http
+            .url
+            .starts_with("https://console.tim.qq.com/v4/all_member_push/im_get_attr?"));
+        let query = query(&http.url);
+        let names: Vec<&str> = query.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            ["sdkappid", "identifier", "usersig", "random", "contenttype"]
+        );
+        assert_eq!(query[0].1, "1400000000");
+        assert_eq!(query[1].1, "ad%20min");
+        assert_eq!(query[3].1, "4294967295");
+        assert_eq!(query[4].1, "json");
+        let doc = decode_user_sig(&query[2].1).unwrap();
+        assert_eq!(
+            (
+                doc.identifier.as_str(),
+                doc.sdk_app_id,
+                doc.time,
+                doc.expire
+            ),
+            ("ad min", 1_400_000_000, 1_569_910_200, 86_400)
+        );
+        assert_eq!(
+            doc.sig,
+            crate::signing::tls_sig::tls_sig(KEY, "ad min", 1_400_000_000, 1_569_910_200, 86_400)
+        );
+        assert_eq!(prepared.redact, vec![query[2].1.clone()]);
+        assert_eq!(http.body.as_deref(), Some(r#"{"To_Account":["a","b"]}"#));
+        assert!(!serde_json::to_string(&vendor.describe())
+            .unwrap()
+            .contains(KEY));
+        assert_eq!(vendor.secrets(), vec![KEY]);
+    }
+
+    #[test]
+    fn public_error_codes_are_classified() {
+        let vendor = from_json(&config(""), ImGetAttr::from_config).unwrap();
+        let outcome = |code: i64| {
+            let body = format!(r#"{{"ActionStatus":"FAIL","ErrorCode":{code},"ErrorInfo":"x"}}"#);
+            match vendor.parse_response(&["a"], &HttpResponse::new(200, body), &Default::default())
+            {
+                ResponseOutcome::Failed { error, .. } => (error.code, error.retryable),
+                other => panic!("{other:?}"),
+            }
+        };
+        for code in [60007, 60011, 60018, 60019] {
+            assert_eq!(outcome(code), (ErrorCode::RateLimited, true), "{code}");
+        }
+        for code in [70001, 70003, 70009, 70013, 70014, 70016, 70020] {
+            assert_eq!(outcome(code), (ErrorCode::AuthFailed, false), "{code}");
+        }
+        assert_eq!(outcome(90001), (ErrorCode::InvalidInput, false));
+        assert_eq!(outcome(90018), (ErrorCode::InvalidInput, false));
+        assert_eq!(outcome(91000), (ErrorCode::VendorError, true));
+        assert_eq!(outcome(12345), (ErrorCode::VendorError, false));
+    }
+
+    #[test]
+    fn transport_level_replies_are_classified() {
+        let vendor = from_json(&config(""), PortraitGet::from_config).unwrap();
+        let outcome = |response: HttpResponse| match vendor.parse_response(
+            &["a"],
+            &response,
+            &Default::default(),
+        ) {
+            ResponseOutcome::Failed {
+                error,
+                retry_after_ms,
+            } => (error.code, error.retryable, retry_after_ms),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            outcome(HttpResponse::new(502, "<html>bad gateway</html>")),
+            (ErrorCode::VendorError, true, None)
+        );
+        assert_eq!(
+            outcome(HttpResponse::new(429, "").with_header("Retry-After", "3")),
+            (ErrorCode::RateLimited, true, Some(3000.0))
+        );
+        assert_eq!(
+            outcome(HttpResponse::new(200, r#"{"ActionStatus":"OK","#)),
+            (ErrorCode::InvalidResponse, true, None)
+        );
+        assert_eq!(
+            outcome(HttpResponse::new(
+                200,
+                r#"{"ActionStatus":"OK","ErrorCode":0}"#
+            )),
+            (ErrorCode::InvalidResponse, true, None)
+        );
+        assert_eq!(
+            outcome(HttpResponse::new(
+                200,
+                r#"{"ActionStatus":"FAIL","ErrorCode":0}"#
+            )),
+            (ErrorCode::InvalidResponse, true, None)
+        );
+    }
+}

@@ -1,0 +1,554 @@
+//! `POST /v4/profile/portrait_get` (seed 001): profile fields ("tags") of up to 100 accounts,
+//! with a result code per account.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::TencentAccess;
+use crate::config::{CommonConfig, ConfigInput};
+use crate::error::{ErrorCode, Failure, ProfileError, VendorCode};
+use crate::http::HttpResponse;
+use crate::profile::{Gender, Profile};
+use crate::vendors::{
+    json_number, json_string, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
+    Vendor, VendorKey,
+};
+
+const PATH: &str = "/v4/profile/portrait_get";
+/// The seed: "Maximum call frequency: 200 calls per second".
+pub const DEFAULT_RATE_LIMIT: f64 = 200.0;
+/// Tencent's standard profile fields: the default TagList, and every non-custom tag a
+/// `fields` list may name.
+pub const STANDARD_TAGS: [&str; 12] = [
+    "Tag_Profile_IM_Nick",
+    "Tag_Profile_IM_Gender",
+    "Tag_Profile_IM_BirthDay",
+    "Tag_Profile_IM_Location",
+    "Tag_Profile_IM_SelfSignature",
+    "Tag_Profile_IM_AllowType",
+    "Tag_Profile_IM_Language",
+    "Tag_Profile_IM_Image",
+    "Tag_Profile_IM_MsgSettings",
+    "Tag_Profile_IM_AdminForbidType",
+    "Tag_Profile_IM_Level",
+    "Tag_Profile_IM_Role",
+];
+const CUSTOM_TAG_PREFIX: &str = "Tag_Profile_Custom_";
+
+pub struct PortraitGet {
+    access: TencentAccess,
+    tags: Vec<String>,
+}
+
+impl PortraitGet {
+    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+        let access = TencentAccess::from_config(input, VendorKey::Tencent, DEFAULT_RATE_LIMIT)?;
+        let tags = match input.string_list("fields")? {
+            Some(fields) => check_tags(&fields)
+                .map_err(|why| ProfileError::invalid_config(format!("config.fields: {why}")))?,
+            None => STANDARD_TAGS.iter().map(|t| (*t).to_owned()).collect(),
+        };
+        Ok(PortraitGet { access, tags })
+    }
+
+    fn normalize(&self, item: &Map<String, Value>, id: &str, include_raw: bool) -> Profile {
+        let mut profile = Profile::new(VendorKey::Tencent, id);
+        let entries = item
+            .get("ProfileItem")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object);
+        for entry in entries {
+            let Some(tag) = entry.get("Tag").and_then(Value::as_str) else {
+                continue;
+            };
+            let value = entry.get("Value").cloned().unwrap_or(Value::Null);
+            match tag {
+                "Tag_Profile_IM_Nick" => profile.name = json_string(&value),
+                "Tag_Profile_IM_Gender" => profile.gender = gender(&value),
+                "Tag_Profile_IM_BirthDay" => profile.birthday = json_string(&value),
+                "Tag_Profile_IM_Location" => profile.location = json_string(&value),
+                "Tag_Profile_IM_SelfSignature" => profile.signature = json_string(&value),
+                "Tag_Profile_IM_Image" => profile.avatar_url = json_string(&value),
+                "Tag_Profile_IM_Level" => profile.level = json_number(&value),
+                "Tag_Profile_IM_Role" => profile.role = json_number(&value),
+                other => {
+                    profile.custom.insert(other.to_owned(), value);
+                }
+            }
+        }
+        if include_raw {
+            profile.raw = Some(Value::Object(item.clone()));
+        }
+        profile
+    }
+}
+
+/// Checks tag names (standard ones, or `Tag_Profile_Custom_` and a key of letters, digits and
+/// underscores) and drops repeats, keeping the first.
+fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
+    let mut seen = HashSet::new();
+    let mut tags = Vec::new();
+    for field in fields {
+        let custom_key = field.strip_prefix(CUSTOM_TAG_PREFIX);
+        let known = STANDARD_TAGS.contains(&field.as_str())
+            || custom_key.is_some_and(|key| {
+                (1..=64).contains(&key.len())
+                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        if !known {
+            let shown: String = field.chars().take(64).collect();
+            return Err(format!(
+                "unknown profile tag {shown:?}: use a standard tag ({}) or {CUSTOM_TAG_PREFIX}<key>",
+                STANDARD_TAGS.join(", ")
+            ));
+        }
+        if seen.insert(field.as_str()) {
+            tags.push(field.clone());
+        }
+    }
+    Ok(tags)
+}
+
+/// Tencent codes gender as `Gender_Type_Male` / `Gender_Type_Female` / `Gender_Type_Unknown`.
+fn gender(value: &Value) -> Gender {
+    match value.as_str() {
+        Some("Gender_Type_Male") => Gender::Male,
+        Some("Gender_Type_Female") => Gender::Female,
+        _ => Gender::Unknown,
+    }
+}
+
+/// portrait_get's own error codes (seed 001), at request level.
+fn classify(code: i64) -> Option<(ErrorCode, bool, &'static str)> {
+    Some(match code {
+        40001 | 40002 => (
+            ErrorCode::InvalidInput,
+            false,
+            "the request parameters were refused",
+        ),
+        40009 => (
+            ErrorCode::InvalidInput,
+            false,
+            "a requested profile tag does not exist in this app",
+        ),
+        40003 => (
+            ErrorCode::NotFound,
+            false,
+            "the requested account does not exist",
+        ),
+        40004 => (
+            ErrorCode::AuthFailed,
+            false,
+            "the identifier is not an app admin",
+        ),
+        40006 => (ErrorCode::VendorError, true, "internal server error"),
+        40007 => (
+            ErrorCode::PermissionDenied,
+            false,
+            "no permission to read these profile fields",
+        ),
+        _ => return None,
+    })
+}
+
+/// What one account's `ResultCode` means: its failure and whether to ask again later.
+fn account_failure(id: &str, code: i64, info: &str) -> (Failure, bool) {
+    let (error_code, retryable, what) = match code {
+        40003 => (ErrorCode::NotFound, false, "the account does not exist"),
+        40006 => (ErrorCode::VendorError, true, "internal server error"),
+        40007 => (
+            ErrorCode::PermissionDenied,
+            false,
+            "no permission to read this account's profile fields",
+        ),
+        _ => (
+            ErrorCode::VendorError,
+            false,
+            "the account could not be read",
+        ),
+    };
+    let detail = if info.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", super::clip(info))
+    };
+    let failure = Failure {
+        id: id.to_owned(),
+        code: error_code,
+        message: format!("Tencent Cloud Chat result {code}: {what}{detail}"),
+        vendor_code: Some(VendorCode::Number(code)),
+        retryable,
+    };
+    (failure, retryable)
+}
+
+impl Vendor for PortraitGet {
+    fn key(&self) -> VendorKey {
+        VendorKey::Tencent
+    }
+
+    fn common(&self) -> &CommonConfig {
+        &self.access.common
+    }
+
+    fn validate_id(&self, id: &str) -> Result<(), String> {
+        self.access.validate_id(id)
+    }
+
+    fn check_fields(&self, fields: &[String]) -> Result<Vec<String>, String> {
+        if fields.is_empty() {
+            return Err("options.fields must name at least one profile tag".into());
+        }
+        check_tags(fields).map_err(|why| format!("options.fields: {why}"))
+    }
+
+    fn credential_error(&self, now_ms: f64) -> Option<ProfileError> {
+        self.access.credential_error(now_ms)
+    }
+
+    fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
+        let tags = ctx.fields.unwrap_or(&self.tags);
+        let body = serde_json::json!({ "To_Account": ids, "TagList": tags }).to_string();
+        self.access.request(PATH, body, ctx)
+    }
+
+    fn parse_response(
+        &self,
+        ids: &[&str],
+        response: &HttpResponse,
+        ctx: &ParseContext,
+    ) -> ResponseOutcome {
+        let body = match self.access.envelope(response, ctx.now_ms, classify) {
+            Ok(body) => body,
+            Err(outcome) => return outcome,
+        };
+        let Some(items) = body.get("UserProfileItem").and_then(Value::as_array) else {
+            return ResponseOutcome::Failed {
+                error: self
+                    .access
+                    .error(
+                        ErrorCode::InvalidResponse,
+                        "Tencent Cloud Chat response has no UserProfileItem array",
+                    )
+                    .with_status(response.status)
+                    .retryable(true),
+                retry_after_ms: None,
+            };
+        };
+        let asked: HashSet<&str> = ids.iter().copied().collect();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let (mut profiles, mut failures, mut transient) = (Vec::new(), Vec::new(), Vec::new());
+        for item in items.iter().filter_map(Value::as_object) {
+            let Some(id) = item.get("To_Account").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(&id) = asked.get(id) else { continue };
+            if !seen.insert(id) {
+                continue;
+            }
+            match item.get("ResultCode").map(|c| c.as_i64()) {
+                None | Some(Some(0)) => profiles.push(self.normalize(item, id, ctx.include_raw)),
+                Some(Some(code)) => {
+                    let info = item
+                        .get("ResultInfo")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let (failure, again) = account_failure(id, code, info);
+                    if again {
+                        transient.push(failure);
+                    } else {
+                        failures.push(failure);
+                    }
+                }
+                Some(None) => failures.push(Failure {
+                    id: id.to_owned(),
+                    code: ErrorCode::InvalidResponse,
+                    message: "Tencent Cloud Chat sent a ResultCode that is not a number".into(),
+                    vendor_code: None,
+                    retryable: false,
+                }),
+            }
+        }
+        // An account left out, or named only in Fail_Account, failed for no stated reason:
+        // ask for it again in a later request.
+        for id in ids.iter().filter(|id| !seen.contains(*id)) {
+            let listed = body
+                .get("Fail_Account")
+                .and_then(Value::as_array)
+                .is_some_and(|failed| failed.iter().any(|f| f.as_str() == Some(id)));
+            let message = if listed {
+                "Tencent Cloud Chat listed the account in Fail_Account without a result"
+            } else {
+                "Tencent Cloud Chat left the account out of its response"
+            };
+            transient.push(Failure {
+                id: (*id).to_owned(),
+                code: ErrorCode::VendorError,
+                message: message.into(),
+                vendor_code: None,
+                retryable: true,
+            });
+        }
+        ResponseOutcome::Parsed {
+            profiles,
+            failures,
+            transient,
+        }
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        self.access.secrets()
+    }
+
+    fn describe(&self) -> Map<String, Value> {
+        let mut map = self.access.describe();
+        map.insert("fields".into(), self.tags.clone().into());
+        map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{from_json, refusal};
+    use super::*;
+    use crate::profile::Gender;
+
+    fn vendor() -> PortraitGet {
+        from_json(
+            r#"{"sdkAppId":88888888,"identifier":"admin","secretKey":"k"}"#,
+            PortraitGet::from_config,
+        )
+        .unwrap()
+    }
+
+    fn parse(body: &str, ids: &[&str]) -> (Vec<Profile>, Vec<Failure>, Vec<Failure>) {
+        match vendor().parse_response(ids, &HttpResponse::new(200, body), &ParseContext::default())
+        {
+            ResponseOutcome::Parsed {
+                profiles,
+                failures,
+                transient,
+            } => (profiles, failures, transient),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn ctx(fields: Option<&[String]>) -> RequestContext<'_> {
+        RequestContext {
+            now_ms: 1_700_000_000_000.0,
+            nonce: String::new(),
+            random: 99_999_999,
+            base_url: "https://console.tim.qq.com",
+            fields,
+        }
+    }
+
+    /// The seed's fourth sample response ("multiple profile fields of multiple users"),
+    /// verbatim: three accounts read and `id4` failing with 40006 and listed in Fail_Account.
+    const SEED_MULTI: &str = r#"{
+"UserProfileItem":
+[
+{"To_Account":"id1","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest1"},{"Tag":"Tag_Profile_IM_AllowType","Value":"AllowType_Type_NeedConfirm"},{"Tag":"Tag_Profile_IM_SelfSignature","Value":"I'm Test1"},{"Tag":"Tag_Profile_Custom_Test","Value":"Custom Data1"}],"ResultCode":0,"ResultInfo":""},
+{"To_Account":"id2","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest2"},{"Tag":"Tag_Profile_IM_AllowType","Value":"AllowType_Type_DenyAny"},{"Tag":"Tag_Profile_IM_SelfSignature","Value":"I'm Test2"},{"Tag":"Tag_Profile_Custom_Test","Value":"Custom Data2"}],"ResultCode":0,"ResultInfo":""},
+{"To_Account":"id3","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest3"},{"Tag":"Tag_Profile_IM_AllowType","Value":"AllowType_Type_AllowAny"},{"Tag":"Tag_Profile_IM_SelfSignature","Value":"I'm Test3"},{"Tag":"Tag_Profile_Custom_Test","Value":"Custom Data3"}],"ResultCode":0,"ResultInfo":""},
+{"To_Account":"id4","ResultCode":40006,"ResultInfo":"Err_Profile_PortraitGet_Read_Custom_Data_Fail"}
+],
+"Fail_Account":["id4"],
+"ActionStatus":"OK",
+"ErrorCode":0,
+"ErrorInfo":"",
+"ErrorDisplay":""
+}"#;
+
+    #[test]
+    fn the_seeds_multi_user_sample_gives_three_profiles_and_one_transient_failure() {
+        let (profiles, failures, transient) = parse(SEED_MULTI, &["id1", "id2", "id3", "id4"]);
+        assert_eq!(profiles.len(), 3);
+        assert!(failures.is_empty());
+        let p = &profiles[0];
+        assert_eq!(p.id, "id1");
+        assert_eq!(p.vendor, VendorKey::Tencent);
+        assert_eq!(p.name.as_deref(), Some("NickNameTest1"));
+        assert_eq!(p.signature.as_deref(), Some("I'm Test1"));
+        assert_eq!(p.gender, Gender::Unknown);
+        assert_eq!(
+            serde_json::to_value(&p.custom).unwrap(),
+            serde_json::json!({
+                "Tag_Profile_IM_AllowType": "AllowType_Type_NeedConfirm",
+                "Tag_Profile_Custom_Test": "Custom Data1"
+            })
+        );
+        assert_eq!(
+            profiles[2].custom["Tag_Profile_IM_AllowType"],
+            "AllowType_Type_AllowAny"
+        );
+        assert_eq!(transient.len(), 1);
+        let t = &transient[0];
+        assert_eq!(
+            (t.id.as_str(), t.code, t.retryable),
+            ("id4", ErrorCode::VendorError, true)
+        );
+        assert_eq!(t.vendor_code, Some(VendorCode::Number(40006)));
+        assert!(t
+            .message
+            .contains("Err_Profile_PortraitGet_Read_Custom_Data_Fail"));
+    }
+
+    #[test]
+    fn the_seeds_single_user_samples_parse() {
+        let one = r#"{"UserProfileItem":[{"To_Account":"id1","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest1"}],"ResultCode":0,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ErrorDisplay":""}"#;
+        let (profiles, failures, transient) = parse(one, &["id1"]);
+        assert_eq!(profiles[0].name.as_deref(), Some("NickNameTest1"));
+        assert!(profiles[0].custom.is_empty());
+        assert!(failures.is_empty() && transient.is_empty());
+
+        let three = r#"{"UserProfileItem":[{"To_Account":"id1","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest1"}],"ResultCode":0,"ResultInfo":""},{"To_Account":"id2","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest2"}],"ResultCode":0,"ResultInfo":""},{"To_Account":"id3","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest3"}],"ResultCode":0,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ErrorDisplay":""}"#;
+        let (profiles, _, _) = parse(three, &["id1", "id2", "id3"]);
+        let names: Vec<_> = profiles.iter().map(|p| p.name.clone().unwrap()).collect();
+        assert_eq!(names, ["NickNameTest1", "NickNameTest2", "NickNameTest3"]);
+
+        let multi_fields = r#"{"UserProfileItem":[{"To_Account":"id1","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest1"},{"Tag":"Tag_Profile_IM_AllowType","Value":"AllowType_Type_NeedConfirm"},{"Tag":"Tag_Profile_IM_SelfSignature","Value":"I'm Test1"},{"Tag":"Tag_Profile_Custom_Test","Value":"Custom Data1"}],"ResultCode":0,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ErrorDisplay":""}"#;
+        let (profiles, _, _) = parse(multi_fields, &["id1"]);
+        assert_eq!(profiles[0].custom.len(), 2);
+    }
+
+    #[test]
+    fn every_standard_tag_maps_to_its_field() {
+        let body = r#"{"ActionStatus":"OK","ErrorCode":0,"UserProfileItem":[{"To_Account":"a","ResultCode":0,"ProfileItem":[
+            {"Tag":"Tag_Profile_IM_Nick","Value":"Ann"},
+            {"Tag":"Tag_Profile_IM_Gender","Value":"Gender_Type_Female"},
+            {"Tag":"Tag_Profile_IM_BirthDay","Value":19900101},
+            {"Tag":"Tag_Profile_IM_Location","Value":"CN-44-03"},
+            {"Tag":"Tag_Profile_IM_SelfSignature","Value":"hi"},
+            {"Tag":"Tag_Profile_IM_Image","Value":"https://cdn/a.png"},
+            {"Tag":"Tag_Profile_IM_Level","Value":7},
+            {"Tag":"Tag_Profile_IM_Role","Value":3},
+            {"Tag":"Tag_Profile_IM_Language","Value":0},
+            {"Tag":"Tag_Profile_IM_MsgSettings","Value":1},
+            {"Tag":"Tag_Profile_IM_AdminForbidType","Value":"AdminForbid_Type_None"},
+            {"Tag":"Tag_Profile_Custom_Vip","Value":"gold"}
+        ]},{"To_Account":"b","ResultCode":0,"ProfileItem":[{"Tag":"Tag_Profile_IM_Gender","Value":"Gender_Type_Male"}]},
+        {"To_Account":"c","ResultCode":0,"ProfileItem":[{"Tag":"Tag_Profile_IM_Gender","Value":"Gender_Type_Unknown"}]}]}"#;
+        let (profiles, _, _) = parse(body, &["a", "b", "c"]);
+        let a = &profiles[0];
+        assert_eq!(a.name.as_deref(), Some("Ann"));
+        assert_eq!(a.gender, Gender::Female);
+        assert_eq!(a.birthday.as_deref(), Some("19900101"));
+        assert_eq!(a.location.as_deref(), Some("CN-44-03"));
+        assert_eq!(a.signature.as_deref(), Some("hi"));
+        assert_eq!(a.avatar_url.as_deref(), Some("https://cdn/a.png"));
+        assert_eq!((a.level, a.role), (Some(7.0), Some(3.0)));
+        let keys: Vec<&str> = a.custom.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "Tag_Profile_Custom_Vip",
+                "Tag_Profile_IM_AdminForbidType",
+                "Tag_Profile_IM_Language",
+                "Tag_Profile_IM_MsgSettings"
+            ]
+        );
+        assert_eq!(profiles[1].gender, Gender::Male);
+        assert_eq!(profiles[2].gender, Gender::Unknown);
+    }
+
+    #[test]
+    fn result_codes_become_failures_and_strays_are_ignored() {
+        let body = r#"{"ActionStatus":"OK","ErrorCode":0,"UserProfileItem":[
+            {"To_Account":"gone","ResultCode":40003,"ResultInfo":"no such account"},
+            {"To_Account":"secret","ResultCode":40007},
+            {"To_Account":"odd","ResultCode":40099},
+            {"To_Account":"nobody-asked","ResultCode":0,"ProfileItem":[]},
+            {"To_Account":"dup","ResultCode":0,"ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"first"}]},
+            {"To_Account":"dup","ResultCode":0,"ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"second"}]}
+        ],"Fail_Account":["gone","secret","odd","listed"]}"#;
+        let (profiles, failures, transient) =
+            parse(body, &["gone", "secret", "odd", "dup", "listed", "missing"]);
+        assert_eq!(profiles.len(), 1);
+        assert_eq!(profiles[0].name.as_deref(), Some("first"));
+        let codes: Vec<_> = failures.iter().map(|f| (f.id.as_str(), f.code)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("gone", ErrorCode::NotFound),
+                ("secret", ErrorCode::PermissionDenied),
+                ("odd", ErrorCode::VendorError)
+            ]
+        );
+        let again: Vec<_> = transient.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(again, ["listed", "missing"]);
+    }
+
+    #[test]
+    fn request_level_codes_of_portrait_get() {
+        let outcome = |code: i64| {
+            let body = format!(r#"{{"ActionStatus":"FAIL","ErrorCode":{code},"ErrorInfo":"e"}}"#);
+            match vendor().parse_response(
+                &["a"],
+                &HttpResponse::new(200, body),
+                &Default::default(),
+            ) {
+                ResponseOutcome::Failed { error, .. } => (error.code, error.retryable),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(outcome(40001), (ErrorCode::InvalidInput, false));
+        assert_eq!(outcome(40002), (ErrorCode::InvalidInput, false));
+        assert_eq!(outcome(40009), (ErrorCode::InvalidInput, false));
+        assert_eq!(outcome(40003), (ErrorCode::NotFound, false));
+        assert_eq!(outcome(40004), (ErrorCode::AuthFailed, false));
+        assert_eq!(outcome(40006), (ErrorCode::VendorError, true));
+        assert_eq!(outcome(40007), (ErrorCode::PermissionDenied, false));
+        assert_eq!(outcome(60007), (ErrorCode::RateLimited, true));
+        assert_eq!(outcome(70001), (ErrorCode::AuthFailed, false));
+    }
+
+    #[test]
+    fn the_tag_list_comes_from_the_call_the_config_or_the_standard_set() {
+        let body = |prepared: PreparedRequest| -> serde_json::Value {
+            serde_json::from_str(prepared.http.body.as_deref().unwrap()).unwrap()
+        };
+        let standard = body(vendor().build_request(&["id1", "id2"], &ctx(None)));
+        assert_eq!(standard["To_Account"], serde_json::json!(["id1", "id2"]));
+        assert_eq!(standard["TagList"], serde_json::json!(STANDARD_TAGS));
+
+        let configured = from_json(
+            r#"{"sdkAppId":1,"identifier":"admin","secretKey":"k","fields":["Tag_Profile_IM_Nick","Tag_Profile_Custom_Test","Tag_Profile_IM_Nick"]}"#,
+            PortraitGet::from_config,
+        )
+        .unwrap();
+        let tags = body(configured.build_request(&["a"], &ctx(None)))["TagList"].clone();
+        assert_eq!(
+            tags,
+            serde_json::json!(["Tag_Profile_IM_Nick", "Tag_Profile_Custom_Test"])
+        );
+
+        let call = configured
+            .check_fields(&["Tag_Profile_IM_Image".into()])
+            .unwrap();
+        let tags = body(configured.build_request(&["a"], &ctx(Some(&call))))["TagList"].clone();
+        assert_eq!(tags, serde_json::json!(["Tag_Profile_IM_Image"]));
+        assert!(configured.check_fields(&[]).is_err());
+        for bad in [
+            "Tag_Profile_IM_Nickname",
+            "Tag_Profile_Custom_",
+            "Tag_Profile_Custom_a-b",
+            "nick",
+        ] {
+            let err = configured.check_fields(&[bad.into()]).unwrap_err();
+            assert!(err.contains("unknown profile tag"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn config_fields_are_checked() {
+        let err = refusal(
+            r#"{"sdkAppId":1,"identifier":"admin","secretKey":"k","fields":["Tag_Profile_IM_Nick", 3]}"#,
+            PortraitGet::from_config,
+        );
+        assert_eq!(err.code, ErrorCode::InvalidConfig);
+    }
+}
