@@ -16,6 +16,7 @@
 import http from "node:http";
 
 import { Directory } from "./directory.mjs";
+import { createKaixin } from "./vendors/kaixin.mjs";
 import { createRongCloud } from "./vendors/rongcloud.mjs";
 import { createTencentAttrs, createTencentPortraitGet } from "./vendors/tencent.mjs";
 
@@ -42,7 +43,7 @@ function readBody(req) {
 
 export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
   const directory = new Directory({ seed, size });
-  const vendors = [createRongCloud({ directory }), createTencentPortraitGet({ directory }), createTencentAttrs({ directory })];
+  const vendors = [createRongCloud({ directory }), createTencentPortraitGet({ directory }), createTencentAttrs({ directory }), createKaixin({ directory })];
   const limits = { enforce: true };
   let faults = []; // { vendor, kind, remaining, status, ms, retryAfter }
   let log = [];
@@ -122,9 +123,10 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
     const ctx = { now, limits, appKey: undefined, ids: 0 };
     const reply = vendor.handle(req, url, body, ctx);
     Object.assign(entry, { appKey: ctx.appKey, ids: ctx.ids, status: reply.status, outcome: reply.outcome });
-    let text = JSON.stringify(reply.json);
+    let text = reply.text ?? JSON.stringify(reply.json);
     if (fault?.kind === "truncate") text = text.slice(0, Math.floor(text.length / 2));
-    res.writeHead(reply.status, { ...corsHeaders(req), "content-type": "application/json; charset=utf-8", ...(reply.headers ?? {}) });
+    const contentType = reply.contentType ?? "application/json; charset=utf-8";
+    res.writeHead(reply.status, { ...corsHeaders(req), "content-type": contentType, ...(reply.headers ?? {}) });
     res.end(text);
   }
 

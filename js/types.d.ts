@@ -143,7 +143,33 @@ export type TencentConfig = TencentCommonConfig & {
 export type TencentAttrsConfig = TencentCommonConfig & { vendor: "tencent-attrs" } & (
   TencentWithUserSig | TencentWithSecretKey);
 
-export type ProfileClientConfig = RongCloudConfig | TencentConfig | TencentAttrsConfig;
+export interface KaixinOAuth1 {
+  consumerKey: string;
+  consumerSecret: string;
+  token: string;
+  tokenSecret: string;
+}
+
+export type KaixinField =
+  | "uid" | "name" | "gender" | "hometown" | "city" | "status" | "logo120" | "logo50" | "birthday"
+  | "bodyform" | "blood" | "marriage" | "trainwith" | "interest" | "favbook" | "favmovie" | "favtv"
+  | "idol" | "motto" | "wishlist" | "intro" | "education" | "schooltype" | "school" | "class" | "year"
+  | "career" | "company" | "dept" | "beginyear" | "beginmonth" | "endyear" | "endmonth" | "isStar"
+  | "online" | "pinyin";
+
+export type KaixinConfig = CommonConfig & {
+  vendor: "kaixin";
+  /** Default `json`; both give the same profiles. */
+  format?: "json" | "xml";
+  /** Default: the basic fields uid, name, gender, logo50 (`uid` is always added). */
+  fields?: KaixinField[];
+} & (
+  /** OAuth 1.0a, HMAC-SHA1, signed here per request. */
+  | { oauth1: KaixinOAuth1; accessToken?: never }
+  /** OAuth 2. */
+  | { accessToken: string; oauth1?: never });
+
+export type ProfileClientConfig = RongCloudConfig | TencentConfig | TencentAttrsConfig | KaixinConfig;
 
 export interface GetProfilesOptions {
   signal?: AbortSignal;

@@ -34,11 +34,42 @@ impl fmt::Debug for Secret {
 pub struct ConfigInput<'a> {
     values: &'a Map<String, Value>,
     functions: &'a BTreeSet<String>,
+    /// How messages name this object's keys: `config.` or, nested, `config.oauth1.`.
+    path: String,
 }
+
+/// Nested config objects hold data only: functions are looked for at the top level.
+static NO_FUNCTIONS: BTreeSet<String> = BTreeSet::new();
 
 impl<'a> ConfigInput<'a> {
     pub fn new(values: &'a Map<String, Value>, functions: &'a BTreeSet<String>) -> Self {
-        ConfigInput { values, functions }
+        ConfigInput {
+            values,
+            functions,
+            path: "config.".into(),
+        }
+    }
+
+    /// The object under `key`, read with the same rules.
+    pub fn object(&self, key: &str) -> Result<Option<ConfigInput<'a>>, ProfileError> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(Value::Object(values)) => Ok(Some(ConfigInput {
+                values,
+                functions: &NO_FUNCTIONS,
+                path: format!("{}{key}.", self.path),
+            })),
+            Some(_) => Err(self.wrong_type(key, "an object")),
+        }
+    }
+
+    /// The name messages use for `key`.
+    fn name(&self, key: &str) -> String {
+        format!("{}{key}", self.path)
+    }
+
+    fn wrong_type(&self, key: &str, expected: &str) -> ProfileError {
+        ProfileError::invalid_config(format!("{} must be {expected}", self.name(key)))
     }
 
     fn present(&self, key: &str) -> Option<&'a Value> {
@@ -50,16 +81,17 @@ impl<'a> ConfigInput<'a> {
         match self.present(key) {
             None => Ok(None),
             Some(Value::String(s)) if s.is_empty() => Err(ProfileError::invalid_config(format!(
-                "config.{key} must not be empty"
+                "{} must not be empty",
+                self.name(key)
             ))),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(wrong_type(key, "a string")),
+            Some(_) => Err(self.wrong_type(key, "a string")),
         }
     }
 
     pub fn required_string(&self, key: &str) -> Result<String, ProfileError> {
         self.string(key)?
-            .ok_or_else(|| ProfileError::invalid_config(format!("config.{key} is required")))
+            .ok_or_else(|| ProfileError::invalid_config(format!("{} is required", self.name(key))))
     }
 
     pub fn secret(&self, key: &str) -> Result<Option<Secret>, ProfileError> {
@@ -73,8 +105,8 @@ impl<'a> ConfigInput<'a> {
                 .as_f64()
                 .filter(|f| f.is_finite())
                 .map(Some)
-                .ok_or_else(|| wrong_type(key, "a finite number")),
-            Some(_) => Err(wrong_type(key, "a number")),
+                .ok_or_else(|| self.wrong_type(key, "a finite number")),
+            Some(_) => Err(self.wrong_type(key, "a number")),
         }
     }
 
@@ -90,7 +122,8 @@ impl<'a> ConfigInput<'a> {
             None => Ok(default),
             Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(n as u64),
             Some(_) => Err(ProfileError::invalid_config(format!(
-                "config.{key} must be a whole number from {min} to {max}"
+                "{} must be a whole number from {min} to {max}",
+                self.name(key)
             ))),
         }
     }
@@ -103,11 +136,11 @@ impl<'a> ConfigInput<'a> {
                 .iter()
                 .map(|item| match item {
                     Value::String(s) if !s.is_empty() => Ok(s.clone()),
-                    _ => Err(wrong_type(key, "an array of non-empty strings")),
+                    _ => Err(self.wrong_type(key, "an array of non-empty strings")),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(_) => Err(wrong_type(key, "a non-empty array of strings")),
+            Some(_) => Err(self.wrong_type(key, "a non-empty array of strings")),
         }
     }
 
@@ -120,15 +153,11 @@ impl<'a> ConfigInput<'a> {
         if self.has_function(key) {
             Ok(true)
         } else if self.present(key).is_some() {
-            Err(wrong_type(key, "a function"))
+            Err(self.wrong_type(key, "a function"))
         } else {
             Ok(false)
         }
     }
-}
-
-fn wrong_type(key: &str, expected: &str) -> ProfileError {
-    ProfileError::invalid_config(format!("config.{key} must be {expected}"))
 }
 
 /// The keys API.md gives every vendor, validated.

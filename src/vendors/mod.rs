@@ -4,6 +4,7 @@
 //! (ids, time, nonce) and turns responses into profiles and failures. Adding a vendor is one
 //! more module here and one more arm in [`from_config`]; the scheduler and job do not change.
 
+pub mod kaixin;
 pub mod rongcloud;
 pub mod tencent;
 
@@ -170,6 +171,7 @@ pub fn from_config(input: &ConfigInput) -> Result<Box<dyn Vendor>, ProfileError>
         VendorKey::RongCloud => Ok(Box::new(rongcloud::RongCloud::from_config(input)?)),
         VendorKey::Tencent => Ok(Box::new(tencent::PortraitGet::from_config(input)?)),
         VendorKey::TencentAttrs => Ok(Box::new(tencent::ImGetAttr::from_config(input)?)),
+        VendorKey::Kaixin => Ok(Box::new(kaixin::Kaixin::from_config(input)?)),
         other => Err(ProfileError::new(
             ErrorCode::Unsupported,
             format!(

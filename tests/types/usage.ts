@@ -47,6 +47,17 @@ async function main(): Promise<void> {
   new ProfileClient({ vendor: "tencent", sdkAppId: 1, identifier: "admin", userSig: "s", region: "mars" });
   // @ts-expect-error: sdkAppId is a number
   new ProfileClient({ vendor: "tencent", sdkAppId: "1400000000", identifier: "admin", userSig: "s" });
+  new ProfileClient({
+    vendor: "kaixin",
+    oauth1: { consumerKey: "k", consumerSecret: "s", token: "t", tokenSecret: "ts" },
+    format: "xml",
+    fields: ["name", "city", "logo120"],
+  });
+  new ProfileClient({ vendor: "kaixin", accessToken: "token" });
+  // @ts-expect-error: Kaixin field names are checked
+  new ProfileClient({ vendor: "kaixin", accessToken: "token", fields: ["nickname"] });
+  // @ts-expect-error: an incomplete oauth1 is refused
+  new ProfileClient({ vendor: "kaixin", oauth1: { consumerKey: "k", consumerSecret: "s", token: "t" } });
   // @ts-expect-error: vendor keys are checked
   new ProfileClient({ vendor: "icq", appKey: "k", appSecret: "s" });
   // @ts-expect-error: ids are strings
