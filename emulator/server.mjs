@@ -12,10 +12,12 @@
 //               "stall" (answer only after `ms`), "truncate" (cut the JSON body in half),
 //               "reset" (destroy the connection)
 //   POST /__emulator/limits           <- { enforce: boolean }   (lift rate limits for load runs)
+//   POST /__emulator/vendor/<name>    <- vendor-specific switches (see the vendor's module)
 
 import http from "node:http";
 
 import { Directory } from "./directory.mjs";
+import { createEasemob } from "./vendors/easemob.mjs";
 import { createKaixin } from "./vendors/kaixin.mjs";
 import { createRongCloud } from "./vendors/rongcloud.mjs";
 import { createTencentAttrs, createTencentPortraitGet } from "./vendors/tencent.mjs";
@@ -43,7 +45,7 @@ function readBody(req) {
 
 export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
   const directory = new Directory({ seed, size });
-  const vendors = [createRongCloud({ directory }), createTencentPortraitGet({ directory }), createTencentAttrs({ directory }), createKaixin({ directory })];
+  const vendors = [createRongCloud({ directory }), createTencentPortraitGet({ directory }), createTencentAttrs({ directory }), createKaixin({ directory }), createEasemob({ directory })];
   const limits = { enforce: true };
   let faults = []; // { vendor, kind, remaining, status, ms, retryAfter }
   let log = [];
@@ -84,6 +86,11 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
       }
       faults.push({ ...input, remaining: input.count ?? 1 });
       return send(req, res, 200, { ok: true });
+    }
+    if (route.startsWith("vendor/")) {
+      const vendor = vendors.find((v) => v.name === route.slice("vendor/".length));
+      if (!vendor?.control) return send(req, res, 404, { error: "no such vendor control" });
+      return send(req, res, 200, vendor.control(input));
     }
     if (route === "limits") {
       limits.enforce = input.enforce !== false;

@@ -43,7 +43,7 @@ export interface Stats {
   requested: number;
   profiles: number;
   failures: number;
-  /** HTTP attempts, retries included. */
+  /** HTTP attempts for profiles or pages, retries included (token requests are not counted). */
   requests: number;
   retries: number;
   elapsedMs: number;
@@ -169,7 +169,20 @@ export type KaixinConfig = CommonConfig & {
   /** OAuth 2. */
   | { accessToken: string; oauth1?: never });
 
-export type ProfileClientConfig = RongCloudConfig | TencentConfig | TencentAttrsConfig | KaixinConfig;
+export type EasemobConfig = CommonConfig & {
+  vendor: "easemob";
+  orgName: string;
+  appName: string;
+  /** Required: Easemob hosts are per cluster (e.g. `https://a1.easemob.com`). */
+  baseUrl: string;
+} & (
+  /** An app token you obtained; a 401 rejects `auth_failed`. */
+  | { token: string; clientId?: never; clientSecret?: never }
+  /** Server side only: the app token is obtained here, cached, and renewed before it expires and once after a 401. */
+  | { clientId: string; clientSecret: string; token?: never });
+
+export type ProfileClientConfig =
+  | RongCloudConfig | TencentConfig | TencentAttrsConfig | EasemobConfig | KaixinConfig;
 
 export interface GetProfilesOptions {
   signal?: AbortSignal;

@@ -17,7 +17,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use crate::config::ConfigInput;
 use crate::error::{ErrorCode, ProfileError, VendorCode};
 use crate::http::HttpResponse;
-use crate::job::{Action, BatchJob, JobOptions, Outgoing, TransportError};
+use crate::job::{Action, BatchJob, Job, JobOptions, Outgoing, TransportError};
+use crate::list_job::{ListJob, ListOptions};
 use crate::scheduler::Scheduler;
 use crate::vendors::{self, Vendor};
 
@@ -258,31 +259,28 @@ impl ProfileClient {
     #[wasm_bindgen(js_name = listProfiles, unchecked_return_type = "Promise<ProfilePage>")]
     pub fn list_profiles(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListProfilesOptions")] _options: Option<Object>,
+        #[wasm_bindgen(unchecked_param_type = "ListProfilesOptions")] options: Option<Object>,
     ) -> Promise {
-        self.no_listing()
+        self.listing(options, true)
     }
 
     /// Every page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
     #[wasm_bindgen(js_name = listAllProfiles, unchecked_return_type = "Promise<BatchResult>")]
     pub fn list_all_profiles(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListAllProfilesOptions")] _options: Option<Object>,
+        #[wasm_bindgen(unchecked_param_type = "ListAllProfilesOptions")] options: Option<Object>,
     ) -> Promise {
-        self.no_listing()
+        self.listing(options, false)
     }
 
-    fn no_listing(&self) -> Promise {
-        let key = self.inner.vendor.key();
-        let error = ProfileError::new(
-            ErrorCode::Unsupported,
-            format!(
-                "{} has no user listing endpoint; use getProfiles",
-                key.as_str()
-            ),
-        )
-        .with_vendor(key);
-        Promise::reject(&to_js_error(&error))
+    fn listing(&self, options: Option<Object>, single_page: bool) -> Promise {
+        let client = Rc::clone(&self.inner);
+        let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+        future_to_promise(async move {
+            let run =
+                Run::start_listing(client, &options, single_page).map_err(|e| to_js_error(&e))?;
+            run.drive().await
+        })
     }
 
     /// What `JSON.stringify` prints: the config without any secret.
@@ -305,10 +303,10 @@ enum Completion {
     Fatal(ProfileError),
 }
 
-/// One `getProfiles` call in progress.
+/// One call (`getProfiles` or a listing) in progress.
 struct Run {
     client: Rc<Client>,
-    job: RefCell<BatchJob>,
+    job: RefCell<Box<dyn Job>>,
     completions: RefCell<VecDeque<(u64, Completion)>>,
     controllers: RefCell<HashMap<u64, web_sys::AbortController>>,
     signal: Option<web_sys::AbortSignal>,
@@ -317,89 +315,182 @@ struct Run {
     aborted: Cell<bool>,
 }
 
-impl Run {
-    fn start(
-        client: Rc<Client>,
-        ids: &JsValue,
-        options: &JsValue,
-    ) -> Result<Rc<Run>, ProfileError> {
-        let vendor = client.vendor.key();
-        let invalid = |message: String| ProfileError::invalid_input(message).with_vendor(vendor);
-        if !Array::is_array(ids) {
-            return Err(invalid("ids must be an array of strings".into()));
-        }
-        let ids: Vec<String> = Array::from(ids)
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                id.as_string()
-                    .ok_or_else(|| invalid(format!("ids[{i}] must be a string")))
+/// Reads a call's options object; messages name the option, never its value.
+struct CallOptions<'a> {
+    options: &'a JsValue,
+    vendor: vendors::VendorKey,
+}
+
+impl CallOptions<'_> {
+    fn invalid(&self, message: String) -> ProfileError {
+        ProfileError::invalid_input(message).with_vendor(self.vendor)
+    }
+
+    fn present(&self, key: &str) -> Option<JsValue> {
+        let value = get(self.options, key);
+        (!value.is_undefined() && !value.is_null()).then_some(value)
+    }
+
+    fn callback(&self, key: &str) -> Result<Option<Function>, ProfileError> {
+        self.present(key)
+            .map(|value| {
+                value
+                    .dyn_into::<Function>()
+                    .map_err(|_| self.invalid(format!("options.{key} must be a function")))
             })
-            .collect::<Result<_, _>>()?;
-        if !(options.is_undefined() || options.is_null() || options.is_object()) {
-            return Err(invalid("options must be an object".into()));
+            .transpose()
+    }
+
+    fn flag(&self, key: &str, default: bool) -> Result<bool, ProfileError> {
+        match self.present(key) {
+            None => Ok(default),
+            Some(value) => value
+                .as_bool()
+                .ok_or_else(|| self.invalid(format!("options.{key} must be a boolean"))),
         }
-        let callback = |key: &str| -> Result<Option<Function>, ProfileError> {
-            let value = get(options, key);
-            if value.is_undefined() || value.is_null() {
-                return Ok(None);
-            }
-            value
-                .dyn_into::<Function>()
-                .map(Some)
-                .map_err(|_| invalid(format!("options.{key} must be a function")))
-        };
-        let flag = |key: &str, default: bool| -> Result<bool, ProfileError> {
-            let value = get(options, key);
-            match value.as_bool() {
-                Some(b) => Ok(b),
-                None if value.is_undefined() || value.is_null() => Ok(default),
-                None => Err(invalid(format!("options.{key} must be a boolean"))),
-            }
-        };
-        let fields = get(options, "fields");
-        let fields = if fields.is_undefined() || fields.is_null() {
-            None
-        } else {
-            let names: Option<Vec<String>> = Array::is_array(&fields)
-                .then(|| Array::from(&fields).iter().map(|f| f.as_string()).collect())
-                .flatten();
-            let names = names
-                .ok_or_else(|| invalid("options.fields must be an array of strings".into()))?;
-            Some(client.vendor.check_fields(&names).map_err(invalid)?)
-        };
-        let signal = get(options, "signal");
-        let signal = if signal.is_undefined() || signal.is_null() {
-            None
-        } else {
-            Some(
-                signal
+    }
+
+    fn whole_number(&self, key: &str) -> Result<Option<u64>, ProfileError> {
+        match self.present(key) {
+            None => Ok(None),
+            Some(value) => value
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= 9_007_199_254_740_991.0)
+                .map(|n| Some(n as u64))
+                .ok_or_else(|| {
+                    self.invalid(format!("options.{key} must be a whole number, 0 or more"))
+                }),
+        }
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, ProfileError> {
+        self.present(key)
+            .map(|value| {
+                value
+                    .as_string()
+                    .ok_or_else(|| self.invalid(format!("options.{key} must be a string")))
+            })
+            .transpose()
+    }
+
+    fn signal(&self) -> Result<Option<web_sys::AbortSignal>, ProfileError> {
+        self.present("signal")
+            .map(|value| {
+                value
                     .dyn_into::<web_sys::AbortSignal>()
-                    .map_err(|_| invalid("options.signal must be an AbortSignal".into()))?,
-            )
+                    .map_err(|_| self.invalid("options.signal must be an AbortSignal".into()))
+            })
+            .transpose()
+    }
+
+    fn fields(&self, vendor: &dyn Vendor) -> Result<Option<Vec<String>>, ProfileError> {
+        let Some(fields) = self.present("fields") else {
+            return Ok(None);
         };
-        let on_progress = callback("onProgress")?;
-        let on_batch = callback("onBatch")?;
-        let job_options = JobOptions {
-            fields,
-            include_raw: flag("includeRaw", false)?,
-            collect: flag("collect", true)?,
-            emit_batches: on_batch.is_some(),
-        };
+        let names: Option<Vec<String>> = Array::is_array(&fields)
+            .then(|| Array::from(&fields).iter().map(|f| f.as_string()).collect())
+            .flatten();
+        let names = names
+            .ok_or_else(|| self.invalid("options.fields must be an array of strings".into()))?;
+        vendor
+            .check_fields(&names)
+            .map(Some)
+            .map_err(|why| self.invalid(why))
+    }
+}
+
+impl Run {
+    fn new(
+        client: Rc<Client>,
+        job: Box<dyn Job>,
+        options: &CallOptions,
+    ) -> Result<Rc<Run>, ProfileError> {
+        let signal = options.signal()?;
         if signal.as_ref().is_some_and(|s| s.aborted()) {
-            return Err(aborted_error(vendor));
+            return Err(aborted_error(options.vendor));
         }
-        let job = BatchJob::new(Rc::clone(&client.vendor), ids, job_options, random_seed())?;
         Ok(Rc::new(Run {
             client,
             job: RefCell::new(job),
             completions: RefCell::new(VecDeque::new()),
             controllers: RefCell::new(HashMap::new()),
             signal,
-            on_progress,
-            on_batch,
+            on_progress: options.callback("onProgress")?,
+            on_batch: options.callback("onBatch")?,
             aborted: Cell::new(false),
         }))
+    }
+
+    fn call_options(
+        options: &JsValue,
+        vendor: vendors::VendorKey,
+    ) -> Result<CallOptions<'_>, ProfileError> {
+        let reader = CallOptions { options, vendor };
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(reader.invalid("options must be an object".into()));
+        }
+        Ok(reader)
+    }
+
+    fn start(
+        client: Rc<Client>,
+        ids: &JsValue,
+        options: &JsValue,
+    ) -> Result<Rc<Run>, ProfileError> {
+        let options = Self::call_options(options, client.vendor.key())?;
+        if !Array::is_array(ids) {
+            return Err(options.invalid("ids must be an array of strings".into()));
+        }
+        let ids: Vec<String> = Array::from(ids)
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                id.as_string()
+                    .ok_or_else(|| options.invalid(format!("ids[{i}] must be a string")))
+            })
+            .collect::<Result<_, _>>()?;
+        let job_options = JobOptions {
+            fields: options.fields(client.vendor.as_ref())?,
+            include_raw: options.flag("includeRaw", false)?,
+            collect: options.flag("collect", true)?,
+            emit_batches: options.callback("onBatch")?.is_some(),
+        };
+        let job = BatchJob::new(Rc::clone(&client.vendor), ids, job_options, random_seed())?;
+        Run::new(client, Box::new(job), &options)
+    }
+
+    /// `listProfiles` (one page, default 10) or `listAllProfiles` (every page, default 100).
+    fn start_listing(
+        client: Rc<Client>,
+        options: &JsValue,
+        single_page: bool,
+    ) -> Result<Rc<Run>, ProfileError> {
+        let options = Self::call_options(options, client.vendor.key())?;
+        let default_page_size = if single_page { 10 } else { 100 };
+        let page_size = options
+            .whole_number("pageSize")?
+            .unwrap_or(default_page_size);
+        let list_options = ListOptions {
+            page_size: u32::try_from(page_size).unwrap_or(u32::MAX),
+            cursor: if single_page {
+                options.string("cursor")?
+            } else {
+                None
+            },
+            single_page,
+            max: if single_page {
+                None
+            } else {
+                options
+                    .whole_number("max")?
+                    .map(|m| usize::try_from(m).unwrap_or(usize::MAX))
+            },
+            include_raw: options.flag("includeRaw", false)?,
+            collect: options.flag("collect", true)?,
+            emit_batches: options.callback("onBatch")?.is_some(),
+        };
+        let job = ListJob::new(Rc::clone(&client.vendor), list_options, random_seed())?;
+        Run::new(client, Box::new(job), &options)
     }
 
     async fn drive(self: Rc<Self>) -> Result<JsValue, JsValue> {
@@ -427,7 +518,7 @@ impl Run {
                 Action::Send(outgoing) => self.start_request(outgoing),
                 Action::WaitUntil(at) => self.wait(Some(at - now())).await,
                 Action::WaitForResponses | Action::WaitForCapacity => self.wait(None).await,
-                Action::Finished => return Ok(to_js(&self.job.borrow_mut().finish(now()))),
+                Action::Finished => return Ok(to_js(&self.job.borrow_mut().outcome(now()))),
                 Action::Failed(error) => return Err(to_js_error(&error)),
             }
         }

@@ -18,7 +18,9 @@ use crate::error::{ErrorCode, Failure, ProfileError};
 use crate::http::HttpResponse;
 use crate::profile::Profile;
 use crate::scheduler::{Gate, Scheduler, SendTicket, DEFAULT_RATE_LIMIT_PAUSE_MS};
-use crate::vendors::{ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor};
+use crate::vendors::{
+    CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
+};
 
 #[derive(Clone, Debug)]
 pub struct JobOptions {
@@ -107,6 +109,56 @@ pub enum TransportError {
     Network,
 }
 
+impl TransportError {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            TransportError::Timeout => ErrorCode::Timeout,
+            TransportError::Network => ErrorCode::Network,
+        }
+    }
+}
+
+/// What a call resolves with.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum JobOutcome {
+    Batch(BatchResult),
+    Page(crate::list_job::PageResult),
+}
+
+/// What the shell drives: a `getProfiles` call ([`BatchJob`]) or a listing
+/// ([`crate::list_job::ListJob`]). The shell performs the actions and reports back.
+pub trait Job {
+    fn poll(&mut self, now: f64, scheduler: &mut Scheduler) -> Action;
+    fn on_response(
+        &mut self,
+        request_id: u64,
+        now: f64,
+        response: &HttpResponse,
+        scheduler: &mut Scheduler,
+    );
+    fn on_transport_error(
+        &mut self,
+        request_id: u64,
+        now: f64,
+        kind: TransportError,
+        message: &str,
+        scheduler: &mut Scheduler,
+    );
+    /// Ends the call with `error` (e.g. an unusable signature from the user's signer).
+    fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler);
+    /// Gives the concurrency slots of every request still in flight back to the scheduler
+    /// (the call was aborted or failed; their responses will be ignored).
+    fn release(&mut self, now: f64, scheduler: &mut Scheduler);
+    fn progress(&self) -> Progress;
+    /// The counters so far, `elapsedMs` measured up to `now`.
+    fn stats(&self, now: f64) -> Stats;
+    /// Events of requests finished since the last call.
+    fn take_events(&mut self) -> Vec<BatchEvent>;
+    /// The result, once [`Action::Finished`] was returned.
+    fn outcome(&mut self, now: f64) -> JobOutcome;
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Slot {
     Pending,
@@ -123,10 +175,13 @@ struct Delayed {
 }
 
 struct InFlight {
+    /// Empty for a credential request (the vendor's token fetch).
     indices: Vec<usize>,
     attempt: u32,
     ticket: SendTicket,
     host: usize,
+    credential_generation: u64,
+    fetches_credential: bool,
 }
 
 /// SplitMix64: a small, well-distributed generator for nonces and jitter. It is seeded by the
@@ -258,11 +313,79 @@ impl BatchJob {
                 (false, None) => Action::WaitForResponses,
             };
         }
+        let waiting = if self.in_flight.is_empty() {
+            Action::WaitForCapacity
+        } else {
+            Action::WaitForResponses
+        };
         match scheduler.gate(now) {
-            Gate::Open => self.send(now, scheduler),
+            Gate::Open => match self.vendor.credential_step(now) {
+                CredentialStep::Ready => self.send(now, scheduler),
+                CredentialStep::Fetch(prepared) => self.fetch_credential(prepared, now, scheduler),
+                CredentialStep::WaitUntil(at) => Action::WaitUntil(at),
+                // Another call of this client is fetching it: its completion wakes us.
+                CredentialStep::Wait => waiting,
+            },
             Gate::OpensAt(at) => Action::WaitUntil(at),
-            Gate::Full if self.in_flight.is_empty() => Action::WaitForCapacity,
-            Gate::Full => Action::WaitForResponses,
+            Gate::Full => waiting,
+        }
+    }
+
+    fn fetch_credential(
+        &mut self,
+        prepared: PreparedRequest,
+        now: f64,
+        scheduler: &mut Scheduler,
+    ) -> Action {
+        let request_id = self.next_request_id;
+        self.next_request_id += 1;
+        let ticket = scheduler.on_send(now);
+        self.in_flight.insert(
+            request_id,
+            InFlight {
+                indices: Vec::new(),
+                attempt: 0,
+                ticket,
+                host: scheduler.hosts.active(),
+                credential_generation: 0,
+                fetches_credential: true,
+            },
+        );
+        Action::Send(Outgoing {
+            request_id,
+            prepared,
+        })
+    }
+
+    /// The credential fetch ended (`None`: without a response).
+    fn credential_outcome(
+        &mut self,
+        response: Option<&HttpResponse>,
+        now: f64,
+        scheduler: &mut Scheduler,
+    ) {
+        match self.vendor.on_credential_response(response, now) {
+            Ok(()) => {}
+            Err(error) if error.retryable => {}
+            Err(error) if error.code == ErrorCode::AuthFailed => self.fail(error, now, scheduler),
+            // No credential after every retry: the ids still waiting cannot be fetched.
+            Err(error) => {
+                let mut event = BatchEvent::default();
+                let waiting: Vec<usize> = std::mem::take(&mut self.ready)
+                    .into_iter()
+                    .flatten()
+                    .chain(
+                        std::mem::take(&mut self.delayed)
+                            .into_iter()
+                            .flat_map(|d| d.indices),
+                    )
+                    .collect();
+                for i in waiting {
+                    let failure = error.to_failure(&self.ids[i]);
+                    self.settle(i, Err(failure), &mut event);
+                }
+                self.events.push(event);
+            }
         }
     }
 
@@ -332,6 +455,8 @@ impl BatchJob {
                 attempt,
                 ticket,
                 host,
+                credential_generation: prepared.credential_generation,
+                fetches_credential: false,
             },
         );
         self.stats.requests += 1;
@@ -356,6 +481,10 @@ impl BatchJob {
             return;
         };
         scheduler.on_finish(flight.ticket, now);
+        if flight.fetches_credential {
+            self.credential_outcome(Some(response), now, scheduler);
+            return;
+        }
         let ids: Vec<&str> = flight
             .indices
             .iter()
@@ -422,6 +551,24 @@ impl BatchJob {
             } => {
                 self.request_failed(flight, error, retry_after_ms, now, scheduler, &mut event);
             }
+            ResponseOutcome::CredentialRejected(error) => {
+                if self
+                    .vendor
+                    .credential_rejected(flight.credential_generation)
+                {
+                    // Sent again, first, once the fresh credential is here.
+                    let pending: Vec<usize> = flight
+                        .indices
+                        .into_iter()
+                        .filter(|&i| self.slots[i] == Slot::Pending)
+                        .collect();
+                    if !pending.is_empty() {
+                        self.ready.push_front(pending);
+                    }
+                } else {
+                    self.fail(error, now, scheduler);
+                }
+            }
         }
         self.events.push(event);
     }
@@ -439,11 +586,11 @@ impl BatchJob {
             return;
         };
         scheduler.on_finish(flight.ticket, now);
-        let code = match kind {
-            TransportError::Timeout => ErrorCode::Timeout,
-            TransportError::Network => ErrorCode::Network,
-        };
-        let error = ProfileError::new(code, message)
+        if flight.fetches_credential {
+            self.credential_outcome(None, now, scheduler);
+            return;
+        }
+        let error = ProfileError::new(kind.code(), message)
             .with_vendor(self.vendor.key())
             .retryable(true);
         let mut event = BatchEvent::default();
@@ -460,8 +607,12 @@ impl BatchJob {
     /// Gives the concurrency slots of every request still in flight back to the scheduler
     /// (the call was aborted or failed; their responses will be ignored).
     pub fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
-        for (_, flight) in self.in_flight.drain() {
+        for (_, flight) in std::mem::take(&mut self.in_flight) {
             scheduler.on_finish(flight.ticket, now);
+            if flight.fetches_credential {
+                // Nobody will hear back from it: let another call fetch the credential.
+                let _ = self.vendor.on_credential_response(None, now);
+            }
         }
     }
 
@@ -571,6 +722,49 @@ impl BatchJob {
             failures: failures.into_iter().map(|(_, f)| f).collect(),
             stats: self.stats(now),
         }
+    }
+}
+
+impl Job for BatchJob {
+    fn poll(&mut self, now: f64, scheduler: &mut Scheduler) -> Action {
+        BatchJob::poll(self, now, scheduler)
+    }
+    fn on_response(
+        &mut self,
+        request_id: u64,
+        now: f64,
+        response: &HttpResponse,
+        scheduler: &mut Scheduler,
+    ) {
+        BatchJob::on_response(self, request_id, now, response, scheduler)
+    }
+    fn on_transport_error(
+        &mut self,
+        request_id: u64,
+        now: f64,
+        kind: TransportError,
+        message: &str,
+        scheduler: &mut Scheduler,
+    ) {
+        BatchJob::on_transport_error(self, request_id, now, kind, message, scheduler)
+    }
+    fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler) {
+        BatchJob::fail(self, error, now, scheduler)
+    }
+    fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
+        BatchJob::release(self, now, scheduler)
+    }
+    fn progress(&self) -> Progress {
+        BatchJob::progress(self)
+    }
+    fn stats(&self, now: f64) -> Stats {
+        BatchJob::stats(self, now)
+    }
+    fn take_events(&mut self) -> Vec<BatchEvent> {
+        BatchJob::take_events(self)
+    }
+    fn outcome(&mut self, now: f64) -> JobOutcome {
+        JobOutcome::Batch(self.finish(now))
     }
 }
 

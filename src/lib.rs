@@ -7,6 +7,7 @@
 //! - [`signing`]: one module per signature scheme the vendors use.
 //! - [`scheduler`]: rate limit, concurrency cap, pauses and backoff, driven by an injected clock.
 //! - [`job`]: one `getProfiles` call as a state machine that enforces the accounting rule.
+//! - [`list_job`]: one listing call (cursor pages, one after another) as a state machine.
 //! - `bindings` (wasm32 only): the thin JS-facing shell, the only code that touches fetch,
 //!   timers and `AbortSignal`.
 
@@ -14,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod job;
+pub mod list_job;
 pub mod profile;
 pub mod scheduler;
 pub mod signing;
@@ -22,7 +24,7 @@ pub mod vendors;
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 
-/// The shell's types, for the wasm-bindgen tests in `tests/shell.rs`.
+/// The shell's types, for the wasm-bindgen tests in `tests/node.rs` and `tests/browser.rs`.
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod bindings_for_tests {

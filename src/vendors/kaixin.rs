@@ -533,16 +533,12 @@ impl Vendor for Kaixin {
             .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        PreparedRequest {
-            http: HttpRequest {
-                method: "GET",
-                url: format!("{url}?{query}"),
-                headers: Vec::new(),
-                body: None,
-            },
-            external_signature: None,
-            redact: Vec::new(),
-        }
+        PreparedRequest::new(HttpRequest {
+            method: "GET",
+            url: format!("{url}?{query}"),
+            headers: Vec::new(),
+            body: None,
+        })
     }
 
     fn parse_response(

@@ -4,6 +4,7 @@
 //! (ids, time, nonce) and turns responses into profiles and failures. Adding a vendor is one
 //! more module here and one more arm in [`from_config`]; the scheduler and job do not change.
 
+pub mod easemob;
 pub mod kaixin;
 pub mod rongcloud;
 pub mod tencent;
@@ -86,6 +87,42 @@ pub struct PreparedRequest {
     /// Credentials this request carries beyond the configured secrets (a generated UserSig,
     /// an obtained token): the shell blanks them out of any error text it passes on.
     pub redact: Vec<String>,
+    /// Which obtained credential (token) signed this request, for [`Vendor::credential_rejected`].
+    pub credential_generation: u64,
+}
+
+impl PreparedRequest {
+    /// A request that needs nothing beyond the vendor's config.
+    pub fn new(http: HttpRequest) -> Self {
+        PreparedRequest {
+            http,
+            external_signature: None,
+            redact: Vec::new(),
+            credential_generation: 0,
+        }
+    }
+}
+
+/// What a vendor that obtains its own credential (an Easemob app token) needs before it can
+/// build requests.
+#[derive(Debug)]
+pub enum CredentialStep {
+    /// Requests can be built now.
+    Ready,
+    /// Another request is obtaining the credential: wait for it.
+    Wait,
+    /// Nothing to try before this time (a failed fetch backs off).
+    WaitUntil(f64),
+    /// Send this request and hand its outcome to [`Vendor::on_credential_response`].
+    Fetch(PreparedRequest),
+}
+
+/// One page of a vendor's user listing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub profiles: Vec<Profile>,
+    /// Where the next page starts; `None` on the last page.
+    pub cursor: Option<String>,
 }
 
 /// What one response meant.
@@ -103,6 +140,20 @@ pub enum ResponseOutcome {
         error: ProfileError,
         retry_after_ms: Option<f64>,
     },
+    /// The credential the request carried was refused (HTTP 401): see
+    /// [`Vendor::credential_rejected`].
+    CredentialRejected(ProfileError),
+}
+
+/// What one page request meant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PageOutcome {
+    Page(Page),
+    Failed {
+        error: ProfileError,
+        retry_after_ms: Option<f64>,
+    },
+    CredentialRejected(ProfileError),
 }
 
 pub trait Vendor {
@@ -135,6 +186,32 @@ pub trait Vendor {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome;
+    /// Whether a credential must be obtained first (see [`CredentialStep`]).
+    fn credential_step(&self, now_ms: f64) -> CredentialStep {
+        let _ = now_ms;
+        CredentialStep::Ready
+    }
+    /// The outcome of a [`CredentialStep::Fetch`] request (`None`: it got no response). An
+    /// error that is not retryable ends the call; a retryable one is tried again later.
+    fn on_credential_response(
+        &self,
+        response: Option<&HttpResponse>,
+        now_ms: f64,
+    ) -> Result<(), ProfileError> {
+        let _ = (response, now_ms);
+        Ok(())
+    }
+    /// A request signed with credential `generation` was refused. True when sending it again
+    /// can work (a fresh credential is on its way or already here); false when the refusal
+    /// is final (a configured token, or a credential obtained after an earlier refusal).
+    fn credential_rejected(&self, generation: u64) -> bool {
+        let _ = generation;
+        false
+    }
+    /// The vendor's user listing, when it has one.
+    fn listing(&self) -> Option<&dyn Listing> {
+        None
+    }
     /// Puts a signature obtained from the user's `signer` into a prepared request.
     fn apply_external_signature(
         &self,
@@ -152,6 +229,19 @@ pub trait Vendor {
     fn secrets(&self) -> Vec<&str>;
     /// A summary of the config that is safe to print: no secret in it.
     fn describe(&self) -> Map<String, Value>;
+}
+
+/// A vendor's cursor-paged user listing (Easemob's `GET /users?limit&cursor`).
+pub trait Listing {
+    /// The largest page the vendor serves.
+    fn max_page_size(&self) -> u32;
+    fn build_page_request(
+        &self,
+        page_size: u32,
+        cursor: Option<&str>,
+        ctx: &RequestContext,
+    ) -> PreparedRequest;
+    fn parse_page_response(&self, response: &HttpResponse, ctx: &ParseContext) -> PageOutcome;
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -172,14 +262,7 @@ pub fn from_config(input: &ConfigInput) -> Result<Box<dyn Vendor>, ProfileError>
         VendorKey::Tencent => Ok(Box::new(tencent::PortraitGet::from_config(input)?)),
         VendorKey::TencentAttrs => Ok(Box::new(tencent::ImGetAttr::from_config(input)?)),
         VendorKey::Kaixin => Ok(Box::new(kaixin::Kaixin::from_config(input)?)),
-        other => Err(ProfileError::new(
-            ErrorCode::Unsupported,
-            format!(
-                "vendor {} is not available in this version of improfiles",
-                other.as_str()
-            ),
-        )
-        .with_vendor(other)),
+        VendorKey::Easemob => Ok(Box::new(easemob::Easemob::from_config(input)?)),
     }
 }
 

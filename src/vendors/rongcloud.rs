@@ -276,6 +276,7 @@ impl Vendor for RongCloud {
             },
             external_signature,
             redact: Vec::new(),
+            credential_generation: 0,
         }
     }
 

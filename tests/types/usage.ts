@@ -58,6 +58,13 @@ async function main(): Promise<void> {
   new ProfileClient({ vendor: "kaixin", accessToken: "token", fields: ["nickname"] });
   // @ts-expect-error: an incomplete oauth1 is refused
   new ProfileClient({ vendor: "kaixin", oauth1: { consumerKey: "k", consumerSecret: "s", token: "t" } });
+  const easemob = new ProfileClient({ vendor: "easemob", orgName: "o", appName: "a", baseUrl: "https://a1.easemob.com", clientId: "id", clientSecret: "s" });
+  const page = await easemob.listProfiles({ pageSize: 50 });
+  const next: string | undefined = page.cursor;
+  const all: BatchResult = await easemob.listAllProfiles({ pageSize: 100, max: 1000, collect: false, onBatch: (b) => void b.profiles });
+  void [next, all];
+  // @ts-expect-error: easemob needs its cluster's baseUrl
+  new ProfileClient({ vendor: "easemob", orgName: "o", appName: "a", token: "t" });
   // @ts-expect-error: vendor keys are checked
   new ProfileClient({ vendor: "icq", appKey: "k", appSecret: "s" });
   // @ts-expect-error: ids are strings

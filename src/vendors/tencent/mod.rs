@@ -216,6 +216,7 @@ impl TencentAccess {
             },
             external_signature: None,
             redact,
+            credential_generation: 0,
         }
     }
 

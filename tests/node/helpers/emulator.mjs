@@ -37,6 +37,7 @@ export async function startEmulator({ seed, size } = {}) {
     reset: () => control("reset", {}),
     fault: (fault) => control("faults", fault),
     limits: (limits) => control("limits", limits),
+    vendorControl: (vendor, input) => control(`vendor/${vendor}`, input),
     stop() {
       return new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

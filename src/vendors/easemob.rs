@@ -1,0 +1,902 @@
+//! Easemob (Agora Chat) users (seed 002): the cursor-paged listing
+//! `GET {base}/{org}/{app}/users?limit=N&cursor=C` and the single lookup
+//! `GET {base}/{org}/{app}/users/{username}`, with a Bearer app token that is either given or
+//! obtained here with `POST {base}/{org}/{app}/token` (client credentials), cached until
+//! shortly before it expires and renewed once after a 401 — one renewal however many
+//! requests were refused at the same time.
+
+use std::cell::RefCell;
+
+use serde_json::{json, Map, Value};
+
+use crate::config::{CommonConfig, ConfigInput, Secret, VendorLimits};
+use crate::error::{ErrorCode, Failure, ProfileError, VendorCode};
+use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::profile::Profile;
+use crate::vendors::{
+    check_id_common, describe_common, json_number, json_string, CredentialStep, Listing, Page,
+    PageOutcome, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor, VendorKey,
+};
+
+/// The seed: 100 calls per second per App Key for this and the other user APIs.
+pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
+/// The seed: `limit` is 1..100.
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// Easemob usernames are at most 64 characters.
+const MAX_USERNAME_CHARS: usize = 64;
+/// A token is replaced this long before it expires (or at half its life, if that is sooner).
+const TOKEN_RENEWAL_MARGIN_MS: f64 = 60_000.0;
+/// Failed token requests back off from this delay, doubling, up to the cap.
+const TOKEN_RETRY_BASE_MS: f64 = 500.0;
+const TOKEN_RETRY_CAP_MS: f64 = 8_000.0;
+
+struct Token {
+    value: Secret,
+    renew_at_ms: f64,
+    generation: u64,
+    /// Obtained because the previous token was refused: a refusal of this one is final.
+    after_rejection: bool,
+}
+
+#[derive(Default)]
+struct TokenCache {
+    token: Option<Token>,
+    /// The generation of the last token obtained (0: none yet).
+    generation: u64,
+    fetching: bool,
+    /// The next token replaces one the server refused.
+    replacing_rejected: bool,
+    failures: u32,
+    not_before_ms: f64,
+}
+
+enum Auth {
+    Static(Secret),
+    ClientCredentials {
+        client_id: String,
+        client_secret: Secret,
+        cache: RefCell<TokenCache>,
+    },
+}
+
+pub struct Easemob {
+    common: CommonConfig,
+    org_name: String,
+    app_name: String,
+    auth: Auth,
+    max_retries: u32,
+}
+
+impl Easemob {
+    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+        let common = CommonConfig::parse(
+            input,
+            &VendorLimits {
+                default_base_url: None,
+                max_batch_size: 1,
+                default_rate_limit: DEFAULT_RATE_LIMIT,
+            },
+        )
+        .map_err(|e| {
+            if e.message == "config.baseUrl is required" {
+                ProfileError::invalid_config(
+                    "config.baseUrl is required for easemob (hosts are per cluster, e.g. https://a1.easemob.com)",
+                )
+            } else {
+                e
+            }
+        })?;
+        let org_name = path_segment(input, "orgName")?;
+        let app_name = path_segment(input, "appName")?;
+        let token = input.secret("token")?;
+        let client_id = input.string("clientId")?;
+        let client_secret = input.secret("clientSecret")?;
+        let auth =
+            match (token, client_id, client_secret) {
+                (Some(token), None, None) => Auth::Static(token),
+                (None, Some(client_id), Some(client_secret)) => Auth::ClientCredentials {
+                    client_id,
+                    client_secret,
+                    cache: RefCell::new(TokenCache::default()),
+                },
+                (Some(_), _, _) => return Err(ProfileError::invalid_config(
+                    "config takes either token or clientId + clientSecret for easemob, not both",
+                )),
+                (None, Some(_), None) | (None, None, Some(_)) => {
+                    return Err(ProfileError::invalid_config(
+                        "config.clientId and config.clientSecret go together for easemob",
+                    ))
+                }
+                (None, None, None) => return Err(ProfileError::invalid_config(
+                    "config.token or config.clientId + config.clientSecret is required for easemob",
+                )),
+            };
+        let max_retries = common.retries;
+        Ok(Easemob {
+            common,
+            org_name,
+            app_name,
+            auth,
+            max_retries,
+        })
+    }
+
+    fn error(&self, code: ErrorCode, message: impl Into<String>) -> ProfileError {
+        ProfileError::new(code, message).with_vendor(VendorKey::Easemob)
+    }
+
+    fn app_url(&self, base_url: &str) -> String {
+        format!(
+            "{base_url}/{}/{}",
+            percent_encode(&self.org_name),
+            percent_encode(&self.app_name)
+        )
+    }
+
+    /// A GET with the current token; its generation goes along for 401 handling.
+    fn authorized_get(&self, url: String) -> PreparedRequest {
+        let (token, generation) = match &self.auth {
+            Auth::Static(token) => (token.expose().to_owned(), 0),
+            Auth::ClientCredentials { cache, .. } => {
+                let cache = cache.borrow();
+                match &cache.token {
+                    Some(t) => (t.value.expose().to_owned(), t.generation),
+                    // Not reached when the job follows credential_step; the server's 401
+                    // would then come back through credential_rejected.
+                    None => (String::new(), cache.generation),
+                }
+            }
+        };
+        let mut prepared = PreparedRequest::new(HttpRequest {
+            method: "GET",
+            url,
+            headers: vec![
+                ("Accept".to_owned(), "application/json".to_owned()),
+                ("Authorization".to_owned(), format!("Bearer {token}")),
+            ],
+            body: None,
+        });
+        if matches!(self.auth, Auth::ClientCredentials { .. }) {
+            prepared.redact.push(token);
+        }
+        prepared.credential_generation = generation;
+        prepared
+    }
+
+    /// Easemob's error body: `{"error": "...", "error_description": "..."}`.
+    fn error_parts(body: &str) -> (Option<String>, String) {
+        let parsed: Option<Map<String, Value>> = serde_json::from_str(body).ok();
+        let kind = parsed
+            .as_ref()
+            .and_then(|b| b.get("error"))
+            .and_then(json_string);
+        let description = parsed
+            .as_ref()
+            .and_then(|b| b.get("error_description"))
+            .and_then(json_string)
+            .map(|d| d.chars().take(200).collect())
+            .unwrap_or_default();
+        (kind, description)
+    }
+
+    /// Classifies a non-200 answer. `Ok(failure)` is a per-id verdict (the user does not
+    /// exist); `Err` is about the whole request.
+    fn classify(&self, response: &HttpResponse, now_ms: f64) -> Result<ErrorCode, RequestVerdict> {
+        let (kind, description) = Self::error_parts(&response.body);
+        let status = response.status;
+        let detail = match (&kind, description.is_empty()) {
+            (Some(k), false) => format!(" ({k}: {description})"),
+            (Some(k), true) => format!(" ({k})"),
+            (None, _) => String::new(),
+        };
+        let failed = |code: ErrorCode, retryable: bool, what: &str| {
+            let mut error = self
+                .error(code, format!("Easemob {what} (HTTP {status}){detail}"))
+                .with_status(status)
+                .retryable(retryable);
+            if let Some(kind) = &kind {
+                error = error.with_vendor_code(VendorCode::Text(kind.clone()));
+            }
+            error
+        };
+        Err(match (status, kind.as_deref()) {
+            (404, Some("organization_application_not_found")) => RequestVerdict::Failed(
+                failed(ErrorCode::AuthFailed, false, "has no such org/app"),
+                None,
+            ),
+            (404, _) => return Ok(ErrorCode::NotFound),
+            (401, _) => {
+                RequestVerdict::Rejected(failed(ErrorCode::AuthFailed, false, "refused the token"))
+            }
+            (429, _) => RequestVerdict::Failed(
+                failed(ErrorCode::RateLimited, true, "rate limit reached"),
+                response.retry_after_ms(now_ms),
+            ),
+            (403, _) => RequestVerdict::Failed(
+                failed(ErrorCode::PermissionDenied, false, "denied access"),
+                None,
+            ),
+            (400 | 413, _) => RequestVerdict::Failed(
+                failed(ErrorCode::InvalidInput, false, "refused the request"),
+                None,
+            ),
+            (500..=599, _) => RequestVerdict::Failed(
+                failed(ErrorCode::VendorError, true, "server error"),
+                response.retry_after_ms(now_ms),
+            ),
+            _ => RequestVerdict::Failed(
+                failed(ErrorCode::VendorError, false, "returned an error"),
+                None,
+            ),
+        })
+    }
+
+    /// The `entities` of an answer, and its `cursor` when it has one.
+    fn entities(&self, body: &str) -> Result<(Entities, Option<String>), ProfileError> {
+        let unreadable = |why: &str| {
+            self.error(
+                ErrorCode::InvalidResponse,
+                format!("Easemob sent an unreadable answer: {why}"),
+            )
+            .with_status(200)
+            .retryable(true)
+        };
+        let Ok(Value::Object(mut body)) = serde_json::from_str::<Value>(body) else {
+            return Err(unreadable("not a JSON object"));
+        };
+        let entities = match body.remove("entities") {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|item| match item {
+                    Value::Object(map) => Some(map),
+                    _ => None,
+                })
+                .collect(),
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => return Err(unreadable("entities is not an array")),
+        };
+        let cursor = body
+            .get("cursor")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        Ok((entities, cursor))
+    }
+}
+
+type Entities = Vec<Map<String, Value>>;
+
+enum RequestVerdict {
+    Failed(ProfileError, Option<f64>),
+    Rejected(ProfileError),
+}
+
+/// An org or app name: it goes into every path, so it must be a plain segment.
+fn path_segment(input: &ConfigInput, key: &str) -> Result<String, ProfileError> {
+    let value = input.required_string(key)?;
+    if value.contains(['/', '?', '#']) || value.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(ProfileError::invalid_config(format!(
+            "config.{key} must be the bare {key} (no slashes, spaces or control characters)"
+        )));
+    }
+    Ok(value)
+}
+
+/// username → id, nickname → name, created → createdAt, modified → updatedAt,
+/// activated → active; everything else (uuid, type, notification_*, …) → custom.
+fn normalize(entity: Map<String, Value>, id: &str, include_raw: bool) -> Profile {
+    let mut profile = Profile::new(VendorKey::Easemob, id);
+    let raw = include_raw.then(|| Value::Object(entity.clone()));
+    for (key, value) in entity {
+        match key.as_str() {
+            "username" => {}
+            "nickname" => profile.name = json_string(&value),
+            "created" => profile.created_at = json_number(&value),
+            "modified" => profile.updated_at = json_number(&value),
+            "activated" => profile.active = value.as_bool(),
+            _ => {
+                profile.custom.insert(key, value);
+            }
+        }
+    }
+    profile.raw = raw;
+    profile
+}
+
+impl Vendor for Easemob {
+    fn key(&self) -> VendorKey {
+        VendorKey::Easemob
+    }
+
+    fn common(&self) -> &CommonConfig {
+        &self.common
+    }
+
+    fn validate_id(&self, id: &str) -> Result<(), String> {
+        check_id_common(id, MAX_USERNAME_CHARS)
+    }
+
+    fn credential_step(&self, now_ms: f64) -> CredentialStep {
+        let Auth::ClientCredentials {
+            client_id,
+            client_secret,
+            cache,
+        } = &self.auth
+        else {
+            return CredentialStep::Ready;
+        };
+        let mut cache = cache.borrow_mut();
+        if cache.token.as_ref().is_some_and(|t| now_ms < t.renew_at_ms) {
+            return CredentialStep::Ready;
+        }
+        if cache.fetching {
+            return CredentialStep::Wait;
+        }
+        if now_ms < cache.not_before_ms {
+            return CredentialStep::WaitUntil(cache.not_before_ms);
+        }
+        cache.fetching = true;
+        let body = json!({
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret.expose(),
+        });
+        CredentialStep::Fetch(PreparedRequest::new(HttpRequest {
+            method: "POST",
+            url: format!("{}/token", self.app_url(&self.common.base_url)),
+            headers: vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("Accept".to_owned(), "application/json".to_owned()),
+            ],
+            body: Some(body.to_string()),
+        }))
+    }
+
+    fn on_credential_response(
+        &self,
+        response: Option<&HttpResponse>,
+        now_ms: f64,
+    ) -> Result<(), ProfileError> {
+        let Auth::ClientCredentials { cache, .. } = &self.auth else {
+            return Ok(());
+        };
+        let mut cache = cache.borrow_mut();
+        cache.fetching = false;
+        let token_error = |code: ErrorCode, retryable: bool, what: String| {
+            self.error(code, format!("Easemob token request: {what}"))
+                .retryable(retryable)
+        };
+        let outcome = match response {
+            None => Err(token_error(ErrorCode::Network, true, "no response".into())),
+            Some(r) if r.status == 200 => {
+                let body: Option<Map<String, Value>> = serde_json::from_str(&r.body).ok();
+                let token = body
+                    .as_ref()
+                    .and_then(|b| b.get("access_token"))
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.is_empty());
+                let expires_in = body
+                    .as_ref()
+                    .and_then(|b| b.get("expires_in"))
+                    .and_then(json_number)
+                    .filter(|s| *s > 0.0);
+                match (token, expires_in) {
+                    (Some(token), Some(seconds)) => Ok((token.to_owned(), seconds * 1000.0)),
+                    _ => Err(token_error(
+                        ErrorCode::InvalidResponse,
+                        true,
+                        "the answer has no access_token and expires_in".into(),
+                    )),
+                }
+            }
+            Some(r) => {
+                let (kind, description) = Self::error_parts(&r.body);
+                let what = format!(
+                    "HTTP {}{}{}",
+                    r.status,
+                    kind.map(|k| format!(" {k}")).unwrap_or_default(),
+                    if description.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {description}")
+                    }
+                );
+                let (code, retryable) = match r.status {
+                    429 => (ErrorCode::RateLimited, true),
+                    500..=599 => (ErrorCode::VendorError, true),
+                    _ => (ErrorCode::AuthFailed, false),
+                };
+                Err(token_error(code, retryable, what).with_status(r.status))
+            }
+        };
+        match outcome {
+            Ok((value, lifetime_ms)) => {
+                cache.generation += 1;
+                cache.token = Some(Token {
+                    value: Secret::new(value),
+                    renew_at_ms: now_ms + lifetime_ms
+                        - TOKEN_RENEWAL_MARGIN_MS.min(lifetime_ms / 2.0),
+                    generation: cache.generation,
+                    after_rejection: std::mem::take(&mut cache.replacing_rejected),
+                });
+                cache.failures = 0;
+                Ok(())
+            }
+            Err(error) if error.retryable && cache.failures < self.max_retries => {
+                cache.failures += 1;
+                let delay = (TOKEN_RETRY_BASE_MS * 2f64.powi(cache.failures as i32 - 1))
+                    .min(TOKEN_RETRY_CAP_MS);
+                let retry_after = response.and_then(|r| r.retry_after_ms(now_ms));
+                cache.not_before_ms = now_ms + retry_after.unwrap_or(delay).max(delay);
+                Err(error)
+            }
+            Err(error) => {
+                cache.failures = 0;
+                Err(error.retryable(false))
+            }
+        }
+    }
+
+    fn credential_rejected(&self, generation: u64) -> bool {
+        let Auth::ClientCredentials { cache, .. } = &self.auth else {
+            return false;
+        };
+        let mut cache = cache.borrow_mut();
+        if generation < cache.generation {
+            return true;
+        }
+        match &cache.token {
+            Some(token) if token.after_rejection => false,
+            _ => {
+                cache.token = None;
+                cache.replacing_rejected = true;
+                true
+            }
+        }
+    }
+
+    fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
+        let username = ids.first().copied().unwrap_or_default();
+        self.authorized_get(format!(
+            "{}/users/{}",
+            self.app_url(ctx.base_url),
+            percent_encode(username)
+        ))
+    }
+
+    fn parse_response(
+        &self,
+        ids: &[&str],
+        response: &HttpResponse,
+        ctx: &ParseContext,
+    ) -> ResponseOutcome {
+        if response.status != 200 {
+            return match self.classify(response, ctx.now_ms) {
+                Ok(code) => ResponseOutcome::Parsed {
+                    profiles: Vec::new(),
+                    failures: ids
+                        .iter()
+                        .map(|id| Failure {
+                            id: (*id).to_owned(),
+                            code,
+                            message: "Easemob has no user with this username".into(),
+                            vendor_code: Some(VendorCode::Text(
+                                "service_resource_not_found".into(),
+                            )),
+                            retryable: false,
+                        })
+                        .collect(),
+                    transient: Vec::new(),
+                },
+                Err(RequestVerdict::Rejected(error)) => ResponseOutcome::CredentialRejected(error),
+                Err(RequestVerdict::Failed(error, retry_after_ms)) => ResponseOutcome::Failed {
+                    error,
+                    retry_after_ms,
+                },
+            };
+        }
+        let entities = match self.entities(&response.body) {
+            Ok((entities, _)) => entities,
+            Err(error) => {
+                return ResponseOutcome::Failed {
+                    error,
+                    retry_after_ms: None,
+                }
+            }
+        };
+        let mut profiles = Vec::new();
+        let mut failures = Vec::new();
+        for &id in ids {
+            // Usernames are case-insensitive at Easemob, which stores them in lowercase.
+            let entity = entities.iter().find(|e| {
+                e.get("username")
+                    .and_then(Value::as_str)
+                    .is_some_and(|u| u.eq_ignore_ascii_case(id))
+            });
+            match entity {
+                Some(entity) => profiles.push(normalize(entity.clone(), id, ctx.include_raw)),
+                None => failures.push(Failure {
+                    id: id.to_owned(),
+                    code: ErrorCode::NotFound,
+                    message: "Easemob answered without this user".into(),
+                    vendor_code: None,
+                    retryable: false,
+                }),
+            }
+        }
+        ResponseOutcome::Parsed {
+            profiles,
+            failures,
+            transient: Vec::new(),
+        }
+    }
+
+    fn listing(&self) -> Option<&dyn Listing> {
+        Some(self)
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        match &self.auth {
+            Auth::Static(token) => vec![token.expose()],
+            Auth::ClientCredentials { client_secret, .. } => vec![client_secret.expose()],
+        }
+    }
+
+    fn describe(&self) -> Map<String, Value> {
+        let mut map = describe_common(VendorKey::Easemob, &self.common);
+        map.insert("orgName".into(), self.org_name.clone().into());
+        map.insert("appName".into(), self.app_name.clone().into());
+        let auth = match &self.auth {
+            Auth::Static(_) => "token",
+            Auth::ClientCredentials { client_id, .. } => {
+                map.insert("clientId".into(), client_id.clone().into());
+                "clientCredentials"
+            }
+        };
+        map.insert("auth".into(), auth.into());
+        map
+    }
+}
+
+impl Listing for Easemob {
+    fn max_page_size(&self) -> u32 {
+        MAX_PAGE_SIZE
+    }
+
+    fn build_page_request(
+        &self,
+        page_size: u32,
+        cursor: Option<&str>,
+        ctx: &RequestContext,
+    ) -> PreparedRequest {
+        let mut url = format!("{}/users?limit={page_size}", self.app_url(ctx.base_url));
+        if let Some(cursor) = cursor {
+            url.push_str("&cursor=");
+            url.push_str(&percent_encode(cursor));
+        }
+        self.authorized_get(url)
+    }
+
+    fn parse_page_response(&self, response: &HttpResponse, ctx: &ParseContext) -> PageOutcome {
+        if response.status != 200 {
+            return match self.classify(response, ctx.now_ms) {
+                Ok(code) => PageOutcome::Failed {
+                    error: self
+                        .error(
+                            code,
+                            "Easemob has no user listing for this org/app (HTTP 404)",
+                        )
+                        .with_status(404),
+                    retry_after_ms: None,
+                },
+                Err(RequestVerdict::Rejected(error)) => PageOutcome::CredentialRejected(error),
+                Err(RequestVerdict::Failed(error, retry_after_ms)) => PageOutcome::Failed {
+                    error,
+                    retry_after_ms,
+                },
+            };
+        }
+        match self.entities(&response.body) {
+            Ok((entities, cursor)) => {
+                let profiles = entities
+                    .into_iter()
+                    .filter_map(|entity| {
+                        let id = entity.get("username").and_then(json_string)?;
+                        Some(normalize(entity, &id, ctx.include_raw))
+                    })
+                    .collect();
+                PageOutcome::Page(Page { profiles, cursor })
+            }
+            Err(error) => PageOutcome::Failed {
+                error,
+                retry_after_ms: None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn vendor(json: &str) -> Result<Easemob, ProfileError> {
+        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
+        let functions = BTreeSet::new();
+        Easemob::from_config(&ConfigInput::new(&values, &functions))
+    }
+
+    const CREDENTIALS: &str = r#"{"orgName":"org","appName":"app","baseUrl":"https://a1.easemob.com","clientId":"id","clientSecret":"s3cr3t"}"#;
+
+    fn ctx() -> RequestContext<'static> {
+        RequestContext {
+            now_ms: 0.0,
+            nonce: String::new(),
+            random: 0,
+            base_url: "https://a1.easemob.com",
+            fields: None,
+        }
+    }
+
+    /// The seed's first sample response, verbatim.
+    const SEED_PAGE_1: &str = r#"{
+"action": "get",
+"path": "/users",
+"uri": "https://XXXX/XXXX/XXXX/users",
+"entities": [
+{
+"uuid": "ab90eff0-XXXX-XXXX-9174-8f161649a182",
+"type": "user",
+"created": 1542356511855,
+"modified": 1542356511855,
+"username": "XXXX",
+"activated": true,
+"nickname": "user1"
+},
+{
+"uuid": "b2aade90-XXXX-XXXX-a974-f3368f82e4f1",
+"type": "user",
+"created": 1542356523769,
+"modified": 1542356523769,
+"username": "user2",
+"activated": true,
+"nickname": "user2"
+}
+],
+"timestamp": 1542558467056,
+"duration": 11,
+"cursor": "LTgzXXXX2tB",
+"count": 2
+}"#;
+
+    #[test]
+    fn the_seeds_sample_pages_parse() {
+        let v = vendor(CREDENTIALS).unwrap();
+        let PageOutcome::Page(page) = v.parse_page_response(
+            &HttpResponse::new(200, SEED_PAGE_1),
+            &ParseContext::default(),
+        ) else {
+            panic!("not a page");
+        };
+        assert_eq!(page.cursor.as_deref(), Some("LTgzXXXX2tB"));
+        let ids: Vec<&str> = page.profiles.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["XXXX", "user2"]);
+        let p = &page.profiles[1];
+        assert_eq!(p.name.as_deref(), Some("user2"));
+        assert_eq!(
+            (p.created_at, p.updated_at, p.active),
+            (
+                Some(1_542_356_523_769.0),
+                Some(1_542_356_523_769.0),
+                Some(true)
+            )
+        );
+        assert_eq!(
+            Value::Object(p.custom.clone()),
+            json!({"uuid": "b2aade90-XXXX-XXXX-a974-f3368f82e4f1", "type": "user"})
+        );
+        let last = r#"{"action":"get","entities":[{"uuid":"u","type":"user","created":1,"modified":2,"username":"z","activated":false,"notifier_name":"cert","device_token":"t"}],"count":1}"#;
+        let PageOutcome::Page(page) =
+            v.parse_page_response(&HttpResponse::new(200, last), &ParseContext::default())
+        else {
+            panic!("not a page");
+        };
+        assert_eq!(page.cursor, None, "no cursor: the last page");
+        assert_eq!(page.profiles[0].active, Some(false));
+        assert_eq!(page.profiles[0].custom["device_token"], "t");
+    }
+
+    #[test]
+    fn requests_carry_the_token_and_encode_paths() {
+        let v = vendor(
+            r#"{"orgName":"org","appName":"app","baseUrl":"https://a1.easemob.com","token":"tok"}"#,
+        )
+        .unwrap();
+        let one = v.build_request(&["a b/c"], &ctx()).http;
+        assert_eq!(one.url, "https://a1.easemob.com/org/app/users/a%20b%2Fc");
+        assert_eq!(one.header("Authorization"), Some("Bearer tok"));
+        let page = v.build_page_request(25, Some("c+/="), &ctx()).http;
+        assert_eq!(
+            page.url,
+            "https://a1.easemob.com/org/app/users?limit=25&cursor=c%2B%2F%3D"
+        );
+        assert!(matches!(v.credential_step(0.0), CredentialStep::Ready));
+        assert!(
+            !v.credential_rejected(0),
+            "a configured token cannot be renewed"
+        );
+    }
+
+    #[test]
+    fn statuses_classify() {
+        let v = vendor(CREDENTIALS).unwrap();
+        let outcome = |status: u16, body: &str| {
+            v.parse_response(
+                &["u"],
+                &HttpResponse::new(status, body),
+                &ParseContext::default(),
+            )
+        };
+        match outcome(404, r#"{"error":"service_resource_not_found"}"#) {
+            ResponseOutcome::Parsed { failures, .. } => {
+                assert_eq!(failures[0].code, ErrorCode::NotFound)
+            }
+            other => panic!("{other:?}"),
+        }
+        match outcome(404, r#"{"error":"organization_application_not_found"}"#) {
+            ResponseOutcome::Failed { error, .. } => assert_eq!(error.code, ErrorCode::AuthFailed),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            outcome(401, r#"{"error":"unauthorized"}"#),
+            ResponseOutcome::CredentialRejected(_)
+        ));
+        match outcome(429, "") {
+            ResponseOutcome::Failed { error, .. } => assert_eq!(
+                (error.code, error.retryable),
+                (ErrorCode::RateLimited, true)
+            ),
+            other => panic!("{other:?}"),
+        }
+        match outcome(200, "{oops") {
+            ResponseOutcome::Failed { error, .. } => {
+                assert_eq!(error.code, ErrorCode::InvalidResponse)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_token_fetch_is_shared_renewed_before_expiry_and_once_after_a_refusal() {
+        let v = vendor(CREDENTIALS).unwrap();
+        let CredentialStep::Fetch(fetch) = v.credential_step(0.0) else {
+            panic!("fetch first")
+        };
+        assert_eq!(fetch.http.url, "https://a1.easemob.com/org/app/token");
+        let body: Value = serde_json::from_str(fetch.http.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"grant_type":"client_credentials","client_id":"id","client_secret":"s3cr3t"})
+        );
+        assert!(
+            matches!(v.credential_step(1.0), CredentialStep::Wait),
+            "one fetch at a time"
+        );
+        let token = HttpResponse::new(
+            200,
+            r#"{"access_token":"T1","expires_in":3600,"application":"x"}"#,
+        );
+        v.on_credential_response(Some(&token), 10.0).unwrap();
+        assert!(matches!(v.credential_step(20.0), CredentialStep::Ready));
+        let request = v.build_request(&["u"], &ctx());
+        assert_eq!(request.http.header("Authorization"), Some("Bearer T1"));
+        assert_eq!(request.credential_generation, 1);
+        assert_eq!(request.redact, vec!["T1".to_owned()]);
+        // Renewed a minute before expiry.
+        assert!(matches!(
+            v.credential_step(10.0 + 3_540_000.0 - 1.0),
+            CredentialStep::Ready
+        ));
+        assert!(matches!(
+            v.credential_step(10.0 + 3_540_000.0),
+            CredentialStep::Fetch(_)
+        ));
+        v.on_credential_response(
+            Some(&HttpResponse::new(
+                200,
+                r#"{"access_token":"T2","expires_in":3600}"#,
+            )),
+            3_600_000.0,
+        )
+        .unwrap();
+        // Eight requests signed with T2 are refused: one renewal; those signed earlier just resend.
+        assert!(v.credential_rejected(2));
+        assert!(v.credential_rejected(2));
+        assert!(v.credential_rejected(1));
+        assert!(matches!(
+            v.credential_step(3_600_001.0),
+            CredentialStep::Fetch(_)
+        ));
+        assert!(matches!(
+            v.credential_step(3_600_002.0),
+            CredentialStep::Wait
+        ));
+        v.on_credential_response(
+            Some(&HttpResponse::new(
+                200,
+                r#"{"access_token":"T3","expires_in":3600}"#,
+            )),
+            3_600_010.0,
+        )
+        .unwrap();
+        assert!(
+            v.credential_rejected(2),
+            "signed before the renewal: resend"
+        );
+        assert!(
+            !v.credential_rejected(3),
+            "the renewed token refused too: final"
+        );
+    }
+
+    #[test]
+    fn token_fetch_failures_back_off_then_give_up_and_bad_credentials_are_final() {
+        let v = vendor(CREDENTIALS).unwrap();
+        for attempt in 0..3 {
+            let now = f64::from(attempt) * 10_000.0;
+            assert!(matches!(v.credential_step(now), CredentialStep::Fetch(_)));
+            let error = v
+                .on_credential_response(Some(&HttpResponse::new(503, "")), now)
+                .unwrap_err();
+            assert!(error.retryable);
+            assert!(matches!(
+                v.credential_step(now + 1.0),
+                CredentialStep::WaitUntil(_)
+            ));
+        }
+        assert!(matches!(
+            v.credential_step(40_000.0),
+            CredentialStep::Fetch(_)
+        ));
+        let error = v.on_credential_response(None, 40_000.0).unwrap_err();
+        assert!(!error.retryable, "retries exhausted");
+        assert!(matches!(
+            v.credential_step(40_001.0),
+            CredentialStep::Fetch(_)
+        ));
+        let refused = v
+            .on_credential_response(
+                Some(&HttpResponse::new(401, r#"{"error":"unauthorized"}"#)),
+                40_001.0,
+            )
+            .unwrap_err();
+        assert_eq!(
+            (refused.code, refused.retryable),
+            (ErrorCode::AuthFailed, false)
+        );
+        assert!(!refused.message.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn bad_configs_are_refused() {
+        for case in [
+            r#"{"appName":"app","baseUrl":"https://h.com","token":"s3cr3t"}"#,
+            r#"{"orgName":"org","baseUrl":"https://h.com","token":"s3cr3t"}"#,
+            r#"{"orgName":"org","appName":"app","token":"s3cr3t"}"#,
+            r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com"}"#,
+            r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com","clientId":"id"}"#,
+            r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com","token":"s3cr3t","clientSecret":"s3cr3t"}"#,
+            r#"{"orgName":"o/rg","appName":"app","baseUrl":"https://h.com","token":"s3cr3t"}"#,
+            r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com","token":"s3cr3t","batchSize":2}"#,
+        ] {
+            let err = match vendor(case) {
+                Ok(_) => panic!("accepted {case}"),
+                Err(err) => err,
+            };
+            assert_eq!(err.code, ErrorCode::InvalidConfig, "{case}");
+            assert!(!err.message.contains("s3cr3t"));
+        }
+    }
+}
