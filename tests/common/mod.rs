@@ -137,3 +137,28 @@ async fn tencent_user_sigs_made_in_wasm_are_accepted_by_the_emulator() {
     let failures = array(&result, "failures");
     assert_eq!(field(&failures.get(0), "code"), "not_found");
 }
+
+#[wasm_bindgen_test]
+async fn easemob_pages_are_listed_through_the_shell() {
+    let object = Object::new();
+    let entries: [(&str, JsValue); 5] = [
+        ("vendor", "easemob".into()),
+        ("orgName", "demo-org".into()),
+        ("appName", "demo-app".into()),
+        ("token", "demo-static-app-token".into()),
+        ("baseUrl", emulator().into()),
+    ];
+    for (key, value) in &entries {
+        Reflect::set(&object, &(*key).into(), value).unwrap();
+    }
+    let client = ProfileClient::new(object.into()).unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &"pageSize".into(), &3.into()).unwrap();
+    let page = JsFuture::from(client.list_profiles(Some(options)))
+        .await
+        .unwrap();
+    let profiles = array(&page, "profiles");
+    assert_eq!(profiles.length(), 3);
+    assert_eq!(field(&profiles.get(0), "id"), "user1");
+    assert!(field(&page, "cursor").is_string());
+}
