@@ -127,3 +127,16 @@ pub struct Failure {
     pub vendor_code: Option<VendorCode>,
     pub retryable: bool,
 }
+
+impl Failure {
+    /// A final failure (not worth retrying) without a vendor code.
+    pub fn new(id: &str, code: ErrorCode, message: impl Into<String>) -> Self {
+        Failure {
+            id: id.to_owned(),
+            code,
+            message: message.into(),
+            vendor_code: None,
+            retryable: false,
+        }
+    }
+}

@@ -3,8 +3,6 @@
 //! the seed's example) or carrying an OAuth 2 `access_token`. JSON and XML answers normalize
 //! into the same profiles.
 
-use std::collections::HashSet;
-
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde_json::{Map, Value};
@@ -15,8 +13,8 @@ use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::profile::{Gender, Profile};
 use crate::signing::oauth1;
 use crate::vendors::{
-    check_id_common, describe_common, json_string, ParseContext, PreparedRequest, RequestContext,
-    ResponseOutcome, Vendor, VendorKey,
+    check_id_common, describe_common, json_string, match_asked, ParseContext, PreparedRequest,
+    RequestContext, ResponseOutcome, Vendor, VendorKey,
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.kaixin001.com";
@@ -572,30 +570,24 @@ impl Vendor for Kaixin {
                 }
             }
         };
-        let asked: HashSet<&str> = ids.iter().copied().collect();
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut profiles = Vec::new();
-        for user in users {
-            let Some(uid) = user.get("uid").and_then(json_string) else {
-                continue;
-            };
-            let Some(&id) = asked.get(uid.trim()) else {
-                continue;
-            };
-            if seen.insert(id) {
-                profiles.push(self.normalize(user, id, ctx.include_raw));
-            }
-        }
-        let failures = ids
-            .iter()
-            .filter(|id| !seen.contains(*id))
-            .map(|id| Failure {
-                id: (*id).to_owned(),
-                code: ErrorCode::NotFound,
-                message: "Kaixin001 returned no profile for this uid (unknown, or not public)"
-                    .into(),
-                vendor_code: None,
-                retryable: false,
+        let uid = |user: &Map<String, Value>| {
+            user.get("uid")
+                .and_then(json_string)
+                .map(|u| u.trim().to_owned())
+        };
+        let (matched, unnamed) = match_asked(ids, users, uid);
+        let profiles = matched
+            .into_iter()
+            .map(|(id, user)| self.normalize(user, id, ctx.include_raw))
+            .collect();
+        let failures = unnamed
+            .into_iter()
+            .map(|id| {
+                Failure::new(
+                    id,
+                    ErrorCode::NotFound,
+                    "Kaixin001 returned no profile for this uid (unknown, or not public)",
+                )
             })
             .collect();
         ResponseOutcome::Parsed {

@@ -9,6 +9,8 @@ pub mod kaixin;
 pub mod rongcloud;
 pub mod tencent;
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -294,6 +296,34 @@ pub fn check_id_common(id: &str, max_chars: usize) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Pairs a response's items with the ids the request asked for, in response order. Items
+/// naming an id nobody asked for, or one already named, are dropped (API.md: ids nobody asked
+/// for are ignored). Also returns the asked ids that no item named.
+pub fn match_asked<'a, T>(
+    ids: &[&'a str],
+    items: impl IntoIterator<Item = T>,
+    id_of: impl Fn(&T) -> Option<String>,
+) -> (Vec<(&'a str, T)>, Vec<&'a str>) {
+    let asked: HashSet<&str> = ids.iter().copied().collect();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut matched = Vec::new();
+    for item in items {
+        let Some(named) = id_of(&item) else { continue };
+        let Some(&id) = asked.get(named.as_str()) else {
+            continue;
+        };
+        if seen.insert(id) {
+            matched.push((id, item));
+        }
+    }
+    let unnamed = ids
+        .iter()
+        .copied()
+        .filter(|id| !seen.contains(id))
+        .collect();
+    (matched, unnamed)
 }
 
 /// A JSON number or numeric string as `f64` (vendors are not consistent about which they send).

@@ -2,8 +2,6 @@
 //! `POST {base}/user/profile/batch/query.json`, a form body with one `userId` field per id
 //! (at most 100), signed with `App-Key`/`Nonce`/`Timestamp`/`Signature` headers.
 
-use std::collections::HashSet;
-
 use serde_json::{Map, Value};
 
 use crate::config::{CommonConfig, ConfigInput, Secret, VendorLimits};
@@ -12,8 +10,8 @@ use crate::http::{form_encode, HttpRequest, HttpResponse};
 use crate::profile::{Gender, Profile};
 use crate::signing;
 use crate::vendors::{
-    check_id_common, describe_common, json_number, json_string, ParseContext, PreparedRequest,
-    RequestContext, ResponseOutcome, SignatureRequest, Vendor, VendorKey,
+    check_id_common, describe_common, json_number, json_string, match_asked, ParseContext,
+    PreparedRequest, RequestContext, ResponseOutcome, SignatureRequest, Vendor, VendorKey,
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.rong-api.com";
@@ -349,38 +347,28 @@ impl Vendor for RongCloud {
                 retry_after_ms,
             };
         };
-        let asked: HashSet<&str> = ids.iter().copied().collect();
-        let mut seen: HashSet<&str> = HashSet::new();
+        let user_id = |item: &&Map<String, Value>| item.get("userId").and_then(json_string);
+        let (matched, unnamed) =
+            match_asked(ids, users.iter().filter_map(Value::as_object), user_id);
         let mut profiles = Vec::new();
         let mut failures = Vec::new();
-        for item in users.iter().filter_map(Value::as_object) {
-            let Some(id) = item.get("userId").and_then(Value::as_str) else {
-                continue;
-            };
-            let Some(&id) = asked.get(id) else { continue };
-            if !seen.insert(id) {
-                continue;
-            }
+        for (id, item) in matched {
             match self.normalize(item, id, ctx.include_raw) {
                 Ok(profile) => profiles.push(profile),
-                Err(why) => failures.push(Failure {
-                    id: id.to_owned(),
-                    code: ErrorCode::InvalidResponse,
-                    message: format!("RongCloud sent an unreadable profile: {why}"),
-                    vendor_code: None,
-                    retryable: false,
-                }),
+                Err(why) => failures.push(Failure::new(
+                    id,
+                    ErrorCode::InvalidResponse,
+                    format!("RongCloud sent an unreadable profile: {why}"),
+                )),
             }
         }
-        for id in ids.iter().filter(|id| !seen.contains(*id)) {
-            failures.push(Failure {
-                id: (*id).to_owned(),
-                code: ErrorCode::NotFound,
-                message: "RongCloud has no profile for this user id".into(),
-                vendor_code: None,
-                retryable: false,
-            });
-        }
+        failures.extend(unnamed.into_iter().map(|id| {
+            Failure::new(
+                id,
+                ErrorCode::NotFound,
+                "RongCloud has no profile for this user id",
+            )
+        }));
         ResponseOutcome::Parsed {
             profiles,
             failures,

@@ -2,8 +2,6 @@
 //! accounts. An account comes back with its `Attrs` (possibly `{}`), or not at all when it
 //! does not exist.
 
-use std::collections::HashSet;
-
 use serde_json::{Map, Value};
 
 use super::TencentAccess;
@@ -12,7 +10,8 @@ use crate::error::{ErrorCode, Failure, ProfileError};
 use crate::http::HttpResponse;
 use crate::profile::Profile;
 use crate::vendors::{
-    ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor, VendorKey,
+    json_string, match_asked, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
+    Vendor, VendorKey,
 };
 
 const PATH: &str = "/v4/all_member_push/im_get_attr";
@@ -104,29 +103,21 @@ impl Vendor for ImGetAttr {
                 }
             }
         };
-        let asked: HashSet<&str> = ids.iter().copied().collect();
-        let mut seen: HashSet<&str> = HashSet::new();
+        let account = |item: &&Map<String, Value>| item.get("To_Account").and_then(json_string);
+        let (matched, unnamed) =
+            match_asked(ids, items.iter().filter_map(Value::as_object), account);
         let (mut profiles, mut failures) = (Vec::new(), Vec::new());
-        for item in items.iter().filter_map(Value::as_object) {
-            let Some(id) = item.get("To_Account").and_then(Value::as_str) else {
-                continue;
-            };
-            let Some(&id) = asked.get(id) else { continue };
-            if !seen.insert(id) {
-                continue;
-            }
+        for (id, item) in matched {
             let mut profile = Profile::new(VendorKey::TencentAttrs, id);
             match item.get("Attrs") {
                 Some(Value::Object(attrs)) => profile.custom = attrs.clone(),
                 None | Some(Value::Null) => {}
                 Some(_) => {
-                    failures.push(Failure {
-                        id: id.to_owned(),
-                        code: ErrorCode::InvalidResponse,
-                        message: "Tencent Cloud Chat sent Attrs that are not an object".into(),
-                        vendor_code: None,
-                        retryable: false,
-                    });
+                    failures.push(Failure::new(
+                        id,
+                        ErrorCode::InvalidResponse,
+                        "Tencent Cloud Chat sent Attrs that are not an object",
+                    ));
                     continue;
                 }
             }
@@ -135,15 +126,13 @@ impl Vendor for ImGetAttr {
             }
             profiles.push(profile);
         }
-        for id in ids.iter().filter(|id| !seen.contains(*id)) {
-            failures.push(Failure {
-                id: (*id).to_owned(),
-                code: ErrorCode::NotFound,
-                message: "Tencent Cloud Chat returned no attributes for this account".into(),
-                vendor_code: None,
-                retryable: false,
-            });
-        }
+        failures.extend(unnamed.into_iter().map(|id| {
+            Failure::new(
+                id,
+                ErrorCode::NotFound,
+                "Tencent Cloud Chat returned no attributes for this account",
+            )
+        }));
         ResponseOutcome::Parsed {
             profiles,
             failures,

@@ -11,8 +11,8 @@ use crate::error::{ErrorCode, Failure, ProfileError, VendorCode};
 use crate::http::HttpResponse;
 use crate::profile::{Gender, Profile};
 use crate::vendors::{
-    json_number, json_string, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
-    Vendor, VendorKey,
+    json_number, json_string, match_asked, ParseContext, PreparedRequest, RequestContext,
+    ResponseOutcome, Vendor, VendorKey,
 };
 
 const PATH: &str = "/v4/profile/portrait_get";
@@ -238,17 +238,11 @@ impl Vendor for PortraitGet {
                 retry_after_ms: None,
             };
         };
-        let asked: HashSet<&str> = ids.iter().copied().collect();
-        let mut seen: HashSet<&str> = HashSet::new();
+        let account = |item: &&Map<String, Value>| item.get("To_Account").and_then(json_string);
+        let (matched, unnamed) =
+            match_asked(ids, items.iter().filter_map(Value::as_object), account);
         let (mut profiles, mut failures, mut transient) = (Vec::new(), Vec::new(), Vec::new());
-        for item in items.iter().filter_map(Value::as_object) {
-            let Some(id) = item.get("To_Account").and_then(Value::as_str) else {
-                continue;
-            };
-            let Some(&id) = asked.get(id) else { continue };
-            if !seen.insert(id) {
-                continue;
-            }
+        for (id, item) in matched {
             match item.get("ResultCode").map(|c| c.as_i64()) {
                 None | Some(Some(0)) => profiles.push(self.normalize(item, id, ctx.include_raw)),
                 Some(Some(code)) => {
@@ -263,18 +257,16 @@ impl Vendor for PortraitGet {
                         failures.push(failure);
                     }
                 }
-                Some(None) => failures.push(Failure {
-                    id: id.to_owned(),
-                    code: ErrorCode::InvalidResponse,
-                    message: "Tencent Cloud Chat sent a ResultCode that is not a number".into(),
-                    vendor_code: None,
-                    retryable: false,
-                }),
+                Some(None) => failures.push(Failure::new(
+                    id,
+                    ErrorCode::InvalidResponse,
+                    "Tencent Cloud Chat sent a ResultCode that is not a number",
+                )),
             }
         }
         // An account left out, or named only in Fail_Account, failed for no stated reason:
         // ask for it again in a later request.
-        for id in ids.iter().filter(|id| !seen.contains(*id)) {
+        for id in unnamed {
             let listed = body
                 .get("Fail_Account")
                 .and_then(Value::as_array)
@@ -285,11 +277,8 @@ impl Vendor for PortraitGet {
                 "Tencent Cloud Chat left the account out of its response"
             };
             transient.push(Failure {
-                id: (*id).to_owned(),
-                code: ErrorCode::VendorError,
-                message: message.into(),
-                vendor_code: None,
                 retryable: true,
+                ..Failure::new(id, ErrorCode::VendorError, message)
             });
         }
         ResponseOutcome::Parsed {
