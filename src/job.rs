@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::error::{ErrorCode, Failure, ProfileError};
 use crate::http::HttpResponse;
 use crate::profile::Profile;
-use crate::scheduler::{Gate, Scheduler, SendTicket, DEFAULT_RATE_LIMIT_PAUSE_MS};
+use crate::scheduler::{Gate, Scheduler, SendTicket};
 use crate::vendors::{
     CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
 };
@@ -357,6 +357,18 @@ impl BatchJob {
         })
     }
 
+    /// Stops tracking a finished request and frees its slot; `None` for one no longer tracked.
+    fn take_flight(
+        &mut self,
+        request_id: u64,
+        now: f64,
+        scheduler: &mut Scheduler,
+    ) -> Option<InFlight> {
+        let flight = self.in_flight.remove(&request_id)?;
+        scheduler.on_finish(flight.ticket, now);
+        Some(flight)
+    }
+
     /// The credential fetch ended (`None`: without a response).
     fn credential_outcome(
         &mut self,
@@ -477,10 +489,9 @@ impl BatchJob {
         response: &HttpResponse,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.in_flight.remove(&request_id) else {
+        let Some(flight) = self.take_flight(request_id, now, scheduler) else {
             return;
         };
-        scheduler.on_finish(flight.ticket, now);
         if flight.fetches_credential {
             self.credential_outcome(Some(response), now, scheduler);
             return;
@@ -582,10 +593,9 @@ impl BatchJob {
         message: &str,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.in_flight.remove(&request_id) else {
+        let Some(flight) = self.take_flight(request_id, now, scheduler) else {
             return;
         };
-        scheduler.on_finish(flight.ticket, now);
         if flight.fetches_credential {
             self.credential_outcome(None, now, scheduler);
             return;
@@ -629,20 +639,8 @@ impl BatchJob {
             self.fail(error, now, scheduler);
             return;
         }
-        let blames_host = matches!(error.code, ErrorCode::Network | ErrorCode::Timeout)
-            || error.status.is_some_and(|s| s >= 500);
-        if blames_host {
-            scheduler.hosts.report_failure(flight.host, now);
-        }
         // Honour the vendor's pacing for the whole client, retried or not.
-        let pause = match (retry_after_ms, error.code) {
-            (Some(ms), _) => Some(ms),
-            (None, ErrorCode::RateLimited) => Some(DEFAULT_RATE_LIMIT_PAUSE_MS),
-            (None, _) => None,
-        };
-        if let Some(ms) = pause {
-            scheduler.pause_until(now + ms);
-        }
+        let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
         let pending: Vec<usize> = flight
             .indices
             .into_iter()

@@ -13,7 +13,7 @@ use crate::job::{
     TransportError,
 };
 use crate::profile::Profile;
-use crate::scheduler::{Gate, Scheduler, SendTicket, DEFAULT_RATE_LIMIT_PAUSE_MS};
+use crate::scheduler::{Gate, Scheduler, SendTicket};
 use crate::vendors::{
     CredentialStep, Listing, PageOutcome, ParseContext, PreparedRequest, RequestContext, Vendor,
 };
@@ -200,16 +200,7 @@ impl ListJob {
         now: f64,
         scheduler: &mut Scheduler,
     ) {
-        if matches!(error.code, ErrorCode::Network | ErrorCode::Timeout)
-            || error.status.is_some_and(|s| s >= 500)
-        {
-            scheduler.hosts.report_failure(flight.host, now);
-        }
-        let pause = retry_after_ms
-            .or((error.code == ErrorCode::RateLimited).then_some(DEFAULT_RATE_LIMIT_PAUSE_MS));
-        if let Some(ms) = pause {
-            scheduler.pause_until(now + ms);
-        }
+        let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
         if error.retryable && self.attempt < self.vendor.common().retries {
             self.attempt += 1;
             self.not_before = match pause {

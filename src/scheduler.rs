@@ -16,11 +16,13 @@
 
 use std::collections::VecDeque;
 
+use crate::error::{ErrorCode, ProfileError};
+
 /// The smoothing bucket lets a tenth of a second's worth of sends go back to back, which
 /// absorbs late timers without ever breaking the window.
 const BURST_FRACTION: f64 = 0.1;
 /// Pause after a rate-limit reply that says nothing of when to come back: one full window.
-pub const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 1000.0;
+const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 1000.0;
 /// A host pair switches at most this often, so a flapping pair does not thrash (the RongCloud
 /// Go SDK's rule).
 pub const HOST_SWITCH_INTERVAL_MS: f64 = 30_000.0;
@@ -225,6 +227,29 @@ impl Scheduler {
     pub fn on_finish(&mut self, ticket: SendTicket, now: f64) {
         self.in_flight = self.in_flight.saturating_sub(1);
         self.limiter.record_completion(ticket, now);
+    }
+
+    /// What a failed request means for the whole client: a network-level or 5xx failure
+    /// counts against the host it went to, and the vendor's pacing (`Retry-After`, else a
+    /// rate-limit reply) pauses every call. Returns that pause, if any.
+    pub fn on_request_failed(
+        &mut self,
+        error: &ProfileError,
+        retry_after_ms: Option<f64>,
+        host: usize,
+        now: f64,
+    ) -> Option<f64> {
+        let blames_host = matches!(error.code, ErrorCode::Network | ErrorCode::Timeout)
+            || error.status.is_some_and(|s| s >= 500);
+        if blames_host {
+            self.hosts.report_failure(host, now);
+        }
+        let pause = retry_after_ms
+            .or((error.code == ErrorCode::RateLimited).then_some(DEFAULT_RATE_LIMIT_PAUSE_MS));
+        if let Some(ms) = pause {
+            self.pause_until(now + ms);
+        }
+        pause
     }
 
     /// Nothing is sent before `until`, by any call of this client.
