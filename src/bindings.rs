@@ -404,6 +404,7 @@ impl Run {
         client: Rc<Client>,
         job: Box<dyn Job>,
         options: &CallOptions,
+        on_batch: Option<Function>,
     ) -> Result<Rc<Run>, ProfileError> {
         let signal = options.signal()?;
         if signal.as_ref().is_some_and(|s| s.aborted()) {
@@ -416,7 +417,7 @@ impl Run {
             controllers: RefCell::new(HashMap::new()),
             signal,
             on_progress: options.callback("onProgress")?,
-            on_batch: options.callback("onBatch")?,
+            on_batch,
             aborted: Cell::new(false),
         }))
     }
@@ -449,14 +450,15 @@ impl Run {
                     .ok_or_else(|| options.invalid(format!("ids[{i}] must be a string")))
             })
             .collect::<Result<_, _>>()?;
+        let on_batch = options.callback("onBatch")?;
         let job_options = JobOptions {
             fields: options.fields(client.vendor.as_ref())?,
             include_raw: options.flag("includeRaw", false)?,
             collect: options.flag("collect", true)?,
-            emit_batches: options.callback("onBatch")?.is_some(),
+            emit_batches: on_batch.is_some(),
         };
         let job = BatchJob::new(Rc::clone(&client.vendor), ids, job_options, random_seed())?;
-        Run::new(client, Box::new(job), &options)
+        Run::new(client, Box::new(job), &options, on_batch)
     }
 
     /// `listProfiles` (one page, default 10) or `listAllProfiles` (every page, default 100).
@@ -470,6 +472,7 @@ impl Run {
         let page_size = options
             .whole_number("pageSize")?
             .unwrap_or(default_page_size);
+        let on_batch = options.callback("onBatch")?;
         let list_options = ListOptions {
             page_size: u32::try_from(page_size).unwrap_or(u32::MAX),
             cursor: if single_page {
@@ -487,10 +490,10 @@ impl Run {
             },
             include_raw: options.flag("includeRaw", false)?,
             collect: options.flag("collect", true)?,
-            emit_batches: options.callback("onBatch")?.is_some(),
+            emit_batches: on_batch.is_some(),
         };
         let job = ListJob::new(Rc::clone(&client.vendor), list_options, random_seed())?;
-        Run::new(client, Box::new(job), &options)
+        Run::new(client, Box::new(job), &options, on_batch)
     }
 
     async fn drive(self: Rc<Self>) -> Result<JsValue, JsValue> {

@@ -52,14 +52,17 @@ pub fn user_sig(
     to_url_alphabet(&STANDARD.encode(compressed))
 }
 
+/// Standard base64's `+/=` and the UserSig alphabet's `*-_`, pair by pair.
+const ALPHABET_SWAP: [(char, char); 3] = [('+', '*'), ('/', '-'), ('=', '_')];
+
 fn to_url_alphabet(base64: &str) -> String {
     base64
         .chars()
-        .map(|c| match c {
-            '+' => '*',
-            '/' => '-',
-            '=' => '_',
-            other => other,
+        .map(|c| {
+            ALPHABET_SWAP
+                .iter()
+                .find(|(b, _)| *b == c)
+                .map_or(c, |(_, u)| *u)
         })
         .collect()
 }
@@ -67,11 +70,11 @@ fn to_url_alphabet(base64: &str) -> String {
 fn from_url_alphabet(user_sig: &str) -> String {
     user_sig
         .chars()
-        .map(|c| match c {
-            '*' => '+',
-            '-' => '/',
-            '_' => '=',
-            other => other,
+        .map(|c| {
+            ALPHABET_SWAP
+                .iter()
+                .find(|(_, u)| *u == c)
+                .map_or(c, |(b, _)| *b)
         })
         .collect()
 }

@@ -64,11 +64,16 @@ pub struct Easemob {
     org_name: String,
     app_name: String,
     auth: Auth,
-    max_retries: u32,
 }
 
 impl Easemob {
     pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+        // Checked first so the message can say why there is no default.
+        if input.string("baseUrl")?.is_none() {
+            return Err(ProfileError::invalid_config(
+                "config.baseUrl is required for easemob (hosts are per cluster, e.g. https://a1.easemob.com)",
+            ));
+        }
         let common = CommonConfig::parse(
             input,
             &VendorLimits {
@@ -76,16 +81,7 @@ impl Easemob {
                 max_batch_size: 1,
                 default_rate_limit: DEFAULT_RATE_LIMIT,
             },
-        )
-        .map_err(|e| {
-            if e.message == "config.baseUrl is required" {
-                ProfileError::invalid_config(
-                    "config.baseUrl is required for easemob (hosts are per cluster, e.g. https://a1.easemob.com)",
-                )
-            } else {
-                e
-            }
-        })?;
+        )?;
         let org_name = path_segment(input, "orgName")?;
         let app_name = path_segment(input, "appName")?;
         let token = input.secret("token")?;
@@ -111,13 +107,11 @@ impl Easemob {
                     "config.token or config.clientId + config.clientSecret is required for easemob",
                 )),
             };
-        let max_retries = common.retries;
         Ok(Easemob {
             common,
             org_name,
             app_name,
             auth,
-            max_retries,
         })
     }
 
@@ -423,7 +417,7 @@ impl Vendor for Easemob {
                 cache.failures = 0;
                 Ok(())
             }
-            Err(error) if error.retryable && cache.failures < self.max_retries => {
+            Err(error) if error.retryable && cache.failures < self.common.retries => {
                 cache.failures += 1;
                 let delay = (TOKEN_RETRY_BASE_MS * 2f64.powi(cache.failures as i32 - 1))
                     .min(TOKEN_RETRY_CAP_MS);
@@ -618,14 +612,11 @@ impl Listing for Easemob {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
+    use crate::vendors::test_support::{from_json, refusal};
 
     fn vendor(json: &str) -> Result<Easemob, ProfileError> {
-        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
-        let functions = BTreeSet::new();
-        Easemob::from_config(&ConfigInput::new(&values, &functions))
+        from_json(json, Easemob::from_config)
     }
 
     const CREDENTIALS: &str = r#"{"orgName":"org","appName":"app","baseUrl":"https://a1.easemob.com","clientId":"id","clientSecret":"s3cr3t"}"#;
@@ -891,10 +882,7 @@ mod tests {
             r#"{"orgName":"o/rg","appName":"app","baseUrl":"https://h.com","token":"s3cr3t"}"#,
             r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com","token":"s3cr3t","batchSize":2}"#,
         ] {
-            let err = match vendor(case) {
-                Ok(_) => panic!("accepted {case}"),
-                Err(err) => err,
-            };
+            let err = refusal(case, Easemob::from_config);
             assert_eq!(err.code, ErrorCode::InvalidConfig, "{case}");
             assert!(!err.message.contains("s3cr3t"));
         }

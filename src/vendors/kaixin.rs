@@ -631,21 +631,15 @@ impl Vendor for Kaixin {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
+    use crate::vendors::test_support;
 
     fn vendor_with(json: &str) -> Result<Kaixin, ProfileError> {
-        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
-        let functions = BTreeSet::new();
-        Kaixin::from_config(&ConfigInput::new(&values, &functions))
+        test_support::from_json(json, Kaixin::from_config)
     }
 
     fn refusal(json: &str) -> ProfileError {
-        match vendor_with(json) {
-            Ok(_) => panic!("accepted: {json}"),
-            Err(error) => error,
-        }
+        test_support::refusal(json, Kaixin::from_config)
     }
 
     const OAUTH1: &str = r#""oauth1":{"consumerKey":"614387522049a16db8b17635ec558189","consumerSecret":"cs-secret","token":"f1988aeb1c7114821d9d7966bc8992","tokenSecret":"ts-secret"}"#;

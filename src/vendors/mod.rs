@@ -343,3 +343,33 @@ pub fn json_string(value: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::collections::BTreeSet;
+
+    use serde_json::{Map, Value};
+
+    use crate::config::ConfigInput;
+    use crate::error::ProfileError;
+
+    /// Runs a vendor's `from_config` over a JSON config literal (no function-valued keys).
+    pub fn from_json<T>(
+        json: &str,
+        build: fn(&ConfigInput) -> Result<T, ProfileError>,
+    ) -> Result<T, ProfileError> {
+        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
+        build(&ConfigInput::new(&values, &BTreeSet::new()))
+    }
+
+    /// The error a config literal is refused with.
+    pub fn refusal<T>(
+        json: &str,
+        build: fn(&ConfigInput) -> Result<T, ProfileError>,
+    ) -> ProfileError {
+        match from_json(json, build) {
+            Ok(_) => panic!("config accepted: {json}"),
+            Err(error) => error,
+        }
+    }
+}

@@ -405,9 +405,7 @@ mod tests {
     use super::*;
 
     fn vendor(json: &str) -> Result<RongCloud, ProfileError> {
-        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
-        let functions = BTreeSet::new();
-        RongCloud::from_config(&ConfigInput::new(&values, &functions))
+        crate::vendors::test_support::from_json(json, RongCloud::from_config)
     }
 
     fn client() -> RongCloud {

@@ -151,8 +151,8 @@ impl Vendor for ImGetAttr {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{from_json, refusal};
     use super::*;
+    use crate::vendors::test_support::{from_json, refusal};
 
     fn vendor() -> ImGetAttr {
         from_json(

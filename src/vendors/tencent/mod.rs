@@ -375,40 +375,10 @@ fn public_error(code: i64) -> (ErrorCode, bool, &'static str) {
 }
 
 #[cfg(test)]
-pub(crate) mod test_support {
-    use std::collections::BTreeSet;
-
-    use serde_json::{Map, Value};
-
-    use crate::config::ConfigInput;
-    use crate::error::ProfileError;
-
-    /// Runs `from_config` over a JSON config literal.
-    pub fn from_json<T>(
-        json: &str,
-        build: fn(&ConfigInput) -> Result<T, ProfileError>,
-    ) -> Result<T, ProfileError> {
-        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
-        build(&ConfigInput::new(&values, &BTreeSet::new()))
-    }
-
-    /// The error a config literal is refused with.
-    pub fn refusal<T>(
-        json: &str,
-        build: fn(&ConfigInput) -> Result<T, ProfileError>,
-    ) -> ProfileError {
-        match from_json(json, build) {
-            Ok(_) => panic!("config accepted: {json}"),
-            Err(error) => error,
-        }
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::test_support::{from_json, refusal};
     use super::*;
     use crate::signing::tls_sig::user_sig;
+    use crate::vendors::test_support::{from_json, refusal};
     use crate::vendors::Vendor;
 
     const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";

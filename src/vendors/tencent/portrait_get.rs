@@ -301,9 +301,9 @@ impl Vendor for PortraitGet {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{from_json, refusal};
     use super::*;
     use crate::profile::Gender;
+    use crate::vendors::test_support::{from_json, refusal};
 
     fn vendor() -> PortraitGet {
         from_json(
