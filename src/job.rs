@@ -20,6 +20,7 @@ use crate::profile::Profile;
 use crate::scheduler::{Gate, Scheduler, SendTicket};
 use crate::vendors::{
     CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
+    VendorKey,
 };
 
 #[derive(Clone, Debug)]
@@ -110,11 +111,15 @@ pub enum TransportError {
 }
 
 impl TransportError {
-    pub fn code(self) -> ErrorCode {
-        match self {
+    /// The request-level error it is: always worth another attempt.
+    pub fn error(self, message: &str, vendor: VendorKey) -> ProfileError {
+        let code = match self {
             TransportError::Timeout => ErrorCode::Timeout,
             TransportError::Network => ErrorCode::Network,
-        }
+        };
+        ProfileError::new(code, message)
+            .with_vendor(vendor)
+            .retryable(true)
     }
 }
 
@@ -600,9 +605,7 @@ impl BatchJob {
             self.credential_outcome(None, now, scheduler);
             return;
         }
-        let error = ProfileError::new(kind.code(), message)
-            .with_vendor(self.vendor.key())
-            .retryable(true);
+        let error = kind.error(message, self.vendor.key());
         let mut event = BatchEvent::default();
         self.request_failed(flight, error, None, now, scheduler, &mut event);
         self.events.push(event);

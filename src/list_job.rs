@@ -319,9 +319,7 @@ impl Job for ListJob {
             self.credential_outcome(None, now, scheduler);
             return;
         }
-        let error = ProfileError::new(kind.code(), message)
-            .with_vendor(self.vendor.key())
-            .retryable(true);
+        let error = kind.error(message, self.vendor.key());
         self.page_failed(flight, error, None, now, scheduler);
     }
 
