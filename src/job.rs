@@ -9,7 +9,7 @@
 //! failure. Ids are settled only through [`BatchJob::settle`], which ignores an id that is
 //! already settled or that the answering request did not carry.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -17,11 +17,14 @@ use serde::Serialize;
 use crate::error::{ErrorCode, Failure, ProfileError};
 use crate::http::HttpResponse;
 use crate::profile::Profile;
-use crate::scheduler::{Gate, Scheduler, SendTicket};
+use crate::scheduler::{Circuit, Gate, Scheduler, SendTicket};
 use crate::vendors::{
     CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
     VendorKey,
 };
+
+/// Why a retryable failure was not retried although attempts were left.
+pub(crate) const BUDGET_SPENT: &str = "not retried: this client's retry budget is spent";
 
 #[derive(Clone, Debug)]
 pub struct JobOptions {
@@ -311,6 +314,9 @@ impl BatchJob {
             return Action::Failed(error.clone());
         }
         self.release_due(now);
+        if let Circuit::Open(error) = scheduler.circuit(now) {
+            self.fail_queued(&error);
+        }
         if self.ready.is_empty() {
             return match (self.in_flight.is_empty(), self.next_due()) {
                 (true, None) => Action::Finished,
@@ -381,29 +387,36 @@ impl BatchJob {
         now: f64,
         scheduler: &mut Scheduler,
     ) {
+        scheduler.on_request_neutral();
         match self.vendor.on_credential_response(response, now) {
             Ok(()) => {}
             Err(error) if error.retryable => {}
             Err(error) if error.code == ErrorCode::AuthFailed => self.fail(error, now, scheduler),
             // No credential after every retry: the ids still waiting cannot be fetched.
-            Err(error) => {
-                let mut event = BatchEvent::default();
-                let waiting: Vec<usize> = std::mem::take(&mut self.ready)
-                    .into_iter()
-                    .flatten()
-                    .chain(
-                        std::mem::take(&mut self.delayed)
-                            .into_iter()
-                            .flat_map(|d| d.indices),
-                    )
-                    .collect();
-                for i in waiting {
-                    let failure = error.to_failure(&self.ids[i]);
-                    self.settle(i, Err(failure), &mut event);
-                }
-                self.events.push(event);
-            }
+            Err(error) => self.fail_queued(&error),
         }
+    }
+
+    /// Settles every id not in flight with `error` (no credential, or the breaker is open).
+    fn fail_queued(&mut self, error: &ProfileError) {
+        let waiting: Vec<usize> = std::mem::take(&mut self.ready)
+            .into_iter()
+            .flatten()
+            .chain(
+                std::mem::take(&mut self.delayed)
+                    .into_iter()
+                    .flat_map(|d| d.indices),
+            )
+            .collect();
+        if waiting.is_empty() {
+            return;
+        }
+        let mut event = BatchEvent::default();
+        for i in waiting {
+            let failure = error.to_failure(&self.ids[i]);
+            self.settle(i, Err(failure), &mut event);
+        }
+        self.events.push(event);
     }
 
     /// Moves ids whose wait is over to the ready queue, topping up a last batch that has
@@ -427,10 +440,28 @@ impl BatchJob {
     }
 
     /// Schedules ids that failed transiently inside a good response: they join the round of
-    /// per-id retries already waiting, or open one after a backoff.
-    fn retry_ids(&mut self, indices: Vec<usize>, now: f64, scheduler: &Scheduler) {
+    /// per-id retries already waiting, or open one after a backoff if the retry budget pays
+    /// for it; else they end with their failure.
+    fn retry_ids(
+        &mut self,
+        again: Vec<(usize, Failure)>,
+        now: f64,
+        scheduler: &mut Scheduler,
+        event: &mut BatchEvent,
+    ) {
+        let indices: Vec<usize> = again.iter().map(|(i, _)| *i).collect();
         if let Some(round) = self.delayed.iter_mut().find(|d| d.open_round) {
             round.indices.extend(indices);
+            return;
+        }
+        if !scheduler.budget.try_spend(ErrorCode::VendorError) {
+            for (i, failure) in again {
+                let failure = Failure {
+                    message: format!("{} ({BUDGET_SPENT})", failure.message),
+                    ..failure
+                };
+                self.settle(i, Err(failure), event);
+            }
             return;
         }
         let attempt = indices.iter().map(|&i| self.attempts[i]).max().unwrap_or(1);
@@ -519,6 +550,7 @@ impl BatchJob {
                 failures,
                 transient,
             } => {
+                scheduler.on_request_succeeded(flight.attempt > 0, now);
                 let position = self.positions(&flight.indices);
                 for profile in profiles {
                     if let Some(&i) = position.get(&profile.id) {
@@ -540,13 +572,14 @@ impl BatchJob {
                     }
                     if self.attempts[i] < self.vendor.common().retries {
                         self.attempts[i] += 1;
-                        again.push(i);
+                        again.push((i, failure));
                     } else {
                         self.settle(i, Err(failure), &mut event);
                     }
                 }
+                let retried: HashSet<usize> = again.iter().map(|(i, _)| *i).collect();
                 for &i in &flight.indices {
-                    if self.slots[i] == Slot::Pending && !again.contains(&i) {
+                    if self.slots[i] == Slot::Pending && !retried.contains(&i) {
                         let failure = Failure {
                             id: self.ids[i].clone(),
                             code: ErrorCode::InvalidResponse,
@@ -558,7 +591,7 @@ impl BatchJob {
                     }
                 }
                 if !again.is_empty() {
-                    self.retry_ids(again, now, scheduler);
+                    self.retry_ids(again, now, scheduler, &mut event);
                 }
             }
             ResponseOutcome::Failed {
@@ -568,6 +601,7 @@ impl BatchJob {
                 self.request_failed(flight, error, retry_after_ms, now, scheduler, &mut event);
             }
             ResponseOutcome::CredentialRejected(error) => {
+                scheduler.on_request_neutral();
                 if self
                     .vendor
                     .credential_rejected(flight.credential_generation)
@@ -622,6 +656,7 @@ impl BatchJob {
     pub fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
         for (_, flight) in std::mem::take(&mut self.in_flight) {
             scheduler.on_finish(flight.ticket, now);
+            scheduler.on_request_neutral();
             if flight.fetches_credential {
                 // Nobody will hear back from it: let another call fetch the credential.
                 let _ = self.vendor.on_credential_response(None, now);
@@ -649,7 +684,10 @@ impl BatchJob {
             .into_iter()
             .filter(|&i| self.slots[i] == Slot::Pending)
             .collect();
-        if error.retryable && flight.attempt < self.vendor.common().retries {
+        let retry = error.retryable
+            && flight.attempt < self.vendor.common().retries
+            && !matches!(scheduler.circuit(now), Circuit::Open(_));
+        if retry && scheduler.budget.try_spend(error.code) {
             let attempt = flight.attempt + 1;
             for &i in &pending {
                 self.attempts[i] = attempt;
@@ -664,6 +702,10 @@ impl BatchJob {
                 open_round: false,
             });
         } else {
+            let mut error = error;
+            if retry {
+                error.message = format!("{} ({BUDGET_SPENT})", error.message);
+            }
             for i in pending {
                 let failure = error.to_failure(&self.ids[i]);
                 self.settle(i, Err(failure), event);
@@ -778,6 +820,7 @@ mod tests {
     use super::*;
     use crate::config::ConfigInput;
     use crate::http::HttpRequest;
+    use crate::scheduler::{CircuitBreaker, RetryBudget};
     use crate::signing;
     use crate::vendors::rongcloud::RongCloud;
 
@@ -1046,6 +1089,72 @@ mod tests {
             "sent {} ms after the 429",
             next_send - limited_at
         );
+    }
+
+    #[test]
+    fn a_dead_vendor_opens_the_breaker_and_the_queued_ids_fail_fast() {
+        let asked = ids(5000, 0);
+        let (result, sim) = run(rongcloud(json!({})), &asked, |_| Reply::Network);
+        let result = result.unwrap();
+        assert_accounted(&asked, &result);
+        assert!(result.profiles.is_empty());
+        // The breaker opens at the 10th failure in a row; what was in flight then still
+        // comes back, but nothing more is sent.
+        let threshold = CircuitBreaker::THRESHOLD as usize;
+        assert!(
+            sim.sent.len() < threshold + 8,
+            "{} requests to a dead vendor",
+            sim.sent.len()
+        );
+        let fast: Vec<&Failure> = result
+            .failures
+            .iter()
+            .filter(|f| f.message.contains("in a row failed"))
+            .collect();
+        assert!(fast.len() >= 5000 - 100 * (threshold + 8));
+        assert!(fast
+            .iter()
+            .all(|f| f.code == ErrorCode::VendorError && f.retryable));
+        let last_send = sim.sent.last().unwrap().0;
+        assert!(
+            sim.now - last_send < 1000.0,
+            "the call ended without waiting out the retries"
+        );
+    }
+
+    #[test]
+    fn retries_stop_when_the_budget_is_spent() {
+        // Every other request fails: never ten in a row, so only the budget limits retries.
+        let asked = ids(3000, 0);
+        let vendor = rongcloud(json!({"batchSize": 1, "retries": 3, "rateLimit": 1000}));
+        let (result, _) = run(vendor, &asked, |n| {
+            if n % 2 == 0 {
+                Reply::Status(503, "")
+            } else {
+                Reply::Serve
+            }
+        });
+        let result = result.unwrap();
+        assert_accounted(&asked, &result);
+        let stats = result.stats;
+        let first_attempts = stats.requests - stats.retries;
+        // 500 tokens at 5 a retry, and 5 back for every retry that succeeds; 1 back for every
+        // first attempt that succeeds.
+        let bound =
+            (RetryBudget::CAPACITY as usize + first_attempts) / RetryBudget::RETRY_COST as usize;
+        assert!(
+            stats.retries <= bound + stats.profiles,
+            "{} retries for {} first attempts",
+            stats.retries,
+            first_attempts
+        );
+        let unpaid = result
+            .failures
+            .iter()
+            .filter(|f| f.message.contains(BUDGET_SPENT) && f.retryable)
+            .count();
+        assert!(unpaid > 1000, "{unpaid} failures for want of budget");
+        assert!(stats.retries < first_attempts);
     }
 
     #[test]

@@ -10,10 +10,10 @@ use crate::error::{ErrorCode, ProfileError};
 use crate::http::HttpResponse;
 use crate::job::{
     Action, BatchEvent, BatchResult, Job, JobOutcome, Outgoing, Progress, Rng, Stats,
-    TransportError,
+    TransportError, BUDGET_SPENT,
 };
 use crate::profile::Profile;
-use crate::scheduler::{Gate, Scheduler, SendTicket};
+use crate::scheduler::{Circuit, Gate, Scheduler, SendTicket};
 use crate::vendors::{
     CredentialStep, Listing, PageOutcome, ParseContext, PreparedRequest, RequestContext, Vendor,
 };
@@ -185,6 +185,7 @@ impl ListJob {
         now: f64,
         scheduler: &mut Scheduler,
     ) {
+        scheduler.on_request_neutral();
         if let Err(error) = self.vendor.on_credential_response(response, now) {
             if !error.retryable {
                 self.fail(error, now, scheduler);
@@ -201,7 +202,10 @@ impl ListJob {
         scheduler: &mut Scheduler,
     ) {
         let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
-        if error.retryable && self.attempt < self.vendor.common().retries {
+        let retry = error.retryable
+            && self.attempt < self.vendor.common().retries
+            && !matches!(scheduler.circuit(now), Circuit::Open(_));
+        if retry && scheduler.budget.try_spend(error.code) {
             self.attempt += 1;
             self.not_before = match pause {
                 Some(ms) => now + ms,
@@ -209,6 +213,10 @@ impl ListJob {
             };
         } else {
             // Without this page there is no cursor to go on from: the call fails.
+            let mut error = error;
+            if retry {
+                error.message = format!("{} ({BUDGET_SPENT})", error.message);
+            }
             self.fail(error, now, scheduler);
         }
     }
@@ -254,6 +262,10 @@ impl Job for ListJob {
         if !self.more {
             return Action::Finished;
         }
+        if let Circuit::Open(error) = scheduler.circuit(now) {
+            self.fail(error, now, scheduler);
+            return Action::Failed(self.fatal.clone().expect("just failed"));
+        }
         if now < self.not_before {
             return Action::WaitUntil(self.not_before);
         }
@@ -288,12 +300,16 @@ impl Job for ListJob {
             include_raw: self.options.include_raw,
         };
         match self.listing().parse_page_response(response, &ctx) {
-            PageOutcome::Page(page) => self.page_arrived(page.profiles, page.cursor),
+            PageOutcome::Page(page) => {
+                scheduler.on_request_succeeded(self.attempt > 0, now);
+                self.page_arrived(page.profiles, page.cursor)
+            }
             PageOutcome::Failed {
                 error,
                 retry_after_ms,
             } => self.page_failed(flight, error, retry_after_ms, now, scheduler),
             PageOutcome::CredentialRejected(error) => {
+                scheduler.on_request_neutral();
                 if !self
                     .vendor
                     .credential_rejected(flight.credential_generation)
@@ -331,6 +347,7 @@ impl Job for ListJob {
     fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
         if let Some(flight) = self.in_flight.take() {
             scheduler.on_finish(flight.ticket, now);
+            scheduler.on_request_neutral();
             if flight.fetches_credential {
                 let _ = self.vendor.on_credential_response(None, now);
             }

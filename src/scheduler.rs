@@ -13,6 +13,13 @@
 //! - Pauses: a rate-limit reply or `Retry-After` stops every send until it has passed.
 //! - Backoff: exponential with full jitter (AWS architecture blog, "Exponential Backoff And
 //!   Jitter"), so many clients retrying at once spread out instead of stampeding.
+//! - Slowdown: after a rate-limit reply the client sends at half its rate, then returns
+//!   linearly to the configured rate, so a vendor that counts differently from us (or a second
+//!   process on the same app key) is not hit again the moment the pause ends.
+//! - Retry budget: the AWS SDKs' "standard" retry quota, so retries stay a bounded share of
+//!   the requests and a failing vendor is not multiplied by the retry count.
+//! - Circuit breaker: after many failed requests in a row the client stops sending for a
+//!   while; the ids still queued fail at once, retryable, instead of waiting out timeouts.
 
 use std::collections::VecDeque;
 
@@ -23,6 +30,11 @@ use crate::error::{ErrorCode, ProfileError};
 const BURST_FRACTION: f64 = 0.1;
 /// Pause after a rate-limit reply that says nothing of when to come back: one full window.
 const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 1000.0;
+/// After a rate-limit reply the rate is multiplied by this, down to [`SLOWDOWN_FLOOR`]…
+const SLOWDOWN_FACTOR: f64 = 0.5;
+const SLOWDOWN_FLOOR: f64 = 0.1;
+/// …and returns linearly to the configured rate over this long once the pause is over.
+const SLOWDOWN_RECOVERY_MS: f64 = 10_000.0;
 /// A host pair switches at most this often, so a flapping pair does not thrash (the RongCloud
 /// Go SDK's rule).
 pub const HOST_SWITCH_INTERVAL_MS: f64 = 30_000.0;
@@ -173,6 +185,159 @@ impl Backoff {
     }
 }
 
+/// The AWS SDKs' standard retry quota: every retry takes tokens from a bucket, a retry that
+/// succeeds puts them back and a first attempt that succeeds adds one. A client with no
+/// successes can retry at most `CAPACITY / RETRY_COST` times, and in the long run at most
+/// one retry per `RETRY_COST` successful requests beyond that.
+#[derive(Clone, Debug)]
+pub struct RetryBudget {
+    tokens: u32,
+}
+
+impl RetryBudget {
+    pub const CAPACITY: u32 = 500;
+    pub const RETRY_COST: u32 = 5;
+    /// A timeout costs more: the vendor is slow, and each attempt ties a slot up for long.
+    pub const TIMEOUT_COST: u32 = 10;
+
+    pub fn new() -> Self {
+        RetryBudget {
+            tokens: Self::CAPACITY,
+        }
+    }
+
+    /// Takes the cost of retrying after a failure with `code`; `false` when the budget
+    /// cannot pay it.
+    pub fn try_spend(&mut self, code: ErrorCode) -> bool {
+        let cost = if code == ErrorCode::Timeout {
+            Self::TIMEOUT_COST
+        } else {
+            Self::RETRY_COST
+        };
+        match self.tokens.checked_sub(cost) {
+            Some(left) => {
+                self.tokens = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A request succeeded; `was_retry` when it was not its ids' first attempt.
+    pub fn on_success(&mut self, was_retry: bool) {
+        let refund = if was_retry { Self::RETRY_COST } else { 1 };
+        self.tokens = (self.tokens + refund).min(Self::CAPACITY);
+    }
+
+    pub fn tokens(&self) -> u32 {
+        self.tokens
+    }
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Stops a client from sending to a vendor that keeps failing. Closed, it counts requests
+/// that failed in a row at the network level, by timeout, with 5xx or with an unreadable
+/// body (a rate-limit reply or a per-id error means the vendor is up). At `THRESHOLD` it
+/// opens for `COOLDOWN_MS`; then one request goes as a probe, and its outcome closes or
+/// reopens it.
+#[derive(Clone, Debug, Default)]
+pub struct CircuitBreaker {
+    consecutive_failures: u32,
+    open_until: Option<f64>,
+    probe_in_flight: bool,
+    last_failure: Option<ProfileError>,
+}
+
+/// What the breaker allows at a given time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Circuit {
+    Closed,
+    /// Nothing is sent; queued ids fail with this error.
+    Open(ProfileError),
+    /// The cooldown is over: one probe may go (or is out already).
+    HalfOpen {
+        probe_in_flight: bool,
+    },
+}
+
+impl CircuitBreaker {
+    pub const THRESHOLD: u32 = 10;
+    pub const COOLDOWN_MS: f64 = 30_000.0;
+
+    pub fn state(&self, now: f64) -> Circuit {
+        match self.open_until {
+            None => Circuit::Closed,
+            Some(until) if now < until => Circuit::Open(self.open_error(until - now)),
+            Some(_) => Circuit::HalfOpen {
+                probe_in_flight: self.probe_in_flight,
+            },
+        }
+    }
+
+    fn open_error(&self, remaining_ms: f64) -> ProfileError {
+        let last = self
+            .last_failure
+            .as_ref()
+            .map_or_else(String::new, |e| format!(" (last: {})", e.message));
+        let mut error = ProfileError::new(
+            ErrorCode::VendorError,
+            format!(
+                "not sent: {} requests in a row failed{last}, so this client stops sending to the vendor for {} more seconds",
+                Self::THRESHOLD,
+                (remaining_ms / 1000.0).ceil()
+            ),
+        )
+        .retryable(true);
+        error.vendor = self.last_failure.as_ref().and_then(|e| e.vendor);
+        error
+    }
+
+    pub fn on_send(&mut self, now: f64) {
+        if matches!(self.state(now), Circuit::HalfOpen { .. }) {
+            self.probe_in_flight = true;
+        }
+    }
+
+    pub fn on_success(&mut self) {
+        *self = CircuitBreaker::default();
+    }
+
+    pub fn on_failure(&mut self, error: &ProfileError, now: f64) {
+        self.consecutive_failures += 1;
+        self.last_failure = Some(error.clone());
+        let probe_failed = std::mem::take(&mut self.probe_in_flight);
+        if probe_failed || self.consecutive_failures >= Self::THRESHOLD {
+            self.open_until = Some(now + Self::COOLDOWN_MS);
+        }
+    }
+
+    /// A request ended with neither verdict (a rate-limit reply, or abandoned by an abort):
+    /// if it was the probe, another may go.
+    pub fn on_neutral(&mut self) {
+        self.probe_in_flight = false;
+    }
+}
+
+/// Sending more slowly for a while after a rate-limit reply.
+#[derive(Clone, Copy, Debug)]
+struct Slowdown {
+    /// The rate factor when recovery starts, and when it starts (the end of the pause).
+    factor: f64,
+    from: f64,
+}
+
+impl Slowdown {
+    fn factor(&self, now: f64) -> f64 {
+        let progress = ((now - self.from) / SLOWDOWN_RECOVERY_MS).clamp(0.0, 1.0);
+        self.factor + (1.0 - self.factor) * progress
+    }
+}
+
 /// Whether a request may go now.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Gate {
@@ -189,10 +354,15 @@ pub enum Gate {
 pub struct Scheduler {
     pub hosts: Hosts,
     limiter: RateLimiter,
+    rate: f64,
     concurrency: usize,
     in_flight: usize,
     paused_until: f64,
+    last_send: f64,
+    slowdown: Option<Slowdown>,
     pub backoff: Backoff,
+    pub budget: RetryBudget,
+    breaker: CircuitBreaker,
 }
 
 impl Scheduler {
@@ -200,26 +370,59 @@ impl Scheduler {
         Scheduler {
             hosts: Hosts::new(hosts),
             limiter: RateLimiter::new(rate),
+            rate,
             concurrency: concurrency.max(1),
             in_flight: 0,
             paused_until: f64::NEG_INFINITY,
+            last_send: f64::NEG_INFINITY,
+            slowdown: None,
             backoff: Backoff::default(),
+            budget: RetryBudget::new(),
+            breaker: CircuitBreaker::default(),
         }
     }
 
     pub fn gate(&self, now: f64) -> Gate {
-        if self.in_flight >= self.concurrency {
+        let probing = matches!(
+            self.breaker.state(now),
+            Circuit::HalfOpen {
+                probe_in_flight: true
+            }
+        );
+        if self.in_flight >= self.concurrency || probing {
             return Gate::Full;
         }
-        match self.limiter.earliest(now) {
-            None => Gate::Full,
-            Some(at) if at.max(self.paused_until) <= now => Gate::Open,
-            Some(at) => Gate::OpensAt(at.max(self.paused_until)),
+        let Some(mut at) = self.limiter.earliest(now) else {
+            return Gate::Full;
+        };
+        at = at.max(self.paused_until);
+        if let Circuit::Open(_) = self.breaker.state(now) {
+            at = at.max(self.breaker.open_until.unwrap_or(now));
         }
+        if let Some(slowdown) = self.slowdown {
+            at = at.max(self.last_send + 1000.0 / (self.rate * slowdown.factor(now)));
+        }
+        if at <= now {
+            Gate::Open
+        } else {
+            Gate::OpensAt(at)
+        }
+    }
+
+    /// Whether the breaker lets requests go; callers fail their queued ids on `Open`.
+    pub fn circuit(&self, now: f64) -> Circuit {
+        self.breaker.state(now)
+    }
+
+    /// The rate requests go at now: the configured one, or less while slowed down.
+    pub fn current_rate(&self, now: f64) -> f64 {
+        self.rate * self.slowdown.map_or(1.0, |s| s.factor(now))
     }
 
     pub fn on_send(&mut self, now: f64) -> SendTicket {
         self.in_flight += 1;
+        self.last_send = now;
+        self.breaker.on_send(now);
         self.limiter.record_send(now)
     }
 
@@ -244,12 +447,40 @@ impl Scheduler {
         if blames_host {
             self.hosts.report_failure(host, now);
         }
-        let pause = retry_after_ms
-            .or((error.code == ErrorCode::RateLimited).then_some(DEFAULT_RATE_LIMIT_PAUSE_MS));
+        if blames_host || error.code == ErrorCode::InvalidResponse {
+            self.breaker.on_failure(error, now);
+        } else {
+            self.breaker.on_neutral();
+        }
+        let rate_limited = error.code == ErrorCode::RateLimited;
+        let pause = retry_after_ms.or(rate_limited.then_some(DEFAULT_RATE_LIMIT_PAUSE_MS));
         if let Some(ms) = pause {
             self.pause_until(now + ms);
         }
+        if rate_limited {
+            let factor = (self.slowdown.map_or(1.0, |s| s.factor(now)) * SLOWDOWN_FACTOR)
+                .max(SLOWDOWN_FLOOR);
+            self.slowdown = Some(Slowdown {
+                factor,
+                from: self.paused_until.max(now),
+            });
+        }
         pause
+    }
+
+    /// A request got a usable response (per-id errors in it included): the vendor is up.
+    pub fn on_request_succeeded(&mut self, was_retry: bool, now: f64) {
+        self.budget.on_success(was_retry);
+        self.breaker.on_success();
+        if self.slowdown.is_some_and(|s| s.factor(now) >= 1.0) {
+            self.slowdown = None;
+        }
+    }
+
+    /// A request ended with no verdict on the vendor's health (abandoned, or a credential
+    /// fetch): if it was the breaker's probe, another may go.
+    pub fn on_request_neutral(&mut self) {
+        self.breaker.on_neutral();
     }
 
     /// Nothing is sent before `until`, by any call of this client.
@@ -392,6 +623,157 @@ mod tests {
         let mut single = Hosts::new(vec!["https://a".into()]);
         single.report_failure(0, 0.0);
         assert_eq!(single.active(), 0);
+    }
+
+    fn failure(code: ErrorCode, status: Option<u16>) -> ProfileError {
+        let mut error = ProfileError::new(code, "boom").retryable(true);
+        error.status = status;
+        error
+    }
+
+    #[test]
+    fn the_retry_budget_follows_the_aws_standard_quota() {
+        let mut budget = RetryBudget::new();
+        let mut granted = 0;
+        while budget.try_spend(ErrorCode::Network) {
+            granted += 1;
+        }
+        assert_eq!(granted, 100, "500 tokens at 5 a retry");
+        budget.on_success(false);
+        assert!(
+            !budget.try_spend(ErrorCode::Network),
+            "1 token is not a retry"
+        );
+        for _ in 0..4 {
+            budget.on_success(false);
+        }
+        assert!(
+            budget.try_spend(ErrorCode::Network),
+            "five first attempts pay one"
+        );
+        budget.on_success(true);
+        assert!(!budget.try_spend(ErrorCode::Timeout), "a timeout costs 10");
+        assert!(budget.try_spend(ErrorCode::Network));
+        for _ in 0..1000 {
+            budget.on_success(false);
+        }
+        assert_eq!(budget.tokens(), RetryBudget::CAPACITY);
+    }
+
+    #[test]
+    fn the_breaker_opens_after_failures_in_a_row_then_probes() {
+        let mut s = Scheduler::new(1000.0, 8, vec!["https://h".into()]);
+        let down = failure(ErrorCode::Network, None);
+        for i in 0..CircuitBreaker::THRESHOLD - 1 {
+            s.on_request_failed(&down, None, 0, f64::from(i));
+            // A rate-limit reply or a 4xx says the vendor is up, but does not reset the count.
+            s.on_request_failed(&failure(ErrorCode::NotFound, Some(404)), None, 0, 0.0);
+        }
+        assert_eq!(s.circuit(100.0), Circuit::Closed);
+        s.on_request_failed(
+            &failure(ErrorCode::InvalidResponse, Some(200)),
+            None,
+            0,
+            100.0,
+        );
+        let Circuit::Open(error) = s.circuit(200.0) else {
+            panic!("open after {} failures", CircuitBreaker::THRESHOLD)
+        };
+        assert_eq!(
+            (error.code, error.retryable),
+            (ErrorCode::VendorError, true)
+        );
+        assert!(
+            error.message.contains("30 more seconds"),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            s.gate(200.0),
+            Gate::OpensAt(100.0 + CircuitBreaker::COOLDOWN_MS)
+        );
+
+        let after = 100.0 + CircuitBreaker::COOLDOWN_MS;
+        assert_eq!(
+            s.circuit(after),
+            Circuit::HalfOpen {
+                probe_in_flight: false
+            }
+        );
+        let probe = s.on_send(after);
+        assert_eq!(s.gate(after), Gate::Full, "one probe at a time");
+        s.on_finish(probe, after + 5.0);
+        s.on_request_failed(
+            &failure(ErrorCode::VendorError, Some(503)),
+            None,
+            0,
+            after + 5.0,
+        );
+        assert!(
+            matches!(s.circuit(after + 10.0), Circuit::Open(_)),
+            "a failed probe reopens"
+        );
+
+        let later = after + 5.0 + CircuitBreaker::COOLDOWN_MS;
+        let probe = s.on_send(later);
+        s.on_finish(probe, later + 5.0);
+        s.on_request_succeeded(false, later + 5.0);
+        assert_eq!(s.circuit(later + 5.0), Circuit::Closed);
+        assert_eq!(s.gate(later + 5.0), Gate::Open);
+    }
+
+    #[test]
+    fn an_abandoned_probe_lets_another_go() {
+        let mut s = Scheduler::new(1000.0, 8, vec!["https://h".into()]);
+        for _ in 0..CircuitBreaker::THRESHOLD {
+            s.on_request_failed(&failure(ErrorCode::Timeout, None), None, 0, 0.0);
+        }
+        let at = CircuitBreaker::COOLDOWN_MS;
+        let probe = s.on_send(at);
+        s.on_finish(probe, at);
+        s.on_request_neutral();
+        assert_eq!(s.gate(at), Gate::Open);
+    }
+
+    #[test]
+    fn a_rate_limit_reply_slows_the_client_down_then_it_recovers() {
+        let mut s = Scheduler::new(100.0, 8, vec!["https://h".into()]);
+        let t = s.on_send(0.0);
+        s.on_finish(t, 5.0);
+        let limited = failure(ErrorCode::RateLimited, Some(429));
+        assert_eq!(
+            s.on_request_failed(&limited, Some(2000.0), 0, 5.0),
+            Some(2000.0)
+        );
+        assert_eq!(
+            s.current_rate(2005.0),
+            50.0,
+            "half the rate once the pause ends"
+        );
+        let t = s.on_send(2005.0);
+        s.on_finish(t, 2010.0);
+        let Gate::OpensAt(at) = s.gate(2010.0) else {
+            panic!("slowed down")
+        };
+        assert!((at - 2025.0).abs() < 0.1, "about 20 ms apart at 50/s: {at}");
+        // A second rate limit halves again; the floor is a tenth of the rate.
+        for _ in 0..5 {
+            s.on_request_failed(&limited, None, 0, 2010.0);
+        }
+        assert_eq!(s.current_rate(3010.0), 10.0);
+        assert!(
+            (s.current_rate(8010.0) - 55.0).abs() < 1e-9,
+            "halfway back after 5 s"
+        );
+        assert_eq!(s.current_rate(13_010.0), 100.0);
+        s.on_request_succeeded(false, 13_010.0);
+        let t = s.on_send(13_010.0);
+        s.on_finish(t, 13_011.0);
+        assert_eq!(
+            s.gate(13_011.0),
+            Gate::Open,
+            "back to the configured spacing"
+        );
     }
 
     #[test]
