@@ -7,10 +7,19 @@
 //   GET  /__emulator/health           -> { ok: true }
 //   GET  /__emulator/log              -> [{ at, vendor, appKey, method, path, status, outcome, ids, fault }]
 //   POST /__emulator/reset            -> clears log, faults, nonces and rate windows
-//   POST /__emulator/faults           <- { vendor, kind, count = 1, status, ms, retryAfter }
-//        kinds: "status" (reply `status`, default 503), "rate_limit" (the vendor's rate-limit reply),
-//               "stall" (answer only after `ms`), "truncate" (cut the JSON body in half),
-//               "reset" (destroy the connection)
+//   POST /__emulator/faults           <- { vendor, kind, count = 1, status, ms, retryAfter, retryAfterForm }
+//        The next `count` requests to `vendor` meet the fault. Kinds:
+//          "status"       an HTML error page with `status` (default 503)
+//          "rate_limit"   the vendor's own rate-limit reply (`status` overrides its HTTP status,
+//                         e.g. 200 for the rate-limit code in a 200 body)
+//          "stall"        answer only after `ms`             "reset"   destroy the connection
+//          "truncate"     cut the real body (JSON or XML) in half
+//          "html"         a 200 HTML page, as a captive portal or a proxy sends
+//          "content_type" the real body labelled text/html
+//          "stray_ids"    the real reply plus entries for ids nobody asked for
+//          "duplicates"   the real reply with every entry twice
+//        `retryAfter` (seconds) adds a Retry-After header to "status" and "rate_limit" replies,
+//        as delta-seconds or, with retryAfterForm "date", as an HTTP date.
 //   POST /__emulator/limits           <- { enforce: boolean }   (lift rate limits for load runs)
 //   POST /__emulator/vendor/<name>    <- vendor-specific switches (see the vendor's module)
 
@@ -23,6 +32,38 @@ import { createRongCloud } from "./vendors/rongcloud.mjs";
 import { createTencentAttrs, createTencentPortraitGet } from "./vendors/tencent.mjs";
 
 const CONTROL = "/__emulator/";
+
+/** Fault kinds, and whether each replaces the vendor's answer or alters it. */
+const FAULTS = {
+  status: "replace",
+  rate_limit: "replace",
+  html: "replace",
+  reset: "replace",
+  stall: "delay",
+  truncate: "alter",
+  content_type: "alter",
+  stray_ids: "alter",
+  duplicates: "alter",
+};
+
+function retryAfterHeader(fault) {
+  if (fault.retryAfter === undefined) return {};
+  const value = fault.retryAfterForm === "date" ? new Date(Date.now() + fault.retryAfter * 1000).toUTCString() : String(fault.retryAfter);
+  return { "retry-after": value };
+}
+
+/** Adds entries for ids nobody asked for, or repeats every entry, in a successful reply. */
+function alterEntries(vendor, reply, kind) {
+  const entries = reply.status === 200 && reply.json ? vendor.entries?.(reply.json) : undefined;
+  if (!entries) return;
+  const { list, idKey } = entries;
+  if (kind === "duplicates") {
+    list.push(...list.map((entry) => structuredClone(entry)));
+    return;
+  }
+  const model = list[0] ?? {};
+  for (let k = 1; k <= 3; k++) list.push({ ...structuredClone(model), [idKey]: `stray-entry-${k}` });
+}
 
 function corsHeaders(req) {
   return {
@@ -80,7 +121,7 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
       return send(req, res, 200, { ok: true });
     }
     if (route === "faults") {
-      const kinds = ["status", "rate_limit", "stall", "truncate", "reset"];
+      const kinds = Object.keys(FAULTS);
       if (!vendors.some((v) => v.name === input.vendor) || !kinds.includes(input.kind)) {
         return send(req, res, 400, { error: `vendor must be one of ${vendors.map((v) => v.name)}, kind one of ${kinds}` });
       }
@@ -110,17 +151,17 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === "status") {
-      entry.status = fault.status ?? 503;
-      entry.outcome = "fault_status";
-      return send(req, res, entry.status, `<html><body><h1>${entry.status}</h1>emulated outage</body></html>`, { "content-type": "text/html" });
+    if (fault?.kind === "status" || fault?.kind === "html") {
+      entry.status = fault.kind === "html" ? 200 : fault.status ?? 503;
+      entry.outcome = `fault_${fault.kind}`;
+      const page = `<!DOCTYPE html><html><head><title>${entry.status}</title></head><body><h1>Service unavailable</h1><p>emulated error page</p></body></html>`;
+      return send(req, res, entry.status, page, { "content-type": "text/html; charset=utf-8", ...retryAfterHeader(fault) });
     }
     if (fault?.kind === "rate_limit") {
       const reply = vendor.rateLimitReply();
-      entry.status = reply.status;
+      entry.status = fault.status ?? reply.status;
       entry.outcome = "fault_rate_limit";
-      const extra = fault.retryAfter !== undefined ? { "retry-after": String(fault.retryAfter) } : {};
-      return send(req, res, reply.status, reply.json, extra);
+      return send(req, res, entry.status, reply.json, retryAfterHeader(fault));
     }
     if (fault?.kind === "stall") await new Promise((r) => setTimeout(r, fault.ms ?? 15_000));
     if (res.destroyed || req.socket.destroyed) {
@@ -130,9 +171,10 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
     const ctx = { now, limits, appKey: undefined, ids: 0 };
     const reply = vendor.handle(req, url, body, ctx);
     Object.assign(entry, { appKey: ctx.appKey, ids: ctx.ids, status: reply.status, outcome: reply.outcome });
-    let text = reply.text ?? JSON.stringify(reply.json);
+    if (fault?.kind === "stray_ids" || fault?.kind === "duplicates") alterEntries(vendor, reply, fault.kind);
+    let text = reply.text ?? (reply.render ? reply.render(reply.json) : JSON.stringify(reply.json));
     if (fault?.kind === "truncate") text = text.slice(0, Math.floor(text.length / 2));
-    const contentType = reply.contentType ?? "application/json; charset=utf-8";
+    const contentType = fault?.kind === "content_type" ? "text/html; charset=utf-8" : reply.contentType ?? "application/json; charset=utf-8";
     res.writeHead(reply.status, { ...corsHeaders(req), "content-type": contentType, ...(reply.headers ?? {}) });
     res.end(text);
   }

@@ -95,6 +95,7 @@ export function createEasemob({ directory }) {
     name: "easemob",
     matches: (url) => /^\/[^/]+\/[^/]+\/(token|users(\/[^/]+)?)$/.test(url.pathname),
     rateLimitReply: () => ({ status: 429, json: { error: "reach_limit", error_description: "This request has reached api limit" } }),
+    entries: (json) => json.entities && { list: json.entities, idKey: "username" },
     reset() {
       tokens.clear();
       windows.clear();

@@ -99,8 +99,8 @@ export function createKaixin({ directory }) {
 
   function reply(format, status, payload, outcome) {
     if (format === "xml") {
-      const body = payload.users ? toXml(payload.users) : `<?xml version="1.0" encoding="UTF-8"?>\n<error><code>${status}</code><msg>${escapeXml(payload.error)}</msg></error>`;
-      return { status, text: body, contentType: "application/xml; charset=utf-8", outcome };
+      const render = (json) => (json.users ? toXml(json.users) : `<?xml version="1.0" encoding="UTF-8"?>\n<error><code>${status}</code><msg>${escapeXml(json.error)}</msg></error>`);
+      return { status, json: payload, render, contentType: "application/xml; charset=utf-8", outcome };
     }
     return { status, json: payload, outcome };
   }
@@ -154,6 +154,7 @@ export function createKaixin({ directory }) {
     name: "kaixin",
     matches: (url) => /^\/users\/show\.(json|xml)$/.test(url.pathname),
     rateLimitReply: () => ({ status: 400, json: { error: "40003: request rate over limit" } }),
+    entries: (json) => json.users && { list: json.users, idKey: "uid" },
     reset() {
       seenNonces.clear();
       windows.clear();

@@ -93,6 +93,7 @@ export function createRongCloud({ directory }) {
     name: "rongcloud",
     matches: (url) => url.pathname === PATH,
     rateLimitReply: () => ({ status: 429, json: { code: 1008, errorMessage: "rate limit exceeded" } }),
+    entries: (json) => json.userList && { list: json.userList, idKey: "userId" },
     reset() {
       seenNonces.clear();
       windows.clear();

@@ -93,7 +93,7 @@ function fail(code, info, outcome = `error_${code}`) {
   return { status: 200, json: { ActionStatus: "FAIL", ErrorCode: code, ErrorInfo: info, ErrorDisplay: "" }, outcome };
 }
 
-function createEndpoint({ name, path, rateLimit, directory, answer }) {
+function createEndpoint({ name, path, rateLimit, directory, answer, entryList }) {
   const windows = new Map(); // sdkappid -> accepted arrival times in the last second
   const servedFlaky = new Set(); // accounts that already failed their one transient time
 
@@ -132,6 +132,7 @@ function createEndpoint({ name, path, rateLimit, directory, answer }) {
     name,
     matches: (url) => url.pathname === path,
     rateLimitReply: () => ({ status: 200, json: fail(60007, "REST API call frequency exceeds the limit").json }),
+    entries: (json) => json[entryList] && { list: json[entryList], idKey: "To_Account" },
     reset() {
       windows.clear();
       servedFlaky.clear();
@@ -160,6 +161,7 @@ const indexOf = (directory, account) => (typeof account === "string" ? directory
 export function createTencentPortraitGet({ directory }) {
   return createEndpoint({
     name: "tencent",
+    entryList: "UserProfileItem",
     path: "/v4/profile/portrait_get",
     rateLimit: 200,
     directory,
@@ -204,6 +206,7 @@ export function createTencentPortraitGet({ directory }) {
 export function createTencentAttrs({ directory }) {
   return createEndpoint({
     name: "tencent-attrs",
+    entryList: "UserAttrs",
     path: "/v4/all_member_push/im_get_attr",
     rateLimit: 100,
     directory,

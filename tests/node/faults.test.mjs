@@ -35,16 +35,31 @@ for (const status of [500, 502, 503]) {
   });
 }
 
-test("429 with Retry-After pauses the whole client, then recovers", async () => {
-  // One request at a time, so every request after the 429 was sent after the client saw it.
-  const start = Date.now();
-  const run = await runWith([{ kind: "rate_limit", count: 1, retryAfter: 1 }], { concurrency: 1 });
-  assertRecovered(run);
-  const limited = run.log.find((e) => e.status === 429);
-  const after = run.log.filter((e) => e.at > limited.at);
-  assert.ok(after.length > 0);
-  assert.ok(after.every((e) => e.at - limited.at >= 990), "nothing was sent during the Retry-After pause");
-  assert.ok(Date.now() - start >= 1000);
+test("429 with Retry-After: 2: no request of the client reaches the vendor for 2 seconds", async () => {
+  await emulator.reset();
+  await emulator.fault({ vendor: "rongcloud", kind: "status", status: 429, retryAfter: 2 });
+  // Every fetch the client starts, and when it saw the 429, in the client's own clock.
+  const calls = [];
+  let limitedAt;
+  const fetch = async (url, init) => {
+    calls.push(Date.now());
+    const response = await globalThis.fetch(url, init);
+    if (response.status === 429) limitedAt ??= Date.now();
+    return response;
+  };
+  const ids = mixedIds(2000, 0);
+  const result = await rongcloud(emulator, { fetch }).getProfiles(ids);
+  assert.deepEqual(accountingErrors(ids, result), []);
+  assert.equal(result.profiles.length, 2000);
+  assert.ok(limitedAt !== undefined);
+  const early = calls.filter((at) => at >= limitedAt && at < limitedAt + 2000);
+  assert.deepEqual(early, [], "requests started during the Retry-After pause");
+  // At the vendor: whatever arrived after the 429 within 2 s was sent before the client saw it.
+  const log = await emulator.log();
+  const limited = log.find((e) => e.status === 429);
+  const sentBefore = calls.filter((at) => at < limitedAt).length;
+  const arrivedEarly = log.filter((e) => e.at > limited.at && e.at < limited.at + 2000);
+  assert.ok(log.indexOf(limited) + 1 + arrivedEarly.length <= sentBefore);
 });
 
 test("a stall longer than timeoutMs times out and is retried", async () => {
@@ -79,13 +94,48 @@ test("timeouts that never clear fail as timeout", async () => {
   assert.ok(timedOut[0].message.includes("timeoutMs"));
 });
 
-test("a dead primary host fails over to backupBaseUrl", async () => {
+test("a dead primary host fails over to backupBaseUrl, within the retry budget", async () => {
   await emulator.reset();
+  let attempts = 0;
+  const fetch = (url, init) => {
+    attempts++;
+    return globalThis.fetch(url, init);
+  };
   // Port 1 on loopback refuses connections: a network-level failure of the primary.
-  const client = rongcloud(emulator, { baseUrl: "http://127.0.0.1:1", backupBaseUrl: emulator.url });
+  const client = rongcloud(emulator, { baseUrl: "http://127.0.0.1:1", backupBaseUrl: emulator.url, fetch });
   const result = await client.getProfiles(IDS);
   assert.deepEqual(accountingErrors(IDS, result), []);
   assert.equal(result.profiles.length, 900);
+  // The requests in flight when the primary failed (at most `concurrency`, 8) each retry
+  // once on the backup: far inside the budget of 100 retries.
   assert.ok(result.stats.retries >= 1 && result.stats.retries <= 8, `${result.stats.retries} retries`);
+  assert.equal(attempts, result.stats.requests);
+  assert.equal(result.stats.requests, 10 + result.stats.retries);
   assert.equal((await emulator.log()).length, 10, "every request reached the backup once");
+  const later = await client.getProfiles(["u1", "u2"]);
+  assert.equal(later.profiles.length, 2);
+  assert.equal(attempts, result.stats.requests + 1, "later calls go straight to the backup");
+});
+
+test("a dead vendor is not hammered: the breaker fails the queued ids fast", async () => {
+  let attempts = 0;
+  const fetch = (url, init) => {
+    attempts++;
+    return globalThis.fetch(url, init);
+  };
+  const ids = mixedIds(5000, 0);
+  const client = rongcloud(emulator, { baseUrl: "http://127.0.0.1:1", fetch });
+  const result = await client.getProfiles(ids);
+  assert.deepEqual(accountingErrors(ids, result), []);
+  assert.equal(result.profiles.length, 0);
+  // 10 failures in a row open the breaker; the 7 other requests in flight then still end.
+  assert.ok(attempts <= 17, `${attempts} attempts for 50 requests' worth of ids`);
+  assert.ok(result.failures.every((f) => f.retryable && ["network", "vendor_error"].includes(f.code)));
+  const fast = result.failures.filter((f) => f.code === "vendor_error");
+  assert.ok(fast.length >= 5000 - 17 * 100);
+  assert.match(fast[0].message, /10 requests in a row failed .* for \d+ more seconds/);
+  // A second call within the cooldown sends nothing at all.
+  const second = await client.getProfiles(["u1", "u2"]);
+  assert.deepEqual(second.failures.map((f) => f.code), ["vendor_error", "vendor_error"]);
+  assert.equal(second.stats.requests, 0);
 });
