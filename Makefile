@@ -4,7 +4,7 @@ SHELL := bash
 WITH_EMULATOR := node scripts/with-emulator.mjs
 CHROMEDRIVER ?= $(shell command -v chromedriver || echo /usr/bin/chromedriver)
 
-.PHONY: all setup pkg link lint test test-native test-wasm-node test-wasm-chrome test-node test-types demo emulator clean
+.PHONY: all setup pkg link lint test test-native test-wasm-node test-wasm-chrome test-node test-types demo emulator fuzz clean
 
 all: pkg
 
@@ -21,6 +21,7 @@ link:
 lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --features fuzzing -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 test-native:
@@ -42,6 +43,11 @@ test: setup lint test-native test-types test-wasm-node test-wasm-chrome test-nod
 
 demo: setup pkg link
 	node scripts/demo.mjs
+
+# Not part of `make test` (it needs nightly and takes FUZZ_SECONDS per target, default 60);
+# the same harnesses run as property tests in `cargo test`.
+fuzz:
+	./scripts/fuzz.sh
 
 emulator:
 	node emulator/cli.mjs --port $${PORT:-8787}

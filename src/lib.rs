@@ -13,6 +13,8 @@
 
 pub mod config;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod http;
 pub mod job;
 pub mod list_job;
