@@ -512,7 +512,12 @@ impl Run {
                 return Err(to_js_error(&aborted_error(vendor)));
             }
             self.feed_completions();
-            self.report()?;
+            // Backpressure: while the promise `onBatch` returned is pending, no new request
+            // starts, so a slow consumer keeps memory flat instead of queueing results.
+            if let Some(pending) = self.report()? {
+                JsFuture::from(pending).await?;
+                continue;
+            }
             let action = {
                 let mut scheduler = self.client.scheduler.borrow_mut();
                 self.job.borrow_mut().poll(now(), &mut scheduler)
@@ -545,11 +550,13 @@ impl Run {
     }
 
     /// Calls `onBatch` and `onProgress` for every request finished since the last call.
-    fn report(&self) -> Result<(), JsValue> {
+    /// Returns what to wait for when `onBatch` returned promises (all of them).
+    fn report(&self) -> Result<Option<Promise>, JsValue> {
         let events = self.job.borrow_mut().take_events();
         if events.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
+        let pending = Array::new();
         let (progress, stats) = {
             let job = self.job.borrow();
             (job.progress(), job.stats(now()))
@@ -558,13 +565,16 @@ impl Run {
             for event in events {
                 let batch = to_js(&event);
                 let _ = Reflect::set(&batch, &"stats".into(), &to_js(&stats));
-                on_batch.call1(&JsValue::UNDEFINED, &batch)?;
+                let returned = on_batch.call1(&JsValue::UNDEFINED, &batch)?;
+                if get(&returned, "then").is_function() {
+                    pending.push(&returned);
+                }
             }
         }
         if let Some(on_progress) = &self.on_progress {
             on_progress.call1(&JsValue::UNDEFINED, &to_js(&progress))?;
         }
-        Ok(())
+        Ok((pending.length() > 0).then(|| Promise::all(&pending)))
     }
 
     fn listen_for_abort(self: &Rc<Self>) -> Option<Closure<dyn FnMut()>> {

@@ -252,17 +252,23 @@ impl BatchJob {
         options: JobOptions,
         seed: u64,
     ) -> Result<Self, ProfileError> {
-        let mut seen = std::collections::HashSet::with_capacity(ids.len());
-        let mut unique = Vec::with_capacity(ids.len());
-        for (position, id) in ids.into_iter().enumerate() {
-            vendor.validate_id(&id).map_err(|why| {
+        // The set borrows the ids instead of copying them: with a million ids, a copy would
+        // double the peak memory of the call.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(ids.len());
+        let mut first = Vec::with_capacity(ids.len());
+        for (position, id) in ids.iter().enumerate() {
+            vendor.validate_id(id).map_err(|why| {
                 ProfileError::invalid_input(format!("ids[{position}]: {why}"))
                     .with_vendor(vendor.key())
             })?;
-            if seen.insert(id.clone()) {
-                unique.push(id);
-            }
+            first.push(seen.insert(id.as_str()));
         }
+        drop(seen);
+        let unique: Vec<String> = ids
+            .into_iter()
+            .zip(first)
+            .filter_map(|(id, first)| first.then_some(id))
+            .collect();
         let batch = vendor.common().batch_size;
         let ready: VecDeque<Vec<usize>> = (0..unique.len())
             .collect::<Vec<_>>()
