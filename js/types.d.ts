@@ -190,8 +190,11 @@ export interface GetProfilesOptions {
   fields?: string[];
   /** Called after every finished request. */
   onProgress?: (progress: Progress) => void;
-  /** Each request's profiles and failures, as they arrive. */
-  onBatch?: (batch: BatchResult) => void;
+  /**
+   * Each request's profiles and failures, as they arrive. If it returns a promise, no new
+   * request starts until it settles (backpressure for slow writers); a rejection rejects the call.
+   */
+  onBatch?: (batch: BatchResult) => void | PromiseLike<unknown>;
   /** Default true; false: the resolved result carries stats only. */
   collect?: boolean;
   /** Default false; true: every Profile carries `raw`. */
@@ -207,4 +210,14 @@ export interface ListProfilesOptions {
 export interface ListAllProfilesOptions extends Omit<GetProfilesOptions, "fields"> {
   pageSize?: number;
   max?: number;
+}
+
+// The package's error class, for signatures that resolve errors in place (loadMany).
+import type { ProfileError } from "../index.js";
+
+export interface LoaderOptions {
+  /** Cached profiles older than this are fetched again. Default: no expiry. */
+  cacheTtlMs?: number;
+  /** At most this many cached profiles, least recently used out first; 0 turns the cache off. Default 10,000. */
+  maxCacheSize?: number;
 }

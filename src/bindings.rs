@@ -17,10 +17,25 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use crate::config::ConfigInput;
 use crate::error::{ErrorCode, ProfileError, VendorCode};
 use crate::http::HttpResponse;
-use crate::job::{Action, BatchJob, Job, JobOptions, Outgoing, TransportError};
+use crate::job::{Action, BatchJob, Job, JobOptions, JobOutcome, Outgoing, TransportError};
 use crate::list_job::{ListJob, ListOptions};
 use crate::scheduler::Scheduler;
 use crate::vendors::{self, Vendor};
+
+mod loader;
+
+// The option objects' TypeScript names, so the generated signatures say `options?: …`.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "GetProfilesOptions")]
+    pub type GetProfilesOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListProfilesOptions")]
+    pub type ListProfilesOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListAllProfilesOptions")]
+    pub type ListAllProfilesOptionsArg;
+    #[wasm_bindgen(typescript_type = "LoaderOptions")]
+    pub type LoaderOptionsArg;
+}
 
 #[wasm_bindgen(module = "/js/profile_error.js")]
 extern "C" {
@@ -245,7 +260,7 @@ impl ProfileClient {
     pub fn get_profiles(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "GetProfilesOptions")] options: Option<Object>,
+        options: Option<GetProfilesOptionsArg>,
     ) -> Promise {
         let client = Rc::clone(&self.inner);
         let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
@@ -257,30 +272,34 @@ impl ProfileClient {
 
     /// One page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
     #[wasm_bindgen(js_name = listProfiles, unchecked_return_type = "Promise<ProfilePage>")]
-    pub fn list_profiles(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ListProfilesOptions")] options: Option<Object>,
-    ) -> Promise {
-        self.listing(options, true)
+    pub fn list_profiles(&self, options: Option<ListProfilesOptionsArg>) -> Promise {
+        self.listing(options.map(JsValue::from), true)
     }
 
     /// Every page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
     #[wasm_bindgen(js_name = listAllProfiles, unchecked_return_type = "Promise<BatchResult>")]
-    pub fn list_all_profiles(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ListAllProfilesOptions")] options: Option<Object>,
-    ) -> Promise {
-        self.listing(options, false)
+    pub fn list_all_profiles(&self, options: Option<ListAllProfilesOptionsArg>) -> Promise {
+        self.listing(options.map(JsValue::from), false)
     }
 
-    fn listing(&self, options: Option<Object>, single_page: bool) -> Promise {
+    fn listing(&self, options: Option<JsValue>, single_page: bool) -> Promise {
         let client = Rc::clone(&self.inner);
-        let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+        let options: JsValue = options.unwrap_or(JsValue::UNDEFINED);
         future_to_promise(async move {
             let run =
                 Run::start_listing(client, &options, single_page).map_err(|e| to_js_error(&e))?;
             run.drive().await
         })
+    }
+
+    /// A DataLoader-style loader over this client: coalesced `load(id)` calls and a cache.
+    #[wasm_bindgen(js_name = loader)]
+    pub fn loader(
+        &self,
+        options: Option<LoaderOptionsArg>,
+    ) -> Result<loader::ProfileLoader, JsValue> {
+        let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+        loader::ProfileLoader::new(Rc::clone(&self.inner), &options).map_err(|e| to_js_error(&e))
     }
 
     /// What `JSON.stringify` prints: the config without any secret.
@@ -450,6 +469,14 @@ impl Run {
                     .ok_or_else(|| options.invalid(format!("ids[{i}] must be a string")))
             })
             .collect::<Result<_, _>>()?;
+        Self::start_with_ids(client, ids, options)
+    }
+
+    fn start_with_ids(
+        client: Rc<Client>,
+        ids: Vec<String>,
+        options: CallOptions,
+    ) -> Result<Rc<Run>, ProfileError> {
         let on_batch = options.callback("onBatch")?;
         let job_options = JobOptions {
             fields: options.fields(client.vendor.as_ref())?,
@@ -497,6 +524,11 @@ impl Run {
     }
 
     async fn drive(self: Rc<Self>) -> Result<JsValue, JsValue> {
+        self.finish().await.map(|outcome| to_js(&outcome))
+    }
+
+    /// Runs the call to its end, for callers that want the outcome as Rust values.
+    async fn finish(self: Rc<Self>) -> Result<JobOutcome, JsValue> {
         let _abort_listener = self.listen_for_abort();
         let outcome = self.run_loop().await;
         if outcome.is_err() {
@@ -505,7 +537,7 @@ impl Run {
         outcome
     }
 
-    async fn run_loop(self: &Rc<Self>) -> Result<JsValue, JsValue> {
+    async fn run_loop(self: &Rc<Self>) -> Result<JobOutcome, JsValue> {
         let vendor = self.client.vendor.key();
         loop {
             if self.aborted.get() {
@@ -526,7 +558,7 @@ impl Run {
                 Action::Send(outgoing) => self.start_request(outgoing),
                 Action::WaitUntil(at) => self.wait(Some(at - now())).await,
                 Action::WaitForResponses | Action::WaitForCapacity => self.wait(None).await,
-                Action::Finished => return Ok(to_js(&self.job.borrow_mut().outcome(now()))),
+                Action::Finished => return Ok(self.job.borrow_mut().outcome(now())),
                 Action::Failed(error) => return Err(to_js_error(&error)),
             }
         }

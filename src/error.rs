@@ -139,4 +139,16 @@ impl Failure {
             retryable: false,
         }
     }
+
+    /// The error a single-id caller (`loader.load`) rejects with.
+    pub fn to_error(&self, vendor: VendorKey) -> ProfileError {
+        ProfileError {
+            code: self.code,
+            message: self.message.clone(),
+            vendor: Some(vendor),
+            status: None,
+            vendor_code: self.vendor_code.clone(),
+            retryable: self.retryable,
+        }
+    }
 }

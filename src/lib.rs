@@ -8,6 +8,8 @@
 //! - [`scheduler`]: rate limit, concurrency cap, pauses and backoff, driven by an injected clock.
 //! - [`job`]: one `getProfiles` call as a state machine that enforces the accounting rule.
 //! - [`list_job`]: one listing call (cursor pages, one after another) as a state machine.
+//! - [`loader`]: the cache (TTL, least recently used out first) and batching queue of
+//!   `client.loader()`.
 //! - `bindings` (wasm32 only): the thin JS-facing shell, the only code that touches fetch,
 //!   timers and `AbortSignal`.
 
@@ -18,6 +20,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod job;
 pub mod list_job;
+pub mod loader;
 pub mod profile;
 pub mod scheduler;
 pub mod signing;

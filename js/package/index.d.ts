@@ -1,8 +1,8 @@
-export { ProfileClient } from "./web/improfiles.js";
+export { ProfileClient, ProfileLoader } from "./web/improfiles.js";
 export type {
   Vendor, ErrorCode, Gender, Profile, Failure, Stats, Progress, BatchResult, ProfilePage,
   FetchInit, FetchLike, CommonConfig, RongCloudConfig, ProfileClientConfig,
-  GetProfilesOptions, ListProfilesOptions, ListAllProfilesOptions,
+  GetProfilesOptions, ListProfilesOptions, ListAllProfilesOptions, LoaderOptions,
 } from "./web/improfiles.js";
 import type { ErrorCode, Vendor } from "./web/improfiles.js";
 

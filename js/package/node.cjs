@@ -4,5 +4,6 @@ const wasm = require("./node/improfiles.js");
 
 module.exports = {
   ProfileClient: wasm.ProfileClient,
+  ProfileLoader: wasm.ProfileLoader,
   ProfileError: wasm.__profileErrorClass(),
 };

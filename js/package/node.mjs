@@ -2,4 +2,4 @@
 // holds whichever way the package was loaded.
 import entry from "./node.cjs";
 
-export const { ProfileClient, ProfileError } = entry;
+export const { ProfileClient, ProfileLoader, ProfileError } = entry;

@@ -154,7 +154,7 @@ async fn easemob_pages_are_listed_through_the_shell() {
     let client = ProfileClient::new(object.into()).unwrap();
     let options = Object::new();
     Reflect::set(&options, &"pageSize".into(), &3.into()).unwrap();
-    let page = JsFuture::from(client.list_profiles(Some(options)))
+    let page = JsFuture::from(client.list_profiles(Some(options.unchecked_into())))
         .await
         .unwrap();
     let profiles = array(&page, "profiles");

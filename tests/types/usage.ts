@@ -1,6 +1,6 @@
 // Compiled with `tsc --strict` by `make test`: the package's public types are usable and
 // precise. The @ts-expect-error lines must stay errors.
-import { ProfileClient, ProfileError } from "improfiles";
+import { ProfileClient, ProfileError, ProfileLoader } from "improfiles";
 import type { BatchResult, ErrorCode, Failure, Profile, Progress } from "improfiles";
 
 const client = new ProfileClient({
@@ -72,5 +72,17 @@ async function main(): Promise<void> {
   // @ts-expect-error: profiles are not `any`
   const n: number = result.profiles[0].custom;
   void n;
+  const loader: ProfileLoader = client.loader({ cacheTtlMs: 60_000, maxCacheSize: 500 });
+  const bare: BatchResult = await client.getProfiles(["u1"]);
+  void [bare, client.loader(), await easemob.listProfiles(), await easemob.listAllProfiles()];
+  const one: Profile = await loader.load("u1");
+  const many: (Profile | ProfileError)[] = await loader.loadMany(["u1", "u2"]);
+  loader.prime(one);
+  loader.clear("u1");
+  loader.clearAll();
+  void many;
+  // @ts-expect-error: loader options are checked
+  client.loader({ ttl: 5 });
+  await client.getProfiles(["u1"], { collect: false, onBatch: async (b) => { await Promise.resolve(b.failures.length); } });
 }
 void main;

@@ -1,0 +1,269 @@
+//! `client.loader()` (API.md `ProfileLoader`): `load` calls made in the same tick, or until a
+//! request's worth is queued, become one `getProfiles` batch; profiles are cached with a TTL
+//! and least-recently-used eviction. The cache and queue are the core's
+//! ([`crate::loader`]); this file holds the promises and starts the calls.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{get, now, set_timeout, to_js, to_js_error, CallOptions, Client, Run};
+use crate::error::ProfileError;
+use crate::job::JobOutcome;
+use crate::loader::{Enqueued, LoadQueue, LoaderOptions, ProfileCache};
+
+struct LoaderState {
+    client: Rc<Client>,
+    options: LoaderOptions,
+    cache: ProfileCache<JsValue>,
+    queue: LoadQueue,
+    /// The `(resolve, reject)` pairs of every `load` waiting for an id.
+    waiters: HashMap<String, Vec<(Function, Function)>>,
+    flush_scheduled: bool,
+}
+
+/// Batches and caches single-id lookups (API.md `ProfileLoader`).
+#[wasm_bindgen]
+pub struct ProfileLoader {
+    state: Rc<RefCell<LoaderState>>,
+}
+
+impl ProfileLoader {
+    pub(super) fn new(client: Rc<Client>, options: &JsValue) -> Result<Self, ProfileError> {
+        let vendor = client.vendor.key();
+        let invalid = |key: &str| {
+            ProfileError::invalid_input(format!("options.{key} must be a number"))
+                .with_vendor(vendor)
+        };
+        let number = |key: &str| -> Result<Option<f64>, ProfileError> {
+            let value = get(options, key);
+            if value.is_undefined() || value.is_null() {
+                return Ok(None);
+            }
+            value.as_f64().map(Some).ok_or_else(|| invalid(key))
+        };
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(
+                ProfileError::invalid_input("options must be an object").with_vendor(vendor)
+            );
+        }
+        let options = LoaderOptions::new(number("cacheTtlMs")?, number("maxCacheSize")?)
+            .map_err(|e| e.with_vendor(vendor))?;
+        let batch_size = client.vendor.common().batch_size;
+        Ok(ProfileLoader {
+            state: Rc::new(RefCell::new(LoaderState {
+                client,
+                options,
+                cache: ProfileCache::new(options),
+                queue: LoadQueue::new(batch_size),
+                waiters: HashMap::new(),
+                flush_scheduled: false,
+            })),
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl ProfileLoader {
+    /// The profile of `id`, from the cache or from the next batch; rejects with the id's
+    /// `ProfileError` (e.g. `not_found`) if it has none.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Profile>")]
+    pub fn load(&self, id: JsValue) -> Promise {
+        let vendor = self.state.borrow().client.vendor.clone();
+        let Some(id) = id.as_string() else {
+            let error =
+                ProfileError::invalid_input("id must be a string").with_vendor(vendor.key());
+            return Promise::reject(&to_js_error(&error));
+        };
+        if let Err(why) = vendor.validate_id(&id) {
+            let error = ProfileError::invalid_input(format!("id: {why}")).with_vendor(vendor.key());
+            return Promise::reject(&to_js_error(&error));
+        }
+        let mut state = self.state.borrow_mut();
+        if let Some(profile) = state.cache.get(&id, now()) {
+            return Promise::resolve(&profile);
+        }
+        let mut settle = None;
+        let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
+        state
+            .waiters
+            .entry(id.clone())
+            .or_default()
+            .push(settle.expect("Promise::new runs its executor at once"));
+        match state.queue.enqueue(&id) {
+            Enqueued::Joined => {}
+            Enqueued::Queued { batch_full: true } => {
+                let batch = state.queue.take_batch();
+                drop(state);
+                dispatch(&self.state, batch);
+            }
+            Enqueued::Queued { batch_full: false } if !state.flush_scheduled => {
+                state.flush_scheduled = true;
+                drop(state);
+                schedule_flush(&self.state);
+            }
+            Enqueued::Queued { .. } => {}
+        }
+        promise
+    }
+
+    /// Every id's profile, or its `ProfileError` in its place; never rejects for one id.
+    #[wasm_bindgen(js_name = loadMany, unchecked_return_type = "Promise<(Profile | ProfileError)[]>")]
+    pub fn load_many(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+    ) -> Promise {
+        if !Array::is_array(&ids) {
+            let vendor = self.state.borrow().client.vendor.key();
+            let error =
+                ProfileError::invalid_input("ids must be an array of strings").with_vendor(vendor);
+            return Promise::reject(&to_js_error(&error));
+        }
+        // Each rejection becomes the value in its place (`promise.catch(e => e)`).
+        let each: Array = Array::from(&ids)
+            .iter()
+            .map(|id| {
+                let promise = self.load(id);
+                let keep_error = Closure::once_into_js(|error: JsValue| error);
+                get(&promise, "catch")
+                    .unchecked_into::<Function>()
+                    .call1(&promise, &keep_error)
+                    .unwrap_or_else(|error| error)
+            })
+            .collect();
+        Promise::all(&each)
+    }
+
+    /// Puts `profile` in the cache under its `id`, unless that id is cached already.
+    pub fn prime(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Profile")] profile: JsValue,
+    ) -> Result<(), JsValue> {
+        let mut state = self.state.borrow_mut();
+        let vendor = state.client.vendor.key();
+        let id = get(&profile, "id").as_string().ok_or_else(|| {
+            to_js_error(
+                &ProfileError::invalid_input("prime needs a profile with a string id")
+                    .with_vendor(vendor),
+            )
+        })?;
+        let at = now();
+        if !state.cache.contains(&id, at) {
+            state.cache.insert(&id, profile, at);
+        }
+        Ok(())
+    }
+
+    /// Forgets the cached profile of `id`.
+    pub fn clear(&self, id: &str) {
+        self.state.borrow_mut().cache.remove(id);
+    }
+
+    /// Forgets every cached profile.
+    #[wasm_bindgen(js_name = clearAll)]
+    pub fn clear_all(&self) {
+        self.state.borrow_mut().cache.clear();
+    }
+
+    /// What `JSON.stringify` prints: the options and the cache size, never a credential.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Record<string, unknown>")]
+    pub fn to_json(&self) -> JsValue {
+        let state = self.state.borrow();
+        let out = Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = Reflect::set(&out, &key.into(), &value);
+        };
+        set("vendor", state.client.vendor.key().as_str().into());
+        set(
+            "cacheTtlMs",
+            state
+                .options
+                .cache_ttl_ms
+                .map_or(JsValue::NULL, JsValue::from),
+        );
+        set(
+            "maxCacheSize",
+            JsValue::from(state.options.max_cache_size as f64),
+        );
+        set("cached", JsValue::from(state.cache.len() as f64));
+        out.into()
+    }
+}
+
+/// Sends what is queued once the current tick is over, so every `load` made in it joins.
+fn schedule_flush(state: &Rc<RefCell<LoaderState>>) {
+    let state = Rc::clone(state);
+    let flush = Closure::once_into_js(move || {
+        let batches: Vec<Vec<String>> = {
+            let mut s = state.borrow_mut();
+            s.flush_scheduled = false;
+            std::iter::from_fn(|| Some(s.queue.take_batch()).filter(|b| !b.is_empty())).collect()
+        };
+        for batch in batches {
+            dispatch(&state, batch);
+        }
+    });
+    set_timeout(flush.unchecked_ref(), 0.0);
+}
+
+/// Fetches one batch as a `getProfiles` call and settles its waiters.
+fn dispatch(state: &Rc<RefCell<LoaderState>>, ids: Vec<String>) {
+    let client = Rc::clone(&state.borrow().client);
+    let vendor = client.vendor.key();
+    let state = Rc::clone(state);
+    wasm_bindgen_futures::spawn_local(async move {
+        let no_options = JsValue::UNDEFINED;
+        let run = Run::start_with_ids(
+            client,
+            ids.clone(),
+            CallOptions {
+                options: &no_options,
+                vendor,
+            },
+        );
+        let outcome = match run {
+            Ok(run) => run.finish().await,
+            Err(error) => Err(to_js_error(&error)),
+        };
+        let mut s = state.borrow_mut();
+        let mut settled: Vec<(Function, JsValue)> = Vec::new();
+        let mut take = |s: &mut LoaderState, id: &str, value: &JsValue, ok: bool| {
+            s.queue.done(id);
+            for (resolve, reject) in s.waiters.remove(id).unwrap_or_default() {
+                settled.push((if ok { resolve } else { reject }, value.clone()));
+            }
+        };
+        match outcome {
+            Ok(JobOutcome::Batch(result)) => {
+                let at = now();
+                for profile in &result.profiles {
+                    let value = to_js(profile);
+                    s.cache.insert(&profile.id, value.clone(), at);
+                    take(&mut s, &profile.id, &value, true);
+                }
+                for failure in &result.failures {
+                    take(
+                        &mut s,
+                        &failure.id,
+                        &to_js_error(&failure.to_error(vendor)),
+                        false,
+                    );
+                }
+            }
+            Ok(JobOutcome::Page(_)) => unreachable!("a loader batch is a getProfiles call"),
+            Err(error) => {
+                for id in &ids {
+                    take(&mut s, id, &error, false);
+                }
+            }
+        }
+        drop(s);
+        for (settle, value) in settled {
+            let _ = settle.call1(&JsValue::UNDEFINED, &value);
+        }
+    });
+}

@@ -1,0 +1,309 @@
+//! The pure parts of `client.loader()`: a cache with a time to live and least-recently-used
+//! eviction, and the queue that coalesces `load(id)` calls into full requests. The shell
+//! keeps the promises and starts the calls; time comes in as arguments.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::error::ProfileError;
+
+/// API.md defaults: no expiry, 10,000 entries.
+pub const DEFAULT_MAX_CACHE_SIZE: usize = 10_000;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoaderOptions {
+    /// Entries older than this are not served (and are dropped when next asked for).
+    pub cache_ttl_ms: Option<f64>,
+    /// At most this many entries; 0 turns the cache off.
+    pub max_cache_size: usize,
+}
+
+impl Default for LoaderOptions {
+    fn default() -> Self {
+        LoaderOptions {
+            cache_ttl_ms: None,
+            max_cache_size: DEFAULT_MAX_CACHE_SIZE,
+        }
+    }
+}
+
+impl LoaderOptions {
+    /// Checks the two options as the shell read them (`None`: not given).
+    pub fn new(
+        cache_ttl_ms: Option<f64>,
+        max_cache_size: Option<f64>,
+    ) -> Result<Self, ProfileError> {
+        let mut options = LoaderOptions::default();
+        if let Some(ttl) = cache_ttl_ms {
+            if !(ttl.is_finite() && ttl > 0.0) {
+                return Err(ProfileError::invalid_input(
+                    "options.cacheTtlMs must be a number of milliseconds above 0",
+                ));
+            }
+            options.cache_ttl_ms = Some(ttl);
+        }
+        if let Some(size) = max_cache_size {
+            if !(size.fract() == 0.0 && (0.0..=1e9).contains(&size)) {
+                return Err(ProfileError::invalid_input(
+                    "options.maxCacheSize must be a whole number from 0 to 1e9",
+                ));
+            }
+            options.max_cache_size = size as usize;
+        }
+        Ok(options)
+    }
+}
+
+struct Entry<V> {
+    value: V,
+    stored_at: f64,
+    /// Position in the recency order; larger is more recent.
+    used: u64,
+}
+
+/// A cache keyed by id, with a TTL and least-recently-used eviction (the two features
+/// DataLoader's users asked for). Generic so the shell can keep JS objects in it, and so it
+/// is tested natively.
+pub struct ProfileCache<V> {
+    options: LoaderOptions,
+    entries: HashMap<String, Entry<V>>,
+    recency: BTreeMap<u64, String>,
+    clock: u64,
+}
+
+impl<V: Clone> ProfileCache<V> {
+    pub fn new(options: LoaderOptions) -> Self {
+        ProfileCache {
+            options,
+            entries: HashMap::new(),
+            recency: BTreeMap::new(),
+            clock: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    /// The entry for `id` if it is fresh at `now`; a hit makes it the most recently used.
+    pub fn get(&mut self, id: &str, now: f64) -> Option<V> {
+        let expired = {
+            let entry = self.entries.get(id)?;
+            self.options
+                .cache_ttl_ms
+                .is_some_and(|ttl| now - entry.stored_at >= ttl)
+        };
+        if expired {
+            self.remove(id);
+            return None;
+        }
+        let used = self.tick();
+        let entry = self.entries.get_mut(id)?;
+        self.recency.remove(&entry.used);
+        entry.used = used;
+        self.recency.insert(used, id.to_owned());
+        Some(entry.value.clone())
+    }
+
+    /// Stores `value` for `id` as of `now`, evicting the least recently used entries beyond
+    /// the size limit.
+    pub fn insert(&mut self, id: &str, value: V, now: f64) {
+        if self.options.max_cache_size == 0 {
+            return;
+        }
+        self.remove(id);
+        let used = self.tick();
+        self.entries.insert(
+            id.to_owned(),
+            Entry {
+                value,
+                stored_at: now,
+                used,
+            },
+        );
+        self.recency.insert(used, id.to_owned());
+        while self.entries.len() > self.options.max_cache_size {
+            let Some((_, oldest)) = self.recency.pop_first() else {
+                break;
+            };
+            self.entries.remove(&oldest);
+        }
+    }
+
+    /// Whether a fresh entry for `id` is there, without touching its recency.
+    pub fn contains(&self, id: &str, now: f64) -> bool {
+        self.entries.get(id).is_some_and(|entry| {
+            self.options
+                .cache_ttl_ms
+                .map_or(true, |ttl| now - entry.stored_at < ttl)
+        })
+    }
+
+    pub fn remove(&mut self, id: &str) {
+        if let Some(entry) = self.entries.remove(id) {
+            self.recency.remove(&entry.used);
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.recency.clear();
+    }
+}
+
+/// What [`LoadQueue::enqueue`] did with an id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    /// Already queued or being fetched: the caller waits for that.
+    Joined,
+    /// Queued; `batch_full` says a full batch is ready to go at once.
+    Queued { batch_full: bool },
+}
+
+/// Gathers the ids of `load` calls into batches of the vendor's request size, and knows
+/// which are being fetched so a second `load` of the same id joins the first.
+pub struct LoadQueue {
+    batch_size: usize,
+    queued: Vec<String>,
+    waiting: HashSet<String>,
+}
+
+impl LoadQueue {
+    pub fn new(batch_size: usize) -> Self {
+        LoadQueue {
+            batch_size: batch_size.max(1),
+            queued: Vec::new(),
+            waiting: HashSet::new(),
+        }
+    }
+
+    pub fn enqueue(&mut self, id: &str) -> Enqueued {
+        if !self.waiting.insert(id.to_owned()) {
+            return Enqueued::Joined;
+        }
+        self.queued.push(id.to_owned());
+        Enqueued::Queued {
+            batch_full: self.queued.len() >= self.batch_size,
+        }
+    }
+
+    /// The next batch to fetch (at most one request's worth), empty when nothing is queued.
+    pub fn take_batch(&mut self) -> Vec<String> {
+        let n = self.queued.len().min(self.batch_size);
+        self.queued.drain(..n).collect()
+    }
+
+    pub fn has_queued(&self) -> bool {
+        !self.queued.is_empty()
+    }
+
+    /// The fetch of `id` ended (its waiters are settled by the caller).
+    pub fn done(&mut self, id: &str) {
+        self.waiting.remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(ttl: Option<f64>, size: usize) -> ProfileCache<u32> {
+        ProfileCache::new(LoaderOptions {
+            cache_ttl_ms: ttl,
+            max_cache_size: size,
+        })
+    }
+
+    #[test]
+    fn entries_expire_after_the_ttl() {
+        let mut c = cache(Some(1000.0), 10);
+        c.insert("a", 1, 0.0);
+        assert_eq!(c.get("a", 999.0), Some(1));
+        assert!(c.contains("a", 999.0));
+        assert!(!c.contains("a", 1000.0));
+        assert_eq!(c.get("a", 1000.0), None, "expired at exactly the TTL");
+        assert!(c.is_empty(), "an expired entry is dropped when asked for");
+        c.insert("a", 2, 5000.0);
+        assert_eq!(
+            c.get("a", 5500.0),
+            Some(2),
+            "a fresh insert restarts the clock"
+        );
+    }
+
+    #[test]
+    fn the_least_recently_used_entry_goes_first() {
+        let mut c = cache(None, 3);
+        c.insert("a", 1, 0.0);
+        c.insert("b", 2, 0.0);
+        c.insert("c", 3, 0.0);
+        assert_eq!(c.get("a", 1.0), Some(1), "a is now the most recent");
+        c.insert("d", 4, 2.0);
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.get("b", 3.0), None, "b was the least recently used");
+        assert_eq!(
+            (c.get("a", 3.0), c.get("c", 3.0), c.get("d", 3.0)),
+            (Some(1), Some(3), Some(4))
+        );
+        c.insert("c", 30, 4.0);
+        c.insert("e", 5, 5.0);
+        assert_eq!(c.get("a", 6.0), None, "re-inserting c made a the oldest");
+        assert_eq!(c.get("c", 6.0), Some(30));
+    }
+
+    #[test]
+    fn without_ttl_nothing_expires_and_size_zero_caches_nothing() {
+        let mut c = cache(None, 10);
+        c.insert("a", 1, 0.0);
+        assert_eq!(c.get("a", 1e15), Some(1));
+        let mut off = cache(None, 0);
+        off.insert("a", 1, 0.0);
+        assert_eq!(off.get("a", 0.0), None);
+        c.remove("a");
+        c.insert("b", 2, 0.0);
+        c.clear();
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn loads_coalesce_into_full_batches_and_repeats_join() {
+        let mut q = LoadQueue::new(3);
+        assert_eq!(q.enqueue("a"), Enqueued::Queued { batch_full: false });
+        assert_eq!(q.enqueue("a"), Enqueued::Joined);
+        assert_eq!(q.enqueue("b"), Enqueued::Queued { batch_full: false });
+        assert_eq!(q.enqueue("c"), Enqueued::Queued { batch_full: true });
+        assert_eq!(q.take_batch(), ["a", "b", "c"]);
+        assert_eq!(q.enqueue("b"), Enqueued::Joined, "b is being fetched");
+        q.done("b");
+        assert_eq!(q.enqueue("b"), Enqueued::Queued { batch_full: false });
+        assert!(q.has_queued());
+        assert_eq!(q.take_batch(), ["b"]);
+        assert!(q.take_batch().is_empty());
+    }
+
+    #[test]
+    fn options_are_checked() {
+        assert_eq!(
+            LoaderOptions::new(None, None).unwrap(),
+            LoaderOptions::default()
+        );
+        assert_eq!(
+            LoaderOptions::new(Some(60_000.0), Some(0.0)).unwrap(),
+            LoaderOptions {
+                cache_ttl_ms: Some(60_000.0),
+                max_cache_size: 0
+            }
+        );
+        for (ttl, size) in [(Some(0.0), None), (Some(f64::NAN), None), (None, Some(1.5))] {
+            assert!(LoaderOptions::new(ttl, size).is_err());
+        }
+    }
+}
