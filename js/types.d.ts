@@ -94,6 +94,14 @@ export interface CommonConfig {
   timeoutMs?: number;
   /** Ids per request, 1..vendor maximum. Default: the vendor maximum. */
   batchSize?: number;
+  /**
+   * A rate budget shared with other processes (e.g. `createRedisLimiter()` from
+   * "improfiles/redis-limiter"): asked for a permit before every request, in place of the
+   * in-process pacing. `details.rate` is this client's `rateLimit`.
+   */
+  limiter?: { acquire(key: string, permits: number, details: { rate: number }): PromiseLike<unknown> | unknown };
+  /** The limiter key; default `improfiles:<vendor>:<account>` (app key, SDKAppID, org#app…). */
+  limiterKey?: string;
 }
 
 export interface RongCloudConfig extends CommonConfig {

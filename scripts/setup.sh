@@ -26,11 +26,16 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install wasm-pack --locked
 fi
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  log "installing chromium and chromium-driver"
+# Debian packages: Chromium for the browser tests, redis-server for the shared-limiter tests.
+packages=()
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+if [ ${#packages[@]} -gt 0 ]; then
+  log "installing ${packages[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver >/dev/null
+  apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 cd "$(dirname "$0")/.."

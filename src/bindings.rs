@@ -154,8 +154,85 @@ fn redact(text: &str, secrets: &[String]) -> String {
         })
 }
 
+/// `config.limiter`: a rate budget shared with other processes (e.g. through Redis). Every
+/// send first takes a permit from it, under a key naming the vendor and the account.
+struct SharedLimiter {
+    object: JsValue,
+    acquire: Function,
+    key: String,
+}
+
+impl SharedLimiter {
+    fn from_config(config: &JsValue, vendor: &dyn Vendor) -> Result<Option<Self>, ProfileError> {
+        let object = get(config, "limiter");
+        if object.is_undefined() || object.is_null() {
+            return Ok(None);
+        }
+        let acquire = get(&object, "acquire")
+            .dyn_into::<Function>()
+            .map_err(|_| {
+                ProfileError::invalid_config(
+                    "config.limiter must be an object with an acquire(key, permits) method",
+                )
+            })?;
+        let key = match get(config, "limiterKey") {
+            k if k.is_undefined() || k.is_null() => {
+                format!(
+                    "improfiles:{}:{}",
+                    vendor.key().as_str(),
+                    vendor.rate_account()
+                )
+            }
+            k => k.as_string().filter(|k| !k.is_empty()).ok_or_else(|| {
+                ProfileError::invalid_config("config.limiterKey must be a non-empty string")
+            })?,
+        };
+        Ok(Some(SharedLimiter {
+            object,
+            acquire,
+            key,
+        }))
+    }
+
+    /// Waits for one permit. `acquire(key, permits, { rate })` resolves once it is granted;
+    /// the client's `rateLimit` is passed along for limiters that take the rate per key.
+    /// What it resolves with is the permit: if it has a `release()` method, that is called
+    /// when the request has ended (limiters that pace by completions need to know).
+    async fn acquire(&self, rate: f64, redact: &[String]) -> Result<JsValue, ProfileError> {
+        let details = Object::new();
+        let _ = Reflect::set(&details, &"rate".into(), &rate.into());
+        let granted = self
+            .acquire
+            .call3(&self.object, &self.key.as_str().into(), &1.into(), &details)
+            .map(|value| Promise::resolve(&value));
+        let outcome = match granted {
+            Ok(promise) => JsFuture::from(promise).await,
+            Err(thrown) => Err(thrown),
+        };
+        // Sending without the permit could break the budget other processes rely on, so a
+        // limiter that fails ends the call (retryable: try again once it is back).
+        outcome.map_err(|thrown| {
+            ProfileError::new(
+                ErrorCode::Network,
+                format!(
+                    "config.limiter.acquire failed: {}",
+                    describe_thrown(&thrown, redact)
+                ),
+            )
+            .retryable(true)
+        })
+    }
+
+    fn release(permit: &JsValue) {
+        if let Ok(release) = get(permit, "release").dyn_into::<Function>() {
+            let _ = release.call0(permit);
+        }
+    }
+}
+
 struct Client {
     vendor: Rc<dyn Vendor>,
+    limiter: Option<SharedLimiter>,
     scheduler: RefCell<Scheduler>,
     fetch: Option<Function>,
     signer: Option<Function>,
@@ -213,6 +290,9 @@ impl ProfileClient {
                 continue;
             };
             let value = get(config, &name);
+            if name == "limiter" {
+                continue;
+            }
             if value.is_function() {
                 functions.insert(name);
             } else if !value.is_undefined() {
@@ -236,16 +316,21 @@ impl ProfileClient {
                 })?),
             };
         let signer = get(config, "signer").dyn_into::<Function>().ok();
+        let limiter = SharedLimiter::from_config(config, vendor.as_ref())?;
         let common = vendor.common();
-        let scheduler = Scheduler::new(
+        let mut scheduler = Scheduler::new(
             common.rate_limit,
             common.concurrency as usize,
             vendor.base_urls(),
         );
+        if limiter.is_some() {
+            scheduler = scheduler.with_shared_limiter();
+        }
         let secrets = vendor.secrets().into_iter().map(str::to_owned).collect();
         Ok(ProfileClient {
             inner: Rc::new(Client {
                 vendor,
+                limiter,
                 scheduler: RefCell::new(scheduler),
                 fetch,
                 signer,
@@ -659,19 +744,44 @@ impl Run {
         });
     }
 
+    /// Takes a permit from the shared limiter (if any), sends, and hands the permit back
+    /// once the request has ended, whatever the outcome.
     async fn perform(
         &self,
         outgoing: Outgoing,
         controller: web_sys::AbortController,
     ) -> Completion {
         let client = &self.client;
-        let mut http = outgoing.prepared.http;
         let redact: Vec<String> = client
             .secrets
             .iter()
             .chain(&outgoing.prepared.redact)
             .cloned()
             .collect();
+        let Some(limiter) = &client.limiter else {
+            return self.send(outgoing, controller, &redact).await;
+        };
+        match limiter
+            .acquire(client.vendor.common().rate_limit, &redact)
+            .await
+        {
+            Ok(permit) => {
+                let completion = self.send(outgoing, controller, &redact).await;
+                SharedLimiter::release(&permit);
+                completion
+            }
+            Err(error) => Completion::Fatal(error.with_vendor(client.vendor.key())),
+        }
+    }
+
+    async fn send(
+        &self,
+        outgoing: Outgoing,
+        controller: web_sys::AbortController,
+        redact: &[String],
+    ) -> Completion {
+        let client = &self.client;
+        let mut http = outgoing.prepared.http;
         if let (Some(request), Some(signer)) =
             (outgoing.prepared.external_signature, &client.signer)
         {
@@ -747,7 +857,7 @@ impl Run {
             ),
             Err(thrown) => Completion::Transport(
                 TransportError::Network,
-                format!("network error: {}", describe_thrown(&thrown, &redact)),
+                format!("network error: {}", describe_thrown(&thrown, redact)),
             ),
         }
     }

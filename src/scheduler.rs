@@ -353,7 +353,8 @@ pub enum Gate {
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     pub hosts: Hosts,
-    limiter: RateLimiter,
+    /// `None` when a shared limiter outside this process paces the sends instead.
+    limiter: Option<RateLimiter>,
     rate: f64,
     concurrency: usize,
     in_flight: usize,
@@ -369,7 +370,7 @@ impl Scheduler {
     pub fn new(rate: f64, concurrency: usize, hosts: Vec<String>) -> Self {
         Scheduler {
             hosts: Hosts::new(hosts),
-            limiter: RateLimiter::new(rate),
+            limiter: Some(RateLimiter::new(rate)),
             rate,
             concurrency: concurrency.max(1),
             in_flight: 0,
@@ -382,6 +383,13 @@ impl Scheduler {
         }
     }
 
+    /// Leaves the rate to a limiter shared with other processes (`config.limiter`): the
+    /// shell asks it before every send. Concurrency, pauses and slowdowns still apply here.
+    pub fn with_shared_limiter(mut self) -> Self {
+        self.limiter = None;
+        self
+    }
+
     pub fn gate(&self, now: f64) -> Gate {
         let probing = matches!(
             self.breaker.state(now),
@@ -392,7 +400,11 @@ impl Scheduler {
         if self.in_flight >= self.concurrency || probing {
             return Gate::Full;
         }
-        let Some(mut at) = self.limiter.earliest(now) else {
+        let earliest = match &self.limiter {
+            Some(limiter) => limiter.earliest(now),
+            None => Some(now),
+        };
+        let Some(mut at) = earliest else {
             return Gate::Full;
         };
         at = at.max(self.paused_until);
@@ -423,13 +435,18 @@ impl Scheduler {
         self.in_flight += 1;
         self.last_send = now;
         self.breaker.on_send(now);
-        self.limiter.record_send(now)
+        match &mut self.limiter {
+            Some(limiter) => limiter.record_send(now),
+            None => SendTicket(u64::MAX),
+        }
     }
 
     /// A request ended (response, failure, or abandoned by an abort) at `now`.
     pub fn on_finish(&mut self, ticket: SendTicket, now: f64) {
         self.in_flight = self.in_flight.saturating_sub(1);
-        self.limiter.record_completion(ticket, now);
+        if let Some(limiter) = &mut self.limiter {
+            limiter.record_completion(ticket, now);
+        }
     }
 
     /// What a failed request means for the whole client: a network-level or 5xx failure
@@ -773,6 +790,22 @@ mod tests {
             s.gate(13_011.0),
             Gate::Open,
             "back to the configured spacing"
+        );
+    }
+
+    #[test]
+    fn a_shared_limiter_takes_over_the_rate_but_not_concurrency_or_pauses() {
+        let mut s = Scheduler::new(1.0, 2, vec!["https://h".into()]).with_shared_limiter();
+        let a = s.on_send(0.0);
+        assert_eq!(s.gate(0.0), Gate::Open, "no in-process rate");
+        s.on_send(0.0);
+        assert_eq!(s.gate(0.0), Gate::Full, "concurrency still holds");
+        s.on_finish(a, 1.0);
+        s.pause_until(500.0);
+        assert_eq!(
+            s.gate(1.0),
+            Gate::OpensAt(500.0),
+            "a vendor's pause still holds"
         );
     }
 

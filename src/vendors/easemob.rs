@@ -537,6 +537,10 @@ impl Vendor for Easemob {
         }
     }
 
+    fn rate_account(&self) -> String {
+        format!("{}#{}", self.org_name, self.app_name)
+    }
+
     fn describe(&self) -> Map<String, Value> {
         let mut map = describe_common(VendorKey::Easemob, &self.common);
         map.insert("orgName".into(), self.org_name.clone().into());

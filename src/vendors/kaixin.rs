@@ -613,6 +613,17 @@ impl Vendor for Kaixin {
         }
     }
 
+    fn rate_account(&self) -> String {
+        match &self.auth {
+            Auth::OAuth1 { consumer_key, .. } => consumer_key.clone(),
+            // Kaixin limits per app; with only a token, a digest of it stands for the app.
+            Auth::OAuth2 { access_token } => {
+                let digest = <sha2::Sha256 as sha2::Digest>::digest(access_token.expose());
+                format!("oauth2-{}", &hex::encode(digest)[..16])
+            }
+        }
+    }
+
     fn describe(&self) -> Map<String, Value> {
         let mut map = describe_common(VendorKey::Kaixin, &self.common);
         let auth = match &self.auth {
@@ -1009,6 +1020,19 @@ mod tests {
             percent_encode(&oauth1::hmac_sha1(&base, "cs-secret", "ts-secret"))
         );
         assert!(!request.url.contains("cs-secret") && !request.url.contains("ts-secret"));
+    }
+
+    #[test]
+    fn the_rate_account_names_the_app_never_a_token() {
+        let oauth1 = vendor_with(r#"{"oauth1":{"consumerKey":"ck","consumerSecret":"cs","token":"t","tokenSecret":"ts"}}"#).unwrap();
+        assert_eq!(oauth1.rate_account(), "ck");
+        let oauth2 = vendor_with(r#"{"accessToken":"at-123"}"#).unwrap();
+        let account = oauth2.rate_account();
+        assert!(
+            account.starts_with("oauth2-") && account.len() == 23 && !account.contains("at-123")
+        );
+        let other = vendor_with(r#"{"accessToken":"at-124"}"#).unwrap();
+        assert_ne!(other.rate_account(), account);
     }
 
     #[test]

@@ -231,6 +231,9 @@ pub trait Vendor {
     fn secrets(&self) -> Vec<&str>;
     /// A summary of the config that is safe to print: no secret in it.
     fn describe(&self) -> Map<String, Value>;
+    /// The vendor account a rate limit applies to (an app key, an SDKAppID…), for keys in a
+    /// limiter shared between processes. Never a secret.
+    fn rate_account(&self) -> String;
 }
 
 /// A vendor's cursor-paged user listing (Easemob's `GET /users?limit&cursor`).

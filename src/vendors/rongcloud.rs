@@ -383,6 +383,10 @@ impl Vendor for RongCloud {
         }
     }
 
+    fn rate_account(&self) -> String {
+        self.app_key.clone()
+    }
+
     fn describe(&self) -> Map<String, Value> {
         let mut map = describe_common(VendorKey::RongCloud, &self.common);
         map.insert("appKey".into(), self.app_key.clone().into());

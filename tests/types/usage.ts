@@ -2,6 +2,7 @@
 // precise. The @ts-expect-error lines must stay errors.
 import { ProfileClient, ProfileError, ProfileLoader } from "improfiles";
 import type { BatchResult, ErrorCode, Failure, Profile, Progress } from "improfiles";
+import { createRedisLimiter } from "improfiles/redis-limiter";
 
 const client = new ProfileClient({
   vendor: "rongcloud",
@@ -84,5 +85,11 @@ async function main(): Promise<void> {
   // @ts-expect-error: loader options are checked
   client.loader({ ttl: 5 });
   await client.getProfiles(["u1"], { collect: false, onBatch: async (b) => { await Promise.resolve(b.failures.length); } });
+  const limiter = createRedisLimiter({ url: "redis://127.0.0.1:6379", staleMs: 10_000 });
+  new ProfileClient({ vendor: "rongcloud", appKey: "k", appSecret: "s", limiter, limiterKey: "tenant-1" });
+  new ProfileClient({ vendor: "rongcloud", appKey: "k", appSecret: "s", limiter: { acquire: async () => undefined } });
+  // @ts-expect-error: a limiter needs acquire
+  new ProfileClient({ vendor: "rongcloud", appKey: "k", appSecret: "s", limiter: {} });
+  limiter.close();
 }
 void main;

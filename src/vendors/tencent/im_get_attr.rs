@@ -144,6 +144,10 @@ impl Vendor for ImGetAttr {
         self.access.secrets()
     }
 
+    fn rate_account(&self) -> String {
+        self.access.rate_account()
+    }
+
     fn describe(&self) -> Map<String, Value> {
         self.access.describe()
     }

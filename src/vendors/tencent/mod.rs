@@ -299,6 +299,10 @@ impl TencentAccess {
         }
     }
 
+    fn rate_account(&self) -> String {
+        self.sdk_app_id.to_string()
+    }
+
     fn describe(&self) -> Map<String, Value> {
         let mut map = crate::vendors::describe_common(self.key, &self.common);
         if let Some(region) = self.region {

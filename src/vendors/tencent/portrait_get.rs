@@ -292,6 +292,10 @@ impl Vendor for PortraitGet {
         self.access.secrets()
     }
 
+    fn rate_account(&self) -> String {
+        self.access.rate_account()
+    }
+
     fn describe(&self) -> Map<String, Value> {
         let mut map = self.access.describe();
         map.insert("fields".into(), self.tags.clone().into());
