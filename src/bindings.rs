@@ -23,6 +23,7 @@ use crate::scheduler::Scheduler;
 use crate::vendors::{self, Vendor};
 
 mod loader;
+mod signatures;
 
 // The option objects' TypeScript names, so the generated signatures say `options?: …`.
 #[wasm_bindgen]

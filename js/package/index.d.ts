@@ -1,4 +1,4 @@
-export { ProfileClient, ProfileLoader } from "./web/improfiles.js";
+export { ProfileClient, ProfileLoader, rongcloudSignature, tencentUserSig, oauth1Signature } from "./web/improfiles.js";
 export type {
   Vendor, ErrorCode, Gender, Profile, Failure, Stats, Progress, BatchResult, ProfilePage,
   FetchInit, FetchLike, CommonConfig, RongCloudConfig, ProfileClientConfig,

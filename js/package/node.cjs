@@ -5,5 +5,8 @@ const wasm = require("./node/improfiles.js");
 module.exports = {
   ProfileClient: wasm.ProfileClient,
   ProfileLoader: wasm.ProfileLoader,
+  rongcloudSignature: wasm.rongcloudSignature,
+  tencentUserSig: wasm.tencentUserSig,
+  oauth1Signature: wasm.oauth1Signature,
   ProfileError: wasm.__profileErrorClass(),
 };

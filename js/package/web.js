@@ -1,8 +1,10 @@
 // Browser and bundler entry: the wasm-bindgen `web` build, instantiated once at import
 // (top-level await) from the .wasm file next to this one.
-import init, { ProfileClient, ProfileLoader, __profileErrorClass } from "./web/improfiles.js";
+import init, {
+  ProfileClient, ProfileLoader, __profileErrorClass, rongcloudSignature, tencentUserSig, oauth1Signature,
+} from "./web/improfiles.js";
 
 await init({ module_or_path: new URL("./web/improfiles_bg.wasm", import.meta.url) });
 
-export { ProfileClient, ProfileLoader };
+export { ProfileClient, ProfileLoader, rongcloudSignature, tencentUserSig, oauth1Signature };
 export const ProfileError = __profileErrorClass();
