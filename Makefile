@@ -11,7 +11,7 @@ all: pkg
 setup:
 	./scripts/setup.sh
 
-pkg:
+pkg: setup
 	./scripts/build-pkg.sh
 
 # npm can prune the link to pkg/; restore it before anything imports "improfiles".

@@ -10,6 +10,16 @@ wasm=target/wasm32-unknown-unknown/release/improfiles.wasm
 rm -rf pkg
 wasm-bindgen --target nodejs --out-dir pkg/node "$wasm"
 wasm-bindgen --target web --out-dir pkg/web "$wasm"
+# Both targets get the same .wasm: shrink it once with binaryen's wasm-opt (the npm package:
+# wasm-pack's own download of binaryen needs a network). -Oz also drops the name section.
+# The features are those Rust enables by default for wasm32-unknown-unknown.
+if [ "${WASM_OPT:-1}" != 0 ]; then
+  node_modules/.bin/wasm-opt -Oz \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    pkg/web/improfiles_bg.wasm -o pkg/web/improfiles_bg.wasm
+  cp pkg/web/improfiles_bg.wasm pkg/node/improfiles_bg.wasm
+fi
 # The generated files are CommonJS in node/ and ES modules in web/: say so to Node. The JS
 # snippets (ProfileError) are ES modules everywhere; the nodejs glue loads them with
 # require(esm), which Node has without a flag since 20.19.
@@ -21,4 +31,4 @@ cp README.md pkg/ 2>/dev/null || true
 # Lets tests, the demo and scripts in this repo `import "improfiles"` as users do.
 mkdir -p node_modules
 ln -sfn ../pkg node_modules/improfiles
-echo "pkg/ built: $(du -k "$wasm" | cut -f1) KiB wasm"
+echo "pkg/ built: $(wc -c < pkg/web/improfiles_bg.wasm) bytes of wasm"
