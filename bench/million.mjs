@@ -1,0 +1,56 @@
+// 1,000,000 RongCloud ids with `collect: false` and an onBatch that writes JSON lines to a
+// file, against an emulator whose rate limits are lifted. Prints one JSON line: requests,
+// seconds, the file's line and distinct-id counts, and the peak RSS growth (over the start,
+// and during the call alone: the rest is the ids array).
+// Used by `make bench` and by tests/node/scale.test.mjs: `node bench/million.mjs <emulator url> <out file>`.
+import { createReadStream, createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+
+import { ProfileClient } from "improfiles";
+
+const [baseUrl, path] = process.argv.slice(2);
+const MILLION = 1_000_000;
+const rss = () => process.memoryUsage().rss;
+
+const startRss = rss();
+let peakRss = startRss;
+const sample = () => (peakRss = Math.max(peakRss, rss()));
+const timer = setInterval(sample, 50);
+const out = createWriteStream(path);
+const ids = Array.from({ length: MILLION }, (_, i) => `u${i + 1}`);
+const beforeCall = rss();
+const client = new ProfileClient({ vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", baseUrl, rateLimit: 100_000 });
+const started = performance.now();
+const result = await client.getProfiles(ids, {
+  collect: false,
+  onBatch: async ({ profiles, failures }) => {
+    let text = "";
+    for (const p of profiles) text += `${JSON.stringify({ id: p.id, name: p.name })}\n`;
+    for (const f of failures) text += `${JSON.stringify({ id: f.id, code: f.code })}\n`;
+    if (!out.write(text)) await once(out, "drain");
+    sample();
+  },
+});
+const seconds = (performance.now() - started) / 1000;
+clearInterval(timer);
+out.end();
+await once(out, "finish");
+
+const seen = new Set();
+let lines = 0;
+for await (const line of createInterface({ input: createReadStream(path) })) {
+  seen.add(JSON.parse(line).id);
+  lines++;
+}
+const mb = (bytes) => Math.round(bytes / 2 ** 20);
+console.log(JSON.stringify({
+  requests: result.stats.requests,
+  settled: result.stats.profiles + result.stats.failures,
+  collected: result.profiles.length + result.failures.length,
+  seconds: Number(seconds.toFixed(1)),
+  lines,
+  distinct: seen.size,
+  growthMb: mb(peakRss - startRss),
+  callMb: mb(peakRss - beforeCall),
+}));
