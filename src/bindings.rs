@@ -388,6 +388,61 @@ impl ProfileClient {
         loader::ProfileLoader::new(Rc::clone(&self.inner), &options).map_err(|e| to_js_error(&e))
     }
 
+    /// What one vendor response (`{ status, body, headers? }`) means for the `ids` its request
+    /// asked for: every id once, as a profile or a failure, nothing sent and nothing retried.
+    /// For responses that came another way: a proxy, a queue, recorded fixtures in tests.
+    #[wasm_bindgen(js_name = parseResponse, unchecked_return_type = "{ profiles: Profile[]; failures: Failure[] }")]
+    pub fn parse_response(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ status: number; body: string; headers?: Record<string, string> }"
+        )]
+        response: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ includeRaw?: boolean }")] options: Option<Object>,
+    ) -> Result<JsValue, JsValue> {
+        let vendor = &self.inner.vendor;
+        let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+        let reader = Run::call_options(&options, vendor.key()).map_err(|e| to_js_error(&e))?;
+        let include_raw = reader
+            .flag("includeRaw", false)
+            .map_err(|e| to_js_error(&e))?;
+        let invalid = |message: &str| to_js_error(&reader.invalid(message.into()));
+        let ids: Vec<String> = Array::is_array(&ids)
+            .then(|| Array::from(&ids).iter().map(|id| id.as_string()).collect())
+            .flatten()
+            .ok_or_else(|| invalid("ids must be an array of strings"))?;
+        let status = get(&response, "status")
+            .as_f64()
+            .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
+            .ok_or_else(|| invalid("response.status must be an HTTP status code"))?;
+        let body = get(&response, "body")
+            .as_string()
+            .ok_or_else(|| invalid("response.body must be a string"))?;
+        let mut http = HttpResponse::new(status as u16, body);
+        let headers = get(&response, "headers");
+        if headers.is_object() {
+            for key in Object::keys(headers.unchecked_ref::<Object>()).iter() {
+                let Some(name) = key.as_string() else {
+                    continue;
+                };
+                if let Some(value) = get(&headers, &name).as_string() {
+                    http = http.with_header(&name, &value);
+                }
+            }
+        }
+        let asked: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let ctx = vendors::ParseContext {
+            now_ms: now(),
+            include_raw,
+        };
+        let (profiles, failures) = vendor
+            .parse_response(&asked, &http, &ctx)
+            .settle_all(&asked)
+            .map_err(|e| to_js_error(&e))?;
+        Ok(to_js(&crate::job::BatchEvent { profiles, failures }))
+    }
+
     /// What `JSON.stringify` prints: the config without any secret.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Record<string, unknown>")]
     pub fn to_json(&self) -> JsValue {

@@ -19,8 +19,8 @@ use crate::http::HttpResponse;
 use crate::profile::Profile;
 use crate::scheduler::{Circuit, Gate, Scheduler, SendTicket};
 use crate::vendors::{
-    CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
-    VendorKey,
+    unaccounted, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
+    Vendor, VendorKey,
 };
 
 /// Why a retryable failure was not retried although attempts were left.
@@ -586,13 +586,7 @@ impl BatchJob {
                 let retried: HashSet<usize> = again.iter().map(|(i, _)| *i).collect();
                 for &i in &flight.indices {
                     if self.slots[i] == Slot::Pending && !retried.contains(&i) {
-                        let failure = Failure {
-                            id: self.ids[i].clone(),
-                            code: ErrorCode::InvalidResponse,
-                            message: "the vendor's response did not account for this id".into(),
-                            vendor_code: None,
-                            retryable: false,
-                        };
+                        let failure = unaccounted(&self.ids[i]);
                         self.settle(i, Err(failure), &mut event);
                     }
                 }

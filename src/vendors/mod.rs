@@ -147,6 +147,53 @@ pub enum ResponseOutcome {
     CredentialRejected(ProfileError),
 }
 
+/// The failure of an asked id that a good response does not mention at all.
+pub fn unaccounted(id: &str) -> Failure {
+    Failure::new(
+        id,
+        ErrorCode::InvalidResponse,
+        "the vendor's response did not account for this id",
+    )
+}
+
+impl ResponseOutcome {
+    /// What one response means for each of `ids`, when nothing will be retried
+    /// (`client.parseResponse`): every id once, as a profile or a failure (transient ones
+    /// included, marked retryable). A refused credential is the one error, as it is the one
+    /// reason a `getProfiles` call rejects after sending.
+    pub fn settle_all(self, ids: &[&str]) -> Result<(Vec<Profile>, Vec<Failure>), ProfileError> {
+        match self {
+            ResponseOutcome::Parsed {
+                profiles,
+                mut failures,
+                transient,
+            } => {
+                failures.extend(transient);
+                let named: HashSet<&str> = profiles
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .chain(failures.iter().map(|f| f.id.as_str()))
+                    .collect();
+                let missing: Vec<Failure> = ids
+                    .iter()
+                    .filter(|id| !named.contains(*id))
+                    .map(|id| unaccounted(id))
+                    .collect();
+                failures.extend(missing);
+                Ok((profiles, failures))
+            }
+            ResponseOutcome::Failed { error, .. } if error.code == ErrorCode::AuthFailed => {
+                Err(error)
+            }
+            ResponseOutcome::Failed { error, .. } => Ok((
+                Vec::new(),
+                ids.iter().map(|id| error.to_failure(id)).collect(),
+            )),
+            ResponseOutcome::CredentialRejected(error) => Err(error),
+        }
+    }
+}
+
 /// What one page request meant.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PageOutcome {
@@ -344,6 +391,53 @@ pub fn json_string(value: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settling_a_response_accounts_for_every_asked_id() {
+        let profile = |id: &str| Profile::new(VendorKey::RongCloud, id);
+        let parsed = ResponseOutcome::Parsed {
+            profiles: vec![profile("a")],
+            failures: vec![Failure::new("b", ErrorCode::NotFound, "no")],
+            transient: vec![ProfileError::new(ErrorCode::VendorError, "later")
+                .retryable(true)
+                .to_failure("c")],
+        };
+        let (profiles, failures) = parsed.settle_all(&["a", "b", "c", "d"]).unwrap();
+        assert_eq!(profiles.len(), 1);
+        let codes: Vec<(&str, ErrorCode, bool)> = failures
+            .iter()
+            .map(|f| (f.id.as_str(), f.code, f.retryable))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("b", ErrorCode::NotFound, false),
+                ("c", ErrorCode::VendorError, true),
+                ("d", ErrorCode::InvalidResponse, false)
+            ]
+        );
+        let failed = ResponseOutcome::Failed {
+            error: ProfileError::new(ErrorCode::Timeout, "slow"),
+            retry_after_ms: None,
+        };
+        assert_eq!(failed.settle_all(&["a", "b"]).unwrap().1.len(), 2);
+        let denied = ResponseOutcome::Failed {
+            error: ProfileError::new(ErrorCode::AuthFailed, "bad signature"),
+            retry_after_ms: None,
+        };
+        assert!(denied.settle_all(&["a"]).is_err());
+        let refused =
+            ResponseOutcome::CredentialRejected(ProfileError::new(ErrorCode::AuthFailed, "no"));
+        assert_eq!(
+            refused.settle_all(&["a"]).unwrap_err().code,
+            ErrorCode::AuthFailed
+        );
     }
 }
 

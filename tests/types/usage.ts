@@ -91,5 +91,8 @@ async function main(): Promise<void> {
   // @ts-expect-error: a limiter needs acquire
   new ProfileClient({ vendor: "rongcloud", appKey: "k", appSecret: "s", limiter: {} });
   limiter.close();
+  const parsed = client.parseResponse(["u1"], { status: 200, body: "{}", headers: { "retry-after": "1" } }, { includeRaw: true });
+  const firstFailure: Failure | undefined = parsed.failures[0];
+  void firstFailure;
 }
 void main;
