@@ -4,7 +4,7 @@ SHELL := bash
 WITH_EMULATOR := node scripts/with-emulator.mjs
 CHROMEDRIVER ?= $(shell command -v chromedriver || echo /usr/bin/chromedriver)
 
-.PHONY: all setup pkg link lint test test-native test-wasm-node test-wasm-chrome test-node test-types demo emulator fuzz clean
+.PHONY: all setup pkg link lint test test-native test-wasm-node test-wasm-chrome test-node test-types demo bench emulator fuzz clean
 
 all: pkg
 
@@ -43,6 +43,10 @@ test: setup lint test-native test-types test-wasm-node test-wasm-chrome test-nod
 
 demo: setup pkg link
 	node scripts/demo.mjs
+
+# Prints BENCHMARKS.md's table, each figure next to its baseline; never asserts a timing.
+bench: pkg link
+	node bench/run.mjs
 
 # Not part of `make test` (it needs nightly and takes FUZZ_SECONDS per target, default 60);
 # the same harnesses run as property tests in `cargo test`.

@@ -79,10 +79,12 @@ fn to_js_error(error: &ProfileError) -> JsValue {
     )
 }
 
+/// Results cross into JS as one JSON string that `JSON.parse` turns into objects: building
+/// them property by property through the boundary (serde-wasm-bindgen) normalized a
+/// response's worth of profiles 5-35% slower (BENCHMARKS.md).
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .expect("result types serialize to plain JS values")
+    let text = serde_json::to_string(value).expect("result types serialize to JSON");
+    js_sys::JSON::parse(&text).expect("serde_json writes valid JSON")
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {

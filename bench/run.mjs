@@ -1,0 +1,189 @@
+// `make bench`: every figure of BENCHMARKS.md, each measured in this run next to its baseline,
+// printed as one Markdown table. Nothing here asserts a timing.
+import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { readFileSync, mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+import { ProfileClient, oauth1Signature, tencentUserSig } from "improfiles";
+
+import { busiestSecond, startEmulator } from "../tests/node/helpers/emulator.mjs";
+import { MAPPERS } from "./mappers.mjs";
+import { plainRongCloud } from "./plain-client.mjs";
+
+const require = createRequire(import.meta.url);
+const OAuth = require("oauth-1.0a");
+const TLSSigAPIv2 = require("tls-sig-api-v2");
+const run = promisify(execFile);
+
+// BENCH=rate,cpu,normalize,signing,size,memory runs only those sections.
+const wanted = (section) => !process.env.BENCH || process.env.BENCH.split(",").includes(section);
+const rows = [];
+const row = (section, measure, value, baseline, ratio, goal) => {
+  rows.push({ section, measure, value, baseline, ratio, goal });
+  console.error(`[bench] ${section}: ${measure}: ${value}${baseline ? ` (baseline ${baseline})` : ""}${ratio ? ` → ${ratio}` : ""}`);
+};
+const range = (prefix, count, from = 1) => Array.from({ length: count }, (_, i) => `${prefix}${from + i}`);
+const fixed = (x, digits = 2) => x.toFixed(digits);
+const thousands = (x) => Math.round(x).toLocaleString("en-US");
+
+const emulator = await startEmulator({ size: 1_000_000 });
+const base = { baseUrl: emulator.url };
+const CLIENTS = {
+  rongcloud: (extra = {}) => new ProfileClient({ vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", ...base, ...extra }),
+  tencent: (extra = {}) => new ProfileClient({ vendor: "tencent", sdkAppId: 1400000001, identifier: "administrator", secretKey: "demo-tencent-secret-key", ...base, ...extra }),
+  "tencent-attrs": (extra = {}) => new ProfileClient({ vendor: "tencent-attrs", sdkAppId: 1400000001, identifier: "administrator", secretKey: "demo-tencent-secret-key", ...base, ...extra }),
+  easemob: (extra = {}) => new ProfileClient({ vendor: "easemob", orgName: "demo-org", appName: "demo-app", token: "demo-static-app-token", ...base, ...extra }),
+  kaixin: (extra = {}) => new ProfileClient({ vendor: "kaixin", oauth1: { consumerKey: "demo-consumer-key", consumerSecret: "demo-consumer-secret", token: "demo-access-token", tokenSecret: "demo-token-secret" }, ...base, ...extra }),
+};
+
+// 1. Rate adherence: 10 seconds' worth of requests at each vendor's documented rate.
+const RATE = [
+  { vendor: "rongcloud", limit: 100, ids: range("u", 100_000) },
+  { vendor: "tencent", limit: 200, ids: range("t", 200_000) },
+  { vendor: "tencent-attrs", limit: 100, ids: range("t", 100_000) },
+  { vendor: "easemob", limit: 100, ids: range("user", 1_000) },
+  { vendor: "kaixin", limit: 10, ids: range("", 5_000) },
+];
+for (const { vendor, limit, ids } of wanted("rate") ? RATE : []) {
+  await emulator.reset();
+  await CLIENTS[vendor]().getProfiles(ids, { collect: false });
+  const log = (await emulator.log()).filter((e) => e.vendor === vendor && e.outcome !== "token");
+  const seconds = (log.at(-1).at - log[0].at) / 1000;
+  const achieved = (log.length - 1) / seconds;
+  const rejected = log.filter((e) => e.outcome === "rate_limited").length;
+  row("rate adherence", `${vendor}: ${log.length} requests in ${fixed(seconds, 1)} s`, `${fixed(achieved, 1)} req/s, busiest 1-s window ${busiestSecond(log)}, ${rejected} rejected`, `limit ${limit} req/s`, fixed(achieved / limit, 3), "≥ 0.98 and 0 rejected");
+}
+
+// 2. CPU cost: 100,000 profiles with the rate limits lifted, improfiles vs a plain JS client.
+await emulator.limits({ enforce: false });
+const cpuIds = range("u", 100_000);
+async function cpuOf(work) {
+  const before = process.cpuUsage();
+  const started = performance.now();
+  const result = await work();
+  const used = process.cpuUsage(before);
+  return { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - started, profiles: result.profiles.length };
+}
+const cpuRuns = { ours: [], plain: [] };
+for (let round = 0; round < (wanted("cpu") ? 2 : 0); round++) {
+  cpuRuns.ours.push(await cpuOf(() => CLIENTS.rongcloud({ rateLimit: 100_000 }).getProfiles(cpuIds)));
+  cpuRuns.plain.push(await cpuOf(() => plainRongCloud({ baseUrl: emulator.url, appKey: "demo-app-key", appSecret: "demo-app-secret", ids: cpuIds })));
+}
+const best = (runs) => runs.reduce((a, b) => (a.cpuMs <= b.cpuMs ? a : b));
+if (wanted("cpu")) {
+  const ours = best(cpuRuns.ours);
+  const plain = best(cpuRuns.plain);
+  if (ours.profiles !== plain.profiles) throw new Error(`the two clients disagree: ${ours.profiles} vs ${plain.profiles} profiles`);
+  row("CPU cost", "100,000 RongCloud profiles, process CPU (best of 2)", `${thousands(ours.cpuMs)} ms CPU, ${thousands(ours.wallMs)} ms wall`, `plain JS ${thousands(plain.cpuMs)} ms CPU, ${thousands(plain.wallMs)} ms wall`, fixed(ours.cpuMs / plain.cpuMs), "≤ 1.0");
+}
+
+// 3. Normalize only: recorded responses, parsed and normalized again and again.
+const recorded = {};
+for (const [vendor, ids, extra] of !wanted("normalize") ? [] : [
+  ["rongcloud", range("u", 100), {}],
+  ["tencent", range("t", 100, 1_101), {}],
+  ["tencent-attrs", range("t", 100, 1_101), {}],
+  ["kaixin", range("", 50, 1_001), { fields: ["uid", "name", "gender", "logo50", "logo120", "city", "birthday", "education", "career"] }],
+]) if (wanted("normalize")) {
+  let body;
+  const recording = async (url, init) => {
+    const response = await fetch(url, init);
+    body ??= await response.clone().text();
+    return response;
+  };
+  await CLIENTS[vendor]({ fetch: recording, ...extra }).getProfiles(ids);
+  recorded[vendor] = { ids, body };
+}
+if (wanted("normalize")) {
+  let body;
+  const recording = async (url, init) => {
+    const response = await fetch(url, init);
+    body = await response.clone().text();
+    return response;
+  };
+  const page = await CLIENTS.easemob({ fetch: recording }).listProfiles({ pageSize: 100 });
+  recorded.easemob = { ids: page.profiles.map((p) => p.id), body, listing: true };
+}
+function recordsPerSecond(fn, records) {
+  let iterations = 0;
+  const started = performance.now();
+  while (performance.now() - started < 1000) {
+    for (let i = 0; i < 50; i++) fn();
+    iterations += 50;
+  }
+  return (iterations * records) / ((performance.now() - started) / 1000);
+}
+for (const [vendor, { ids, body }] of Object.entries(recorded)) {
+  const client = CLIENTS[vendor]();
+  const response = { status: 200, body };
+  const theirs = MAPPERS[vendor](JSON.parse(body));
+  const oursOnce = client.parseResponse(ids, response).profiles;
+  const same = theirs.length === oursOnce.length && theirs.every((p, i) => p.id === oursOnce[i].id && p.name === oursOnce[i].name && p.gender === oursOnce[i].gender);
+  if (!same) throw new Error(`${vendor}: the JS mapper and improfiles disagree`);
+  const n = theirs.length;
+  const wasmRate = recordsPerSecond(() => client.parseResponse(ids, response), n);
+  const jsRate = recordsPerSecond(() => MAPPERS[vendor](JSON.parse(body)), n);
+  row("normalize only", `${vendor}: ${n} records a response`, `${thousands(wasmRate)} records/s`, `JS ${thousands(jsRate)} records/s`, fixed(wasmRate / jsRate), "≥ 1.0");
+}
+
+// 4. Signing.
+function opsPerSecond(fn) {
+  let n = 0;
+  const started = performance.now();
+  while (performance.now() - started < 1000) {
+    for (let i = 0; i < 100; i++) fn(i);
+    n += 100;
+  }
+  return n / ((performance.now() - started) / 1000);
+}
+const oauth = OAuth({ consumer: { key: "ck", secret: "cs" }, signature_method: "HMAC-SHA1", hash_function: (b, k) => createHmac("sha1", k).update(b).digest("base64") });
+const oauthRequest = { url: "https://api.kaixin001.com/users/show.json", method: "GET", data: { uids: range("", 50).join(","), fields: "uid,name,gender,logo50" } };
+const oauthToken = { key: "tk", secret: "ts" };
+const oauthParams = (i) => ({ ...oauthRequest.data, oauth_consumer_key: "ck", oauth_nonce: `nonce${i}abcdefghijklmnopqrstuvwx`, oauth_signature_method: "HMAC-SHA1", oauth_timestamp: "1700000000", oauth_token: "tk", oauth_version: "1.0" });
+if (wanted("signing")) {
+const ourOauth = opsPerSecond((i) => oauth1Signature({ method: "GET", url: oauthRequest.url, params: oauthParams(i), consumerSecret: "cs", tokenSecret: "ts" }));
+const theirOauth = opsPerSecond(() => oauth.authorize(oauthRequest, oauthToken));
+row("signing", "OAuth 1.0a HMAC-SHA1 signatures", `${thousands(ourOauth)}/s`, `oauth-1.0a + node:crypto ${thousands(theirOauth)}/s`, fixed(ourOauth / theirOauth), "≥ 1.0");
+const api = new TLSSigAPIv2.Api(1400000001, "demo-tencent-secret-key");
+const ourSig = opsPerSecond((i) => tencentUserSig({ sdkAppId: 1400000001, identifier: `user${i}`, secretKey: "demo-tencent-secret-key", expireSeconds: 86_400 }));
+const theirSig = opsPerSecond((i) => api.genUserSig(`user${i}`, 86_400));
+row("signing", "Tencent UserSigs (TLSSigAPIv2)", `${thousands(ourSig)}/s`, `tls-sig-api-v2 ${thousands(theirSig)}/s`, fixed(ourSig / theirSig), "≥ 1.0");
+}
+
+// 5. Size and start.
+if (wanted("size")) {
+const wasm = readFileSync(fileURLToPath(new URL("../pkg/web/improfiles_bg.wasm", import.meta.url)));
+const gzip = gzipSync(wasm, { level: 9 }).length;
+const brotli = brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+row("size", ".wasm after wasm-opt -Oz", `${thousands(wasm.length)} B raw, ${thousands(gzip)} B gzip -9, ${thousands(brotli)} B brotli`, "", "", "≤ 80 KB gzip");
+const starts = [];
+for (let i = 0; i < 5; i++) {
+  const { stdout } = await run(process.execPath, ["-e", "const t = performance.now(); require('improfiles'); console.log(performance.now() - t)"], { cwd: fileURLToPath(new URL("..", import.meta.url)) });
+  starts.push(Number(stdout));
+}
+starts.sort((a, b) => a - b);
+row("start", "require('improfiles') in a fresh Node (median of 5)", `${fixed(starts[2], 1)} ms`, "", "", "");
+}
+
+// 6. Memory: a million ids with collect: false (its own process, so nothing else counts).
+if (wanted("memory")) {
+await emulator.reset();
+await emulator.limits({ enforce: false });
+const out = join(mkdtempSync(join(tmpdir(), "improfiles-bench-")), "million.jsonl");
+const { stdout } = await run(process.execPath, [fileURLToPath(new URL("./million.mjs", import.meta.url)), emulator.url, out], { maxBuffer: 1 << 20 });
+const million = JSON.parse(stdout);
+row("memory", `1,000,000 ids, collect: false, ${million.requests} requests in ${million.seconds} s, ${thousands(million.distinct)} distinct ids in the file`, `peak RSS +${million.callMb} MB during the call`, `+${million.growthMb} MB with the ids array`, "", "≤ 100 MB");
+}
+
+await emulator.stop();
+
+console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Command: make bench\n`);
+console.log("| section | measure | improfiles | baseline | ratio | goal |");
+console.log("|---|---|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.section} | ${r.measure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.goal} |`);
