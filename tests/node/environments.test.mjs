@@ -1,0 +1,75 @@
+// One package, every JS environment: Node ESM and CommonJS, a Vite production build, a plain
+// <script type="module"> page and a module Web Worker, each importing the built package and
+// fetching from the emulator (the browser cases in headless Chromium).
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { after, before, test } from "node:test";
+
+import { build } from "vite";
+
+import { launchChromium, outcomeOf } from "./helpers/chromium.mjs";
+import { startEmulator } from "./helpers/emulator.mjs";
+import { serveStatic } from "./helpers/static-server.mjs";
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const EXPECTED = {
+  profiles: [["u1", "rongcloud", "string"], ["u2", "rongcloud", "string"]],
+  failures: [["ghost-1", "not_found"]],
+};
+
+let emulator;
+let repo;
+let browser;
+before(async () => {
+  [emulator, repo, browser] = await Promise.all([startEmulator(), serveStatic(ROOT), launchChromium()]);
+});
+after(() => Promise.all([emulator.stop(), repo.close(), browser.close()]));
+
+const page = (path) => `${repo.url}/${path}?emulator=${encodeURIComponent(emulator.url)}`;
+
+// The same three ids, fetched by a script that loads the package the given way.
+const nodeScript = (load) => `
+${load}
+const client = new ProfileClient({ vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", baseUrl: process.argv[1] });
+client.getProfiles(["u1", "u2", "ghost-1"]).then((r) => console.log(JSON.stringify({
+  profiles: r.profiles.map((p) => [p.id, p.vendor, typeof p.name]),
+  failures: r.failures.map((f) => [f.id, f.code]),
+  errorClass: typeof ProfileError === "function",
+})));`;
+
+test("Node, CommonJS: require('improfiles')", async () => {
+  const { stdout } = await run(process.execPath, ["-e", nodeScript(`const { ProfileClient, ProfileError } = require("improfiles");`), emulator.url], { cwd: ROOT });
+  assert.deepEqual(JSON.parse(stdout), { ...EXPECTED, errorClass: true });
+});
+
+test("Node, ESM: import from 'improfiles', the same ProfileError as require", async () => {
+  const load = `import { ProfileClient, ProfileError } from "improfiles";
+import { createRequire } from "node:module";
+if (createRequire(import.meta.url)("improfiles").ProfileError !== ProfileError) throw new Error("two ProfileError classes");`;
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", nodeScript(load), emulator.url], { cwd: ROOT });
+  assert.deepEqual(JSON.parse(stdout), { ...EXPECTED, errorClass: true });
+});
+
+test("a plain <script type=module> page from a static server", async () => {
+  const outcome = await outcomeOf(browser, page("tests/env/pages/script-module.html"));
+  assert.deepEqual(outcome, { result: EXPECTED, pageErrors: [] });
+});
+
+test("a module Web Worker (no window, no DOM)", async () => {
+  const outcome = await outcomeOf(browser, page("tests/env/pages/worker.html"));
+  assert.deepEqual(outcome, { result: EXPECTED, hasWindow: false, pageErrors: [] });
+});
+
+test("a Vite production build that imports 'improfiles' by name", async () => {
+  await build({ configFile: fileURLToPath(new URL("../env/vite-app/vite.config.mjs", import.meta.url)), logLevel: "warn" });
+  const dist = await serveStatic(fileURLToPath(new URL("../output/vite-dist/", import.meta.url)));
+  try {
+    const outcome = await outcomeOf(browser, `${dist.url}/?emulator=${encodeURIComponent(emulator.url)}`);
+    assert.deepEqual(outcome, { result: EXPECTED, pageErrors: [] });
+  } finally {
+    await dist.close();
+  }
+});
