@@ -1,0 +1,108 @@
+// The improfiles command line, against the emulator: output formats, exit codes 0/1/2, and
+// usage or config errors that send nothing.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, test } from "node:test";
+
+import { startEmulator } from "./helpers/emulator.mjs";
+
+const CLI = fileURLToPath(new URL("../../pkg/cli.mjs", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "improfiles-cli-"));
+const file = (name, lines) => {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  return path;
+};
+const FOUND = file("found.txt", ["u1", "u2", "", "u3", "u2"]);
+const MIXED = file("mixed.txt", ["u1", "ghost-1", "u2"]);
+
+let emulator;
+before(async () => (emulator = await startEmulator()));
+after(() => emulator.stop());
+
+/** Runs the CLI; resolves { code, stdout, stderr } whatever the exit code. */
+function cli(args, { env = {}, input } = {}) {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? error.code : 0, stdout, stderr }),
+    );
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+test("get --format jsonl: one line per distinct id, exit 0 when all are found", async () => {
+  const { code, stdout, stderr } = await cli(["get", "--vendor", "rongcloud", "--ids", FOUND, "--format", "jsonl", "--emulator", emulator.url]);
+  assert.equal(code, 0, stderr);
+  const rows = stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(rows.map((r) => r.id).sort(), ["u1", "u2", "u3"]);
+  assert.ok(rows.every((r) => r.status === "ok" && r.vendor === "rongcloud" && typeof r.name === "string"));
+  assert.match(stderr, /3 profiles, 0 failures/);
+  assert.match(stderr, /^progress: 3\/3 ids, \d+\/s, 0 failed/m, "quiet progress lines when stderr is not a terminal");
+});
+
+test("get --format csv from stdin: a header, quoted cells, failures with their code; exit 1", async () => {
+  const { code, stdout } = await cli(["get", "--vendor", "rongcloud", "--ids", "-", "--format", "csv", "--emulator", emulator.url, "--quiet"], { input: "u1\nghost-1\n" });
+  assert.equal(code, 1);
+  const [header, ...lines] = stdout.trim().split("\n");
+  assert.equal(header, "id,status,name,gender,avatarUrl,birthday,location,email,level,role,signature,createdAt,updatedAt,active,code,message");
+  assert.equal(lines.length, 2);
+  const failure = lines.find((l) => l.startsWith("ghost-1,"));
+  assert.match(failure, /^ghost-1,failed,(,){12}not_found,/);
+  assert.ok(lines.some((l) => l.startsWith("u1,ok,")));
+});
+
+test("get --format table (the default), other vendors and credentials from the environment", async () => {
+  const { code, stdout } = await cli(["get", "--vendor", "tencent", "--ids", file("accounts.txt", ["t1", "t2", "nobody-1"]), "--base-url", emulator.url, "--quiet"], {
+    env: { TENCENT_SDK_APP_ID: "1400000001", TENCENT_IDENTIFIER: "administrator", TENCENT_SECRET_KEY: "demo-tencent-secret-key" },
+  });
+  assert.equal(code, 1);
+  const [header, rule, ...rows] = stdout.trimEnd().split("\n");
+  assert.match(header, /^id\s+status\s+name\s+gender\s+location\s+code\s+message$/);
+  assert.match(rule, /^-+\s+-+/);
+  assert.equal(rows.length, 3);
+  assert.match(rows.find((r) => r.startsWith("nobody-1")), /failed\s+.*not_found/);
+});
+
+test("list --vendor easemob --max: a page's worth through the CLI", async () => {
+  const { code, stdout } = await cli(["list", "--vendor", "easemob", "--max", "30", "--format", "jsonl", "--emulator", emulator.url, "--quiet"]);
+  assert.equal(code, 0);
+  assert.equal(stdout.trim().split("\n").length, 30);
+});
+
+test("usage and config errors: exit 2, a clear message, nothing sent", async () => {
+  await emulator.reset();
+  const cases = [
+    [["get", "--vendor", "rongcloud", "--ids", FOUND, "--colour"], /unknown option --colour/],
+    [["get", "--vendor", "icq", "--ids", FOUND], /unknown vendor "icq"/],
+    [["get", "--ids", FOUND], /--vendor is required/],
+    [["get", "--vendor", "rongcloud"], /--ids is required/],
+    [["get", "--vendor", "rongcloud", "--ids", join(dir, "missing.txt")], /cannot read that file/],
+    [["get", "--vendor", "rongcloud", "--ids", FOUND, "--format", "xml"], /--format must be one of/],
+    [["list", "--vendor", "rongcloud"], /list works with --vendor easemob/],
+    [["fetch"], /unknown command "fetch"/],
+    [["get", "--vendor", "rongcloud", "--ids", FOUND, "--base-url", emulator.url], /appKey/],
+    [["get", "--vendor", "rongcloud", "--ids", FOUND, "--base-url", "http://example.com"], /appKey|https/],
+    [["get", "--vendor", "kaixin", "--ids", file("bad.txt", ["1", "2,3"]), "--emulator", emulator.url], /ids\[1\]/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr } = await cli(args);
+    assert.equal(code, 2, `${args.join(" ")}: ${stderr}`);
+    assert.match(stderr, message);
+  }
+  assert.deepEqual(await emulator.log(), [], "nothing reached the emulator");
+  const { code, stdout } = await cli(["--help"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /usage:/);
+});
+
+test("a config file, and a refused credential exits 1 with its code", async () => {
+  const config = file("config.json", [JSON.stringify({ appKey: "demo-app-key", appSecret: "not-the-secret" })]);
+  const { code, stderr } = await cli(["get", "--vendor", "rongcloud", "--ids", FOUND, "--config", config, "--base-url", emulator.url, "--quiet"]);
+  assert.equal(code, 1);
+  assert.match(stderr, /auth_failed/);
+  assert.ok(!stderr.includes("not-the-secret"));
+});
