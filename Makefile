@@ -4,7 +4,7 @@ SHELL := bash
 WITH_EMULATOR := node scripts/with-emulator.mjs
 CHROMEDRIVER ?= $(shell command -v chromedriver || echo /usr/bin/chromedriver)
 
-.PHONY: all setup pkg link lint test test-native test-wasm-node test-wasm-chrome test-node test-types demo bench emulator fuzz clean
+.PHONY: all setup pkg link lint test test-native test-wasm-node test-wasm-chrome test-node test-types demo console bench emulator fuzz clean
 
 all: pkg
 
@@ -43,6 +43,10 @@ test: setup lint test-native test-types test-wasm-node test-wasm-chrome test-nod
 
 demo: setup pkg link
 	node scripts/demo.mjs
+
+# The www/ admin console against the embedded emulator; prints the URL to open.
+console: setup pkg link
+	node scripts/console.mjs
 
 # Prints BENCHMARKS.md's table, each figure next to its baseline; never asserts a timing.
 bench: pkg link

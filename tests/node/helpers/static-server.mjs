@@ -15,9 +15,15 @@ const TYPES = {
   ".svg": "image/svg+xml",
 };
 
-export async function serveStatic(root) {
+/** `routes` maps a path to a function of the request URL returning the text to answer. */
+export async function serveStatic(root, routes = {}) {
   const server = http.createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    const url = new URL(req.url, "http://x");
+    if (routes[url.pathname]) {
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+      return res.end(routes[url.pathname](url));
+    }
+    const path = normalize(decodeURIComponent(url.pathname));
     let file = join(root, path);
     if (!file.startsWith(root)) return res.writeHead(403).end();
     try {
