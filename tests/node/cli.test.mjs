@@ -67,6 +67,13 @@ test("get --format table (the default), other vendors and credentials from the e
   assert.match(rows.find((r) => r.startsWith("nobody-1")), /failed\s+.*not_found/);
 });
 
+test("on a terminal, progress is a redrawn bar with done/total, rate, failures and ETA", async () => {
+  // util-linux `script` gives the CLI a pseudo-terminal; stdout and stderr both land in it.
+  const command = [process.execPath, CLI, "get", "--vendor", "rongcloud", "--ids", MIXED, "--format", "jsonl", "--emulator", emulator.url].join(" ");
+  const { stdout } = await new Promise((resolve) => execFile("script", ["-qec", command, "/dev/null"], (error, out) => resolve({ stdout: out })));
+  assert.match(stdout, /\r\[#{24}\] 3\/3 ids, \d+\/s, 1 failed, ETA -/);
+});
+
 test("list --vendor easemob --max: a page's worth through the CLI", async () => {
   const { code, stdout } = await cli(["list", "--vendor", "easemob", "--max", "30", "--format", "jsonl", "--emulator", emulator.url, "--quiet"]);
   assert.equal(code, 0);
