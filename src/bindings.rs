@@ -478,6 +478,7 @@ struct Run {
 }
 
 /// Reads a call's options object; messages name the option, never its value.
+#[derive(Clone, Copy)]
 struct CallOptions<'a> {
     options: &'a JsValue,
     vendor: vendors::VendorKey,
@@ -604,20 +605,17 @@ impl Run {
         if !Array::is_array(ids) {
             return Err(options.invalid("ids must be an array of strings".into()));
         }
-        let ids: Vec<String> = Array::from(ids)
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                id.as_string()
-                    .ok_or_else(|| options.invalid(format!("ids[{i}] must be a string")))
-            })
-            .collect::<Result<_, _>>()?;
+        let ids = Array::from(ids);
+        let ids = ids.iter().enumerate().map(move |(i, id)| {
+            id.as_string()
+                .ok_or_else(|| options.invalid(format!("ids[{i}] must be a string")))
+        });
         Self::start_with_ids(client, ids, options)
     }
 
     fn start_with_ids(
         client: Rc<Client>,
-        ids: Vec<String>,
+        ids: impl IntoIterator<Item = Result<String, ProfileError>>,
         options: CallOptions,
     ) -> Result<Rc<Run>, ProfileError> {
         let on_batch = options.callback("onBatch")?;
@@ -627,7 +625,7 @@ impl Run {
             collect: options.flag("collect", true)?,
             emit_batches: on_batch.is_some(),
         };
-        let job = BatchJob::new(Rc::clone(&client.vendor), ids, job_options, random_seed())?;
+        let job = BatchJob::from_ids(Rc::clone(&client.vendor), ids, job_options, random_seed())?;
         Run::new(client, Box::new(job), &options, on_batch)
     }
 

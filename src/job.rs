@@ -224,10 +224,78 @@ impl Rng {
     }
 }
 
+/// The ids of a call in one buffer. A million ids as a million `String`s take about three
+/// times the memory (a header and a heap block each), and wasm memory never shrinks back.
+#[derive(Default)]
+struct IdTable {
+    text: String,
+    /// Where each id ends in `text`; id `i` starts where id `i - 1` ends.
+    ends: Vec<u32>,
+    /// After deduplication: the table positions of the distinct ids, in first-seen order.
+    order: Option<Vec<u32>>,
+}
+
+impl IdTable {
+    fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends
+            .push(u32::try_from(self.text.len()).expect("under 4 GiB of ids"));
+    }
+
+    fn raw(&self, position: usize) -> &str {
+        let start = match position {
+            0 => 0,
+            p => self.ends[p - 1] as usize,
+        };
+        &self.text[start..self.ends[position] as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.order.as_ref().map_or(self.ends.len(), Vec::len)
+    }
+
+    /// The `i`-th distinct id.
+    fn get(&self, i: usize) -> &str {
+        match &self.order {
+            Some(order) => self.raw(order[i] as usize),
+            None => self.raw(i),
+        }
+    }
+
+    /// Keeps the first occurrence of each id. Sorting positions by id finds the repeats with
+    /// 4 bytes an id, where a hash set of the ids would take 16 or more.
+    fn deduplicated(mut self) -> Self {
+        let mut positions: Vec<u32> = (0..self.ends.len() as u32).collect();
+        positions.sort_unstable_by(|&a, &b| {
+            self.raw(a as usize)
+                .cmp(self.raw(b as usize))
+                .then(a.cmp(&b))
+        });
+        let mut keep = vec![true; self.ends.len()];
+        for pair in positions.windows(2) {
+            if self.raw(pair[0] as usize) == self.raw(pair[1] as usize) {
+                keep[pair[1] as usize] = false;
+            }
+        }
+        drop(positions);
+        if keep.iter().all(|&k| k) {
+            return self;
+        }
+        self.order = Some(
+            keep.iter()
+                .enumerate()
+                .filter(|(_, &k)| k)
+                .map(|(p, _)| p as u32)
+                .collect(),
+        );
+        self
+    }
+}
+
 pub struct BatchJob {
     vendor: Rc<dyn Vendor>,
     options: JobOptions,
-    ids: Vec<String>,
+    ids: IdTable,
     slots: Vec<Slot>,
     attempts: Vec<u32>,
     profiles: Vec<(usize, Profile)>,
@@ -252,23 +320,27 @@ impl BatchJob {
         options: JobOptions,
         seed: u64,
     ) -> Result<Self, ProfileError> {
-        // The set borrows the ids instead of copying them: with a million ids, a copy would
-        // double the peak memory of the call.
-        let mut seen: HashSet<&str> = HashSet::with_capacity(ids.len());
-        let mut first = Vec::with_capacity(ids.len());
-        for (position, id) in ids.iter().enumerate() {
-            vendor.validate_id(id).map_err(|why| {
+        Self::from_ids(vendor, ids.into_iter().map(Ok), options, seed)
+    }
+
+    /// As [`BatchJob::new`], reading the ids one at a time (the shell converts them from JS as
+    /// they are read, so a million ids never exist twice in memory).
+    pub fn from_ids(
+        vendor: Rc<dyn Vendor>,
+        ids: impl IntoIterator<Item = Result<String, ProfileError>>,
+        options: JobOptions,
+        seed: u64,
+    ) -> Result<Self, ProfileError> {
+        let mut table = IdTable::default();
+        for (position, id) in ids.into_iter().enumerate() {
+            let id = id?;
+            vendor.validate_id(&id).map_err(|why| {
                 ProfileError::invalid_input(format!("ids[{position}]: {why}"))
                     .with_vendor(vendor.key())
             })?;
-            first.push(seen.insert(id.as_str()));
+            table.push(&id);
         }
-        drop(seen);
-        let unique: Vec<String> = ids
-            .into_iter()
-            .zip(first)
-            .filter_map(|(id, first)| first.then_some(id))
-            .collect();
+        let unique = table.deduplicated();
         let batch = vendor.common().batch_size;
         let ready: VecDeque<Vec<usize>> = (0..unique.len())
             .collect::<Vec<_>>()
@@ -419,7 +491,7 @@ impl BatchJob {
         }
         let mut event = BatchEvent::default();
         for i in waiting {
-            let failure = error.to_failure(&self.ids[i]);
+            let failure = error.to_failure(self.ids.get(i));
             self.settle(i, Err(failure), &mut event);
         }
         self.events.push(event);
@@ -489,7 +561,7 @@ impl BatchJob {
             .pop_front()
             .expect("send is only called with work ready");
         let attempt = indices.iter().map(|&i| self.attempts[i]).max().unwrap_or(0);
-        let ids: Vec<&str> = indices.iter().map(|&i| self.ids[i].as_str()).collect();
+        let ids: Vec<&str> = indices.iter().map(|&i| self.ids.get(i)).collect();
         let host = scheduler.hosts.active();
         let ctx = RequestContext {
             now_ms: now,
@@ -538,11 +610,7 @@ impl BatchJob {
             self.credential_outcome(Some(response), now, scheduler);
             return;
         }
-        let ids: Vec<&str> = flight
-            .indices
-            .iter()
-            .map(|&i| self.ids[i].as_str())
-            .collect();
+        let ids: Vec<&str> = flight.indices.iter().map(|&i| self.ids.get(i)).collect();
         let ctx = ParseContext {
             now_ms: now,
             include_raw: self.options.include_raw,
@@ -586,7 +654,7 @@ impl BatchJob {
                 let retried: HashSet<usize> = again.iter().map(|(i, _)| *i).collect();
                 for &i in &flight.indices {
                     if self.slots[i] == Slot::Pending && !retried.contains(&i) {
-                        let failure = unaccounted(&self.ids[i]);
+                        let failure = unaccounted(self.ids.get(i));
                         self.settle(i, Err(failure), &mut event);
                     }
                 }
@@ -707,7 +775,7 @@ impl BatchJob {
                 error.message = format!("{} ({BUDGET_SPENT})", error.message);
             }
             for i in pending {
-                let failure = error.to_failure(&self.ids[i]);
+                let failure = error.to_failure(self.ids.get(i));
                 self.settle(i, Err(failure), event);
             }
         }
@@ -715,7 +783,10 @@ impl BatchJob {
 
     /// Where each id of a request sits in the job (owned keys: settling mutates the job).
     fn positions(&self, indices: &[usize]) -> HashMap<String, usize> {
-        indices.iter().map(|&i| (self.ids[i].clone(), i)).collect()
+        indices
+            .iter()
+            .map(|&i| (self.ids.get(i).to_owned(), i))
+            .collect()
     }
 
     /// The one place an id is settled; a second settlement of the same id is ignored.
@@ -1155,6 +1226,25 @@ mod tests {
             .count();
         assert!(unpaid > 1000, "{unpaid} failures for want of budget");
         assert!(stats.retries < first_attempts);
+    }
+
+    #[test]
+    fn the_id_table_keeps_first_occurrences_in_order() {
+        let table = |ids: &[&str]| {
+            let mut t = IdTable::default();
+            ids.iter().for_each(|id| t.push(id));
+            let t = t.deduplicated();
+            (0..t.len())
+                .map(|i| t.get(i).to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            table(&["b", "a", "b", "é", "a", "b", "c"]),
+            ["b", "a", "é", "c"]
+        );
+        assert_eq!(table(&["x", "y"]), ["x", "y"]);
+        assert!(table(&[]).is_empty());
+        assert_eq!(table(&["ab", "a", "b", "ab"]), ["ab", "a", "b"]);
     }
 
     #[test]

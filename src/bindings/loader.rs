@@ -219,7 +219,7 @@ fn dispatch(state: &Rc<RefCell<LoaderState>>, ids: Vec<String>) {
         let no_options = JsValue::UNDEFINED;
         let run = Run::start_with_ids(
             client,
-            ids.clone(),
+            ids.iter().cloned().map(Ok),
             CallOptions {
                 options: &no_options,
                 vendor,
