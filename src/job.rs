@@ -15,9 +15,10 @@ use std::rc::Rc;
 use serde::Serialize;
 
 use crate::error::{ErrorCode, Failure, ProfileError};
+use crate::flights::{Flight, Flights};
 use crate::http::HttpResponse;
 use crate::profile::Profile;
-use crate::scheduler::{Circuit, Gate, Scheduler, SendTicket};
+use crate::scheduler::{Circuit, Gate, Scheduler};
 use crate::vendors::{
     unaccounted, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
     Vendor, VendorKey,
@@ -182,14 +183,11 @@ struct Delayed {
     open_round: bool,
 }
 
-struct InFlight {
-    /// Empty for a credential request (the vendor's token fetch).
+/// What a request in flight carried: its ids (none for a credential fetch) and the attempt
+/// they were on.
+struct Carried {
     indices: Vec<usize>,
     attempt: u32,
-    ticket: SendTicket,
-    host: usize,
-    credential_generation: u64,
-    fetches_credential: bool,
 }
 
 /// SplitMix64: a small, well-distributed generator for nonces and jitter. It is seeded by the
@@ -303,8 +301,7 @@ pub struct BatchJob {
     ready: VecDeque<Vec<usize>>,
     /// Ids waiting out a backoff or a pause.
     delayed: Vec<Delayed>,
-    in_flight: HashMap<u64, InFlight>,
-    next_request_id: u64,
+    in_flight: Flights<Carried>,
     rng: Rng,
     stats: Stats,
     started_at: Option<f64>,
@@ -358,8 +355,7 @@ impl BatchJob {
             failures: Vec::new(),
             ready,
             delayed: Vec::new(),
-            in_flight: HashMap::new(),
-            next_request_id: 1,
+            in_flight: Flights::default(),
             rng: Rng::new(seed),
             stats: Stats {
                 requested: n,
@@ -426,36 +422,17 @@ impl BatchJob {
         now: f64,
         scheduler: &mut Scheduler,
     ) -> Action {
-        let request_id = self.next_request_id;
-        self.next_request_id += 1;
-        let ticket = scheduler.on_send(now);
-        self.in_flight.insert(
-            request_id,
-            InFlight {
-                indices: Vec::new(),
-                attempt: 0,
-                ticket,
-                host: scheduler.hosts.active(),
-                credential_generation: 0,
-                fetches_credential: true,
-            },
-        );
+        let carried = Carried {
+            indices: Vec::new(),
+            attempt: 0,
+        };
+        let request_id = self
+            .in_flight
+            .send(&prepared, true, carried, now, scheduler);
         Action::Send(Outgoing {
             request_id,
             prepared,
         })
-    }
-
-    /// Stops tracking a finished request and frees its slot; `None` for one no longer tracked.
-    fn take_flight(
-        &mut self,
-        request_id: u64,
-        now: f64,
-        scheduler: &mut Scheduler,
-    ) -> Option<InFlight> {
-        let flight = self.in_flight.remove(&request_id)?;
-        scheduler.on_finish(flight.ticket, now);
-        Some(flight)
     }
 
     /// The credential fetch ended (`None`: without a response).
@@ -571,20 +548,10 @@ impl BatchJob {
             fields: self.options.fields.as_deref(),
         };
         let prepared = self.vendor.build_request(&ids, &ctx);
-        let request_id = self.next_request_id;
-        self.next_request_id += 1;
-        let ticket = scheduler.on_send(now);
-        self.in_flight.insert(
-            request_id,
-            InFlight {
-                indices,
-                attempt,
-                ticket,
-                host,
-                credential_generation: prepared.credential_generation,
-                fetches_credential: false,
-            },
-        );
+        let carried = Carried { indices, attempt };
+        let request_id = self
+            .in_flight
+            .send(&prepared, false, carried, now, scheduler);
         self.stats.requests += 1;
         if attempt > 0 {
             self.stats.retries += 1;
@@ -603,14 +570,19 @@ impl BatchJob {
         response: &HttpResponse,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.take_flight(request_id, now, scheduler) else {
+        let Some(flight) = self.in_flight.take(request_id, now, scheduler) else {
             return;
         };
         if flight.fetches_credential {
             self.credential_outcome(Some(response), now, scheduler);
             return;
         }
-        let ids: Vec<&str> = flight.indices.iter().map(|&i| self.ids.get(i)).collect();
+        let ids: Vec<&str> = flight
+            .payload
+            .indices
+            .iter()
+            .map(|&i| self.ids.get(i))
+            .collect();
         let ctx = ParseContext {
             now_ms: now,
             include_raw: self.options.include_raw,
@@ -624,8 +596,8 @@ impl BatchJob {
                 failures,
                 transient,
             } => {
-                scheduler.on_request_succeeded(flight.attempt > 0, now);
-                let position = self.positions(&flight.indices);
+                scheduler.on_request_succeeded(flight.payload.attempt > 0, now);
+                let position = self.positions(&flight.payload.indices);
                 for profile in profiles {
                     if let Some(&i) = position.get(&profile.id) {
                         self.settle(i, Ok(profile), &mut event);
@@ -652,7 +624,7 @@ impl BatchJob {
                     }
                 }
                 let retried: HashSet<usize> = again.iter().map(|(i, _)| *i).collect();
-                for &i in &flight.indices {
+                for &i in &flight.payload.indices {
                     if self.slots[i] == Slot::Pending && !retried.contains(&i) {
                         let failure = unaccounted(self.ids.get(i));
                         self.settle(i, Err(failure), &mut event);
@@ -676,6 +648,7 @@ impl BatchJob {
                 {
                     // Sent again, first, once the fresh credential is here.
                     let pending: Vec<usize> = flight
+                        .payload
                         .indices
                         .into_iter()
                         .filter(|&i| self.slots[i] == Slot::Pending)
@@ -700,7 +673,7 @@ impl BatchJob {
         message: &str,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.take_flight(request_id, now, scheduler) else {
+        let Some(flight) = self.in_flight.take(request_id, now, scheduler) else {
             return;
         };
         if flight.fetches_credential {
@@ -722,19 +695,13 @@ impl BatchJob {
     /// Gives the concurrency slots of every request still in flight back to the scheduler
     /// (the call was aborted or failed; their responses will be ignored).
     pub fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
-        for (_, flight) in std::mem::take(&mut self.in_flight) {
-            scheduler.on_finish(flight.ticket, now);
-            scheduler.on_request_neutral();
-            if flight.fetches_credential {
-                // Nobody will hear back from it: let another call fetch the credential.
-                let _ = self.vendor.on_credential_response(None, now);
-            }
-        }
+        self.in_flight
+            .abandon_all(now, scheduler, self.vendor.as_ref());
     }
 
     fn request_failed(
         &mut self,
-        flight: InFlight,
+        flight: Flight<Carried>,
         error: ProfileError,
         retry_after_ms: Option<f64>,
         now: f64,
@@ -748,15 +715,16 @@ impl BatchJob {
         // Honour the vendor's pacing for the whole client, retried or not.
         let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
         let pending: Vec<usize> = flight
+            .payload
             .indices
             .into_iter()
             .filter(|&i| self.slots[i] == Slot::Pending)
             .collect();
         let retry = error.retryable
-            && flight.attempt < self.vendor.common().retries
+            && flight.payload.attempt < self.vendor.common().retries
             && !matches!(scheduler.circuit(now), Circuit::Open(_));
         if retry && scheduler.budget.try_spend(error.code) {
-            let attempt = flight.attempt + 1;
+            let attempt = flight.payload.attempt + 1;
             for &i in &pending {
                 self.attempts[i] = attempt;
             }

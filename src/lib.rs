@@ -15,6 +15,7 @@
 
 pub mod config;
 pub mod error;
+pub mod flights;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod http;

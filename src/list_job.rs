@@ -7,13 +7,14 @@ use std::rc::Rc;
 use serde::Serialize;
 
 use crate::error::{ErrorCode, ProfileError};
+use crate::flights::{Flight, Flights};
 use crate::http::HttpResponse;
 use crate::job::{
     Action, BatchEvent, BatchResult, Job, JobOutcome, Outgoing, Progress, Rng, Stats,
     TransportError, BUDGET_SPENT,
 };
 use crate::profile::Profile;
-use crate::scheduler::{Circuit, Gate, Scheduler, SendTicket};
+use crate::scheduler::{Circuit, Gate, Scheduler};
 use crate::vendors::{
     CredentialStep, Listing, PageOutcome, ParseContext, PreparedRequest, RequestContext, Vendor,
 };
@@ -40,14 +41,6 @@ pub struct PageResult {
     pub cursor: Option<String>,
 }
 
-struct InFlight {
-    request_id: u64,
-    ticket: SendTicket,
-    host: usize,
-    credential_generation: u64,
-    fetches_credential: bool,
-}
-
 pub struct ListJob {
     vendor: Rc<dyn Vendor>,
     options: ListOptions,
@@ -56,10 +49,10 @@ pub struct ListJob {
     more: bool,
     attempt: u32,
     not_before: f64,
-    in_flight: Option<InFlight>,
+    /// At most one: each page needs the cursor of the one before.
+    in_flight: Flights<()>,
     profiles: Vec<Profile>,
     listed: usize,
-    next_request_id: u64,
     rng: Rng,
     stats: Stats,
     started_at: Option<f64>,
@@ -100,10 +93,9 @@ impl ListJob {
             more,
             attempt: 0,
             not_before: 0.0,
-            in_flight: None,
+            in_flight: Flights::default(),
             profiles: Vec::new(),
             listed: 0,
-            next_request_id: 1,
             rng: Rng::new(seed),
             stats: Stats::default(),
             started_at: None,
@@ -150,33 +142,13 @@ impl ListJob {
                 prepared
             }
         };
-        let request_id = self.next_request_id;
-        self.next_request_id += 1;
-        self.in_flight = Some(InFlight {
-            request_id,
-            ticket: scheduler.on_send(now),
-            host,
-            credential_generation: prepared.credential_generation,
-            fetches_credential,
-        });
+        let request_id = self
+            .in_flight
+            .send(&prepared, fetches_credential, (), now, scheduler);
         Action::Send(Outgoing {
             request_id,
             prepared,
         })
-    }
-
-    fn take_flight(
-        &mut self,
-        request_id: u64,
-        now: f64,
-        scheduler: &mut Scheduler,
-    ) -> Option<InFlight> {
-        if self.in_flight.as_ref()?.request_id != request_id {
-            return None;
-        }
-        let flight = self.in_flight.take()?;
-        scheduler.on_finish(flight.ticket, now);
-        Some(flight)
     }
 
     fn credential_outcome(
@@ -195,7 +167,7 @@ impl ListJob {
 
     fn page_failed(
         &mut self,
-        flight: InFlight,
+        flight: Flight<()>,
         error: ProfileError,
         retry_after_ms: Option<f64>,
         now: f64,
@@ -256,7 +228,7 @@ impl Job for ListJob {
         if let Some(error) = &self.fatal {
             return Action::Failed(error.clone());
         }
-        if self.in_flight.is_some() {
+        if !self.in_flight.is_empty() {
             return Action::WaitForResponses;
         }
         if !self.more {
@@ -288,7 +260,7 @@ impl Job for ListJob {
         response: &HttpResponse,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.take_flight(request_id, now, scheduler) else {
+        let Some(flight) = self.in_flight.take(request_id, now, scheduler) else {
             return;
         };
         if flight.fetches_credential {
@@ -328,7 +300,7 @@ impl Job for ListJob {
         message: &str,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.take_flight(request_id, now, scheduler) else {
+        let Some(flight) = self.in_flight.take(request_id, now, scheduler) else {
             return;
         };
         if flight.fetches_credential {
@@ -345,13 +317,8 @@ impl Job for ListJob {
     }
 
     fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
-        if let Some(flight) = self.in_flight.take() {
-            scheduler.on_finish(flight.ticket, now);
-            scheduler.on_request_neutral();
-            if flight.fetches_credential {
-                let _ = self.vendor.on_credential_response(None, now);
-            }
-        }
+        self.in_flight
+            .abandon_all(now, scheduler, self.vendor.as_ref());
     }
 
     fn progress(&self) -> Progress {

@@ -1,0 +1,89 @@
+//! The requests a job has sent and not yet heard back from, shared by both jobs
+//! ([`crate::job::BatchJob`], [`crate::list_job::ListJob`]): each holds a scheduler slot
+//! until it ends, remembers the host it went to and the credential it carried, and, when the
+//! call ends early, is given back without a verdict on the vendor.
+
+use std::collections::HashMap;
+
+use crate::scheduler::{Scheduler, SendTicket};
+use crate::vendors::{PreparedRequest, Vendor};
+
+pub struct Flight<T> {
+    ticket: SendTicket,
+    /// The host it went to, so a failure blames the right one.
+    pub host: usize,
+    /// The credential generation it carried, for [`Vendor::credential_rejected`].
+    pub credential_generation: u64,
+    /// A fetch of the vendor's credential (a token), not of profiles.
+    pub fetches_credential: bool,
+    /// What the job needs back with the response (the ids it carried, its attempt).
+    pub payload: T,
+}
+
+pub struct Flights<T> {
+    next_id: u64,
+    open: HashMap<u64, Flight<T>>,
+}
+
+impl<T> Default for Flights<T> {
+    fn default() -> Self {
+        Flights {
+            next_id: 1,
+            open: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Flights<T> {
+    /// Records that `prepared` goes now to the scheduler's active host; returns its request
+    /// id for the shell to report back with.
+    pub fn send(
+        &mut self,
+        prepared: &PreparedRequest,
+        fetches_credential: bool,
+        payload: T,
+        now: f64,
+        scheduler: &mut Scheduler,
+    ) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let host = scheduler.hosts.active();
+        let ticket = scheduler.on_send(now);
+        self.open.insert(
+            id,
+            Flight {
+                ticket,
+                host,
+                credential_generation: prepared.credential_generation,
+                fetches_credential,
+                payload,
+            },
+        );
+        id
+    }
+
+    /// The request `id` ended at `now`: frees its slot and hands it back, or `None` for one
+    /// no longer tracked (its call ended first).
+    pub fn take(&mut self, id: u64, now: f64, scheduler: &mut Scheduler) -> Option<Flight<T>> {
+        let flight = self.open.remove(&id)?;
+        scheduler.on_finish(flight.ticket, now);
+        Some(flight)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// Gives back the slot of every request still out (the call was aborted or failed; their
+    /// responses will be ignored), with no verdict on the vendor's health.
+    pub fn abandon_all(&mut self, now: f64, scheduler: &mut Scheduler, vendor: &dyn Vendor) {
+        for (_, flight) in self.open.drain() {
+            scheduler.on_finish(flight.ticket, now);
+            scheduler.on_request_neutral();
+            if flight.fetches_credential {
+                // Nobody will hear back from it: let another call fetch the credential.
+                let _ = vendor.on_credential_response(None, now);
+            }
+        }
+    }
+}
