@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::config::ConfigInput;
 use crate::error::ErrorCode;
 use crate::http::HttpResponse;
-use crate::job::{Action, BatchJob, JobOptions, TransportError};
+use crate::job::{Action, BatchJob, Job, JobOptions, TransportError};
 use crate::scheduler::Scheduler;
 use crate::vendors::{from_config, ParseContext, RequestContext, ResponseOutcome, Vendor};
 

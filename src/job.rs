@@ -1,7 +1,7 @@
 //! One `getProfiles` call as a pure state machine.
 //!
-//! The shell asks [`BatchJob::poll`] what to do next (send a request, wait, finish), performs
-//! it, and reports back with [`BatchJob::on_response`] or [`BatchJob::on_transport_error`].
+//! The shell asks [`Job::poll`] what to do next (send a request, wait, finish), performs
+//! it, and reports back with [`Job::on_response`] or [`Job::on_transport_error`].
 //! Time comes in as arguments and randomness from a seeded generator, so whole runs, retries
 //! and pauses included, are replayed natively in tests.
 //!
@@ -367,55 +367,6 @@ impl BatchJob {
         })
     }
 
-    pub fn progress(&self) -> Progress {
-        Progress {
-            done: self.stats.profiles + self.stats.failures,
-            total: self.stats.requested,
-            failed: self.stats.failures,
-            requests: self.stats.requests,
-            retries: self.stats.retries,
-        }
-    }
-
-    /// Events of requests finished since the last call.
-    pub fn take_events(&mut self) -> Vec<BatchEvent> {
-        std::mem::take(&mut self.events)
-    }
-
-    pub fn poll(&mut self, now: f64, scheduler: &mut Scheduler) -> Action {
-        self.started_at.get_or_insert(now);
-        if let Some(error) = &self.fatal {
-            return Action::Failed(error.clone());
-        }
-        self.release_due(now);
-        if let Circuit::Open(error) = scheduler.circuit(now) {
-            self.fail_queued(&error);
-        }
-        if self.ready.is_empty() {
-            return match (self.in_flight.is_empty(), self.next_due()) {
-                (true, None) => Action::Finished,
-                (_, Some(at)) => Action::WaitUntil(at),
-                (false, None) => Action::WaitForResponses,
-            };
-        }
-        let waiting = if self.in_flight.is_empty() {
-            Action::WaitForCapacity
-        } else {
-            Action::WaitForResponses
-        };
-        match scheduler.gate(now) {
-            Gate::Open => match self.vendor.credential_step(now) {
-                CredentialStep::Ready => self.send(now, scheduler),
-                CredentialStep::Fetch(prepared) => self.fetch_credential(prepared, now, scheduler),
-                CredentialStep::WaitUntil(at) => Action::WaitUntil(at),
-                // Another call of this client is fetching it: its completion wakes us.
-                CredentialStep::Wait => waiting,
-            },
-            Gate::OpensAt(at) => Action::WaitUntil(at),
-            Gate::Full => waiting,
-        }
-    }
-
     fn fetch_credential(
         &mut self,
         prepared: PreparedRequest,
@@ -562,8 +513,143 @@ impl BatchJob {
         })
     }
 
+    fn request_failed(
+        &mut self,
+        flight: Flight<Carried>,
+        error: ProfileError,
+        retry_after_ms: Option<f64>,
+        now: f64,
+        scheduler: &mut Scheduler,
+        event: &mut BatchEvent,
+    ) {
+        if error.code == ErrorCode::AuthFailed {
+            self.fail(error, now, scheduler);
+            return;
+        }
+        // Honour the vendor's pacing for the whole client, retried or not.
+        let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
+        let pending: Vec<usize> = flight
+            .payload
+            .indices
+            .into_iter()
+            .filter(|&i| self.slots[i] == Slot::Pending)
+            .collect();
+        let retry = error.retryable
+            && flight.payload.attempt < self.vendor.common().retries
+            && !matches!(scheduler.circuit(now), Circuit::Open(_));
+        if retry && scheduler.budget.try_spend(error.code) {
+            let attempt = flight.payload.attempt + 1;
+            for &i in &pending {
+                self.attempts[i] = attempt;
+            }
+            let at = match pause {
+                Some(ms) => now + ms,
+                None => now + scheduler.backoff.delay_ms(attempt, self.rng.unit()),
+            };
+            self.delayed.push(Delayed {
+                at,
+                indices: pending,
+                open_round: false,
+            });
+        } else {
+            let mut error = error;
+            if retry {
+                error.message = format!("{} ({BUDGET_SPENT})", error.message);
+            }
+            for i in pending {
+                let failure = error.to_failure(self.ids.get(i));
+                self.settle(i, Err(failure), event);
+            }
+        }
+    }
+
+    /// Where each id of a request sits in the job (owned keys: settling mutates the job).
+    fn positions(&self, indices: &[usize]) -> HashMap<String, usize> {
+        indices
+            .iter()
+            .map(|&i| (self.ids.get(i).to_owned(), i))
+            .collect()
+    }
+
+    /// The one place an id is settled; a second settlement of the same id is ignored.
+    fn settle(&mut self, index: usize, outcome: Result<Profile, Failure>, event: &mut BatchEvent) {
+        if self.slots[index] != Slot::Pending {
+            return;
+        }
+        self.slots[index] = Slot::Done;
+        match outcome {
+            Ok(profile) => {
+                self.stats.profiles += 1;
+                if self.options.emit_batches {
+                    event.profiles.push(profile.clone());
+                }
+                if self.options.collect {
+                    self.profiles.push((index, profile));
+                }
+            }
+            Err(failure) => {
+                self.stats.failures += 1;
+                if self.options.emit_batches {
+                    event.failures.push(failure.clone());
+                }
+                if self.options.collect {
+                    self.failures.push((index, failure));
+                }
+            }
+        }
+    }
+
+    /// The final result, in first-seen input order. Called once, after [`Action::Finished`].
+    pub fn finish(&mut self, now: f64) -> BatchResult {
+        let mut profiles = std::mem::take(&mut self.profiles);
+        let mut failures = std::mem::take(&mut self.failures);
+        profiles.sort_unstable_by_key(|(i, _)| *i);
+        failures.sort_unstable_by_key(|(i, _)| *i);
+        BatchResult {
+            profiles: profiles.into_iter().map(|(_, p)| p).collect(),
+            failures: failures.into_iter().map(|(_, f)| f).collect(),
+            stats: self.stats(now),
+        }
+    }
+}
+
+impl Job for BatchJob {
+    fn poll(&mut self, now: f64, scheduler: &mut Scheduler) -> Action {
+        self.started_at.get_or_insert(now);
+        if let Some(error) = &self.fatal {
+            return Action::Failed(error.clone());
+        }
+        self.release_due(now);
+        if let Circuit::Open(error) = scheduler.circuit(now) {
+            self.fail_queued(&error);
+        }
+        if self.ready.is_empty() {
+            return match (self.in_flight.is_empty(), self.next_due()) {
+                (true, None) => Action::Finished,
+                (_, Some(at)) => Action::WaitUntil(at),
+                (false, None) => Action::WaitForResponses,
+            };
+        }
+        let waiting = if self.in_flight.is_empty() {
+            Action::WaitForCapacity
+        } else {
+            Action::WaitForResponses
+        };
+        match scheduler.gate(now) {
+            Gate::Open => match self.vendor.credential_step(now) {
+                CredentialStep::Ready => self.send(now, scheduler),
+                CredentialStep::Fetch(prepared) => self.fetch_credential(prepared, now, scheduler),
+                CredentialStep::WaitUntil(at) => Action::WaitUntil(at),
+                // Another call of this client is fetching it: its completion wakes us.
+                CredentialStep::Wait => waiting,
+            },
+            Gate::OpensAt(at) => Action::WaitUntil(at),
+            Gate::Full => waiting,
+        }
+    }
+
     /// Feeds a response in. Responses of requests this job no longer tracks are ignored.
-    pub fn on_response(
+    fn on_response(
         &mut self,
         request_id: u64,
         now: f64,
@@ -665,7 +751,7 @@ impl BatchJob {
     }
 
     /// A request that got no response: a timeout or a network-level failure.
-    pub fn on_transport_error(
+    fn on_transport_error(
         &mut self,
         request_id: u64,
         now: f64,
@@ -687,164 +773,41 @@ impl BatchJob {
     }
 
     /// Ends the call with `error` (e.g. an unusable signature from the user's signer).
-    pub fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler) {
+    fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler) {
         self.fatal.get_or_insert(error);
         self.release(now, scheduler);
     }
 
     /// Gives the concurrency slots of every request still in flight back to the scheduler
     /// (the call was aborted or failed; their responses will be ignored).
-    pub fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
+    fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
         self.in_flight
             .abandon_all(now, scheduler, self.vendor.as_ref());
     }
 
-    fn request_failed(
-        &mut self,
-        flight: Flight<Carried>,
-        error: ProfileError,
-        retry_after_ms: Option<f64>,
-        now: f64,
-        scheduler: &mut Scheduler,
-        event: &mut BatchEvent,
-    ) {
-        if error.code == ErrorCode::AuthFailed {
-            self.fail(error, now, scheduler);
-            return;
-        }
-        // Honour the vendor's pacing for the whole client, retried or not.
-        let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
-        let pending: Vec<usize> = flight
-            .payload
-            .indices
-            .into_iter()
-            .filter(|&i| self.slots[i] == Slot::Pending)
-            .collect();
-        let retry = error.retryable
-            && flight.payload.attempt < self.vendor.common().retries
-            && !matches!(scheduler.circuit(now), Circuit::Open(_));
-        if retry && scheduler.budget.try_spend(error.code) {
-            let attempt = flight.payload.attempt + 1;
-            for &i in &pending {
-                self.attempts[i] = attempt;
-            }
-            let at = match pause {
-                Some(ms) => now + ms,
-                None => now + scheduler.backoff.delay_ms(attempt, self.rng.unit()),
-            };
-            self.delayed.push(Delayed {
-                at,
-                indices: pending,
-                open_round: false,
-            });
-        } else {
-            let mut error = error;
-            if retry {
-                error.message = format!("{} ({BUDGET_SPENT})", error.message);
-            }
-            for i in pending {
-                let failure = error.to_failure(self.ids.get(i));
-                self.settle(i, Err(failure), event);
-            }
-        }
-    }
-
-    /// Where each id of a request sits in the job (owned keys: settling mutates the job).
-    fn positions(&self, indices: &[usize]) -> HashMap<String, usize> {
-        indices
-            .iter()
-            .map(|&i| (self.ids.get(i).to_owned(), i))
-            .collect()
-    }
-
-    /// The one place an id is settled; a second settlement of the same id is ignored.
-    fn settle(&mut self, index: usize, outcome: Result<Profile, Failure>, event: &mut BatchEvent) {
-        if self.slots[index] != Slot::Pending {
-            return;
-        }
-        self.slots[index] = Slot::Done;
-        match outcome {
-            Ok(profile) => {
-                self.stats.profiles += 1;
-                if self.options.emit_batches {
-                    event.profiles.push(profile.clone());
-                }
-                if self.options.collect {
-                    self.profiles.push((index, profile));
-                }
-            }
-            Err(failure) => {
-                self.stats.failures += 1;
-                if self.options.emit_batches {
-                    event.failures.push(failure.clone());
-                }
-                if self.options.collect {
-                    self.failures.push((index, failure));
-                }
-            }
+    fn progress(&self) -> Progress {
+        Progress {
+            done: self.stats.profiles + self.stats.failures,
+            total: self.stats.requested,
+            failed: self.stats.failures,
+            requests: self.stats.requests,
+            retries: self.stats.retries,
         }
     }
 
     /// The counters so far, `elapsedMs` measured up to `now`.
-    pub fn stats(&self, now: f64) -> Stats {
+    fn stats(&self, now: f64) -> Stats {
         Stats {
             elapsed_ms: now - self.started_at.unwrap_or(now),
             ..self.stats
         }
     }
 
-    /// The final result, in first-seen input order. Called once, after [`Action::Finished`].
-    pub fn finish(&mut self, now: f64) -> BatchResult {
-        let mut profiles = std::mem::take(&mut self.profiles);
-        let mut failures = std::mem::take(&mut self.failures);
-        profiles.sort_unstable_by_key(|(i, _)| *i);
-        failures.sort_unstable_by_key(|(i, _)| *i);
-        BatchResult {
-            profiles: profiles.into_iter().map(|(_, p)| p).collect(),
-            failures: failures.into_iter().map(|(_, f)| f).collect(),
-            stats: self.stats(now),
-        }
-    }
-}
-
-impl Job for BatchJob {
-    fn poll(&mut self, now: f64, scheduler: &mut Scheduler) -> Action {
-        BatchJob::poll(self, now, scheduler)
-    }
-    fn on_response(
-        &mut self,
-        request_id: u64,
-        now: f64,
-        response: &HttpResponse,
-        scheduler: &mut Scheduler,
-    ) {
-        BatchJob::on_response(self, request_id, now, response, scheduler)
-    }
-    fn on_transport_error(
-        &mut self,
-        request_id: u64,
-        now: f64,
-        kind: TransportError,
-        message: &str,
-        scheduler: &mut Scheduler,
-    ) {
-        BatchJob::on_transport_error(self, request_id, now, kind, message, scheduler)
-    }
-    fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler) {
-        BatchJob::fail(self, error, now, scheduler)
-    }
-    fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
-        BatchJob::release(self, now, scheduler)
-    }
-    fn progress(&self) -> Progress {
-        BatchJob::progress(self)
-    }
-    fn stats(&self, now: f64) -> Stats {
-        BatchJob::stats(self, now)
-    }
+    /// Events of requests finished since the last call.
     fn take_events(&mut self) -> Vec<BatchEvent> {
-        BatchJob::take_events(self)
+        std::mem::take(&mut self.events)
     }
+
     fn outcome(&mut self, now: f64) -> JobOutcome {
         JobOutcome::Batch(self.finish(now))
     }

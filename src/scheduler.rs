@@ -408,11 +408,12 @@ impl Scheduler {
             return Gate::Full;
         };
         at = at.max(self.paused_until);
-        if let Circuit::Open(_) = self.breaker.state(now) {
-            at = at.max(self.breaker.open_until.unwrap_or(now));
+        // Past its cooldown the breaker's end time no longer holds anything back.
+        if let Some(until) = self.breaker.open_until {
+            at = at.max(until);
         }
-        if let Some(slowdown) = self.slowdown {
-            at = at.max(self.last_send + 1000.0 / (self.rate * slowdown.factor(now)));
+        if self.slowdown.is_some() {
+            at = at.max(self.last_send + 1000.0 / self.current_rate(now));
         }
         if at <= now {
             Gate::Open
