@@ -18,14 +18,11 @@ use crate::error::{ErrorCode, Failure, ProfileError};
 use crate::flights::{Flight, Flights};
 use crate::http::HttpResponse;
 use crate::profile::Profile;
-use crate::scheduler::{Circuit, Gate, Scheduler};
+use crate::scheduler::{Circuit, Gate, Scheduler, BUDGET_SPENT};
 use crate::vendors::{
     unaccounted, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
     Vendor, VendorKey,
 };
-
-/// Why a retryable failure was not retried although attempts were left.
-pub(crate) const BUDGET_SPENT: &str = "not retried: this client's retry budget is spent";
 
 #[derive(Clone, Debug)]
 pub struct JobOptions {
@@ -534,28 +531,22 @@ impl BatchJob {
             .into_iter()
             .filter(|&i| self.slots[i] == Slot::Pending)
             .collect();
-        let retry = error.retryable
-            && flight.payload.attempt < self.vendor.common().retries
-            && !matches!(scheduler.circuit(now), Circuit::Open(_));
-        if retry && scheduler.budget.try_spend(error.code) {
-            let attempt = flight.payload.attempt + 1;
+        let mut error = error;
+        let attempt = flight.payload.attempt;
+        let retries = self.vendor.common().retries;
+        let rng = &mut self.rng;
+        if let Some(at) =
+            scheduler.retry_at(&mut error, attempt, retries, pause, || rng.unit(), now)
+        {
             for &i in &pending {
-                self.attempts[i] = attempt;
+                self.attempts[i] = attempt + 1;
             }
-            let at = match pause {
-                Some(ms) => now + ms,
-                None => now + scheduler.backoff.delay_ms(attempt, self.rng.unit()),
-            };
             self.delayed.push(Delayed {
                 at,
                 indices: pending,
                 open_round: false,
             });
         } else {
-            let mut error = error;
-            if retry {
-                error.message = format!("{} ({BUDGET_SPENT})", error.message);
-            }
             for i in pending {
                 let failure = error.to_failure(self.ids.get(i));
                 self.settle(i, Err(failure), event);

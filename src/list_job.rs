@@ -11,7 +11,7 @@ use crate::flights::{Flight, Flights};
 use crate::http::HttpResponse;
 use crate::job::{
     Action, BatchEvent, BatchResult, Job, JobOutcome, Outgoing, Progress, Rng, Stats,
-    TransportError, BUDGET_SPENT,
+    TransportError,
 };
 use crate::profile::Profile;
 use crate::scheduler::{Circuit, Gate, Scheduler};
@@ -174,22 +174,16 @@ impl ListJob {
         scheduler: &mut Scheduler,
     ) {
         let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
-        let retry = error.retryable
-            && self.attempt < self.vendor.common().retries
-            && !matches!(scheduler.circuit(now), Circuit::Open(_));
-        if retry && scheduler.budget.try_spend(error.code) {
-            self.attempt += 1;
-            self.not_before = match pause {
-                Some(ms) => now + ms,
-                None => now + scheduler.backoff.delay_ms(self.attempt, self.rng.unit()),
-            };
-        } else {
-            // Without this page there is no cursor to go on from: the call fails.
-            let mut error = error;
-            if retry {
-                error.message = format!("{} ({BUDGET_SPENT})", error.message);
+        let mut error = error;
+        let retries = self.vendor.common().retries;
+        let rng = &mut self.rng;
+        match scheduler.retry_at(&mut error, self.attempt, retries, pause, || rng.unit(), now) {
+            Some(at) => {
+                self.attempt += 1;
+                self.not_before = at;
             }
-            self.fail(error, now, scheduler);
+            // Without this page there is no cursor to go on from: the call fails.
+            None => self.fail(error, now, scheduler),
         }
     }
 

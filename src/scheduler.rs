@@ -28,6 +28,8 @@ use crate::error::{ErrorCode, ProfileError};
 /// The smoothing bucket lets a tenth of a second's worth of sends go back to back, which
 /// absorbs late timers without ever breaking the window.
 const BURST_FRACTION: f64 = 0.1;
+/// Why a retryable failure was not retried although attempts were left.
+pub const BUDGET_SPENT: &str = "not retried: this client's retry budget is spent";
 /// Pause after a rate-limit reply that says nothing of when to come back: one full window.
 const DEFAULT_RATE_LIMIT_PAUSE_MS: f64 = 1000.0;
 /// After a rate-limit reply the rate is multiplied by this, down to [`SLOWDOWN_FLOOR`]…
@@ -486,6 +488,29 @@ impl Scheduler {
         pause
     }
 
+    /// When a request that failed with `error` on attempt `attempt` goes again: after the
+    /// vendor's `pause` if it asked for one, else after a backoff (`unit` draws its jitter).
+    /// `None` when it does not: not retryable, out of attempts, the breaker open, or the
+    /// retry budget spent — the last one is added to `error`'s message.
+    pub fn retry_at(
+        &mut self,
+        error: &mut ProfileError,
+        attempt: u32,
+        retries: u32,
+        pause: Option<f64>,
+        unit: impl FnOnce() -> f64,
+        now: f64,
+    ) -> Option<f64> {
+        if !error.retryable || attempt >= retries || matches!(self.circuit(now), Circuit::Open(_)) {
+            return None;
+        }
+        if !self.budget.try_spend(error.code) {
+            error.message = format!("{} ({BUDGET_SPENT})", error.message);
+            return None;
+        }
+        Some(now + pause.unwrap_or_else(|| self.backoff.delay_ms(attempt + 1, unit())))
+    }
+
     /// A request got a usable response (per-id errors in it included): the vendor is up.
     pub fn on_request_succeeded(&mut self, was_retry: bool, now: f64) {
         self.budget.on_success(was_retry);
@@ -738,6 +763,28 @@ mod tests {
         s.on_request_succeeded(false, later + 5.0);
         assert_eq!(s.circuit(later + 5.0), Circuit::Closed);
         assert_eq!(s.gate(later + 5.0), Gate::Open);
+    }
+
+    #[test]
+    fn a_failed_request_goes_again_only_when_every_rule_allows() {
+        let mut s = Scheduler::new(100.0, 8, vec!["https://h".into()]);
+        let mut down = failure(ErrorCode::Network, None);
+        assert_eq!(
+            s.retry_at(&mut down, 0, 3, Some(2000.0), || 0.5, 10.0),
+            Some(2010.0)
+        );
+        let backoff = s.retry_at(&mut down, 1, 3, None, || 0.5, 10.0);
+        assert_eq!(backoff, Some(10.0 + s.backoff.delay_ms(2, 0.5)));
+        assert_eq!(
+            s.retry_at(&mut down, 3, 3, None, || 0.5, 10.0),
+            None,
+            "out of attempts"
+        );
+        let mut refused = ProfileError::new(ErrorCode::NotFound, "gone");
+        assert_eq!(s.retry_at(&mut refused, 0, 3, None, || 0.5, 10.0), None);
+        while s.budget.try_spend(ErrorCode::Network) {}
+        assert_eq!(s.retry_at(&mut down, 0, 3, None, || 0.5, 10.0), None);
+        assert!(down.message.ends_with(&format!("({BUDGET_SPENT})")));
     }
 
     #[test]
