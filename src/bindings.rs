@@ -410,10 +410,10 @@ impl ProfileClient {
             .flag("includeRaw", false)
             .map_err(|e| to_js_error(&e))?;
         let invalid = |message: &str| to_js_error(&reader.invalid(message.into()));
-        let ids: Vec<String> = Array::is_array(&ids)
-            .then(|| Array::from(&ids).iter().map(|id| id.as_string()).collect())
-            .flatten()
-            .ok_or_else(|| invalid("ids must be an array of strings"))?;
+        let ids: Vec<String> = reader
+            .ids(&ids)
+            .and_then(Iterator::collect)
+            .map_err(|e| to_js_error(&e))?;
         let status = get(&response, "status")
             .as_f64()
             .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
@@ -484,7 +484,7 @@ struct CallOptions<'a> {
     vendor: vendors::VendorKey,
 }
 
-impl CallOptions<'_> {
+impl<'a> CallOptions<'a> {
     fn invalid(&self, message: String) -> ProfileError {
         ProfileError::invalid_input(message).with_vendor(self.vendor)
     }
@@ -511,6 +511,33 @@ impl CallOptions<'_> {
                 .as_bool()
                 .ok_or_else(|| self.invalid(format!("options.{key} must be a boolean"))),
         }
+    }
+
+    /// A call's `ids`: an array, read one string at a time as the job takes them.
+    fn ids(
+        self,
+        ids: &JsValue,
+    ) -> Result<impl Iterator<Item = Result<String, ProfileError>> + 'a, ProfileError> {
+        if !Array::is_array(ids) {
+            return Err(self.invalid("ids must be an array of strings".into()));
+        }
+        Ok(Array::from(ids)
+            .into_iter()
+            .enumerate()
+            .map(move |(i, id)| {
+                id.as_string()
+                    .ok_or_else(|| self.invalid(format!("ids[{i}] must be a string")))
+            }))
+    }
+
+    fn number(&self, key: &str) -> Result<Option<f64>, ProfileError> {
+        self.present(key)
+            .map(|value| {
+                value
+                    .as_f64()
+                    .ok_or_else(|| self.invalid(format!("options.{key} must be a number")))
+            })
+            .transpose()
     }
 
     fn whole_number(&self, key: &str) -> Result<Option<u64>, ProfileError> {
@@ -602,15 +629,7 @@ impl Run {
         options: &JsValue,
     ) -> Result<Rc<Run>, ProfileError> {
         let options = Self::call_options(options, client.vendor.key())?;
-        if !Array::is_array(ids) {
-            return Err(options.invalid("ids must be an array of strings".into()));
-        }
-        let ids = Array::from(ids);
-        let ids = ids.iter().enumerate().map(move |(i, id)| {
-            id.as_string()
-                .ok_or_else(|| options.invalid(format!("ids[{i}] must be a string")))
-        });
-        Self::start_with_ids(client, ids, options)
+        Self::start_with_ids(client, options.ids(ids)?, options)
     }
 
     fn start_with_ids(

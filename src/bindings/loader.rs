@@ -35,24 +35,10 @@ pub struct ProfileLoader {
 impl ProfileLoader {
     pub(super) fn new(client: Rc<Client>, options: &JsValue) -> Result<Self, ProfileError> {
         let vendor = client.vendor.key();
-        let invalid = |key: &str| {
-            ProfileError::invalid_input(format!("options.{key} must be a number"))
-                .with_vendor(vendor)
-        };
-        let number = |key: &str| -> Result<Option<f64>, ProfileError> {
-            let value = get(options, key);
-            if value.is_undefined() || value.is_null() {
-                return Ok(None);
-            }
-            value.as_f64().map(Some).ok_or_else(|| invalid(key))
-        };
-        if !(options.is_undefined() || options.is_null() || options.is_object()) {
-            return Err(
-                ProfileError::invalid_input("options must be an object").with_vendor(vendor)
-            );
-        }
-        let options = LoaderOptions::new(number("cacheTtlMs")?, number("maxCacheSize")?)
-            .map_err(|e| e.with_vendor(vendor))?;
+        let reader = Run::call_options(options, vendor)?;
+        let options =
+            LoaderOptions::new(reader.number("cacheTtlMs")?, reader.number("maxCacheSize")?)
+                .map_err(|e| e.with_vendor(vendor))?;
         let batch_size = client.vendor.common().batch_size;
         Ok(ProfileLoader {
             state: Rc::new(RefCell::new(LoaderState {
