@@ -84,6 +84,15 @@ impl ProfileError {
         Self::new(ErrorCode::InvalidInput, message)
     }
 
+    /// A response that came but cannot be read (not JSON, a list missing…): garbled by the
+    /// vendor or a proxy in front of it, so worth another attempt, and the breaker counts it.
+    pub fn unreadable_response(vendor: VendorKey, status: u16, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidResponse, message)
+            .with_vendor(vendor)
+            .with_status(status)
+            .retryable(true)
+    }
+
     pub fn with_vendor(mut self, vendor: VendorKey) -> Self {
         self.vendor = Some(vendor);
         self

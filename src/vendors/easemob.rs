@@ -228,12 +228,11 @@ impl Easemob {
     /// The `entities` of an answer, and its `cursor` when it has one.
     fn entities(&self, body: &str) -> Result<(Entities, Option<String>), ProfileError> {
         let unreadable = |why: &str| {
-            self.error(
-                ErrorCode::InvalidResponse,
+            ProfileError::unreadable_response(
+                VendorKey::Easemob,
+                200,
                 format!("Easemob sent an unreadable answer: {why}"),
             )
-            .with_status(200)
-            .retryable(true)
         };
         let Ok(Value::Object(mut body)) = serde_json::from_str::<Value>(body) else {
             return Err(unreadable("not a JSON object"));

@@ -559,13 +559,11 @@ impl Vendor for Kaixin {
             Ok(users) => users,
             Err(why) => {
                 return ResponseOutcome::Failed {
-                    error: self
-                        .error(
-                            ErrorCode::InvalidResponse,
-                            format!("Kaixin001 sent an unreadable answer: {why}"),
-                        )
-                        .with_status(200)
-                        .retryable(true),
+                    error: ProfileError::unreadable_response(
+                        VendorKey::Kaixin,
+                        200,
+                        format!("Kaixin001 sent an unreadable answer: {why}"),
+                    ),
                     retry_after_ms: None,
                 }
             }

@@ -319,13 +319,11 @@ impl Vendor for RongCloud {
         if !ok {
             if response.status == 200 && parsed.is_none() {
                 return ResponseOutcome::Failed {
-                    error: self
-                        .error(
-                            ErrorCode::InvalidResponse,
-                            "RongCloud sent a body that is not valid JSON".into(),
-                        )
-                        .with_status(200)
-                        .retryable(true),
+                    error: ProfileError::unreadable_response(
+                        VendorKey::RongCloud,
+                        200,
+                        "RongCloud sent a body that is not valid JSON",
+                    ),
                     retry_after_ms,
                 };
             }
@@ -337,13 +335,11 @@ impl Vendor for RongCloud {
         }
         let Some(Value::Array(users)) = parsed.as_ref().and_then(|b| b.get("userList")) else {
             return ResponseOutcome::Failed {
-                error: self
-                    .error(
-                        ErrorCode::InvalidResponse,
-                        "RongCloud response has no userList array".into(),
-                    )
-                    .with_status(200)
-                    .retryable(true),
+                error: ProfileError::unreadable_response(
+                    VendorKey::RongCloud,
+                    200,
+                    "RongCloud response has no userList array",
+                ),
                 retry_after_ms,
             };
         };

@@ -91,14 +91,11 @@ impl Vendor for ImGetAttr {
             None | Some(Value::Null) => &[],
             Some(_) => {
                 return ResponseOutcome::Failed {
-                    error: self
-                        .access
-                        .error(
-                            ErrorCode::InvalidResponse,
-                            "Tencent Cloud Chat sent a UserAttrs that is not an array",
-                        )
-                        .with_status(response.status)
-                        .retryable(true),
+                    error: ProfileError::unreadable_response(
+                        self.key(),
+                        response.status,
+                        "Tencent Cloud Chat sent a UserAttrs that is not an array",
+                    ),
                     retry_after_ms: None,
                 }
             }

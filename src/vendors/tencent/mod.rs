@@ -244,13 +244,11 @@ impl TencentAccess {
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
         let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&response.body) else {
-            return Err(failed(
-                self.error(
-                    ErrorCode::InvalidResponse,
-                    "Tencent Cloud Chat sent a body that is not a JSON object",
-                )
-                .retryable(true),
-            ));
+            return Err(failed(ProfileError::unreadable_response(
+                self.key,
+                response.status,
+                "Tencent Cloud Chat sent a body that is not a JSON object",
+            )));
         };
         let code = body.get("ErrorCode").and_then(Value::as_i64).unwrap_or(0);
         match body.get("ActionStatus").and_then(Value::as_str) {
@@ -262,13 +260,11 @@ impl TencentAccess {
                     .unwrap_or_default();
                 Err(failed(self.request_error(code, info, classify)))
             }
-            _ => Err(failed(
-                self.error(
-                    ErrorCode::InvalidResponse,
-                    "Tencent Cloud Chat sent a body without a usable ActionStatus and ErrorCode",
-                )
-                .retryable(true),
-            )),
+            _ => Err(failed(ProfileError::unreadable_response(
+                self.key,
+                response.status,
+                "Tencent Cloud Chat sent a body without a usable ActionStatus and ErrorCode",
+            ))),
         }
     }
 

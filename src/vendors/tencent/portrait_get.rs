@@ -227,14 +227,11 @@ impl Vendor for PortraitGet {
         };
         let Some(items) = body.get("UserProfileItem").and_then(Value::as_array) else {
             return ResponseOutcome::Failed {
-                error: self
-                    .access
-                    .error(
-                        ErrorCode::InvalidResponse,
-                        "Tencent Cloud Chat response has no UserProfileItem array",
-                    )
-                    .with_status(response.status)
-                    .retryable(true),
+                error: ProfileError::unreadable_response(
+                    self.key(),
+                    response.status,
+                    "Tencent Cloud Chat response has no UserProfileItem array",
+                ),
                 retry_after_ms: None,
             };
         };
