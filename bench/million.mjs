@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 
-import { ProfileClient } from "improfiles";
+import { rongcloud } from "../tests/node/helpers/rongcloud.mjs";
 
 const [baseUrl, path] = process.argv.slice(2);
 const MILLION = 1_000_000;
@@ -20,7 +20,7 @@ const timer = setInterval(sample, 50);
 const out = createWriteStream(path);
 const ids = Array.from({ length: MILLION }, (_, i) => `u${i + 1}`);
 const beforeCall = rss();
-const client = new ProfileClient({ vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", baseUrl, rateLimit: 100_000 });
+const client = rongcloud({ url: baseUrl }, { rateLimit: 100_000 });
 const started = performance.now();
 const result = await client.getProfiles(ids, {
   collect: false,

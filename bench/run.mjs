@@ -10,9 +10,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
-import { ProfileClient, oauth1Signature, tencentUserSig } from "improfiles";
+import { oauth1Signature, tencentUserSig } from "improfiles";
 
+import { easemobWithToken } from "../tests/node/helpers/easemob.mjs";
 import { busiestSecond, startEmulator } from "../tests/node/helpers/emulator.mjs";
+import { kaixin } from "../tests/node/helpers/kaixin.mjs";
+import { APP_KEY, APP_SECRET, rongcloud } from "../tests/node/helpers/rongcloud.mjs";
+import { SDK_APP_ID, SECRET_KEY, tencent } from "../tests/node/helpers/tencent.mjs";
 import { MAPPERS } from "./mappers.mjs";
 import { plainRongCloud } from "./plain-client.mjs";
 
@@ -33,13 +37,13 @@ const fixed = (x, digits = 2) => x.toFixed(digits);
 const thousands = (x) => Math.round(x).toLocaleString("en-US");
 
 const emulator = await startEmulator({ size: 1_000_000 });
-const base = { baseUrl: emulator.url };
+// The test suite's clients on the emulator's demo accounts.
 const CLIENTS = {
-  rongcloud: (extra = {}) => new ProfileClient({ vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", ...base, ...extra }),
-  tencent: (extra = {}) => new ProfileClient({ vendor: "tencent", sdkAppId: 1400000001, identifier: "administrator", secretKey: "demo-tencent-secret-key", ...base, ...extra }),
-  "tencent-attrs": (extra = {}) => new ProfileClient({ vendor: "tencent-attrs", sdkAppId: 1400000001, identifier: "administrator", secretKey: "demo-tencent-secret-key", ...base, ...extra }),
-  easemob: (extra = {}) => new ProfileClient({ vendor: "easemob", orgName: "demo-org", appName: "demo-app", token: "demo-static-app-token", ...base, ...extra }),
-  kaixin: (extra = {}) => new ProfileClient({ vendor: "kaixin", oauth1: { consumerKey: "demo-consumer-key", consumerSecret: "demo-consumer-secret", token: "demo-access-token", tokenSecret: "demo-token-secret" }, ...base, ...extra }),
+  rongcloud: (extra) => rongcloud(emulator, extra),
+  tencent: (extra) => tencent(emulator, "tencent", extra),
+  "tencent-attrs": (extra) => tencent(emulator, "tencent-attrs", extra),
+  easemob: (extra) => easemobWithToken(emulator, extra),
+  kaixin: (extra) => kaixin(emulator, extra),
 };
 
 // 1. Rate adherence: 10 seconds' worth of requests at each vendor's documented rate.
@@ -73,7 +77,7 @@ async function cpuOf(work) {
 const cpuRuns = { ours: [], plain: [] };
 for (let round = 0; round < (wanted("cpu") ? 2 : 0); round++) {
   cpuRuns.ours.push(await cpuOf(() => CLIENTS.rongcloud({ rateLimit: 100_000 }).getProfiles(cpuIds)));
-  cpuRuns.plain.push(await cpuOf(() => plainRongCloud({ baseUrl: emulator.url, appKey: "demo-app-key", appSecret: "demo-app-secret", ids: cpuIds })));
+  cpuRuns.plain.push(await cpuOf(() => plainRongCloud({ baseUrl: emulator.url, appKey: APP_KEY, appSecret: APP_SECRET, ids: cpuIds })));
 }
 const best = (runs) => runs.reduce((a, b) => (a.cpuMs <= b.cpuMs ? a : b));
 if (wanted("cpu")) {
@@ -150,8 +154,8 @@ if (wanted("signing")) {
 const ourOauth = opsPerSecond((i) => oauth1Signature({ method: "GET", url: oauthRequest.url, params: oauthParams(i), consumerSecret: "cs", tokenSecret: "ts" }));
 const theirOauth = opsPerSecond(() => oauth.authorize(oauthRequest, oauthToken));
 row("signing", "OAuth 1.0a HMAC-SHA1 signatures", `${thousands(ourOauth)}/s`, `oauth-1.0a + node:crypto ${thousands(theirOauth)}/s`, fixed(ourOauth / theirOauth), "≥ 1.0");
-const api = new TLSSigAPIv2.Api(1400000001, "demo-tencent-secret-key");
-const ourSig = opsPerSecond((i) => tencentUserSig({ sdkAppId: 1400000001, identifier: `user${i}`, secretKey: "demo-tencent-secret-key", expireSeconds: 86_400 }));
+const api = new TLSSigAPIv2.Api(SDK_APP_ID, SECRET_KEY);
+const ourSig = opsPerSecond((i) => tencentUserSig({ sdkAppId: SDK_APP_ID, identifier: `user${i}`, secretKey: SECRET_KEY, expireSeconds: 86_400 }));
 const theirSig = opsPerSecond((i) => api.genUserSig(`user${i}`, 86_400));
 row("signing", "Tencent UserSigs (TLSSigAPIv2)", `${thousands(ourSig)}/s`, `tls-sig-api-v2 ${thousands(theirSig)}/s`, fixed(ourSig / theirSig), "≥ 1.0");
 }
