@@ -530,14 +530,6 @@ impl Scheduler {
     pub fn pause_until(&mut self, until: f64) {
         self.paused_until = self.paused_until.max(until);
     }
-
-    pub fn paused_until(&self) -> f64 {
-        self.paused_until
-    }
-
-    pub fn in_flight(&self) -> usize {
-        self.in_flight
-    }
 }
 
 #[cfg(test)]

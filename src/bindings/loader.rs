@@ -187,7 +187,11 @@ fn schedule_flush(state: &Rc<RefCell<LoaderState>>) {
         let batches: Vec<Vec<String>> = {
             let mut s = state.borrow_mut();
             s.flush_scheduled = false;
-            std::iter::from_fn(|| Some(s.queue.take_batch()).filter(|b| !b.is_empty())).collect()
+            let mut batches = Vec::new();
+            while s.queue.has_queued() {
+                batches.push(s.queue.take_batch());
+            }
+            batches
         };
         for batch in batches {
             dispatch(&state, batch);
