@@ -2,6 +2,8 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 WITH_EMULATOR := node scripts/with-emulator.mjs
+LATENCY_MS ?= 0
+JITTER_MS ?= 0
 CHROMEDRIVER ?= $(shell command -v chromedriver || echo /usr/bin/chromedriver)
 
 .PHONY: all setup pkg link lint test test-native test-wasm-node test-wasm-chrome test-node test-types demo console bench emulator fuzz clean
@@ -57,8 +59,9 @@ bench: pkg link
 fuzz:
 	./scripts/fuzz.sh
 
+# LATENCY_MS / JITTER_MS give it a vendor's distance: e.g. `make emulator LATENCY_MS=200 JITTER_MS=20`.
 emulator:
-	node emulator/cli.mjs --port $${PORT:-8787}
+	node emulator/cli.mjs --port $${PORT:-8787} --latency-ms $(LATENCY_MS) --jitter-ms $(JITTER_MS)
 
 clean:
 	rm -rf pkg target node_modules/improfiles

@@ -21,6 +21,14 @@
 //        `retryAfter` (seconds) adds a Retry-After header to "status" and "rate_limit" replies,
 //        as delta-seconds or, with retryAfterForm "date", as an HTTP date.
 //   POST /__emulator/limits           <- { enforce: boolean }   (lift rate limits for load runs)
+//   POST /__emulator/latency          <- { latencyMs, jitterMs }  (the network's round trip; see below)
+//
+// Latency: the vendors are 50-500 ms away from most users, and every pacing figure measured on
+// loopback hides that. With `latencyMs` L and `jitterMs` J (start options, the CLI's
+// --latency-ms / --jitter-ms, or the control route) every vendor request waits one leg before
+// the vendor sees it (and counts it against its rate window: the log's `at` is that arrival)
+// and another leg before its answer goes back. Each leg is L/2 ± J/2, drawn uniformly and
+// independently per leg, so the round trip is L ± J. A reset keeps the latency.
 //   POST /__emulator/vendor/<name>    <- vendor-specific switches (see the vendor's module)
 
 import http from "node:http";
@@ -84,7 +92,22 @@ function readBody(req) {
   });
 }
 
-export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
+/** One leg of the emulated network, in ms: half the round trip, ± half the jitter. */
+function legDelay(latency, random) {
+  const ms = latency.latencyMs / 2 + (random() * 2 - 1) * (latency.jitterMs / 2);
+  return Math.max(0, ms);
+}
+
+function checkLatency({ latencyMs = 0, jitterMs = 0 }) {
+  if (!(Number.isFinite(latencyMs) && latencyMs >= 0 && Number.isFinite(jitterMs) && jitterMs >= 0 && jitterMs <= latencyMs)) {
+    throw new RangeError("latencyMs and jitterMs must be numbers, 0 ≤ jitterMs ≤ latencyMs");
+  }
+  return { latencyMs, jitterMs };
+}
+
+export function createEmulator({ seed, size, now = () => Date.now(), latencyMs = 0, jitterMs = 0, random = Math.random } = {}) {
+  let latency = checkLatency({ latencyMs, jitterMs });
+  const leg = () => (latency.latencyMs > 0 ? new Promise((resolve) => setTimeout(resolve, legDelay(latency, random))) : undefined);
   const directory = new Directory({ seed, size });
   const vendors = [createRongCloud({ directory }), createTencentPortraitGet({ directory }), createTencentAttrs({ directory }), createKaixin({ directory }), createEasemob({ directory })];
   const limits = { enforce: true };
@@ -133,6 +156,14 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
       if (!vendor?.control) return send(req, res, 404, { error: "no such vendor control" });
       return send(req, res, 200, vendor.control(input));
     }
+    if (route === "latency") {
+      try {
+        latency = checkLatency(input);
+      } catch (error) {
+        return send(req, res, 400, { error: error.message });
+      }
+      return send(req, res, 200, { ok: true, latency });
+    }
     if (route === "limits") {
       limits.enforce = input.enforce !== false;
       return send(req, res, 200, { ok: true, limits });
@@ -142,12 +173,14 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
 
   async function vendorRequest(req, res, url, vendor) {
     const body = await readBody(req);
+    await leg(); // uplink: the vendor sees and counts the request only now
     const entry = { at: now(), vendor: vendor.name, method: req.method, path: url.pathname, status: 0, outcome: "", ids: 0 };
     log.push(entry);
     const fault = takeFault(vendor.name);
     if (fault) entry.fault = fault.kind;
     if (fault?.kind === "reset") {
       entry.outcome = "fault_reset";
+      await leg();
       req.socket.destroy();
       return;
     }
@@ -155,12 +188,14 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
       entry.status = fault.kind === "html" ? 200 : fault.status ?? 503;
       entry.outcome = `fault_${fault.kind}`;
       const page = `<!DOCTYPE html><html><head><title>${entry.status}</title></head><body><h1>Service unavailable</h1><p>emulated error page</p></body></html>`;
+      await leg();
       return send(req, res, entry.status, page, { "content-type": "text/html; charset=utf-8", ...retryAfterHeader(fault) });
     }
     if (fault?.kind === "rate_limit") {
       const reply = vendor.rateLimitReply();
       entry.status = fault.status ?? reply.status;
       entry.outcome = "fault_rate_limit";
+      await leg();
       return send(req, res, entry.status, reply.json, retryAfterHeader(fault));
     }
     if (fault?.kind === "stall") await new Promise((r) => setTimeout(r, fault.ms ?? 15_000));
@@ -175,6 +210,8 @@ export function createEmulator({ seed, size, now = () => Date.now() } = {}) {
     let text = reply.text ?? (reply.render ? reply.render(reply.json) : JSON.stringify(reply.json));
     if (fault?.kind === "truncate") text = text.slice(0, Math.floor(text.length / 2));
     const contentType = fault?.kind === "content_type" ? "text/html; charset=utf-8" : reply.contentType ?? "application/json; charset=utf-8";
+    await leg(); // downlink
+    if (res.destroyed) return;
     res.writeHead(reply.status, { ...corsHeaders(req), "content-type": contentType, ...(reply.headers ?? {}) });
     res.end(text);
   }

@@ -6,10 +6,12 @@ import { fileURLToPath } from "node:url";
 
 const CLI = fileURLToPath(new URL("../../../emulator/cli.mjs", import.meta.url));
 
-export async function startEmulator({ seed, size } = {}) {
+export async function startEmulator({ seed, size, latencyMs, jitterMs } = {}) {
   const args = [CLI, "--port", "0"];
   if (seed !== undefined) args.push("--seed", String(seed));
   if (size !== undefined) args.push("--size", String(size));
+  if (latencyMs !== undefined) args.push("--latency-ms", String(latencyMs));
+  if (jitterMs !== undefined) args.push("--jitter-ms", String(jitterMs));
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     let out = "";
@@ -37,6 +39,8 @@ export async function startEmulator({ seed, size } = {}) {
     reset: () => control("reset", {}),
     fault: (fault) => control("faults", fault),
     limits: (limits) => control("limits", limits),
+    /** The emulated network's round trip, `{ latencyMs, jitterMs }`. */
+    latency: (latency) => control("latency", latency),
     vendorControl: (vendor, input) => control(`vendor/${vendor}`, input),
     stop() {
       return new Promise((resolve) => {
