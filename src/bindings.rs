@@ -226,9 +226,13 @@ impl SharedLimiter {
         })
     }
 
-    fn release(permit: &JsValue) {
+    /// Hands the permit back: `release({ answered })`, where `answered` says a response came
+    /// back (limiters that pace by arrival credit only answered requests' round trips).
+    fn release(permit: &JsValue, answered: bool) {
         if let Ok(release) = get(permit, "release").dyn_into::<Function>() {
-            let _ = release.call0(permit);
+            let outcome = Object::new();
+            let _ = Reflect::set(&outcome, &"answered".into(), &answered.into());
+            let _ = release.call1(permit, &outcome);
         }
     }
 }
@@ -323,7 +327,7 @@ impl ProfileClient {
         let common = vendor.common();
         let mut scheduler = Scheduler::new(
             common.rate_limit,
-            common.concurrency as usize,
+            common.concurrency.map(|c| c as usize),
             vendor.base_urls(),
         );
         if limiter.is_some() {
@@ -469,7 +473,8 @@ enum Completion {
 struct Run {
     client: Rc<Client>,
     job: RefCell<Box<dyn Job>>,
-    completions: RefCell<VecDeque<(u64, Completion)>>,
+    /// Ended requests not yet fed to the job: request id, how it ended, and when.
+    completions: RefCell<VecDeque<(u64, Completion, f64)>>,
     controllers: RefCell<HashMap<u64, web_sys::AbortController>>,
     signal: Option<web_sys::AbortSignal>,
     on_progress: Option<Function>,
@@ -727,16 +732,18 @@ impl Run {
     fn feed_completions(&self) {
         let mut scheduler = self.client.scheduler.borrow_mut();
         let mut job = self.job.borrow_mut();
-        while let Some((id, completion)) = self.completions.borrow_mut().pop_front() {
+        // Each at the time it ended, not when this loop got round to it: the pacing counts
+        // from the end of a request, and a busy loop would otherwise slow it for nothing.
+        while let Some((id, completion, at)) = self.completions.borrow_mut().pop_front() {
             self.controllers.borrow_mut().remove(&id);
             match completion {
                 Completion::Response(response) => {
-                    job.on_response(id, now(), &response, &mut scheduler)
+                    job.on_response(id, at, &response, &mut scheduler)
                 }
                 Completion::Transport(kind, message) => {
-                    job.on_transport_error(id, now(), kind, &message, &mut scheduler)
+                    job.on_transport_error(id, at, kind, &message, &mut scheduler)
                 }
-                Completion::Fatal(error) => job.fail(error, now(), &mut scheduler),
+                Completion::Fatal(error) => job.fail(error, at, &mut scheduler),
             }
         }
     }
@@ -814,7 +821,9 @@ impl Run {
         wasm_bindgen_futures::spawn_local(async move {
             let id = outgoing.request_id;
             let completion = run.perform(outgoing, controller).await;
-            run.completions.borrow_mut().push_back((id, completion));
+            run.completions
+                .borrow_mut()
+                .push_back((id, completion, now()));
             run.client.wake_all();
         });
     }
@@ -841,8 +850,15 @@ impl Run {
             .await
         {
             Ok(permit) => {
+                {
+                    // Its round trip counts from now, not from the wait for the permit.
+                    let mut scheduler = client.scheduler.borrow_mut();
+                    self.job
+                        .borrow_mut()
+                        .on_departure(outgoing.request_id, now(), &mut scheduler);
+                }
                 let completion = self.send(outgoing, controller, &redact).await;
-                SharedLimiter::release(&permit);
+                SharedLimiter::release(&permit, matches!(completion, Completion::Response(_)));
                 completion
             }
             Err(error) => Completion::Fatal(error.with_vendor(client.vendor.key())),

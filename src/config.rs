@@ -118,9 +118,19 @@ impl<'a> ConfigInput<'a> {
         max: u64,
         default: u64,
     ) -> Result<u64, ProfileError> {
+        Ok(self.optional_integer_in(key, min, max)?.unwrap_or(default))
+    }
+
+    /// A whole number within `min..=max`, or `None` when absent.
+    pub fn optional_integer_in(
+        &self,
+        key: &str,
+        min: u64,
+        max: u64,
+    ) -> Result<Option<u64>, ProfileError> {
         match self.number(key)? {
-            None => Ok(default),
-            Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(n as u64),
+            None => Ok(None),
+            Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(Some(n as u64)),
             Some(_) => Err(ProfileError::invalid_config(format!(
                 "{} must be a whole number from {min} to {max}",
                 self.name(key)
@@ -165,7 +175,8 @@ impl<'a> ConfigInput<'a> {
 pub struct CommonConfig {
     pub base_url: String,
     pub rate_limit: f64,
-    pub concurrency: u32,
+    /// A cap on requests in flight; `None`: what the rate needs at the measured latency.
+    pub concurrency: Option<u32>,
     pub retries: u32,
     pub timeout_ms: u32,
     pub batch_size: usize,
@@ -198,7 +209,9 @@ impl CommonConfig {
         Ok(CommonConfig {
             base_url,
             rate_limit,
-            concurrency: input.integer_in("concurrency", 1, 256, 8)? as u32,
+            concurrency: input
+                .optional_integer_in("concurrency", 1, 256)?
+                .map(|c| c as u32),
             retries: input.integer_in("retries", 0, 20, 3)? as u32,
             timeout_ms: input.integer_in("timeoutMs", 1, 600_000, 10_000)? as u32,
             batch_size: input.integer_in("batchSize", 1, max, max)? as usize,

@@ -62,12 +62,25 @@ impl<T> Flights<T> {
         id
     }
 
-    /// The request `id` ended at `now`: frees its slot and hands it back, or `None` for one
-    /// no longer tracked (its call ended first).
-    pub fn take(&mut self, id: u64, now: f64, scheduler: &mut Scheduler) -> Option<Flight<T>> {
+    /// The request `id` ended at `now` (`answered`: with a response): frees its slot and
+    /// hands it back, or `None` for one no longer tracked (its call ended first).
+    pub fn take(
+        &mut self,
+        id: u64,
+        now: f64,
+        answered: bool,
+        scheduler: &mut Scheduler,
+    ) -> Option<Flight<T>> {
         let flight = self.open.remove(&id)?;
-        scheduler.on_finish(flight.ticket, now);
+        scheduler.on_finish(flight.ticket, now, answered);
         Some(flight)
+    }
+
+    /// The request `id` left only at `now` (after a shared limiter's permit).
+    pub fn departed(&self, id: u64, now: f64, scheduler: &mut Scheduler) {
+        if let Some(flight) = self.open.get(&id) {
+            scheduler.on_departure(flight.ticket, now);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -78,7 +91,7 @@ impl<T> Flights<T> {
     /// responses will be ignored), with no verdict on the vendor's health.
     pub fn abandon_all(&mut self, now: f64, scheduler: &mut Scheduler, vendor: &dyn Vendor) {
         for (_, flight) in self.open.drain() {
-            scheduler.on_finish(flight.ticket, now);
+            scheduler.on_finish(flight.ticket, now, false);
             scheduler.on_request_neutral();
             if flight.fetches_credential {
                 // Nobody will hear back from it: let another call fetch the credential.

@@ -186,7 +186,7 @@ pub fn run_job(selector: u8, count: usize, script: &[Step]) {
     };
     let mut scheduler = Scheduler::new(
         common.rate_limit,
-        common.concurrency as usize,
+        common.concurrency.map(|c| c as usize),
         vendor.base_urls(),
     );
     let mut now = NOW_MS;

@@ -151,6 +151,8 @@ pub trait Job {
         message: &str,
         scheduler: &mut Scheduler,
     );
+    /// The request `request_id` left only at `now`: it waited for a shared limiter's permit.
+    fn on_departure(&mut self, request_id: u64, now: f64, scheduler: &mut Scheduler);
     /// Ends the call with `error` (e.g. an unusable signature from the user's signer).
     fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler);
     /// Gives the concurrency slots of every request still in flight back to the scheduler
@@ -647,7 +649,7 @@ impl Job for BatchJob {
         response: &HttpResponse,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.in_flight.take(request_id, now, scheduler) else {
+        let Some(flight) = self.in_flight.take(request_id, now, true, scheduler) else {
             return;
         };
         if flight.fetches_credential {
@@ -750,7 +752,7 @@ impl Job for BatchJob {
         message: &str,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.in_flight.take(request_id, now, scheduler) else {
+        let Some(flight) = self.in_flight.take(request_id, now, false, scheduler) else {
             return;
         };
         if flight.fetches_credential {
@@ -771,6 +773,10 @@ impl Job for BatchJob {
 
     /// Gives the concurrency slots of every request still in flight back to the scheduler
     /// (the call was aborted or failed; their responses will be ignored).
+    fn on_departure(&mut self, request_id: u64, now: f64, scheduler: &mut Scheduler) {
+        self.in_flight.departed(request_id, now, scheduler);
+    }
+
     fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
         self.in_flight
             .abandon_all(now, scheduler, self.vendor.as_ref());
@@ -888,7 +894,7 @@ mod tests {
             .unwrap(),
             scheduler: Scheduler::new(
                 common.rate_limit,
-                common.concurrency as usize,
+                common.concurrency.map(|c| c as usize),
                 vendor.base_urls(),
             ),
             now: 1_700_000_000_000.0,

@@ -5,7 +5,8 @@
 //! - [`vendors`]: one module per vendor API. Each validates its config, builds HTTP request
 //!   descriptions from (ids, time, nonce) and parses responses into profiles and failures.
 //! - [`signing`]: one module per signature scheme the vendors use.
-//! - [`scheduler`]: rate limit, concurrency cap, pauses and backoff, driven by an injected clock.
+//! - [`pacing`]: the rate limit as the vendor counts it, by arrival, at any latency.
+//! - [`scheduler`]: rate limit, concurrency, pauses and backoff, driven by an injected clock.
 //! - [`job`]: one `getProfiles` call as a state machine that enforces the accounting rule.
 //! - [`list_job`]: one listing call (cursor pages, one after another) as a state machine.
 //! - [`loader`]: the cache (TTL, least recently used out first) and batching queue of
@@ -22,6 +23,7 @@ pub mod http;
 pub mod job;
 pub mod list_job;
 pub mod loader;
+pub mod pacing;
 pub mod profile;
 pub mod scheduler;
 pub mod signing;

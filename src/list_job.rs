@@ -254,7 +254,7 @@ impl Job for ListJob {
         response: &HttpResponse,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.in_flight.take(request_id, now, scheduler) else {
+        let Some(flight) = self.in_flight.take(request_id, now, true, scheduler) else {
             return;
         };
         if flight.fetches_credential {
@@ -294,7 +294,7 @@ impl Job for ListJob {
         message: &str,
         scheduler: &mut Scheduler,
     ) {
-        let Some(flight) = self.in_flight.take(request_id, now, scheduler) else {
+        let Some(flight) = self.in_flight.take(request_id, now, false, scheduler) else {
             return;
         };
         if flight.fetches_credential {
@@ -308,6 +308,10 @@ impl Job for ListJob {
     fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler) {
         self.fatal.get_or_insert(error);
         self.release(now, scheduler);
+    }
+
+    fn on_departure(&mut self, request_id: u64, now: f64, scheduler: &mut Scheduler) {
+        self.in_flight.departed(request_id, now, scheduler);
     }
 
     fn release(&mut self, now: f64, scheduler: &mut Scheduler) {
@@ -389,7 +393,7 @@ mod tests {
         serve: impl Fn(&str) -> HttpResponse,
     ) -> (Result<JobOutcome, ProfileError>, Vec<String>) {
         let vendor = easemob();
-        let mut scheduler = Scheduler::new(100.0, 8, vendor.base_urls());
+        let mut scheduler = Scheduler::new(100.0, Some(8), vendor.base_urls());
         let mut job = ListJob::new(vendor, options, 1).unwrap();
         let mut now = 0.0;
         let mut urls = Vec::new();

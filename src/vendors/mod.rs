@@ -324,7 +324,10 @@ pub fn describe_common(key: VendorKey, common: &CommonConfig) -> Map<String, Val
     map.insert("vendor".into(), key.as_str().into());
     map.insert("baseUrl".into(), common.base_url.clone().into());
     map.insert("rateLimit".into(), common.rate_limit.into());
-    map.insert("concurrency".into(), common.concurrency.into());
+    let concurrency = common
+        .concurrency
+        .map_or_else(|| "auto".into(), Value::from);
+    map.insert("concurrency".into(), concurrency);
     map.insert("retries".into(), common.retries.into());
     map.insert("timeoutMs".into(), common.timeout_ms.into());
     map.insert("batchSize".into(), common.batch_size.into());

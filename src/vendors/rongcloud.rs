@@ -677,7 +677,7 @@ mod tests {
         assert_eq!(v.common.base_url, "http://127.0.0.1:9");
         assert_eq!(
             (v.common.rate_limit, v.common.concurrency, v.common.retries),
-            (100.0, 8, 3)
+            (100.0, None, 3)
         );
     }
 
