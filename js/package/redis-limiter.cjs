@@ -3,14 +3,17 @@
 // permit before every request instead of pacing itself, and hands the permit back when the
 // request has ended.
 //
-// Vendors count requests by arrival, and arrival follows the grant by a latency that varies
-// (a process's first requests also open connections), so spacing grants evenly is not enough
-// to keep every 1-second window at the vendor within the rate. The rule used is the client's
-// own in-process one, made shared: permit k is granted only once permit k−N (N = the rate)
-// has been released, and a full window after that release. A request arrives before it is
-// released and after it is granted, so any N+1 requests span more than a window at the
-// vendor, whatever the latency. On top, grants follow a GCRA schedule (as redis-cell and API
-// gateways do) so that they are spread evenly instead of going in bursts of N.
+// Vendors count requests by arrival, and arrival follows the grant by a latency that varies,
+// so spacing grants evenly is not enough to keep every 1-second window at the vendor within
+// the rate. The rule is the client's own in-process one (src/pacing.rs explains it), made
+// shared: permit k goes a window after permit k−N (N = the rate) was released, less the floor
+// of the round trip — the shortest grant-to-release time seen lately on this key, less a
+// margin that shrinks with the number of samples. A request arrives no later than its release
+// minus the shortest way back, and no earlier than its grant plus the shortest way out, so
+// every window at the vendor holds at most N, paying for latency *variation*, not latency. A
+// permit released without an answer (`release({ answered: false })`: a timeout, a network
+// error) earns no credit: the causal rule, a full window after its release. On top, grants
+// follow a GCRA schedule (as redis-cell and API gateways do) so that they are spread evenly.
 //
 // Every step is one Lua script run atomically on Redis's own clock. A permit that is never
 // released (its process died) counts as released after `staleMs`. No dependency: it speaks
@@ -20,8 +23,13 @@
 const net = require("node:net");
 const { setTimeout: sleep } = require("node:timers/promises");
 
-// Shared by the scripts: the time now (µs), and when permit `seq` may go (µs), or -1 while
-// the permit it depends on is still out.
+// As src/pacing.rs: the least margin under the observed floor (clocks tick in milliseconds),
+// and how many round trips the floor is taken over.
+const MIN_MARGIN_US = 3000;
+const ROUND_TRIPS_KEPT = 256;
+
+// Shared by the scripts: the time now (µs); what the model may credit of a round trip (µs);
+// and when permit `seq` may go (µs), or -1 while the permit it depends on is still out.
 const COMMON = `
 local base = KEYS[1]
 local n = tonumber(ARGV[2])
@@ -29,12 +37,28 @@ local window = tonumber(ARGV[3])
 local stale = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local function credit()
+  local trips = redis.call('LRANGE', base .. ':rtt', 0, -1)
+  local count = #trips
+  if count == 0 then return 0 end
+  local sorted = {}
+  for i, v in ipairs(trips) do sorted[i] = tonumber(v) end
+  table.sort(sorted)
+  local floor = sorted[1]
+  local high = sorted[math.floor((count - 1) * 9 / 10) + 1]
+  local margin = ${MIN_MARGIN_US} + 2 * (high - floor) / math.sqrt(count)
+  return math.max(0, floor - margin)
+end
 local function ready_at(seq)
   local at = tonumber(redis.call('HGET', base .. ':granted', seq) or '0')
   local dep = seq - n
   if dep < 1 then return at end
   local done = redis.call('HGET', base .. ':released', dep)
-  if done then return math.max(at, tonumber(done) + window) end
+  if done then
+    local own = redis.call('HGET', base .. ':rtt_of', dep)
+    local credited = own and math.min(credit(), tonumber(own)) or 0
+    return math.max(at, tonumber(done) + window - credited)
+  end
   local sent = redis.call('HGET', base .. ':granted', dep)
   if not sent then return at end
   if now - tonumber(sent) > stale then return math.max(at, tonumber(sent) + stale + window) end
@@ -42,7 +66,11 @@ local function ready_at(seq)
 end
 local function answer(seq)
   local at = ready_at(seq)
-  if at < 0 then return {seq, -1} end
+  if at < 0 then
+    local slot = tonumber(redis.call('HGET', base .. ':granted', seq) or '0')
+    return {seq, -1, math.max(0, math.ceil((slot - now) / 1000))}
+  end
+  redis.call('HSET', base .. ':sent', seq, string.format('%.0f', math.max(at, now)))
   return {seq, math.max(0, math.ceil((at - now) / 1000))}
 end
 `;
@@ -56,9 +84,8 @@ local tat = tonumber(redis.call('GET', base .. ':tat') or '0')
 if tat < now then tat = now end
 redis.call('SET', base .. ':tat', string.format('%.0f', tat + interval), 'EX', keep)
 redis.call('HSET', base .. ':granted', seq, string.format('%.0f', tat))
-redis.call('HDEL', base .. ':granted', seq - 4 * n)
-redis.call('HDEL', base .. ':released', seq - 4 * n)
-for _, suffix in ipairs({':seq', ':granted', ':released'}) do redis.call('EXPIRE', base .. suffix, keep) end
+for _, suffix in ipairs({':granted', ':released', ':sent', ':rtt_of'}) do redis.call('HDEL', base .. suffix, seq - 4 * n) end
+for _, suffix in ipairs({':seq', ':granted', ':released', ':sent', ':rtt_of', ':rtt'}) do redis.call('EXPIRE', base .. suffix, keep) end
 return answer(seq)
 `;
 
@@ -67,13 +94,23 @@ const CHECK = `${COMMON}
 return answer(tonumber(ARGV[1]))
 `;
 
+// ARGV[1]: the permit's seq; ARGV[2]: 1 when its request was answered
 const RELEASE = `
+local base = KEYS[1]
 local t = redis.call('TIME')
-redis.call('HSET', KEYS[1] .. ':released', ARGV[1], string.format('%.0f', tonumber(t[1]) * 1000000 + tonumber(t[2])))
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('HSET', base .. ':released', ARGV[1], string.format('%.0f', now))
+local sent = redis.call('HGET', base .. ':sent', ARGV[1])
+if ARGV[2] == '1' and sent then
+  local rtt = string.format('%.0f', math.max(0, now - tonumber(sent)))
+  redis.call('HSET', base .. ':rtt_of', ARGV[1], rtt)
+  redis.call('LPUSH', base .. ':rtt', rtt)
+  redis.call('LTRIM', base .. ':rtt', 0, ${ROUND_TRIPS_KEPT - 1})
+end
 return 1
 `;
 
-/** While the permit depended on is out, ask again this often. */
+/** While the permit depended on is out, ask again this often (or at its GCRA slot, if later). */
 const POLL_MS = 5;
 
 /** A minimal RESP2 connection: commands are pipelined, replies matched in order. */
@@ -206,13 +243,13 @@ function createRedisLimiter(options = {}) {
     const windowUs = Math.ceil(windowMs * 1000 * Math.max(1, n / rate));
     const intervalUs = Math.ceil(windowUs / n);
     const limits = [n, windowUs, staleMs * 1000];
-    let [seq, waitMs] = await run(ACQUIRE, key, [intervalUs, ...limits, Math.ceil((staleMs + windowMs) / 1000) * 4]);
+    let [seq, waitMs, slotMs] = await run(ACQUIRE, key, [intervalUs, ...limits, Math.ceil((staleMs + windowMs) / 1000) * 4]);
     while (waitMs < 0) {
-      await sleep(POLL_MS);
-      [, waitMs] = await run(CHECK, key, [seq, ...limits]);
+      await sleep(Math.max(POLL_MS, slotMs));
+      [, waitMs, slotMs] = await run(CHECK, key, [seq, ...limits]);
     }
     if (waitMs > 0) await sleep(waitMs);
-    return () => run(RELEASE, key, [seq]).catch(() => {});
+    return (answered) => run(RELEASE, key, [seq, answered ? 1 : 0]).catch(() => {});
   }
 
   return {
@@ -222,7 +259,8 @@ function createRedisLimiter(options = {}) {
       if (!(rate > 0)) throw new RangeError("the Redis limiter needs a rate: give createRedisLimiter({ rate }) or a client rateLimit");
       const releases = [];
       for (let i = 0; i < permits; i++) releases.push(await one(key, rate));
-      return { release: () => Promise.all(releases.map((release) => release())) };
+      // `release({ answered })`: answered (a response came back) unless it says false.
+      return { release: (outcome = {}) => Promise.all(releases.map((release) => release(outcome.answered !== false))) };
     },
     close() {
       connection.close();
