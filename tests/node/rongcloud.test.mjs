@@ -29,10 +29,8 @@ test("25,000 ids at the documented 100 requests/s: accounting exact, nothing rej
   assert.deepEqual(log.filter((e) => e.status !== 200), [], "the emulator rejected nothing");
   const busiest = busiestSecond(log);
   assert.ok(busiest <= 100, `busiest second had ${busiest} requests`);
-  const span = (log.at(-1).at - log[0].at) / 1000;
-  const rate = (log.length - 1) / span;
-  console.log(`# 25,000 ids: ${log.length} requests in ${span.toFixed(2)} s = ${rate.toFixed(1)} requests/s (limit 100, busiest second ${busiest})`);
-  assert.ok(rate > 90, `achieved only ${rate.toFixed(1)} requests/s`);
+  // The rate reached is a figure for `make bench`, never asserted here: a loaded machine
+  // would fail such a test without anything being wrong.
 });
 
 test("results keep first-seen input order and normalize the directory", async () => {
