@@ -13,12 +13,15 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { oauth1Signature, tencentUserSig } from "improfiles";
 
 import { easemobWithToken } from "../tests/node/helpers/easemob.mjs";
-import { busiestSecond, startEmulator } from "../tests/node/helpers/emulator.mjs";
+import { startEmulator } from "../tests/node/helpers/emulator.mjs";
+import { startRedis } from "../tests/node/helpers/redis.mjs";
 import { kaixin } from "../tests/node/helpers/kaixin.mjs";
 import { APP_KEY, APP_SECRET, rongcloud } from "../tests/node/helpers/rongcloud.mjs";
 import { SDK_APP_ID, SECRET_KEY, tencent } from "../tests/node/helpers/tencent.mjs";
 import { MAPPERS } from "./mappers.mjs";
 import { plainRongCloud } from "./plain-client.mjs";
+import { plainPaced } from "./plain-paced.mjs";
+import { atDistance } from "./rate.mjs";
 
 const require = createRequire(import.meta.url);
 const OAuth = require("oauth-1.0a");
@@ -46,23 +49,63 @@ const CLIENTS = {
   kaixin: (extra) => kaixin(emulator, extra),
 };
 
-// 1. Rate adherence: 10 seconds' worth of requests at each vendor's documented rate.
+// 1. Pacing at a distance: BENCH_RATE_SECONDS' worth (default 10) of requests at each vendor's
+// documented rate, with the emulator's round trip at 0, 50, 200 and 500 ms (± 10%), counted by
+// arrival at the emulator. Next to it, in the same run: a plain fetch loop with a send-time
+// sliding window at concurrency 64 (its rate and what the vendor refused of it); and, for
+// RongCloud, 2 and 4 processes sharing one app key through Redis.
+const rateSeconds = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const RATE = [
-  { vendor: "rongcloud", limit: 100, ids: range("u", 100_000) },
-  { vendor: "tencent", limit: 200, ids: range("t", 200_000) },
-  { vendor: "tencent-attrs", limit: 100, ids: range("t", 100_000) },
-  { vendor: "easemob", limit: 100, ids: range("user", 1_000) },
-  { vendor: "kaixin", limit: 10, ids: range("", 5_000) },
+  { vendor: "rongcloud", limit: 100, prefix: "u", perRequest: 100 },
+  { vendor: "tencent", limit: 200, prefix: "t", perRequest: 100 },
+  { vendor: "tencent-attrs", limit: 100, prefix: "t", perRequest: 100 },
+  { vendor: "easemob", limit: 100, prefix: "user", perRequest: 1, count: 2_500 },
+  { vendor: "kaixin", limit: 10, prefix: "", perRequest: 50 },
 ];
-for (const { vendor, limit, ids } of wanted("rate") ? RATE : []) {
-  await emulator.reset();
-  await CLIENTS[vendor]().getProfiles(ids, { collect: false });
-  const log = (await emulator.log()).filter((e) => e.vendor === vendor && e.outcome !== "token");
-  const seconds = (log.at(-1).at - log[0].at) / 1000;
-  const achieved = (log.length - 1) / seconds;
-  const rejected = log.filter((e) => e.outcome === "rate_limited").length;
-  row("rate adherence", `${vendor}: ${log.length} requests in ${fixed(seconds, 1)} s`, `${fixed(achieved, 1)} req/s, busiest 1-s window ${busiestSecond(log)}, ${rejected} rejected`, `limit ${limit} req/s`, fixed(achieved / limit, 3), "≥ 0.98 and 0 rejected");
+const DISTANCES = [
+  [0, 0],
+  [50, 5],
+  [200, 20],
+  [500, 50],
+];
+const seenText = (seen, limit) => `${fixed(seen.rate / limit, 3)} of ${limit}/s, busiest 1-s window ${seen.busiest}, ${seen.refused} refused`;
+const goalAt = (latencyMs) => (latencyMs === 0 ? "≥ 0.98, 0 refused" : latencyMs < 500 ? "≥ 0.95, 0 refused" : "≥ 0.88, 0 refused");
+async function sharedThroughRedis(processes, ids, prefix) {
+  const worker = fileURLToPath(new URL("../tests/node/helpers/limiter-worker.mjs", import.meta.url));
+  const share = Math.ceil(ids.length / processes);
+  await Promise.all(
+    Array.from({ length: processes }, (_, w) => run(process.execPath, [worker, emulator.url, redis.url, String(1 + w * share), String(share), prefix])),
+  );
 }
+const redis = wanted("rate") ? await startRedis() : undefined;
+for (const [latencyMs, jitterMs] of wanted("rate") ? DISTANCES : []) {
+  for (const { vendor, limit, prefix, perRequest, count } of RATE) {
+    const requests = Math.round(limit * rateSeconds);
+    const ids = range(prefix, Math.min(requests * perRequest, count ?? Infinity));
+    const distance = { vendor, latencyMs, jitterMs };
+    const ours = await atDistance(emulator, distance, () => CLIENTS[vendor]().getProfiles(ids, { collect: false }));
+    const plainVendor = vendor === "tencent-attrs" ? undefined : vendor;
+    const plain = plainVendor && (await atDistance(emulator, distance, () => plainPaced({ vendor: plainVendor, baseUrl: emulator.url, ids, limit })));
+    row(
+      "pacing at a distance",
+      `${vendor} at ${latencyMs} ± ${jitterMs} ms, default config, ${ours.requests} requests`,
+      seenText(ours, limit),
+      plain ? `plain JS: ${seenText(plain, limit)}` : "",
+      plain ? fixed(ours.rate / plain.rate) : "",
+      goalAt(latencyMs),
+    );
+  }
+  const ids = range("u", 100 * rateSeconds * 100);
+  for (const processes of [2, 4]) {
+    const shared = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () => sharedThroughRedis(processes, ids, `bench-${processes}-${latencyMs}:`));
+    row("pacing at a distance", `rongcloud at ${latencyMs} ± ${jitterMs} ms, ${processes} processes through Redis, ${shared.requests} requests`, seenText(shared, 100), "", "", "≥ 0.95, 0 refused");
+  }
+  if (latencyMs === 200) {
+    const capped = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () => CLIENTS.rongcloud({ concurrency: 8 }).getProfiles(ids.slice(0, 40_000), { collect: false }));
+    row("pacing at a distance", `rongcloud at 200 ± 20 ms, concurrency: 8 (a cap), ${capped.requests} requests`, seenText(capped, 100), "", "", "≈ 8 / 0.2 s = 40/s");
+  }
+}
+await redis?.stop();
 
 // 2. CPU cost: 100,000 profiles with the rate limits lifted, improfiles vs a plain JS client.
 await emulator.limits({ enforce: false });

@@ -86,7 +86,10 @@ export interface CommonConfig {
   fetch?: FetchLike;
   /** Requests per second, never exceeded over any 1-second window. Default: the vendor's documented rate. */
   rateLimit?: number;
-  /** Requests in flight at once. Default 8. */
+  /**
+   * A cap on requests in flight at once. Default: what the rate needs at the measured round
+   * trip (rate × RTT × 1.5 + 2), never more than the rate nor 256; a low cap gives at most cap / RTT.
+   */
   concurrency?: number;
   /** Further attempts of a retryable failure. Default 3. */
   retries?: number;
@@ -99,7 +102,10 @@ export interface CommonConfig {
    * "improfiles/redis-limiter"): asked for a permit before every request, in place of the
    * in-process pacing. `details.rate` is this client's `rateLimit`.
    */
-  limiter?: { acquire(key: string, permits: number, details: { rate: number }): PromiseLike<unknown> | unknown };
+  limiter?: {
+    /** Resolves when the request may go. A permit with `release()` gets `release({ answered })` when its request has ended (`answered`: false for a timeout or a network error). */
+    acquire(key: string, permits: number, details: { rate: number }): PromiseLike<unknown> | unknown;
+  };
   /** The limiter key; default `improfiles:<vendor>:<account>` (app key, SDKAppID, org#app…). */
   limiterKey?: string;
 }

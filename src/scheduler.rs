@@ -41,6 +41,9 @@ const CAUTION_MARGIN_MS: f64 = 10.0;
 /// room for round trips that grow before the measurement shows it.
 const CONCURRENCY_HEADROOM: f64 = 1.5;
 const CONCURRENCY_SPARE: usize = 2;
+/// Never more in flight than a caller may ask for (`concurrency` is 1..=256): a rate lifted
+/// far beyond any vendor's (load tests) would otherwise open thousands of connections.
+const MOST_IN_FLIGHT: f64 = 256.0;
 /// A host pair switches at most this often, so a flapping pair does not thrash (the RongCloud
 /// Go SDK's rule).
 pub const HOST_SWITCH_INTERVAL_MS: f64 = 30_000.0;
@@ -338,7 +341,7 @@ impl Scheduler {
     /// How many requests may be out at once now. Without a given cap: what the rate needs
     /// at the round trip most requests stay under, or at the age of the oldest request still
     /// out if that is longer (a first request, or a vendor slowing down, says more than old
-    /// samples), with headroom; at least one, at most the rate's N.
+    /// samples), with headroom; at least one, at most the rate's N (and 256).
     pub fn concurrency_limit(&self, now: f64) -> usize {
         if let Some(cap) = self.concurrency {
             return cap;
@@ -351,7 +354,7 @@ impl Scheduler {
         let age = (now - oldest).max(0.0);
         let round_trip = self.round_trips.typical_high().unwrap_or(0.0).max(age);
         let needed = self.current_rate(now) * round_trip / 1000.0 * CONCURRENCY_HEADROOM;
-        let most = self.rate.floor().max(1.0);
+        let most = self.rate.floor().clamp(1.0, MOST_IN_FLIGHT);
         (needed.ceil() + CONCURRENCY_SPARE as f64).min(most) as usize
     }
 

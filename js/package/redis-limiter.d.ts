@@ -1,6 +1,7 @@
 /** What `config.limiter` takes: resolves once `permits` requests may go for `key`. */
 export interface Limiter {
-  acquire(key: string, permits: number, details?: { rate?: number }): Promise<{ release(): unknown } | void>;
+  /** The permit's `release({ answered })` is called when its request has ended (`answered`: a response came back). */
+  acquire(key: string, permits: number, details?: { rate?: number }): Promise<{ release(outcome?: { answered?: boolean }): unknown } | void>;
 }
 
 export interface RedisLimiterOptions {
@@ -22,7 +23,7 @@ export interface RedisLimiter extends Limiter {
 
 /**
  * A limiter shared through Redis, Node only: permit k goes a window after permit k−rate was
- * released (so no window at the vendor ever holds more than `rate` arrivals), on an even
- * GCRA schedule.
+ * released, less the floor of the round trips seen on the key (so no window at the vendor
+ * holds more than `rate` arrivals, at any latency), on an even GCRA schedule.
  */
 export declare function createRedisLimiter(options?: RedisLimiterOptions): RedisLimiter;
