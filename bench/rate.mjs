@@ -13,7 +13,8 @@ export function arrivals(log, vendor) {
   return {
     requests: entries.length,
     refused,
-    busiest: busiestSecond(accepted),
+    // Every arrival counts here, refused or not: what the client put into a window.
+    busiest: busiestSecond(entries),
     seconds,
     // Requests per second by arrival: n − 1 intervals between the first and the last.
     rate: seconds > 0 ? (accepted.length - 1) / seconds : 0,

@@ -95,6 +95,11 @@ export interface CommonConfig {
   retries?: number;
   /** Per attempt. Default 10000. */
   timeoutMs?: number;
+  /**
+   * A `Retry-After` (or a vendor's pause) longer than this is not waited out: the ids concerned
+   * fail at once as `rate_limited`, `retryable: true`, and the client is not paused. Default 60000.
+   */
+  maxRetryAfterMs?: number;
   /** Ids per request, 1..vendor maximum. Default: the vendor maximum. */
   batchSize?: number;
   /**

@@ -115,11 +115,19 @@ fn random_seed() -> u64 {
     }
 }
 
+/// The longest delay `setTimeout` takes: past it, timers fire at once (a 1 ms spin).
+const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
 fn set_timeout(callback: &Function, ms: f64) -> JsValue {
     let global = js_sys::global();
+    let ms = if ms.is_nan() {
+        0.0
+    } else {
+        ms.clamp(0.0, MAX_TIMER_MS)
+    };
     get(&global, "setTimeout")
         .dyn_into::<Function>()
-        .and_then(|f| f.call2(&global, callback, &JsValue::from_f64(ms.max(0.0))))
+        .and_then(|f| f.call2(&global, callback, &JsValue::from_f64(ms)))
         .unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -329,7 +337,8 @@ impl ProfileClient {
             common.rate_limit,
             common.concurrency.map(|c| c as usize),
             vendor.base_urls(),
-        );
+        )
+        .with_max_pause(f64::from(common.max_retry_after_ms));
         if limiter.is_some() {
             scheduler = scheduler.with_shared_limiter();
         }
@@ -462,6 +471,23 @@ impl ProfileClient {
     }
 }
 
+/// A call's `abort` listener on the caller's signal, removed when the call settles: callers
+/// share one signal between many calls (`AbortSignal.timeout(60_000)` for a whole sync), and
+/// an abort after a call ended must find nothing of it — its closure is gone by then, and
+/// calling a dropped closure throws in the caller's event loop.
+struct AbortListener {
+    signal: web_sys::AbortSignal,
+    closure: Closure<dyn FnMut()>,
+}
+
+impl Drop for AbortListener {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.closure.as_ref().unchecked_ref());
+    }
+}
+
 /// How a request ended, as the shell saw it.
 enum Completion {
     Response(HttpResponse),
@@ -480,6 +506,8 @@ struct Run {
     on_progress: Option<Function>,
     on_batch: Option<Function>,
     aborted: Cell<bool>,
+    /// When the run loop last let timers and I/O run (see [`yield_to_event_loop`]).
+    last_yield: Cell<f64>,
 }
 
 /// Reads a call's options object; messages name the option, never its value.
@@ -614,6 +642,7 @@ impl Run {
             on_progress: options.callback("onProgress")?,
             on_batch,
             aborted: Cell::new(false),
+            last_yield: Cell::new(now()),
         }))
     }
 
@@ -705,6 +734,10 @@ impl Run {
     async fn run_loop(self: &Rc<Self>) -> Result<JobOutcome, JsValue> {
         let vendor = self.client.vendor.key();
         loop {
+            if now() - self.last_yield.get() >= YIELD_EVERY_MS {
+                yield_to_event_loop().await;
+                self.last_yield.set(now());
+            }
             if self.aborted.get() {
                 return Err(to_js_error(&aborted_error(vendor)));
             }
@@ -776,8 +809,8 @@ impl Run {
         Ok((pending.length() > 0).then(|| Promise::all(&pending)))
     }
 
-    fn listen_for_abort(self: &Rc<Self>) -> Option<Closure<dyn FnMut()>> {
-        let signal = self.signal.as_ref()?;
+    fn listen_for_abort(self: &Rc<Self>) -> Option<AbortListener> {
+        let signal = self.signal.clone()?;
         let run = Rc::downgrade(self);
         let closure = Closure::<dyn FnMut()>::new(move || {
             if let Some(run) = run.upgrade() {
@@ -787,7 +820,7 @@ impl Run {
             }
         });
         let _ = signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
-        Some(closure)
+        Some(AbortListener { signal, closure })
     }
 
     fn abort_in_flight(&self) {
@@ -873,6 +906,14 @@ impl Run {
     ) -> Completion {
         let client = &self.client;
         let mut http = outgoing.prepared.http;
+        let timeout_ms = f64::from(client.vendor.common().timeout_ms);
+        let deadline = Deadline::start(timeout_ms, &controller);
+        let timed_out = || {
+            Completion::Transport(
+                TransportError::Timeout,
+                format!("no complete response within timeoutMs ({timeout_ms} ms)"),
+            )
+        };
         if let (Some(request), Some(signer)) =
             (outgoing.prepared.external_signature, &client.signer)
         {
@@ -884,11 +925,12 @@ impl Run {
                 )
                 .map(|value| Promise::resolve(&value));
             let signature = match signed {
-                Ok(promise) => JsFuture::from(promise).await,
+                Ok(promise) => deadline.race(promise).await,
                 Err(thrown) => Err(thrown),
             };
             let signature = match signature {
                 Ok(value) => value,
+                Err(_) if deadline.passed() => return timed_out(),
                 Err(thrown) => {
                     // Only the error's type: the signer may hold secrets this client never saw.
                     let kind = get(&thrown, "name")
@@ -927,25 +969,9 @@ impl Run {
             let _ = Reflect::set(&init, &"body".into(), &body.into());
         }
         let _ = Reflect::set(&init, &"signal".into(), &controller.signal());
-
-        let timed_out = Rc::new(Cell::new(false));
-        let on_timeout = {
-            let (timed_out, controller) = (Rc::clone(&timed_out), controller.clone());
-            Closure::once_into_js(move || {
-                timed_out.set(true);
-                controller.abort();
-            })
-        };
-        let timeout_ms = f64::from(client.vendor.common().timeout_ms);
-        let timer = set_timeout(on_timeout.unchecked_ref(), timeout_ms);
-        let result = read_response(&fetch, &http.url, &init).await;
-        clear_timeout(&timer);
-        match result {
+        match read_response(&fetch, &http.url, &init, &deadline).await {
             Ok(response) => Completion::Response(response),
-            Err(_) if timed_out.get() => Completion::Transport(
-                TransportError::Timeout,
-                format!("no complete response within timeoutMs ({timeout_ms} ms)"),
-            ),
+            Err(_) if deadline.passed() => timed_out(),
             Err(thrown) => Completion::Transport(
                 TransportError::Network,
                 format!("network error: {}", describe_thrown(&thrown, redact)),
@@ -954,19 +980,77 @@ impl Run {
     }
 }
 
+/// One attempt's `timeoutMs`, from before its signature to the end of its body. When it
+/// passes, the request's controller is aborted and every await of the attempt raced against
+/// it gives up — whether or not the caller's `fetch`, body or `signer` honours the signal, so
+/// a promise that never settles cannot hold the call or its concurrency slot.
+struct Deadline {
+    passed: Rc<Cell<bool>>,
+    expired: Promise,
+    timer: JsValue,
+    /// Owned here, not leaked: dropped (after the timer is cleared) when the attempt ends.
+    _on_timeout: Closure<dyn FnMut()>,
+}
+
+impl Deadline {
+    fn start(ms: f64, controller: &web_sys::AbortController) -> Self {
+        let passed = Rc::new(Cell::new(false));
+        let mut resolver = None;
+        let expired = Promise::new(&mut |resolve, _| resolver = Some(resolve));
+        let resolve = resolver.expect("Promise::new runs its executor at once");
+        let on_timeout = {
+            let (passed, controller) = (Rc::clone(&passed), controller.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                passed.set(true);
+                controller.abort();
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            })
+        };
+        let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), ms);
+        Deadline {
+            passed,
+            expired,
+            timer,
+            _on_timeout: on_timeout,
+        }
+    }
+
+    fn passed(&self) -> bool {
+        self.passed.get()
+    }
+
+    /// What `work` settles with, or `Err(undefined)` once the deadline has passed.
+    async fn race(&self, work: Promise) -> Result<JsValue, JsValue> {
+        let outcome = JsFuture::from(Promise::race(&Array::of2(&work, &self.expired))).await;
+        if self.passed() {
+            Err(JsValue::UNDEFINED)
+        } else {
+            outcome
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+    }
+}
+
 /// Calls fetch and reads the whole body, through plain property access so that any
-/// fetch-compatible implementation works.
+/// fetch-compatible implementation works; each step raced against `deadline`.
 async fn read_response(
     fetch: &Function,
     url: &str,
     init: &Object,
+    deadline: &Deadline,
 ) -> Result<HttpResponse, JsValue> {
-    let response = JsFuture::from(Promise::resolve(&fetch.call2(
-        &JsValue::UNDEFINED,
-        &url.into(),
-        init,
-    )?))
-    .await?;
+    let response = deadline
+        .race(Promise::resolve(&fetch.call2(
+            &JsValue::UNDEFINED,
+            &url.into(),
+            init,
+        )?))
+        .await?;
     let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
     let header_bag = get(&response, "headers");
     let header_get = get(&header_bag, "get").dyn_into::<Function>().ok();
@@ -979,12 +1063,26 @@ async fn read_response(
         }
     }
     let text = get(&response, "text").dyn_into::<Function>()?;
-    let body = JsFuture::from(Promise::resolve(&text.call0(&response)?)).await?;
+    let body = deadline
+        .race(Promise::resolve(&text.call0(&response)?))
+        .await?;
     Ok(HttpResponse {
         status,
         headers,
         body: body.as_string().unwrap_or_default(),
     })
+}
+
+/// How long the run loop may go on without letting timers and I/O run.
+const YIELD_EVERY_MS: f64 = 50.0;
+
+/// Waits for a macrotask: a call whose `fetch` answers at once would otherwise go on in
+/// microtasks alone, starving the caller's event loop (not even `AbortSignal.timeout` fires).
+async fn yield_to_event_loop() {
+    let promise = Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, 0.0);
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 fn aborted_error(vendor: vendors::VendorKey) -> ProfileError {

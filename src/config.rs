@@ -179,6 +179,8 @@ pub struct CommonConfig {
     pub concurrency: Option<u32>,
     pub retries: u32,
     pub timeout_ms: u32,
+    /// A vendor's pause (`Retry-After`) longer than this is not waited out.
+    pub max_retry_after_ms: u32,
     pub batch_size: usize,
 }
 
@@ -214,6 +216,7 @@ impl CommonConfig {
                 .map(|c| c as u32),
             retries: input.integer_in("retries", 0, 20, 3)? as u32,
             timeout_ms: input.integer_in("timeoutMs", 1, 600_000, 10_000)? as u32,
+            max_retry_after_ms: input.integer_in("maxRetryAfterMs", 0, 86_400_000, 60_000)? as u32,
             batch_size: input.integer_in("batchSize", 1, max, max)? as usize,
         })
     }

@@ -188,7 +188,8 @@ pub fn run_job(selector: u8, count: usize, script: &[Step]) {
         common.rate_limit,
         common.concurrency.map(|c| c as usize),
         vendor.base_urls(),
-    );
+    )
+    .with_max_pause(f64::from(common.max_retry_after_ms));
     let mut now = NOW_MS;
     let mut steps = script.iter();
     // (request id, when it completes, how the vendor answers)

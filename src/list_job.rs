@@ -41,6 +41,9 @@ pub struct PageResult {
     pub cursor: Option<String>,
 }
 
+/// A listing ends after this many empty pages in a row, whatever their cursors say.
+pub const MAX_EMPTY_PAGES_IN_A_ROW: u32 = 3;
+
 pub struct ListJob {
     vendor: Rc<dyn Vendor>,
     options: ListOptions,
@@ -53,6 +56,8 @@ pub struct ListJob {
     in_flight: Flights<()>,
     profiles: Vec<Profile>,
     listed: usize,
+    /// Pages in a row that listed nobody while the cursor moved on.
+    empty_pages: u32,
     rng: Rng,
     stats: Stats,
     started_at: Option<f64>,
@@ -96,6 +101,7 @@ impl ListJob {
             in_flight: Flights::default(),
             profiles: Vec::new(),
             listed: 0,
+            empty_pages: 0,
             rng: Rng::new(seed),
             stats: Stats::default(),
             started_at: None,
@@ -189,6 +195,11 @@ impl ListJob {
 
     fn page_arrived(&mut self, mut profiles: Vec<Profile>, cursor: Option<String>) {
         self.attempt = 0;
+        self.empty_pages = if profiles.is_empty() {
+            self.empty_pages + 1
+        } else {
+            0
+        };
         if let Some(max) = self.options.max {
             profiles.truncate(max - self.listed);
         }
@@ -197,8 +208,12 @@ impl ListJob {
         self.stats.profiles += profiles.len();
         // A cursor that does not move would list the same page forever.
         let stuck = cursor.is_some() && cursor == self.cursor;
+        // A vendor that keeps handing out new cursors with nothing behind them would keep a
+        // listing going for ever (and a `max` never reached).
+        let barren = self.empty_pages >= MAX_EMPTY_PAGES_IN_A_ROW;
         self.more = cursor.is_some()
             && !stuck
+            && !barren
             && !self.options.single_page
             && self.options.max.map_or(true, |max| self.listed < max);
         self.cursor = cursor;
@@ -478,6 +493,21 @@ mod tests {
         let (outcome, urls) = run(options(10, None), serve);
         assert_eq!(ids(outcome.unwrap()).len(), 2);
         assert_eq!(urls.len(), 2);
+    }
+
+    #[test]
+    fn empty_pages_with_ever_new_cursors_end_the_listing() {
+        let page = std::cell::Cell::new(0);
+        let serve = |_: &str| {
+            page.set(page.get() + 1);
+            let body = format!(r#"{{"entities":[],"cursor":"c{}"}}"#, page.get());
+            HttpResponse::new(200, body)
+        };
+        let mut at_most_ten = options(10, Some(10));
+        at_most_ten.page_size = 10;
+        let (outcome, urls) = run(at_most_ten, serve);
+        assert_eq!(ids(outcome.unwrap()).len(), 0);
+        assert_eq!(urls.len(), MAX_EMPTY_PAGES_IN_A_ROW as usize);
     }
 
     #[test]

@@ -300,6 +300,8 @@ pub struct Scheduler {
     caution_margin: f64,
     caution_since: f64,
     paused_until: f64,
+    /// A vendor's pause longer than this is not waited out (`maxRetryAfterMs`).
+    max_pause_ms: f64,
     last_send: f64,
     slowdown: Option<Slowdown>,
     pub backoff: Backoff,
@@ -322,6 +324,7 @@ impl Scheduler {
             caution_margin: 0.0,
             caution_since: f64::NEG_INFINITY,
             paused_until: f64::NEG_INFINITY,
+            max_pause_ms: f64::INFINITY,
             last_send: f64::NEG_INFINITY,
             slowdown: None,
             backoff: Backoff::default(),
@@ -335,6 +338,12 @@ impl Scheduler {
     /// permit came. Concurrency, pauses and slowdowns still apply here.
     pub fn with_shared_limiter(mut self) -> Self {
         self.pacer = None;
+        self
+    }
+
+    /// A vendor's pause longer than `ms` is not waited out: see [`Self::retry_at`].
+    pub fn with_max_pause(mut self, ms: f64) -> Self {
+        self.max_pause_ms = ms;
         self
     }
 
@@ -470,7 +479,9 @@ impl Scheduler {
         }
         let rate_limited = error.code == ErrorCode::RateLimited;
         let pause = retry_after_ms.or(rate_limited.then_some(DEFAULT_RATE_LIMIT_PAUSE_MS));
-        if let Some(ms) = pause {
+        // A pause past the cap (`Retry-After: 86400`) would stall every call of the client
+        // for as long: it is not taken, and `retry_at` fails the request's ids instead.
+        if let Some(ms) = pause.filter(|&ms| ms <= self.max_pause_ms) {
             self.pause_until(now + ms);
         }
         if rate_limited {
@@ -507,6 +518,16 @@ impl Scheduler {
         unit: impl FnOnce() -> f64,
         now: f64,
     ) -> Option<f64> {
+        if let Some(ms) = pause.filter(|&ms| ms > self.max_pause_ms) {
+            error.code = ErrorCode::RateLimited;
+            error.retryable = true;
+            error.message = format!(
+                "{} (the vendor asked for a pause of {} s, longer than maxRetryAfterMs: not waited out)",
+                error.message,
+                (ms / 1000.0).ceil()
+            );
+            return None;
+        }
         if !error.retryable || attempt >= retries || matches!(self.circuit(now), Circuit::Open(_)) {
             return None;
         }
@@ -943,6 +964,35 @@ mod tests {
             s.gate(1.0),
             Gate::OpensAt(500.0),
             "a vendor's pause still holds"
+        );
+    }
+
+    #[test]
+    fn a_pause_past_the_cap_is_not_taken_and_fails_the_request() {
+        let mut s = Scheduler::new(100.0, None, vec!["https://h".into()]).with_max_pause(60_000.0);
+        let mut unavailable = failure(ErrorCode::VendorError, Some(503));
+        let pause = s.on_request_failed(&unavailable, Some(86_400_000.0), 0, 0.0);
+        assert_eq!(s.gate(1.0), Gate::Open, "the client is not paused");
+        assert_eq!(s.retry_at(&mut unavailable, 0, 3, pause, || 0.5, 1.0), None);
+        assert_eq!(
+            (unavailable.code, unavailable.retryable),
+            (ErrorCode::RateLimited, true)
+        );
+        assert!(
+            unavailable.message.contains("86400 s"),
+            "{}",
+            unavailable.message
+        );
+        let mut limited = failure(ErrorCode::RateLimited, Some(429));
+        let pause = s.on_request_failed(&limited, Some(60_000.0), 0, 2.0);
+        assert_eq!(
+            s.gate(3.0),
+            Gate::OpensAt(60_002.0),
+            "up to the cap it is waited out"
+        );
+        assert_eq!(
+            s.retry_at(&mut limited, 0, 3, pause, || 0.5, 3.0),
+            Some(60_003.0)
         );
     }
 

@@ -330,6 +330,7 @@ pub fn describe_common(key: VendorKey, common: &CommonConfig) -> Map<String, Val
     map.insert("concurrency".into(), concurrency);
     map.insert("retries".into(), common.retries.into());
     map.insert("timeoutMs".into(), common.timeout_ms.into());
+    map.insert("maxRetryAfterMs".into(), common.max_retry_after_ms.into());
     map.insert("batchSize".into(), common.batch_size.into());
     map
 }
