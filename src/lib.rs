@@ -21,6 +21,7 @@ pub mod flights;
 pub mod fuzzing;
 pub mod http;
 pub mod job;
+pub mod json;
 pub mod list_job;
 pub mod loader;
 pub mod pacing;

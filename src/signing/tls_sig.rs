@@ -5,7 +5,7 @@
 //! [`UserSigIssuer`] caches one UserSig and renews it before it runs out; it takes the time
 //! as an argument, so renewal is tested without waiting.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -134,6 +134,11 @@ pub struct UserSigIssuer {
     sdk_app_id: u64,
     ttl_seconds: u64,
     current: RefCell<Option<(u64, Secret)>>,
+    /// Counts the UserSigs made early because the server refused one, so a request can say
+    /// which UserSig it carried ([`Self::renew_after_rejection`]).
+    generation: Cell<u64>,
+    /// The current UserSig was made after a refusal: if it is refused too, the refusal is final.
+    after_rejection: Cell<bool>,
 }
 
 impl UserSigIssuer {
@@ -144,7 +149,31 @@ impl UserSigIssuer {
             sdk_app_id,
             ttl_seconds,
             current: RefCell::new(None),
+            generation: Cell::new(0),
+            after_rejection: Cell::new(false),
         }
+    }
+
+    /// Which UserSig requests made now carry, for [`Self::renew_after_rejection`].
+    pub fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
+    /// The server refused a UserSig of `generation` as expired (Tencent 70001; usually a
+    /// client clock that is off, with a UserSig made long ago). True when sending again can
+    /// work: a newer one is made already, or this was the first refusal and the next request
+    /// gets one made now. False when the UserSig made after a refusal is refused too.
+    pub fn renew_after_rejection(&self, generation: u64) -> bool {
+        if generation < self.generation.get() {
+            return true;
+        }
+        if self.after_rejection.get() {
+            return false;
+        }
+        self.current.borrow_mut().take();
+        self.generation.set(self.generation.get() + 1);
+        self.after_rejection.set(true);
+        true
     }
 
     pub fn secret_key(&self) -> &str {
@@ -169,6 +198,10 @@ impl UserSigIssuer {
             now_s >= *issued && now_s < issued + self.ttl_seconds - self.renewal_margin()
         });
         if !fresh {
+            // A renewal when it is due starts afresh; one forced by a refusal stays marked.
+            if current.is_some() {
+                self.after_rejection.set(false);
+            }
             let sig = user_sig(
                 self.secret_key.expose(),
                 &self.identifier,

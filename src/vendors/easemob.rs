@@ -159,7 +159,7 @@ impl Easemob {
 
     /// Easemob's error body: `{"error": "...", "error_description": "..."}`.
     fn error_parts(body: &str) -> (Option<String>, String) {
-        let parsed: Option<Map<String, Value>> = serde_json::from_str(body).ok();
+        let parsed: Option<Map<String, Value>> = crate::json::parse_lenient(body).ok();
         let kind = parsed
             .as_ref()
             .and_then(|b| b.get("error"))
@@ -234,7 +234,7 @@ impl Easemob {
                 format!("Easemob sent an unreadable answer: {why}"),
             )
         };
-        let Ok(Value::Object(mut body)) = serde_json::from_str::<Value>(body) else {
+        let Ok(Value::Object(mut body)) = crate::json::parse_lenient::<Value>(body) else {
             return Err(unreadable("not a JSON object"));
         };
         let entities = match body.remove("entities") {
@@ -363,7 +363,7 @@ impl Vendor for Easemob {
         let outcome = match response {
             None => Err(token_error(ErrorCode::Network, true, "no response".into())),
             Some(r) if r.status == 200 => {
-                let body: Option<Map<String, Value>> = serde_json::from_str(&r.body).ok();
+                let body: Option<Map<String, Value>> = crate::json::parse_lenient(&r.body).ok();
                 let token = body
                     .as_ref()
                     .and_then(|b| b.get("access_token"))
@@ -374,8 +374,15 @@ impl Vendor for Easemob {
                     .and_then(|b| b.get("expires_in"))
                     .and_then(json_number)
                     .filter(|s| *s > 0.0);
-                match (token, expires_in) {
-                    (Some(token), Some(seconds)) => Ok((token.to_owned(), seconds * 1000.0)),
+                // It goes into an Authorization header: checked like a token the caller gives.
+                let header_safe = token.filter(|t| t.bytes().all(|b| b.is_ascii_graphic()));
+                match (token, header_safe, expires_in) {
+                    (Some(_), None, _) => Err(token_error(
+                        ErrorCode::InvalidResponse,
+                        false,
+                        "the access_token holds characters a header cannot carry".into(),
+                    )),
+                    (_, Some(token), Some(seconds)) => Ok((token.to_owned(), seconds * 1000.0)),
                     _ => Err(token_error(
                         ErrorCode::InvalidResponse,
                         true,
@@ -778,6 +785,14 @@ mod tests {
             matches!(v.credential_step(1.0), CredentialStep::Wait),
             "one fetch at a time"
         );
+        let injected = HttpResponse::new(
+            200,
+            r#"{"access_token":"tok\r\nX-Evil: 1","expires_in":3600}"#,
+        );
+        let refused = v.on_credential_response(Some(&injected), 5.0).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidResponse);
+        assert!(!refused.message.contains("Evil"), "{}", refused.message);
+        assert!(matches!(v.credential_step(6.0), CredentialStep::Fetch(_)));
         let token = HttpResponse::new(
             200,
             r#"{"access_token":"T1","expires_in":3600,"application":"x"}"#,

@@ -275,7 +275,7 @@ fn gender(value: &Value) -> Gender {
 
 /// The human-readable part of an error body (JSON `error`/`error_msg`, or XML text), short.
 fn error_text(body: &str) -> String {
-    let text = match serde_json::from_str::<Value>(body) {
+    let text = match crate::json::parse_lenient::<Value>(body) {
         Ok(Value::Object(map)) => ["error", "error_msg", "error_description", "message"]
             .iter()
             .find_map(|k| map.get(*k).and_then(json_string))
@@ -357,6 +357,23 @@ impl Element {
     }
 }
 
+/// A finished element goes into its parent, or is the root: a second root would silently
+/// replace the first, so it is refused (a well-formed document has exactly one).
+fn place(
+    stack: &mut [Element],
+    root: &mut Option<Element>,
+    element: Element,
+) -> Result<(), String> {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(element),
+        None if root.is_some() => {
+            return Err("the XML document has more than one root element".into())
+        }
+        None => *root = Some(element),
+    }
+    Ok(())
+}
+
 fn parse_xml_tree(xml: &str) -> Result<Element, String> {
     let mut reader = Reader::from_str(xml);
     let mut stack: Vec<Element> = Vec::new();
@@ -379,17 +396,11 @@ fn parse_xml_tree(xml: &str) -> Result<Element, String> {
             }
             Event::Empty(empty) => {
                 let element = open(empty.local_name().as_ref());
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
+                place(&mut stack, &mut root, element)?;
             }
             Event::End(_) => {
                 let element = stack.pop().ok_or("unbalanced XML")?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
+                place(&mut stack, &mut root, element)?;
             }
             Event::Text(text) => {
                 if let Some(current) = stack.last_mut() {
@@ -431,7 +442,7 @@ fn parse_xml_tree(xml: &str) -> Result<Element, String> {
 
 /// The users of a JSON answer: `{"users":[...]}` (or a single user object).
 fn json_users(body: &str) -> Result<Vec<Map<String, Value>>, String> {
-    match serde_json::from_str::<Value>(body).map_err(|_| "the body is not valid JSON")? {
+    match crate::json::parse_lenient::<Value>(body).map_err(|_| "the body is not valid JSON")? {
         Value::Object(mut map) => match map.remove("users") {
             Some(Value::Array(users)) => Ok(users
                 .into_iter()
@@ -1064,6 +1075,18 @@ mod tests {
         assert!(!serde_json::to_string(&v.describe())
             .unwrap()
             .contains("at-123"));
+    }
+
+    #[test]
+    fn a_second_root_element_is_refused_not_taken() {
+        let two =
+            "<users><user><uid>1</uid></user></users><users><user><uid>2</uid></user></users>";
+        let Err(error) = parse_xml_tree(two) else {
+            panic!("two roots were read")
+        };
+        assert!(error.contains("more than one root"), "{error}");
+        assert!(parse_xml_tree("<user/><user/>").is_err());
+        assert!(parse_xml_tree("<?xml version=\"1.0\"?><users/>").is_ok());
     }
 
     #[test]

@@ -197,7 +197,7 @@ fn embedded_object(value: Option<&Value>) -> Result<Option<Map<String, Value>>, 
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map.clone())),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+        Some(Value::String(s)) => match crate::json::parse_lenient::<Value>(s) {
             Ok(Value::Object(map)) => Ok(Some(map)),
             Ok(Value::Null) => Ok(None),
             _ => Err("is not a JSON object"),
@@ -306,7 +306,7 @@ impl Vendor for RongCloud {
         ctx: &ParseContext,
     ) -> ResponseOutcome {
         let retry_after_ms = response.retry_after_ms(ctx.now_ms);
-        let parsed: Option<Map<String, Value>> = serde_json::from_str(&response.body).ok();
+        let parsed: Option<Map<String, Value>> = crate::json::parse_lenient(&response.body).ok();
         let body_code = parsed
             .as_ref()
             .and_then(|b| b.get("code"))

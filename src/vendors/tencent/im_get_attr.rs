@@ -137,6 +137,10 @@ impl Vendor for ImGetAttr {
         }
     }
 
+    fn credential_rejected(&self, generation: u64) -> bool {
+        self.access.credential_rejected(generation)
+    }
+
     fn secrets(&self) -> Vec<&str> {
         self.access.secrets()
     }

@@ -38,6 +38,8 @@ pub const MAX_BATCH_SIZE: usize = 100;
 /// Tencent UserIDs (and so the admin identifier) are at most 32 bytes.
 const MAX_USER_ID_BYTES: usize = 32;
 const DEFAULT_USER_SIG_TTL_SECONDS: u64 = 86_400;
+/// Tencent's code for a UserSig past its expiry.
+const USER_SIG_EXPIRED: i64 = 70001;
 
 enum Credential {
     /// A UserSig the user made; `expires_at` (Unix seconds) when it could be decoded.
@@ -192,11 +194,12 @@ impl TencentAccess {
 
     /// A POST of `body` to `path` with the credentials in the query string.
     fn request(&self, path: &str, body: String, ctx: &RequestContext) -> PreparedRequest {
-        let (user_sig, redact) = match &self.credential {
-            Credential::Provided { user_sig, .. } => (user_sig.expose().to_owned(), Vec::new()),
+        let (user_sig, redact, generation) = match &self.credential {
+            Credential::Provided { user_sig, .. } => (user_sig.expose().to_owned(), Vec::new(), 0),
             Credential::Issued(issuer) => {
+                let generation = issuer.generation();
                 let sig = issuer.user_sig_at(unix_seconds(ctx.now_ms));
-                (sig.clone(), vec![sig])
+                (sig.clone(), vec![sig], generation)
             }
         };
         let url = format!(
@@ -216,7 +219,7 @@ impl TencentAccess {
             },
             external_signature: None,
             redact,
-            credential_generation: 0,
+            credential_generation: generation,
         }
     }
 
@@ -243,7 +246,7 @@ impl TencentAccess {
             let message = format!("Tencent Cloud Chat {what} (HTTP {})", response.status);
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
-        let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&response.body) else {
+        let Ok(Value::Object(body)) = crate::json::parse_lenient::<Value>(&response.body) else {
             return Err(failed(ProfileError::unreadable_response(
                 self.key,
                 response.status,
@@ -258,7 +261,15 @@ impl TencentAccess {
                     .get("ErrorInfo")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                Err(failed(self.request_error(code, info, classify)))
+                let error = self.request_error(code, info, classify);
+                // A UserSig this module made, refused as expired: the job asks
+                // `credential_rejected` whether a fresh one is worth a second try.
+                if code == USER_SIG_EXPIRED && matches!(self.credential, Credential::Issued(_)) {
+                    return Err(ResponseOutcome::CredentialRejected(
+                        error.with_status(response.status),
+                    ));
+                }
+                Err(failed(error))
             }
             _ => Err(failed(ProfileError::unreadable_response(
                 self.key,
@@ -286,6 +297,13 @@ impl TencentAccess {
         )
         .with_vendor_code(VendorCode::Number(code))
         .retryable(retryable)
+    }
+
+    fn credential_rejected(&self, generation: u64) -> bool {
+        match &self.credential {
+            Credential::Issued(issuer) => issuer.renew_after_rejection(generation),
+            Credential::Provided { .. } => false,
+        }
     }
 
     fn secrets(&self) -> Vec<&str> {
@@ -555,13 +573,52 @@ mod tests {
         for code in [60007, 60011, 60018, 60019] {
             assert_eq!(outcome(code), (ErrorCode::RateLimited, true), "{code}");
         }
-        for code in [70001, 70003, 70009, 70013, 70014, 70016, 70020] {
+        for code in [70003, 70009, 70013, 70014, 70016, 70020] {
             assert_eq!(outcome(code), (ErrorCode::AuthFailed, false), "{code}");
         }
         assert_eq!(outcome(90001), (ErrorCode::InvalidInput, false));
         assert_eq!(outcome(90018), (ErrorCode::InvalidInput, false));
         assert_eq!(outcome(91000), (ErrorCode::VendorError, true));
         assert_eq!(outcome(12345), (ErrorCode::VendorError, false));
+    }
+
+    #[test]
+    fn an_expired_user_sig_it_made_is_renewed_once() {
+        let vendor = from_json(&config(""), PortraitGet::from_config).unwrap();
+        let expired = HttpResponse::new(
+            200,
+            r#"{"ActionStatus":"FAIL","ErrorCode":70001,"ErrorInfo":"usersig expired"}"#,
+        );
+        let rejected = |vendor: &dyn Vendor| {
+            matches!(
+                vendor.parse_response(&["a"], &expired, &Default::default()),
+                ResponseOutcome::CredentialRejected(e) if e.code == ErrorCode::AuthFailed
+            )
+        };
+        let first = vendor.build_request(&["a"], &ctx(1_569_910_200_000.0));
+        assert!(rejected(&vendor));
+        assert!(vendor.credential_rejected(first.credential_generation));
+        assert!(
+            vendor.credential_rejected(first.credential_generation),
+            "another request refused with the same UserSig is sent again too"
+        );
+        let second = vendor.build_request(&["a"], &ctx(1_569_990_000_000.0));
+        assert_eq!(
+            second.credential_generation,
+            first.credential_generation + 1
+        );
+        assert_ne!(second.redact, first.redact, "a UserSig made now");
+        assert!(
+            !vendor.credential_rejected(second.credential_generation),
+            "once"
+        );
+
+        let provided = format!(
+            r#"{{"vendor":"tencent","sdkAppId":1400000000,"identifier":"admin","userSig":"{}"}}"#,
+            second.redact[0]
+        );
+        let provided = from_json(&provided, PortraitGet::from_config).unwrap();
+        assert!(!rejected(&provided), "a UserSig the caller gave is final");
     }
 
     #[test]

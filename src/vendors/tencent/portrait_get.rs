@@ -285,6 +285,10 @@ impl Vendor for PortraitGet {
         }
     }
 
+    fn credential_rejected(&self, generation: u64) -> bool {
+        self.access.credential_rejected(generation)
+    }
+
     fn secrets(&self) -> Vec<&str> {
         self.access.secrets()
     }
@@ -493,7 +497,7 @@ mod tests {
         assert_eq!(outcome(40006), (ErrorCode::VendorError, true));
         assert_eq!(outcome(40007), (ErrorCode::PermissionDenied, false));
         assert_eq!(outcome(60007), (ErrorCode::RateLimited, true));
-        assert_eq!(outcome(70001), (ErrorCode::AuthFailed, false));
+        assert_eq!(outcome(70009), (ErrorCode::AuthFailed, false));
     }
 
     #[test]
