@@ -49,6 +49,8 @@ export class Directory {
   constructor({ seed = DEFAULT_SEED, size = DEFAULT_SIZE } = {}) {
     this.seed = seed;
     this.size = size;
+    /** Names set through the control API (n -> name): end-user data as hostile as it comes. */
+    this.names = new Map();
   }
 
   /** Index of a user id of the form `${prefix}${n}`, or undefined when nobody has it. */
@@ -61,6 +63,8 @@ export class Directory {
   }
 
   user(n) {
-    return user(n, this.seed);
+    const facts = user(n, this.seed);
+    if (this.names.has(n)) facts.name = this.names.get(n);
+    return facts;
   }
 }

@@ -22,6 +22,8 @@
 //        as delta-seconds or, with retryAfterForm "date", as an HTTP date.
 //   POST /__emulator/limits           <- { enforce: boolean }   (lift rate limits for load runs)
 //   POST /__emulator/latency          <- { latencyMs, jitterMs }  (the network's round trip; see below)
+//   POST /__emulator/names            <- { "<n>": "<name>", … }  (set user n's name, for every vendor,
+//                                        until a reset: formulas, escapes, CJK, emoji…)
 //
 // Latency: the vendors are 50-500 ms away from most users, and every pacing figure measured on
 // loopback hides that. With `latencyMs` L and `jitterMs` J (start options, the CLI's
@@ -141,6 +143,7 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
       faults = [];
       limits.enforce = true;
       vendors.forEach((v) => v.reset());
+      directory.names.clear();
       return send(req, res, 200, { ok: true });
     }
     if (route === "faults") {
@@ -155,6 +158,10 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
       const vendor = vendors.find((v) => v.name === route.slice("vendor/".length));
       if (!vendor?.control) return send(req, res, 404, { error: "no such vendor control" });
       return send(req, res, 200, vendor.control(input));
+    }
+    if (route === "names") {
+      for (const [n, name] of Object.entries(input)) directory.names.set(Number(n), String(name));
+      return send(req, res, 200, { ok: true, names: directory.names.size });
     }
     if (route === "latency") {
       try {

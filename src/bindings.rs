@@ -60,8 +60,9 @@ pub fn export_profile_error_class() -> JsValue {
     profile_error_class()
 }
 
-/// Response headers the vendor parsers read.
-const RESPONSE_HEADERS: [&str; 2] = ["retry-after", "content-type"];
+/// Response headers the vendor parsers read, and the length checked against
+/// `maxResponseBytes` before a body is read.
+const RESPONSE_HEADERS: [&str; 3] = ["retry-after", "content-type", "content-length"];
 
 fn to_js_error(error: &ProfileError) -> JsValue {
     let vendor_code = match &error.vendor_code {
@@ -174,11 +175,14 @@ struct SharedLimiter {
 }
 
 impl SharedLimiter {
-    fn from_config(config: &JsValue, vendor: &dyn Vendor) -> Result<Option<Self>, ProfileError> {
-        let object = get(config, "limiter");
-        if object.is_undefined() || object.is_null() {
+    fn from_config(
+        object: Option<JsValue>,
+        key: Option<JsValue>,
+        vendor: &dyn Vendor,
+    ) -> Result<Option<Self>, ProfileError> {
+        let Some(object) = object else {
             return Ok(None);
-        }
+        };
         let acquire = get(&object, "acquire")
             .dyn_into::<Function>()
             .map_err(|_| {
@@ -186,15 +190,13 @@ impl SharedLimiter {
                     "config.limiter must be an object with an acquire(key, permits) method",
                 )
             })?;
-        let key = match get(config, "limiterKey") {
-            k if k.is_undefined() || k.is_null() => {
-                format!(
-                    "improfiles:{}:{}",
-                    vendor.key().as_str(),
-                    vendor.rate_account()
-                )
-            }
-            k => k.as_string().filter(|k| !k.is_empty()).ok_or_else(|| {
+        let key = match key {
+            None => format!(
+                "improfiles:{}:{}",
+                vendor.key().as_str(),
+                vendor.rate_account()
+            ),
+            Some(k) => k.as_string().filter(|k| !k.is_empty()).ok_or_else(|| {
                 ProfileError::invalid_config("config.limiterKey must be a non-empty string")
             })?,
         };
@@ -298,40 +300,57 @@ impl ProfileClient {
         if !config.is_object() {
             return Err(ProfileError::invalid_config("config must be an object"));
         }
+        // Every key is read once, here: a getter that throws is a config error naming the key
+        // (not an absent key, nor a silent fallback to the global fetch).
         let mut values = Map::new();
         let mut functions = BTreeSet::new();
+        let mut raw = HashMap::new();
         for key in Object::keys(config.unchecked_ref::<Object>()).iter() {
             let Some(name) = key.as_string() else {
                 continue;
             };
-            let value = get(config, &name);
-            if name == "limiter" {
-                continue;
+            let value = Reflect::get(config, &key).map_err(|_| {
+                ProfileError::invalid_config(format!(
+                    "config.{name} could not be read: its getter threw"
+                ))
+            })?;
+            if value.as_f64().is_some_and(|n| !n.is_finite()) {
+                return Err(ProfileError::invalid_config(format!(
+                    "config.{name} must be a finite number"
+                )));
             }
-            if value.is_function() {
-                functions.insert(name);
-            } else if !value.is_undefined() {
-                let json: Value = serde_wasm_bindgen::from_value(value).map_err(|_| {
-                    ProfileError::invalid_config(format!(
-                        "config.{name} has a value of an unsupported type"
-                    ))
-                })?;
-                values.insert(name, json);
+            if name != "limiter" {
+                if value.is_function() {
+                    functions.insert(name.clone());
+                } else if !value.is_undefined() {
+                    let json: Value =
+                        serde_wasm_bindgen::from_value(value.clone()).map_err(|_| {
+                            ProfileError::invalid_config(format!(
+                                "config.{name} has a value of an unsupported type"
+                            ))
+                        })?;
+                    values.insert(name.clone(), json);
+                }
             }
+            raw.insert(name, value);
         }
         let vendor: Rc<dyn Vendor> = Rc::from(vendors::from_config(&ConfigInput::new(
             &values, &functions,
         ))?);
-        let fetch = get(config, "fetch");
-        let fetch =
-            match fetch.is_undefined() || fetch.is_null() {
-                true => None,
-                false => Some(fetch.dyn_into::<Function>().map_err(|_| {
-                    ProfileError::invalid_config("config.fetch must be a function")
-                })?),
-            };
-        let signer = get(config, "signer").dyn_into::<Function>().ok();
-        let limiter = SharedLimiter::from_config(config, vendor.as_ref())?;
+        let given = |key: &str| {
+            raw.get(key)
+                .filter(|v| !v.is_undefined() && !v.is_null())
+                .cloned()
+        };
+        let fetch = given("fetch")
+            .map(|f| {
+                f.dyn_into::<Function>()
+                    .map_err(|_| ProfileError::invalid_config("config.fetch must be a function"))
+            })
+            .transpose()?;
+        let signer = given("signer").and_then(|f| f.dyn_into::<Function>().ok());
+        let limiter =
+            SharedLimiter::from_config(given("limiter"), given("limiterKey"), vendor.as_ref())?;
         let common = vendor.common();
         let mut scheduler = Scheduler::new(
             common.rate_limit,
@@ -522,13 +541,20 @@ impl<'a> CallOptions<'a> {
         ProfileError::invalid_input(message).with_vendor(self.vendor)
     }
 
-    fn present(&self, key: &str) -> Option<JsValue> {
-        let value = get(self.options, key);
-        (!value.is_undefined() && !value.is_null()).then_some(value)
+    /// The option `key` unless absent (undefined or null); a getter that throws is an error
+    /// naming the key, not an absent option.
+    fn present(&self, key: &str) -> Result<Option<JsValue>, ProfileError> {
+        if !(self.options.is_object() || self.options.is_function()) {
+            return Ok(None);
+        }
+        let value = Reflect::get(self.options, &JsValue::from_str(key)).map_err(|_| {
+            self.invalid(format!("options.{key} could not be read: its getter threw"))
+        })?;
+        Ok((!value.is_undefined() && !value.is_null()).then_some(value))
     }
 
     fn callback(&self, key: &str) -> Result<Option<Function>, ProfileError> {
-        self.present(key)
+        self.present(key)?
             .map(|value| {
                 value
                     .dyn_into::<Function>()
@@ -538,7 +564,7 @@ impl<'a> CallOptions<'a> {
     }
 
     fn flag(&self, key: &str, default: bool) -> Result<bool, ProfileError> {
-        match self.present(key) {
+        match self.present(key)? {
             None => Ok(default),
             Some(value) => value
                 .as_bool()
@@ -546,7 +572,10 @@ impl<'a> CallOptions<'a> {
         }
     }
 
-    /// A call's `ids`: an array, read one string at a time as the job takes them.
+    /// A call's `ids`: an array, read one string at a time as the job takes them. Every read
+    /// can throw (a getter, a Proxy): that, like a value that is not a string or a string
+    /// that is not well-formed UTF-16 (a lone surrogate would reach the vendor as U+FFFD, and
+    /// two such ids as one), is `invalid_input` before anything is sent.
     fn ids(
         self,
         ids: &JsValue,
@@ -554,27 +583,40 @@ impl<'a> CallOptions<'a> {
         if !Array::is_array(ids) {
             return Err(self.invalid("ids must be an array of strings".into()));
         }
-        Ok(Array::from(ids)
-            .into_iter()
-            .enumerate()
-            .map(move |(i, id)| {
-                id.as_string()
-                    .ok_or_else(|| self.invalid(format!("ids[{i}] must be a string")))
-            }))
+        let array = ids.clone();
+        let length = Reflect::get(&array, &"length".into())
+            .ok()
+            .and_then(|n| n.as_f64())
+            .ok_or_else(|| self.invalid("ids could not be read: its length threw".into()))?;
+        Ok((0..length as u32).map(move |i| {
+            let id = Reflect::get_u32(&array, i).map_err(|_| {
+                self.invalid(format!("ids[{i}] could not be read: reading it threw"))
+            })?;
+            let text = id
+                .dyn_ref::<js_sys::JsString>()
+                .ok_or_else(|| self.invalid(format!("ids[{i}] must be a string")))?;
+            if !text.is_valid_utf16() {
+                return Err(self.invalid(format!(
+                    "ids[{i}] is not well-formed UTF-16 (it holds a lone surrogate)"
+                )));
+            }
+            Ok(String::from(text))
+        }))
     }
 
     fn number(&self, key: &str) -> Result<Option<f64>, ProfileError> {
-        self.present(key)
+        self.present(key)?
             .map(|value| {
                 value
                     .as_f64()
-                    .ok_or_else(|| self.invalid(format!("options.{key} must be a number")))
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| self.invalid(format!("options.{key} must be a finite number")))
             })
             .transpose()
     }
 
     fn whole_number(&self, key: &str) -> Result<Option<u64>, ProfileError> {
-        match self.present(key) {
+        match self.present(key)? {
             None => Ok(None),
             Some(value) => value
                 .as_f64()
@@ -587,7 +629,7 @@ impl<'a> CallOptions<'a> {
     }
 
     fn string(&self, key: &str) -> Result<Option<String>, ProfileError> {
-        self.present(key)
+        self.present(key)?
             .map(|value| {
                 value
                     .as_string()
@@ -597,7 +639,7 @@ impl<'a> CallOptions<'a> {
     }
 
     fn signal(&self) -> Result<Option<web_sys::AbortSignal>, ProfileError> {
-        self.present("signal")
+        self.present("signal")?
             .map(|value| {
                 value
                     .dyn_into::<web_sys::AbortSignal>()
@@ -607,7 +649,7 @@ impl<'a> CallOptions<'a> {
     }
 
     fn fields(&self, vendor: &dyn Vendor) -> Result<Option<Vec<String>>, ProfileError> {
-        let Some(fields) = self.present("fields") else {
+        let Some(fields) = self.present("fields")? else {
             return Ok(None);
         };
         let names: Option<Vec<String>> = Array::is_array(&fields)
@@ -969,8 +1011,16 @@ impl Run {
             let _ = Reflect::set(&init, &"body".into(), &body.into());
         }
         let _ = Reflect::set(&init, &"signal".into(), &controller.signal());
-        match read_response(&fetch, &http.url, &init, &deadline).await {
-            Ok(response) => Completion::Response(response),
+        let max_bytes = f64::from(client.vendor.common().max_response_bytes);
+        match read_response(&fetch, &http.url, &init, &deadline, max_bytes).await {
+            Ok(Some(response)) => Completion::Response(response),
+            Ok(None) => {
+                controller.abort();
+                Completion::Transport(
+                    TransportError::TooLarge,
+                    format!("the response is larger than maxResponseBytes ({max_bytes} bytes)"),
+                )
+            }
             Err(_) if deadline.passed() => timed_out(),
             Err(thrown) => Completion::Transport(
                 TransportError::Network,
@@ -1037,13 +1087,15 @@ impl Drop for Deadline {
 }
 
 /// Calls fetch and reads the whole body, through plain property access so that any
-/// fetch-compatible implementation works; each step raced against `deadline`.
+/// fetch-compatible implementation works; each step raced against `deadline`. `None` when the
+/// body is larger than `max_bytes` (by its Content-Length, or once read, by its length).
 async fn read_response(
     fetch: &Function,
     url: &str,
     init: &Object,
     deadline: &Deadline,
-) -> Result<HttpResponse, JsValue> {
+    max_bytes: f64,
+) -> Result<Option<HttpResponse>, JsValue> {
     let response = deadline
         .race(Promise::resolve(&fetch.call2(
             &JsValue::UNDEFINED,
@@ -1062,15 +1114,27 @@ async fn read_response(
             }
         }
     }
+    let declared = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.trim().parse::<f64>().ok());
+    if declared.is_some_and(|bytes| bytes > max_bytes) {
+        return Ok(None);
+    }
     let text = get(&response, "text").dyn_into::<Function>()?;
     let body = deadline
         .race(Promise::resolve(&text.call0(&response)?))
         .await?;
-    Ok(HttpResponse {
+    // Checked before the text crosses into wasm memory. A UTF-16 unit is at least a byte.
+    let length = body.dyn_ref::<js_sys::JsString>().map_or(0, |s| s.length());
+    if f64::from(length) > max_bytes {
+        return Ok(None);
+    }
+    Ok(Some(HttpResponse {
         status,
         headers,
         body: body.as_string().unwrap_or_default(),
-    })
+    }))
 }
 
 /// How long the run loop may go on without letting timers and I/O run.

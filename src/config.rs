@@ -170,6 +170,10 @@ impl<'a> ConfigInput<'a> {
     }
 }
 
+/// The largest body read by default: a full response of any vendor here is well under 1 MiB,
+/// and wasm memory that grows for one huge body never shrinks again.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 << 20;
+
 /// The keys API.md gives every vendor, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommonConfig {
@@ -181,6 +185,8 @@ pub struct CommonConfig {
     pub timeout_ms: u32,
     /// A vendor's pause (`Retry-After`) longer than this is not waited out.
     pub max_retry_after_ms: u32,
+    /// A response body larger than this is not read: its request fails as `invalid_response`.
+    pub max_response_bytes: u32,
     pub batch_size: usize,
 }
 
@@ -217,6 +223,12 @@ impl CommonConfig {
             retries: input.integer_in("retries", 0, 20, 3)? as u32,
             timeout_ms: input.integer_in("timeoutMs", 1, 600_000, 10_000)? as u32,
             max_retry_after_ms: input.integer_in("maxRetryAfterMs", 0, 86_400_000, 60_000)? as u32,
+            max_response_bytes: input.integer_in(
+                "maxResponseBytes",
+                1024,
+                1 << 30,
+                DEFAULT_MAX_RESPONSE_BYTES,
+            )? as u32,
             batch_size: input.integer_in("batchSize", 1, max, max)? as usize,
         })
     }

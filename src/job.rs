@@ -109,18 +109,22 @@ pub enum Action {
 pub enum TransportError {
     Timeout,
     Network,
+    /// The body was larger than `maxResponseBytes`: not read, and not asked for again (the
+    /// same request would bring the same body).
+    TooLarge,
 }
 
 impl TransportError {
-    /// The request-level error it is: always worth another attempt.
+    /// The request-level error it is: worth another attempt, but for a body too large.
     pub fn error(self, message: &str, vendor: VendorKey) -> ProfileError {
         let code = match self {
             TransportError::Timeout => ErrorCode::Timeout,
             TransportError::Network => ErrorCode::Network,
+            TransportError::TooLarge => ErrorCode::InvalidResponse,
         };
         ProfileError::new(code, message)
             .with_vendor(vendor)
-            .retryable(true)
+            .retryable(self != TransportError::TooLarge)
     }
 }
 

@@ -1,6 +1,7 @@
 // The improfiles admin console: no framework, the package's browser build, credentials in
 // memory only. `?emulator=<url>` fills the base URL; `?demo=1` (what `make console` opens)
 // fills the emulator's demo accounts in each vendor's browser-safe mode.
+import { CSV_COLUMNS, csvLine } from "../pkg/output.mjs";
 import { ProfileClient, ProfileError } from "../pkg/web.js";
 
 const $ = (id) => document.getElementById(id);
@@ -37,7 +38,6 @@ const DEMO = {
 DEMO["tencent-attrs"] = DEMO.tencent;
 
 const COLUMNS = ["id", "status", "name", "gender", "location", "birthday", "avatarUrl", "code", "message"];
-const CSV_COLUMNS = ["id", "status", "name", "gender", "avatarUrl", "birthday", "location", "email", "level", "role", "signature", "createdAt", "updatedAt", "active", "code", "message"];
 
 let rows = [];
 let sort = { column: undefined, descending: false };
@@ -162,12 +162,6 @@ function download(name, type, text) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
-const csvCell = (value) => {
-  if (value === undefined || value === null) return "";
-  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
 async function run(event) {
   event.preventDefault();
   showError("");
@@ -223,7 +217,7 @@ $("table").tHead.addEventListener("click", (event) => {
   renderTable();
 });
 $("exportCsv").addEventListener("click", () => {
-  const lines = [CSV_COLUMNS.join(","), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(","))];
+  const lines = [CSV_COLUMNS.join(","), ...rows.map((r) => csvLine(r))];
   download(`improfiles-${$("vendor").value}.csv`, "text/csv", `${lines.join("\n")}\n`);
 });
 $("exportJson").addEventListener("click", () => {

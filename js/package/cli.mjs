@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { once } from "node:events";
 
 import { ProfileClient, ProfileError } from "./node.mjs";
+import { CSV_COLUMNS, csvLine, tableWriter, terminalText } from "./output.mjs";
 
 const USAGE = `usage:
   improfiles get  --vendor <key> --ids <file|-> [--format table|jsonl|csv] [--fields a,b,…] [options]
@@ -28,7 +29,7 @@ credentials from the environment:
 
 const VENDORS = ["rongcloud", "tencent", "tencent-attrs", "easemob", "kaixin"];
 const FORMATS = ["table", "jsonl", "csv"];
-const COLUMNS = ["id", "status", "name", "gender", "avatarUrl", "birthday", "location", "email", "level", "role", "signature", "createdAt", "updatedAt", "active", "code", "message"];
+const TABLE_COLUMNS = ["id", "status", "name", "gender", "location", "code", "message"];
 const DEFAULT_EMULATOR = "http://127.0.0.1:8787";
 
 // The emulator's own demo accounts (emulator/vendors/*.mjs).
@@ -150,22 +151,8 @@ function rowOf(entry) {
   return { ...entry, status: "ok" };
 }
 
-const csvCell = (value) => {
-  if (value === undefined || value === null) return "";
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
 async function write(text) {
   if (!process.stdout.write(text)) await once(process.stdout, "drain");
-}
-
-function printTable(rows) {
-  const columns = ["id", "status", "name", "gender", "location", "code", "message"];
-  const cells = rows.map((r) => columns.map((c) => String(r[c] ?? "")));
-  const widths = columns.map((c, i) => Math.min(40, Math.max(c.length, ...cells.map((row) => row[i].length))));
-  const line = (values) => values.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i])).join("  ").trimEnd();
-  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n") + "\n";
 }
 
 async function main(argv, env) {
@@ -183,14 +170,14 @@ async function main(argv, env) {
   const config = buildConfig(flags, env);
   const ids = command === "get" ? await readIds(flags.ids) : [];
   const client = new ProfileClient(config); // throws invalid_config before anything is sent
-  const streaming = format !== "table";
-  if (format === "csv") await write(`${COLUMNS.join(",")}\n`);
-  const rows = [];
+  if (format === "csv") await write(`${CSV_COLUMNS.join(",")}\n`);
+  // The table streams too: widths from its first rows, every row after that as it comes.
+  const table = format === "table" ? tableWriter(TABLE_COLUMNS, write) : undefined;
   const emit = async (entries) => {
     const lines = entries.map(rowOf);
-    if (!streaming) return void rows.push(...lines);
+    if (table) return table.add(lines);
     if (format === "jsonl") await write(lines.map((r) => JSON.stringify(r)).join("\n") + (lines.length ? "\n" : ""));
-    else await write(lines.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(",")).join("\n") + (lines.length ? "\n" : ""));
+    else await write(lines.map((r) => csvLine(r)).join("\n") + (lines.length ? "\n" : ""));
   };
   const options = {
     collect: false,
@@ -201,7 +188,7 @@ async function main(argv, env) {
   const result = command === "get"
     ? await client.getProfiles(ids, fields ? { ...options, fields } : options)
     : await client.listAllProfiles({ ...options, ...(flags.max ? { max: Number(flags.max) } : {}) });
-  if (!streaming) await write(printTable(rows));
+  await table?.end();
   const { stats } = result;
   if (!flags.quiet) process.stderr.write(`${stats.profiles} profiles, ${stats.failures} failures, ${stats.requests} requests in ${(stats.elapsedMs / 1000).toFixed(1)} s\n`);
   return stats.failures > 0 ? 1 : 0;
@@ -214,10 +201,10 @@ main(process.argv.slice(2), process.env).then(
       process.stderr.write(`improfiles: ${error.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
     } else if (error instanceof ProfileError && ["invalid_config", "invalid_input"].includes(error.code)) {
-      process.stderr.write(`improfiles: ${error.message}\n`);
+      process.stderr.write(`improfiles: ${terminalText(error.message)}\n`);
       process.exitCode = 2;
     } else if (error instanceof ProfileError) {
-      process.stderr.write(`improfiles: the call failed: ${error.code}: ${error.message}\n`);
+      process.stderr.write(`improfiles: the call failed: ${error.code}: ${terminalText(error.message)}\n`);
       process.exitCode = 1;
     } else {
       process.stderr.write(`improfiles: ${error?.stack ?? error}\n`);

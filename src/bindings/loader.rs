@@ -60,10 +60,20 @@ impl ProfileLoader {
     #[wasm_bindgen(unchecked_return_type = "Promise<Profile>")]
     pub fn load(&self, id: JsValue) -> Promise {
         let vendor = self.state.borrow().client.vendor.clone();
-        let Some(id) = id.as_string() else {
-            let error =
-                ProfileError::invalid_input("id must be a string").with_vendor(vendor.key());
-            return Promise::reject(&to_js_error(&error));
+        let id = match id.dyn_ref::<js_sys::JsString>() {
+            Some(text) if text.is_valid_utf16() => String::from(text),
+            Some(_) => {
+                let error = ProfileError::invalid_input(
+                    "id is not well-formed UTF-16 (it holds a lone surrogate)",
+                )
+                .with_vendor(vendor.key());
+                return Promise::reject(&to_js_error(&error));
+            }
+            None => {
+                let error =
+                    ProfileError::invalid_input("id must be a string").with_vendor(vendor.key());
+                return Promise::reject(&to_js_error(&error));
+            }
         };
         if let Err(why) = vendor.validate_id(&id) {
             let error = ProfileError::invalid_input(format!("id: {why}")).with_vendor(vendor.key());

@@ -331,6 +331,7 @@ pub fn describe_common(key: VendorKey, common: &CommonConfig) -> Map<String, Val
     map.insert("retries".into(), common.retries.into());
     map.insert("timeoutMs".into(), common.timeout_ms.into());
     map.insert("maxRetryAfterMs".into(), common.max_retry_after_ms.into());
+    map.insert("maxResponseBytes".into(), common.max_response_bytes.into());
     map.insert("batchSize".into(), common.batch_size.into());
     map
 }

@@ -1,7 +1,8 @@
 // The improfiles command line, against the emulator: output formats, exit codes 0/1/2, and
 // usage or config errors that send nothing.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,4 +113,71 @@ test("a config file, and a refused credential exits 1 with its code", async () =
   assert.equal(code, 1);
   assert.match(stderr, /auth_failed/);
   assert.ok(!stderr.includes("not-the-secret"));
+});
+
+// Names are end-user data: formulas, terminal escapes, newlines, CJK and emoji.
+const HOSTILE = {
+  1: "=HYPERLINK(\"http://evil.example\",\"click\")",
+  2: "+cmd|' /C calc'!A0",
+  3: "-2+3",
+  4: "@SUM(A1:A2)",
+  5: "\tTabbed",
+  6: "\x1b]0;pwned\x07\x1b[2Jclear",
+  7: "line one\nline two",
+  8: "张伟明",
+  9: "😀 emoji",
+  10: "bell\x07back\x08c1\u009bx",
+};
+const HOSTILE_IDS = file("hostile.txt", Object.keys(HOSTILE).map((n) => `u${n}`));
+
+test("hostile names: CSV cells neutralized, the table escapes controls and counts CJK and emoji as two cells, jsonl as is", async () => {
+  await emulator.names(HOSTILE);
+  const run = (format) => cli(["get", "--vendor", "rongcloud", "--ids", HOSTILE_IDS, "--format", format, "--emulator", emulator.url, "--quiet"]);
+
+  const csv = await run("csv");
+  assert.equal(csv.code, 0, csv.stderr);
+  for (const line of csv.stdout.split("\n").slice(1).filter(Boolean)) {
+    const name = line.split(",")[2];
+    assert.doesNotMatch(name, /^"?[=+\-@\t\r]/, `a cell a spreadsheet would run: ${line}`);
+  }
+  assert.match(csv.stdout, /,"'=HYPERLINK\(""http:\/\/evil\.example"",""click""\)",/);
+  assert.match(csv.stdout, /,"'\+cmd\|' \/C calc'!A0",/);
+  assert.match(csv.stdout, /,"line one\nline two",/, "a newline stays inside its quoted cell");
+
+  const table = await run("table");
+  assert.equal(table.code, 0, table.stderr);
+  assert.doesNotMatch(table.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, "no control character reaches the terminal");
+  assert.match(table.stdout, /\\x1b\]0;pwned\\x07\\x1b\[2Jclear/);
+  assert.match(table.stdout, /line one\\nline two/);
+  const lines = table.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 2 + 10, "one line per row: the newline did not break the table");
+  const statusColumn = (line) => {
+    // Terminal cells before "ok": CJK and emoji count two.
+    const before = line.slice(0, line.indexOf("  ok") + 2);
+    let cells = 0;
+    for (const c of before) cells += /[\u4e00-\u9fff\u{1f300}-\u{1faff}]/u.test(c) ? 2 : 1;
+    return cells;
+  };
+  const rows = lines.slice(2);
+  assert.equal(new Set(rows.map(statusColumn)).size, 1, `the columns line up:\n${table.stdout}`);
+
+  const jsonl = await run("jsonl");
+  const names = jsonl.stdout.trim().split("\n").map((l) => JSON.parse(l).name);
+  assert.deepEqual(names.sort(), Object.values(HOSTILE).sort(), "jsonl carries the names exactly");
+  await emulator.reset();
+});
+
+test("the table streams: 150,000 rows print, columns fixed by the first 1,000", async () => {
+  // Past the directory's 50,000 users the ids are not found: failure rows, exit 1.
+  const many = file("many.txt", Array.from({ length: 150_000 }, (_, i) => `u${i + 1}`));
+  await emulator.limits({ enforce: false });
+  const child = spawn(process.execPath, [CLI, "get", "--vendor", "rongcloud", "--ids", many, "--emulator", emulator.url, "--quiet", "--rate-limit", "2000"], { stdio: ["ignore", "pipe", "inherit"] });
+  let lines = 0;
+  child.stdout.on("data", (chunk) => {
+    for (const byte of chunk) if (byte === 10) lines++;
+  });
+  const [code] = await once(child, "close");
+  await emulator.reset();
+  assert.equal(code, 1);
+  assert.equal(lines, 2 + 150_000);
 });

@@ -39,6 +39,8 @@ export async function startEmulator({ seed, size, latencyMs, jitterMs } = {}) {
     reset: () => control("reset", {}),
     fault: (fault) => control("faults", fault),
     limits: (limits) => control("limits", limits),
+    /** Sets users' names (`{ n: name }`) until the next reset. */
+    names: (names) => control("names", names),
     /** The emulated network's round trip, `{ latencyMs, jitterMs }`. */
     latency: (latency) => control("latency", latency),
     vendorControl: (vendor, input) => control(`vendor/${vendor}`, input),
