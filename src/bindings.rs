@@ -166,6 +166,10 @@ fn redact(text: &str, secrets: &[String]) -> String {
         })
 }
 
+/// The longest a request waits for a shared limiter's permit: well past any queue a working
+/// limiter builds, so only one that hangs meets it.
+const LIMITER_WAIT_MS: f64 = 60_000.0;
+
 /// `config.limiter`: a rate budget shared with other processes (e.g. through Redis). Every
 /// send first takes a permit from it, under a key naming the vendor and the account.
 struct SharedLimiter {
@@ -210,29 +214,30 @@ impl SharedLimiter {
     /// Waits for one permit. `acquire(key, permits, { rate })` resolves once it is granted;
     /// the client's `rateLimit` is passed along for limiters that take the rate per key.
     /// What it resolves with is the permit: if it has a `release()` method, that is called
-    /// when the request has ended (limiters that pace by completions need to know).
-    async fn acquire(&self, rate: f64, redact: &[String]) -> Result<JsValue, ProfileError> {
+    /// when the request has ended (limiters that pace by completions need to know). A limiter
+    /// that throws, rejects, or grants nothing within [`LIMITER_WAIT_MS`] fails this attempt
+    /// as a retryable `network` failure: nothing is sent without a permit, and the call goes on.
+    async fn acquire(&self, rate: f64, redact: &[String]) -> Result<JsValue, String> {
         let details = Object::new();
         let _ = Reflect::set(&details, &"rate".into(), &rate.into());
         let granted = self
             .acquire
             .call3(&self.object, &self.key.as_str().into(), &1.into(), &details)
             .map(|value| Promise::resolve(&value));
+        let deadline = Deadline::start(LIMITER_WAIT_MS, None);
         let outcome = match granted {
-            Ok(promise) => JsFuture::from(promise).await,
+            Ok(promise) => deadline.race(promise).await,
             Err(thrown) => Err(thrown),
         };
-        // Sending without the permit could break the budget other processes rely on, so a
-        // limiter that fails ends the call (retryable: try again once it is back).
         outcome.map_err(|thrown| {
-            ProfileError::new(
-                ErrorCode::Network,
+            if deadline.passed() {
+                format!("config.limiter granted no permit within {LIMITER_WAIT_MS} ms")
+            } else {
                 format!(
                     "config.limiter.acquire failed: {}",
                     describe_thrown(&thrown, redact)
-                ),
-            )
-            .retryable(true)
+                )
+            }
         })
     }
 
@@ -936,7 +941,7 @@ impl Run {
                 SharedLimiter::release(&permit, matches!(completion, Completion::Response(_)));
                 completion
             }
-            Err(error) => Completion::Fatal(error.with_vendor(client.vendor.key())),
+            Err(message) => Completion::Transport(TransportError::NoPermit, message),
         }
     }
 
@@ -949,7 +954,7 @@ impl Run {
         let client = &self.client;
         let mut http = outgoing.prepared.http;
         let timeout_ms = f64::from(client.vendor.common().timeout_ms);
-        let deadline = Deadline::start(timeout_ms, &controller);
+        let deadline = Deadline::start(timeout_ms, Some(&controller));
         let timed_out = || {
             Completion::Transport(
                 TransportError::Timeout,
@@ -1043,16 +1048,19 @@ struct Deadline {
 }
 
 impl Deadline {
-    fn start(ms: f64, controller: &web_sys::AbortController) -> Self {
+    /// `controller`, if any, is aborted when the deadline passes.
+    fn start(ms: f64, controller: Option<&web_sys::AbortController>) -> Self {
         let passed = Rc::new(Cell::new(false));
         let mut resolver = None;
         let expired = Promise::new(&mut |resolve, _| resolver = Some(resolve));
         let resolve = resolver.expect("Promise::new runs its executor at once");
         let on_timeout = {
-            let (passed, controller) = (Rc::clone(&passed), controller.clone());
+            let (passed, controller) = (Rc::clone(&passed), controller.cloned());
             Closure::<dyn FnMut()>::new(move || {
                 passed.set(true);
-                controller.abort();
+                if let Some(controller) = &controller {
+                    controller.abort();
+                }
                 let _ = resolve.call0(&JsValue::UNDEFINED);
             })
         };

@@ -18,7 +18,7 @@ use crate::error::{ErrorCode, Failure, ProfileError};
 use crate::flights::{Flight, Flights};
 use crate::http::HttpResponse;
 use crate::profile::Profile;
-use crate::scheduler::{Circuit, Gate, Scheduler, BUDGET_SPENT};
+use crate::scheduler::{Blame, Circuit, Gate, Scheduler, BUDGET_SPENT};
 use crate::vendors::{
     unaccounted, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
     Vendor, VendorKey,
@@ -112,6 +112,8 @@ pub enum TransportError {
     /// The body was larger than `maxResponseBytes`: not read, and not asked for again (the
     /// same request would bring the same body).
     TooLarge,
+    /// A shared limiter gave no permit (Redis down, say): nothing was sent.
+    NoPermit,
 }
 
 impl TransportError {
@@ -119,12 +121,21 @@ impl TransportError {
     pub fn error(self, message: &str, vendor: VendorKey) -> ProfileError {
         let code = match self {
             TransportError::Timeout => ErrorCode::Timeout,
-            TransportError::Network => ErrorCode::Network,
+            TransportError::Network | TransportError::NoPermit => ErrorCode::Network,
             TransportError::TooLarge => ErrorCode::InvalidResponse,
         };
         ProfileError::new(code, message)
             .with_vendor(vendor)
             .retryable(self != TransportError::TooLarge)
+    }
+
+    pub fn blame(self) -> Blame {
+        match self {
+            TransportError::NoPermit => Blame::NotSent,
+            _ => Blame::Vendor {
+                retry_after_ms: None,
+            },
+        }
     }
 }
 
@@ -520,7 +531,7 @@ impl BatchJob {
         &mut self,
         flight: Flight<Carried>,
         error: ProfileError,
-        retry_after_ms: Option<f64>,
+        blame: Blame,
         now: f64,
         scheduler: &mut Scheduler,
         event: &mut BatchEvent,
@@ -530,7 +541,7 @@ impl BatchJob {
             return;
         }
         // Honour the vendor's pacing for the whole client, retried or not.
-        let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
+        let pause = scheduler.on_request_failed(&error, blame, flight.host, now);
         let pending: Vec<usize> = flight
             .payload
             .indices
@@ -721,7 +732,8 @@ impl Job for BatchJob {
                 error,
                 retry_after_ms,
             } => {
-                self.request_failed(flight, error, retry_after_ms, now, scheduler, &mut event);
+                let blame = Blame::Vendor { retry_after_ms };
+                self.request_failed(flight, error, blame, now, scheduler, &mut event);
             }
             ResponseOutcome::CredentialRejected(error) => {
                 scheduler.on_request_neutral();
@@ -765,7 +777,7 @@ impl Job for BatchJob {
         }
         let error = kind.error(message, self.vendor.key());
         let mut event = BatchEvent::default();
-        self.request_failed(flight, error, None, now, scheduler, &mut event);
+        self.request_failed(flight, error, kind.blame(), now, scheduler, &mut event);
         self.events.push(event);
     }
 

@@ -14,7 +14,7 @@ use crate::job::{
     TransportError,
 };
 use crate::profile::Profile;
-use crate::scheduler::{Circuit, Gate, Scheduler};
+use crate::scheduler::{Blame, Circuit, Gate, Scheduler};
 use crate::vendors::{
     CredentialStep, Listing, PageOutcome, ParseContext, PreparedRequest, RequestContext, Vendor,
 };
@@ -175,11 +175,11 @@ impl ListJob {
         &mut self,
         flight: Flight<()>,
         error: ProfileError,
-        retry_after_ms: Option<f64>,
+        blame: Blame,
         now: f64,
         scheduler: &mut Scheduler,
     ) {
-        let pause = scheduler.on_request_failed(&error, retry_after_ms, flight.host, now);
+        let pause = scheduler.on_request_failed(&error, blame, flight.host, now);
         let mut error = error;
         let retries = self.vendor.common().retries;
         let rng = &mut self.rng;
@@ -288,7 +288,10 @@ impl Job for ListJob {
             PageOutcome::Failed {
                 error,
                 retry_after_ms,
-            } => self.page_failed(flight, error, retry_after_ms, now, scheduler),
+            } => {
+                let blame = Blame::Vendor { retry_after_ms };
+                self.page_failed(flight, error, blame, now, scheduler)
+            }
             PageOutcome::CredentialRejected(error) => {
                 scheduler.on_request_neutral();
                 if !self
@@ -317,7 +320,7 @@ impl Job for ListJob {
             return;
         }
         let error = kind.error(message, self.vendor.key());
-        self.page_failed(flight, error, None, now, scheduler);
+        self.page_failed(flight, error, kind.blame(), now, scheduler);
     }
 
     fn fail(&mut self, error: ProfileError, now: f64, scheduler: &mut Scheduler) {

@@ -271,6 +271,15 @@ impl Slowdown {
     }
 }
 
+/// What a failed request is laid at, for the scheduler's pauses, host failover and breaker.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Blame {
+    /// The vendor or the way to it, with the vendor's `Retry-After` if it sent one.
+    Vendor { retry_after_ms: Option<f64> },
+    /// Nothing: the request never left.
+    NotSent,
+}
+
 /// Whether a request may go now.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Gate {
@@ -459,14 +468,19 @@ impl Scheduler {
 
     /// What a failed request means for the whole client: a network-level or 5xx failure
     /// counts against the host it went to, and the vendor's pacing (`Retry-After`, else a
-    /// rate-limit reply) pauses every call. Returns that pause, if any.
+    /// rate-limit reply) pauses every call. Returns that pause, if any. A request that never
+    /// left ([`Blame::NotSent`]) says nothing of the vendor.
     pub fn on_request_failed(
         &mut self,
         error: &ProfileError,
-        retry_after_ms: Option<f64>,
+        blame: Blame,
         host: usize,
         now: f64,
     ) -> Option<f64> {
+        let Blame::Vendor { retry_after_ms } = blame else {
+            self.breaker.on_neutral();
+            return None;
+        };
         let blames_host = matches!(error.code, ErrorCode::Network | ErrorCode::Timeout)
             || error.status.is_some_and(|s| s >= 500);
         if blames_host {
@@ -714,7 +728,7 @@ mod tests {
             "1 s + 400 ms - (400 - 3) ms"
         );
         let limited = failure(ErrorCode::RateLimited, Some(429));
-        s.on_request_failed(&limited, Some(0.0), 0, 400.0);
+        s.on_request_failed(&limited, vendor(Some(0.0)), 0, 400.0);
         assert_eq!(s.credit(400.0), 0.0, "the causal rule");
         let later = 400.0 + CAUTION_MS;
         assert!(s.credit(later) > 0.0, "the model is trusted again…");
@@ -778,6 +792,10 @@ mod tests {
         assert_eq!(single.active(), 0);
     }
 
+    fn vendor(retry_after_ms: Option<f64>) -> Blame {
+        Blame::Vendor { retry_after_ms }
+    }
+
     fn failure(code: ErrorCode, status: Option<u16>) -> ProfileError {
         let mut error = ProfileError::new(code, "boom").retryable(true);
         error.status = status;
@@ -818,14 +836,19 @@ mod tests {
         let mut s = Scheduler::new(1000.0, Some(8), vec!["https://h".into()]);
         let down = failure(ErrorCode::Network, None);
         for i in 0..CircuitBreaker::THRESHOLD - 1 {
-            s.on_request_failed(&down, None, 0, f64::from(i));
+            s.on_request_failed(&down, vendor(None), 0, f64::from(i));
             // A rate-limit reply or a 4xx says the vendor is up, but does not reset the count.
-            s.on_request_failed(&failure(ErrorCode::NotFound, Some(404)), None, 0, 0.0);
+            s.on_request_failed(
+                &failure(ErrorCode::NotFound, Some(404)),
+                vendor(None),
+                0,
+                0.0,
+            );
         }
         assert_eq!(s.circuit(100.0), Circuit::Closed);
         s.on_request_failed(
             &failure(ErrorCode::InvalidResponse, Some(200)),
-            None,
+            vendor(None),
             0,
             100.0,
         );
@@ -858,7 +881,7 @@ mod tests {
         s.on_finish(probe, after + 5.0, true);
         s.on_request_failed(
             &failure(ErrorCode::VendorError, Some(503)),
-            None,
+            vendor(None),
             0,
             after + 5.0,
         );
@@ -898,10 +921,32 @@ mod tests {
     }
 
     #[test]
+    fn a_request_that_never_left_blames_nobody() {
+        let mut s = Scheduler::new(
+            1000.0,
+            Some(8),
+            vec!["https://a".into(), "https://b".into()],
+        );
+        let no_permit = failure(ErrorCode::Network, None);
+        for i in 0..2 * CircuitBreaker::THRESHOLD {
+            assert_eq!(
+                s.on_request_failed(&no_permit, Blame::NotSent, 0, f64::from(i)),
+                None
+            );
+        }
+        assert_eq!(
+            s.circuit(100.0),
+            Circuit::Closed,
+            "the vendor is not to blame"
+        );
+        assert_eq!(s.hosts.active(), 0, "nor its host");
+    }
+
+    #[test]
     fn an_abandoned_probe_lets_another_go() {
         let mut s = Scheduler::new(1000.0, Some(8), vec!["https://h".into()]);
         for _ in 0..CircuitBreaker::THRESHOLD {
-            s.on_request_failed(&failure(ErrorCode::Timeout, None), None, 0, 0.0);
+            s.on_request_failed(&failure(ErrorCode::Timeout, None), vendor(None), 0, 0.0);
         }
         let at = CircuitBreaker::COOLDOWN_MS;
         let probe = s.on_send(at);
@@ -917,7 +962,7 @@ mod tests {
         s.on_finish(t, 5.0, true);
         let limited = failure(ErrorCode::RateLimited, Some(429));
         assert_eq!(
-            s.on_request_failed(&limited, Some(2000.0), 0, 5.0),
+            s.on_request_failed(&limited, vendor(Some(2000.0)), 0, 5.0),
             Some(2000.0)
         );
         assert_eq!(
@@ -933,7 +978,7 @@ mod tests {
         assert!((at - 2025.0).abs() < 0.1, "about 20 ms apart at 50/s: {at}");
         // A second rate limit halves again; the floor is a tenth of the rate.
         for _ in 0..5 {
-            s.on_request_failed(&limited, None, 0, 2010.0);
+            s.on_request_failed(&limited, vendor(None), 0, 2010.0);
         }
         assert_eq!(s.current_rate(3010.0), 10.0);
         assert!(
@@ -971,7 +1016,7 @@ mod tests {
     fn a_pause_past_the_cap_is_not_taken_and_fails_the_request() {
         let mut s = Scheduler::new(100.0, None, vec!["https://h".into()]).with_max_pause(60_000.0);
         let mut unavailable = failure(ErrorCode::VendorError, Some(503));
-        let pause = s.on_request_failed(&unavailable, Some(86_400_000.0), 0, 0.0);
+        let pause = s.on_request_failed(&unavailable, vendor(Some(86_400_000.0)), 0, 0.0);
         assert_eq!(s.gate(1.0), Gate::Open, "the client is not paused");
         assert_eq!(s.retry_at(&mut unavailable, 0, 3, pause, || 0.5, 1.0), None);
         assert_eq!(
@@ -984,7 +1029,7 @@ mod tests {
             unavailable.message
         );
         let mut limited = failure(ErrorCode::RateLimited, Some(429));
-        let pause = s.on_request_failed(&limited, Some(60_000.0), 0, 2.0);
+        let pause = s.on_request_failed(&limited, vendor(Some(60_000.0)), 0, 2.0);
         assert_eq!(
             s.gate(3.0),
             Gate::OpensAt(60_002.0),

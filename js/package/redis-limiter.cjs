@@ -15,12 +15,19 @@
 // error) earns no credit: the causal rule, a full window after its release. On top, grants
 // follow a GCRA schedule (as redis-cell and API gateways do) so that they are spread evenly.
 //
-// Every step is one Lua script run atomically on Redis's own clock. A permit that is never
-// released (its process died) counts as released after `staleMs`. No dependency: it speaks
-// RESP (the Redis protocol) over node:net itself.
+// Every step is one Lua script run atomically on Redis's own clock, and every key a script
+// touches is declared in KEYS under one {hash tag}, so it runs on Redis Cluster too. A permit
+// that is never released (its process died) counts as released after `staleMs`.
+//
+// The Redis connection is a well-kept client's, not ours: pass `{ client }` (an ioredis or
+// node-redis client you own: it reconnects, speaks TLS and ACLs), or `{ url }` and ioredis (an
+// optional peer dependency) connects. Every command is bounded by `acquireTimeoutMs`: while
+// Redis is down or restarting a permit request fails (the client fails that attempt as a
+// retryable `network` failure and goes on) instead of hanging, and works again once Redis is
+// back. A restarted Redis has forgotten the permits out: for up to a window, requests that
+// were in flight then are not counted.
 "use strict";
 
-const net = require("node:net");
 const { setTimeout: sleep } = require("node:timers/promises");
 
 // As src/pacing.rs: the least margin under the observed floor (clocks tick in milliseconds),
@@ -28,17 +35,21 @@ const { setTimeout: sleep } = require("node:timers/promises");
 const MIN_MARGIN_US = 3000;
 const ROUND_TRIPS_KEPT = 256;
 
+// The keys of one limiter key, all under one hash tag; the scripts name them by position.
+const SUFFIXES = ["seq", "tat", "granted", "released", "sent", "rtt_of", "rtt"];
+const K = Object.fromEntries(SUFFIXES.map((suffix, i) => [suffix, `KEYS[${i + 1}]`]));
+
 // Shared by the scripts: the time now (µs); what the model may credit of a round trip (µs);
-// and when permit `seq` may go (µs), or -1 while the permit it depends on is still out.
+// and when permit `seq` may go (µs), or -1 (and its GCRA slot) while the permit it depends on
+// is still out. ARGV[2..4]: n, window µs, stale µs.
 const COMMON = `
-local base = KEYS[1]
 local n = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local stale = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local function credit()
-  local trips = redis.call('LRANGE', base .. ':rtt', 0, -1)
+  local trips = redis.call('LRANGE', ${K.rtt}, 0, -1)
   local count = #trips
   if count == 0 then return 0 end
   local sorted = {}
@@ -50,16 +61,16 @@ local function credit()
   return math.max(0, floor - margin)
 end
 local function ready_at(seq)
-  local at = tonumber(redis.call('HGET', base .. ':granted', seq) or '0')
+  local at = tonumber(redis.call('HGET', ${K.granted}, seq) or '0')
   local dep = seq - n
   if dep < 1 then return at end
-  local done = redis.call('HGET', base .. ':released', dep)
+  local done = redis.call('HGET', ${K.released}, dep)
   if done then
-    local own = redis.call('HGET', base .. ':rtt_of', dep)
+    local own = redis.call('HGET', ${K.rtt_of}, dep)
     local credited = own and math.min(credit(), tonumber(own)) or 0
     return math.max(at, tonumber(done) + window - credited)
   end
-  local sent = redis.call('HGET', base .. ':granted', dep)
+  local sent = redis.call('HGET', ${K.granted}, dep)
   if not sent then return at end
   if now - tonumber(sent) > stale then return math.max(at, tonumber(sent) + stale + window) end
   return -1
@@ -67,10 +78,10 @@ end
 local function answer(seq)
   local at = ready_at(seq)
   if at < 0 then
-    local slot = tonumber(redis.call('HGET', base .. ':granted', seq) or '0')
+    local slot = tonumber(redis.call('HGET', ${K.granted}, seq) or '0')
     return {seq, -1, math.max(0, math.ceil((slot - now) / 1000))}
   end
-  redis.call('HSET', base .. ':sent', seq, string.format('%.0f', math.max(at, now)))
+  redis.call('HSET', ${K.sent}, seq, string.format('%.0f', math.max(at, now)))
   return {seq, math.max(0, math.ceil((at - now) / 1000))}
 end
 `;
@@ -79,13 +90,13 @@ end
 const ACQUIRE = `${COMMON}
 local interval = tonumber(ARGV[1])
 local keep = tonumber(ARGV[5])
-local seq = redis.call('INCR', base .. ':seq')
-local tat = tonumber(redis.call('GET', base .. ':tat') or '0')
+local seq = redis.call('INCR', ${K.seq})
+local tat = tonumber(redis.call('GET', ${K.tat}) or '0')
 if tat < now then tat = now end
-redis.call('SET', base .. ':tat', string.format('%.0f', tat + interval), 'EX', keep)
-redis.call('HSET', base .. ':granted', seq, string.format('%.0f', tat))
-for _, suffix in ipairs({':granted', ':released', ':sent', ':rtt_of'}) do redis.call('HDEL', base .. suffix, seq - 4 * n) end
-for _, suffix in ipairs({':seq', ':granted', ':released', ':sent', ':rtt_of', ':rtt'}) do redis.call('EXPIRE', base .. suffix, keep) end
+redis.call('SET', ${K.tat}, string.format('%.0f', tat + interval), 'EX', keep)
+redis.call('HSET', ${K.granted}, seq, string.format('%.0f', tat))
+for i = 3, 6 do redis.call('HDEL', KEYS[i], seq - 4 * n) end
+for i = 1, 7 do redis.call('EXPIRE', KEYS[i], keep) end
 return answer(seq)
 `;
 
@@ -96,16 +107,15 @@ return answer(tonumber(ARGV[1]))
 
 // ARGV[1]: the permit's seq; ARGV[2]: 1 when its request was answered
 const RELEASE = `
-local base = KEYS[1]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call('HSET', base .. ':released', ARGV[1], string.format('%.0f', now))
-local sent = redis.call('HGET', base .. ':sent', ARGV[1])
+redis.call('HSET', ${K.released}, ARGV[1], string.format('%.0f', now))
+local sent = redis.call('HGET', ${K.sent}, ARGV[1])
 if ARGV[2] == '1' and sent then
   local rtt = string.format('%.0f', math.max(0, now - tonumber(sent)))
-  redis.call('HSET', base .. ':rtt_of', ARGV[1], rtt)
-  redis.call('LPUSH', base .. ':rtt', rtt)
-  redis.call('LTRIM', base .. ':rtt', 0, ${ROUND_TRIPS_KEPT - 1})
+  redis.call('HSET', ${K.rtt_of}, ARGV[1], rtt)
+  redis.call('LPUSH', ${K.rtt}, rtt)
+  redis.call('LTRIM', ${K.rtt}, 0, ${ROUND_TRIPS_KEPT - 1})
 end
 return 1
 `;
@@ -113,126 +123,74 @@ return 1
 /** While the permit depended on is out, ask again this often (or at its GCRA slot, if later). */
 const POLL_MS = 5;
 
-/** A minimal RESP2 connection: commands are pipelined, replies matched in order. */
-class RespConnection {
-  constructor({ host, port, password, db }) {
-    this.pending = [];
-    this.buffer = Buffer.alloc(0);
-    this.socket = net.createConnection({ host, port });
-    this.socket.setNoDelay(true);
-    this.ready = new Promise((resolve, reject) => {
-      this.socket.once("connect", resolve);
-      this.socket.once("error", reject);
-    });
-    this.socket.on("data", (chunk) => this.receive(chunk));
-    this.socket.on("error", (error) => this.failAll(error));
-    this.socket.on("close", () => this.failAll(new Error("the Redis connection closed")));
-    this.setup = [];
-    if (password) this.setup.push(this.command(["AUTH", password]));
-    if (db) this.setup.push(this.command(["SELECT", String(db)]));
-  }
-
-  command(args) {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      let out = `*${args.length}\r\n`;
-      for (const arg of args) out += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
-      this.socket.write(out);
-    });
-  }
-
-  receive(chunk) {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      const parsed = parseReply(this.buffer, 0);
-      if (!parsed) return;
-      this.buffer = this.buffer.subarray(parsed.end);
-      const waiter = this.pending.shift();
-      if (!waiter) continue;
-      if (parsed.value instanceof Error) waiter.reject(parsed.value);
-      else waiter.resolve(parsed.value);
-    }
-  }
-
-  failAll(error) {
-    for (const waiter of this.pending.splice(0)) waiter.reject(error);
-  }
-
-  close() {
-    this.socket.end();
-  }
+/** Raw commands (`["EVALSHA", …]`) on an ioredis client (`call`) or a node-redis one (`sendCommand`). */
+function commandsOf(client) {
+  if (typeof client?.call === "function") return (args) => client.call(...args);
+  if (typeof client?.sendCommand === "function") return (args) => client.sendCommand(args);
+  throw new TypeError("createRedisLimiter: client must be an ioredis or node-redis client (it has call() or sendCommand())");
 }
 
-/** One RESP2 reply starting at `at`, or undefined when more bytes are needed. */
-function parseReply(buffer, at) {
-  const lineEnd = buffer.indexOf("\r\n", at);
-  if (lineEnd < 0) return undefined;
-  const kind = String.fromCharCode(buffer[at]);
-  const line = buffer.toString("utf8", at + 1, lineEnd);
-  const next = lineEnd + 2;
-  switch (kind) {
-    case "+":
-      return { value: line, end: next };
-    case "-":
-      return { value: new Error(`Redis: ${line}`), end: next };
-    case ":":
-      return { value: Number(line), end: next };
-    case "$": {
-      const length = Number(line);
-      if (length < 0) return { value: null, end: next };
-      if (buffer.length < next + length + 2) return undefined;
-      return { value: buffer.toString("utf8", next, next + length), end: next + length + 2 };
-    }
-    case "*": {
-      const count = Number(line);
-      const values = [];
-      let end = next;
-      for (let i = 0; i < count; i++) {
-        const item = parseReply(buffer, end);
-        if (!item) return undefined;
-        values.push(item.value);
-        end = item.end;
-      }
-      return { value: count < 0 ? null : values, end };
-    }
-    default:
-      throw new Error(`unexpected Redis reply type ${JSON.stringify(kind)}`);
+/** An ioredis client for `url` (redis://, rediss:// for TLS, user:password@ for ACLs). */
+function connect(url, redisOptions) {
+  let Redis;
+  try {
+    Redis = require("ioredis");
+  } catch {
+    throw new Error("createRedisLimiter({ url }) needs the ioredis package (npm install ioredis); or pass { client }, an ioredis or node-redis client of your own");
   }
+  const parsed = new URL(url);
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new TypeError("createRedisLimiter: url must start with redis:// or rediss://");
+  // Commands wait for the first connection; while a later one is down they fail after one
+  // reconnection attempt instead of queueing for ever. The client keeps reconnecting.
+  const client = new (Redis.default ?? Redis)(url, { maxRetriesPerRequest: 0, ...redisOptions });
+  // Connection errors reach each command as its failure; ioredis would also print them.
+  client.on("error", () => {});
+  return client;
+}
+
+/** `promise`, or a rejection once `ms` have passed. */
+function within(promise, ms, what) {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within acquireTimeoutMs (${ms} ms)`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
 /**
  * A limiter for `config.limiter`, shared through Redis.
- * @param {{ url?: string, rate?: number, windowMs?: number, staleMs?: number, prefix?: string }} [options]
- *   url: `redis://[:password@]host[:port][/db]` (default redis://127.0.0.1:6379);
+ * @param {{ url?: string, client?: object, redisOptions?: object, rate?: number, windowMs?: number, staleMs?: number, acquireTimeoutMs?: number, prefix?: string }} [options]
+ *   url: `redis[s]://[[user]:password@]host[:port][/db]` (default redis://127.0.0.1:6379), through ioredis;
+ *   client: an ioredis or node-redis client you own (then `close()` leaves it open);
+ *   redisOptions: more ioredis options for `url` (e.g. `{ tls: { ca } }` for a private CA);
  *   rate: requests per window when the client does not say (it passes its `rateLimit`);
  *   windowMs: the vendor's counting window (default 1000);
- *   staleMs: after this long an unreleased permit counts as released (default 30000).
+ *   staleMs: after this long an unreleased permit counts as released (default 30000);
+ *   acquireTimeoutMs: the longest any Redis command may take (default 5000).
  */
 function createRedisLimiter(options = {}) {
-  const url = new URL(options.url ?? "redis://127.0.0.1:6379");
-  if (url.protocol !== "redis:") throw new TypeError("createRedisLimiter: url must start with redis://");
   const windowMs = options.windowMs ?? 1000;
   const staleMs = options.staleMs ?? 30_000;
-  if (!(windowMs > 0 && staleMs > 0)) throw new RangeError("createRedisLimiter: windowMs and staleMs must be above 0");
-  const connection = new RespConnection({
-    host: url.hostname || "127.0.0.1",
-    port: Number(url.port || 6379),
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined,
-  });
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? 5000;
+  if (!(windowMs > 0 && staleMs > 0 && acquireTimeoutMs > 0)) throw new RangeError("createRedisLimiter: windowMs, staleMs and acquireTimeoutMs must be above 0");
+  const owned = !options.client;
+  const url = owned ? new URL(options.url ?? "redis://127.0.0.1:6379") : undefined;
+  const client = options.client ?? connect(url.href, options.redisOptions);
+  const command = commandsOf(client);
+  const prefix = options.prefix ?? "";
   const shas = new Map();
 
-  async function run(script, key, args) {
-    await connection.ready;
-    await Promise.all(connection.setup);
-    if (!shas.has(script)) shas.set(script, await connection.command(["SCRIPT", "LOAD", script]));
-    const command = () => connection.command(["EVALSHA", shas.get(script), "1", `${options.prefix ?? ""}${key}`, ...args.map(String)]);
+  async function run(script, keys, args) {
+    const ask = (what, args) => within(Promise.resolve(command(args)), acquireTimeoutMs, what);
+    if (!shas.has(script)) shas.set(script, await ask("SCRIPT LOAD", ["SCRIPT", "LOAD", script]));
+    const evalsha = () => ask("EVALSHA", ["EVALSHA", shas.get(script), String(keys.length), ...keys, ...args.map(String)]);
     try {
-      return await command();
+      return await evalsha();
     } catch (error) {
-      if (!String(error.message).includes("NOSCRIPT")) throw error;
-      shas.set(script, await connection.command(["SCRIPT", "LOAD", script]));
-      return command();
+      // A restarted (or flushed) Redis has forgotten the scripts.
+      if (!String(error?.message).includes("NOSCRIPT")) throw error;
+      shas.set(script, await ask("SCRIPT LOAD", ["SCRIPT", "LOAD", script]));
+      return evalsha();
     }
   }
 
@@ -242,14 +200,15 @@ function createRedisLimiter(options = {}) {
     const n = Math.max(1, Math.floor(rate));
     const windowUs = Math.ceil(windowMs * 1000 * Math.max(1, n / rate));
     const intervalUs = Math.ceil(windowUs / n);
+    const keys = SUFFIXES.map((suffix) => `${prefix}{${key}}:${suffix}`);
     const limits = [n, windowUs, staleMs * 1000];
-    let [seq, waitMs, slotMs] = await run(ACQUIRE, key, [intervalUs, ...limits, Math.ceil((staleMs + windowMs) / 1000) * 4]);
+    let [seq, waitMs, slotMs] = (await run(ACQUIRE, keys, [intervalUs, ...limits, Math.ceil((staleMs + windowMs) / 1000) * 4])).map(Number);
     while (waitMs < 0) {
       await sleep(Math.max(POLL_MS, slotMs));
-      [, waitMs, slotMs] = await run(CHECK, key, [seq, ...limits]);
+      [, waitMs, slotMs] = (await run(CHECK, keys, [seq, ...limits])).map(Number);
     }
     if (waitMs > 0) await sleep(waitMs);
-    return (answered) => run(RELEASE, key, [seq, answered ? 1 : 0]).catch(() => {});
+    return (answered) => run(RELEASE, keys, [seq, answered ? 1 : 0]).catch(() => {});
   }
 
   return {
@@ -262,11 +221,14 @@ function createRedisLimiter(options = {}) {
       // `release({ answered })`: answered (a response came back) unless it says false.
       return { release: (outcome = {}) => Promise.all(releases.map((release) => release(outcome.answered !== false))) };
     },
+    /** Closes the connection this limiter opened (not a `client` you passed). */
     close() {
-      connection.close();
+      if (owned) client.disconnect();
     },
+    /** What `JSON.stringify` prints: no password. */
     toJSON() {
-      return { limiter: "redis", host: url.hostname, port: Number(url.port || 6379), windowMs, staleMs };
+      const where = url ? { host: url.hostname, port: Number(url.port || 6379), tls: url.protocol === "rediss:" } : { client: "yours" };
+      return { limiter: "redis", ...where, windowMs, staleMs, acquireTimeoutMs };
     },
   };
 }

@@ -4,20 +4,36 @@ export interface Limiter {
   acquire(key: string, permits: number, details?: { rate?: number }): Promise<{ release(outcome?: { answered?: boolean }): unknown } | void>;
 }
 
+/** An ioredis or node-redis client: anything with ioredis' `call(...args)` or node-redis' `sendCommand(args)`. */
+export type RedisClientLike = { call(...args: string[]): Promise<unknown> } | { sendCommand(args: string[]): Promise<unknown> };
+
 export interface RedisLimiterOptions {
-  /** `redis://[:password@]host[:port][/db]`; default redis://127.0.0.1:6379. */
+  /**
+   * `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS; default
+   * redis://127.0.0.1:6379. Needs the ioredis package (an optional peer dependency).
+   */
   url?: string;
+  /** More ioredis options for `url`, e.g. `{ tls: { ca } }` for a server with a private CA. */
+  redisOptions?: Record<string, unknown>;
+  /** An ioredis or node-redis client you own, instead of `url`; `close()` leaves it open. */
+  client?: RedisClientLike;
   /** Requests per window for keys whose client does not pass its `rateLimit`. */
   rate?: number;
   /** The vendor's counting window; default 1000 ms. */
   windowMs?: number;
   /** An unreleased permit (its process died) counts as released after this long; default 30000 ms. */
   staleMs?: number;
-  /** Prepended to every Redis key. */
+  /**
+   * The longest any Redis command may take; default 5000 ms. Past it the permit request fails,
+   * and the client fails that attempt as a retryable `network` failure and goes on.
+   */
+  acquireTimeoutMs?: number;
+  /** Prepended to every Redis key (each key is `<prefix>{<limiter key>}:<part>`, one hash slot). */
   prefix?: string;
 }
 
 export interface RedisLimiter extends Limiter {
+  /** Closes the connection the limiter opened from `url` (not a `client` you passed). */
   close(): void;
 }
 

@@ -32,6 +32,13 @@ pub struct ProfileLoader {
     state: Rc<RefCell<LoaderState>>,
 }
 
+thread_local! {
+    /// `e => e`, for `loadMany`'s `promise.catch`: one closure for the module's life. One made
+    /// per call would be kept for ever by every promise that never rejects, and one owned by
+    /// a loader could be dropped with it while its promises are still pending.
+    static KEEP_ERROR: Closure<dyn FnMut(JsValue) -> JsValue> = Closure::new(|error: JsValue| error);
+}
+
 impl ProfileLoader {
     pub(super) fn new(client: Rc<Client>, options: &JsValue) -> Result<Self, ProfileError> {
         let vendor = client.vendor.key();
@@ -124,10 +131,9 @@ impl ProfileLoader {
             .iter()
             .map(|id| {
                 let promise = self.load(id);
-                let keep_error = Closure::once_into_js(|error: JsValue| error);
-                get(&promise, "catch")
-                    .unchecked_into::<Function>()
-                    .call1(&promise, &keep_error)
+                let catch = get(&promise, "catch").unchecked_into::<Function>();
+                KEEP_ERROR
+                    .with(|keep_error| catch.call1(&promise, keep_error.as_ref()))
                     .unwrap_or_else(|error| error)
             })
             .collect();

@@ -1,17 +1,22 @@
 // config.limiter: a rate budget shared by several processes, and the Redis limiter shipped
 // as improfiles/redis-limiter, against a real redis-server.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 
 import { createRedisLimiter } from "improfiles/redis-limiter";
 
 import { atDistance } from "../../bench/rate.mjs";
-import { busiestSecond, startEmulator } from "./helpers/emulator.mjs";
+import { accountingErrors, busiestSecond, startEmulator } from "./helpers/emulator.mjs";
 import { startRedis } from "./helpers/redis.mjs";
 import { APP_KEY, rongcloud } from "./helpers/rongcloud.mjs";
 
+const run = promisify(execFile);
 let emulator;
 let redis;
 before(async () => {
@@ -38,15 +43,16 @@ test("a limiter replaces the in-process pacing: one permit per request, keyed by
   assert.deepEqual(keyed, ["tenant-7"]);
 });
 
-test("a failing limiter rejects the call, retryable; a malformed one is a config error", async () => {
+test("a failing limiter fails its attempts as retryable network failures, sends nothing, and the call goes on", async () => {
   await emulator.reset();
   const failing = { acquire: async () => { throw new Error("ECONNREFUSED 127.0.0.1:6379"); } };
-  await assert.rejects(rongcloud(emulator, { limiter: failing }).getProfiles(ids(1, 10)), (error) => {
-    assert.equal(error.code, "network");
-    assert.equal(error.retryable, true);
-    assert.match(error.message, /limiter\.acquire failed: .*ECONNREFUSED/);
-    return true;
-  });
+  const result = await rongcloud(emulator, { limiter: failing, retries: 1 }).getProfiles(ids(1, 10));
+  assert.equal(result.failures.length, 10);
+  for (const failure of result.failures) {
+    assert.equal(failure.code, "network");
+    assert.equal(failure.retryable, true);
+    assert.match(failure.message, /limiter\.acquire failed: .*ECONNREFUSED/);
+  }
   assert.equal((await emulator.log()).length, 0, "nothing sent without a permit");
   for (const limiter of [{}, { acquire: "soon" }, 5]) {
     assert.throws(() => rongcloud(emulator, { limiter }), (e) => e.code === "invalid_config");
@@ -69,7 +75,7 @@ test("the Redis limiter keeps the vendor's window even when latency jumps about"
   assert.equal(result.profiles.length, 10_000);
   const log = await emulator.log();
   assert.ok(busiestSecond(log) <= 50, `busiest second ${busiestSecond(log)}`);
-  assert.deepEqual(JSON.parse(JSON.stringify(limiter)), { limiter: "redis", host: "127.0.0.1", port: Number(new URL(redis.url).port), windowMs: 1000, staleMs: 30_000 });
+  assert.deepEqual(JSON.parse(JSON.stringify(limiter)), { limiter: "redis", host: "127.0.0.1", port: redis.port, tls: false, windowMs: 1000, staleMs: 30_000, acquireTimeoutMs: 5000 });
 });
 
 test("a permit never released (its process died) holds its successor only until staleMs", async () => {
@@ -117,3 +123,79 @@ for (const [processes, latencyMs, jitterMs] of [
     console.log(`# ${processes} processes through Redis at ${latencyMs} ms: ${seen.requests} requests, ${seen.rate.toFixed(1)} requests/s by arrival (a figure, not asserted), busiest 1-s window ${seen.busiest}`);
   });
 }
+
+test("Redis killed and restarted mid-call: the call settles, every id once, failures only retryable, the next call works", { timeout: 60_000 }, async () => {
+  const own = await startRedis();
+  await emulator.reset();
+  const limiter = createRedisLimiter({ url: own.url, prefix: "crash:", acquireTimeoutMs: 1000 });
+  const client = rongcloud(emulator, { limiter, rateLimit: 10 });
+  const asked = ids(1, 3000); // 30 requests at 10/s: 3 s
+  const call = client.getProfiles(asked);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  await own.kill();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await own.restart();
+  const result = await call;
+  assert.deepEqual(accountingErrors(asked, result), []);
+  assert.ok(result.failures.every((f) => f.retryable && f.code === "network"), JSON.stringify(result.failures.slice(0, 2)));
+  console.log(`# Redis killed for 1.5 s mid-call: ${result.profiles.length} profiles, ${result.failures.length} retryable failures, ${result.stats.retries} retries`);
+  await new Promise((resolve) => setTimeout(resolve, 500)); // ioredis reconnects on its own
+  const next = await client.getProfiles(ids(5001, 100));
+  assert.equal(next.profiles.length, 100, "calls work again once Redis is back");
+  limiter.close();
+  await own.stop();
+});
+
+test("a node-redis client of your own, keys in one hash slot, and a Redis that never answers", { timeout: 30_000 }, async () => {
+  const { createClient } = await import("redis");
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  const limiter = createRedisLimiter({ client, prefix: "node-redis:" });
+  await emulator.reset();
+  const result = await rongcloud(emulator, { limiter }).getProfiles(ids(1, 500));
+  assert.equal(result.profiles.length, 500);
+  const keys = await client.keys("node-redis:*");
+  assert.ok(keys.length >= 5 && keys.every((k) => k.startsWith(`node-redis:{improfiles:rongcloud:${APP_KEY}}:`)), keys.join(" "));
+  limiter.close();
+  assert.equal(await client.ping(), "PONG", "close() leaves a client you own open");
+  await client.quit();
+
+  // A server that accepts connections and never answers: each permit request gives up.
+  const { createServer } = await import("node:net");
+  const silent = createServer(() => {});
+  await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const mute = createRedisLimiter({ url: `redis://127.0.0.1:${silent.address().port}`, acquireTimeoutMs: 300 });
+  await assert.rejects(mute.acquire("k", 1, { rate: 10 }), /acquireTimeoutMs/);
+  mute.close();
+  silent.close();
+});
+
+test("rediss:// (TLS) and an ACL user in the URL", { timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "improfiles-redis-tls-"));
+  const [cert, key] = [join(dir, "redis.crt"), join(dir, "redis.key")];
+  await run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+  const secure = await startRedis({ tls: { cert, key } });
+  try {
+    const tls = createRedisLimiter({ url: secure.url, redisOptions: { tls: { ca: readFileSync(cert) } } });
+    await emulator.reset();
+    const result = await rongcloud(emulator, { limiter: tls }).getProfiles(ids(1, 300));
+    assert.equal(result.profiles.length, 300);
+    assert.equal(JSON.parse(JSON.stringify(tls)).tls, true);
+    tls.close();
+  } finally {
+    await secure.stop();
+  }
+
+  const { default: Redis } = await import("ioredis");
+  const admin = new Redis(redis.url);
+  await admin.call("ACL", "SETUSER", "limiter", "on", ">s3cret", "~*", "+@all");
+  const acl = createRedisLimiter({ url: `redis://limiter:s3cret@127.0.0.1:${redis.port}`, prefix: "acl:" });
+  const granted = await acl.acquire("k", 1, { rate: 10 });
+  await granted.release();
+  assert.ok(!JSON.stringify(acl).includes("s3cret"));
+  acl.close();
+  const wrong = createRedisLimiter({ url: `redis://limiter:wrong@127.0.0.1:${redis.port}`, acquireTimeoutMs: 2000 });
+  await assert.rejects(wrong.acquire("k", 1, { rate: 10 }));
+  wrong.close();
+  admin.disconnect();
+});

@@ -1,4 +1,5 @@
-// A throwaway redis-server on a free loopback port (installed by scripts/setup.sh).
+// A throwaway redis-server on a free loopback port (installed by scripts/setup.sh), that a test
+// can kill (SIGKILL, as a crash) and start again on the same port.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 
@@ -13,9 +14,11 @@ function freePort() {
   });
 }
 
-export async function startRedis() {
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "inherit"] });
+async function launch(port, tls) {
+  const listen = tls
+    ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", tls.cert, "--tls-key-file", tls.key, "--tls-auth-clients", "no"]
+    : ["--port", String(port)];
+  const child = spawn("redis-server", [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (chunk) => {
@@ -24,13 +27,34 @@ export async function startRedis() {
     });
     child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
   });
+  return child;
+}
+
+const exited = (child) =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+  });
+
+/** `tls`: `{ cert, key }` file paths, to listen with TLS only (rediss://). */
+export async function startRedis({ tls } = {}) {
+  const port = await freePort();
+  let child = await launch(port, tls);
   return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    url: `${tls ? "rediss" : "redis"}://127.0.0.1:${port}`,
+    port,
+    /** Dies at once, as in a crash: open connections are cut. */
+    async kill() {
+      child.kill("SIGKILL");
+      await exited(child);
+    },
+    async restart() {
+      child = await launch(port, tls);
+    },
+    async stop() {
+      const done = exited(child);
+      child.kill("SIGTERM");
+      await done;
+    },
   };
 }
