@@ -111,7 +111,7 @@ for (const [latencyMs, jitterMs] of wanted("rate") ? DISTANCES : []) {
         const page = await browser.newPage();
         await page.goto(`${site.url}/bench/pages/rate.html?emulator=${encodeURIComponent(emulator.url)}&ids=${browserIds}`);
         await page.waitForFunction(() => window.outcome !== undefined, null, { timeout: 600_000 });
-        return page.evaluate(() => window.outcome);
+        return await page.evaluate(() => window.outcome);
       } finally {
         await Promise.all([site.close(), browser.close()]);
       }

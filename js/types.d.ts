@@ -79,6 +79,21 @@ export interface FetchInit {
 
 export type FetchLike = (url: string, init: FetchInit) => Promise<Response>;
 
+/** What a shared limiter grants; `release` is called when the request has ended. */
+export interface LimiterPermit {
+  /** `answered`: a response came back (false for a timeout, a network error, no permit). */
+  release?(outcome: { answered: boolean }): unknown;
+}
+
+/** A rate budget shared with other processes: `config.limiter`, e.g. `createRedisLimiter()`. */
+export interface Limiter {
+  /**
+   * Resolves when the request may go, with its permit (or nothing). A limiter that throws,
+   * rejects or grants nothing within 60 s fails that attempt as a retryable `network` failure.
+   */
+  acquire(key: string, permits: number, details: { rate: number }): PromiseLike<LimiterPermit | void> | LimiterPermit | void;
+}
+
 export interface CommonConfig {
   /** Scheme + host (+ path prefix); `http://` only to loopback. */
   baseUrl?: string;
@@ -107,10 +122,7 @@ export interface CommonConfig {
    * "improfiles/redis-limiter"): asked for a permit before every request, in place of the
    * in-process pacing. `details.rate` is this client's `rateLimit`.
    */
-  limiter?: {
-    /** Resolves when the request may go. A permit with `release()` gets `release({ answered })` when its request has ended (`answered`: false for a timeout or a network error). */
-    acquire(key: string, permits: number, details: { rate: number }): PromiseLike<unknown> | unknown;
-  };
+  limiter?: Limiter;
   /** The limiter key; default `improfiles:<vendor>:<account>` (app key, SDKAppID, org#app…). */
   limiterKey?: string;
 }
@@ -239,4 +251,19 @@ export interface LoaderOptions {
   cacheTtlMs?: number;
   /** At most this many cached profiles, least recently used out first; 0 turns the cache off. Default 10,000. */
   maxCacheSize?: number;
+  /** At most this many ids in one batch (one getProfiles call). Default: the vendor's ids per request. */
+  maxBatchSize?: number;
+  /**
+   * A Map-like cache of your own (a `Map`, an LRU cache…) instead of the loader's: profiles are
+   * kept in it by id, and its size and eviction are yours. Not with cacheTtlMs or maxCacheSize.
+   */
+  cacheMap?: LoaderCacheMap;
+}
+
+/** What `cacheMap` takes: `get`, `set`, `delete` and `clear`, as a `Map` has them. */
+export interface LoaderCacheMap {
+  get(id: string): Profile | undefined;
+  set(id: string, profile: Profile): unknown;
+  delete(id: string): unknown;
+  clear(): unknown;
 }

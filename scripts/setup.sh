@@ -4,6 +4,7 @@
 set -euo pipefail
 
 WASM_BINDGEN_VERSION=0.2.130
+WASM_PACK_VERSION=0.15.1
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -21,9 +22,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WASM_BINDGEN_VERSION}\$"; 
     || cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
 fi
 
-if ! command -v wasm-pack >/dev/null 2>&1; then
-  log "installing wasm-pack"
-  cargo install wasm-pack --locked
+if ! wasm-pack --version 2>/dev/null | grep -q " ${WASM_PACK_VERSION}\$"; then
+  log "installing wasm-pack ${WASM_PACK_VERSION}"
+  cargo install wasm-pack --version "${WASM_PACK_VERSION}" --locked --force
 fi
 
 # Debian packages: Chromium for the browser tests, redis-server for the shared-limiter tests,

@@ -384,7 +384,7 @@ impl ProfileClient {
     #[wasm_bindgen(js_name = getProfiles, unchecked_return_type = "Promise<BatchResult>")]
     pub fn get_profiles(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "readonly string[]")] ids: JsValue,
         options: Option<GetProfilesOptionsArg>,
     ) -> Promise {
         let client = Rc::clone(&self.inner);
@@ -433,7 +433,7 @@ impl ProfileClient {
     #[wasm_bindgen(js_name = parseResponse, unchecked_return_type = "{ profiles: Profile[]; failures: Failure[] }")]
     pub fn parse_response(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "readonly string[]")] ids: JsValue,
         #[wasm_bindgen(
             unchecked_param_type = "{ status: number; body: string; headers?: Record<string, string> }"
         )]
@@ -489,9 +489,9 @@ impl ProfileClient {
     }
 
     /// The vendor key this client talks to.
-    #[wasm_bindgen(getter)]
-    pub fn vendor(&self) -> String {
-        self.inner.vendor.key().as_str().to_owned()
+    #[wasm_bindgen(getter, unchecked_return_type = "Vendor")]
+    pub fn vendor(&self) -> JsValue {
+        JsValue::from_str(self.inner.vendor.key().as_str())
     }
 }
 
@@ -641,6 +641,21 @@ impl<'a> CallOptions<'a> {
                     .ok_or_else(|| self.invalid(format!("options.{key} must be a string")))
             })
             .transpose()
+    }
+
+    /// An object with `get`, `set`, `delete` and `clear` methods (a `Map`, an LRU cache…).
+    fn map_like(&self, key: &str) -> Result<Option<JsValue>, ProfileError> {
+        let Some(value) = self.present(key)? else {
+            return Ok(None);
+        };
+        let methods = ["get", "set", "delete", "clear"];
+        if value.is_object() && methods.iter().all(|m| get(&value, m).is_function()) {
+            Ok(Some(value))
+        } else {
+            Err(self.invalid(format!(
+                "options.{key} must be a Map-like object with get, set, delete and clear"
+            )))
+        }
     }
 
     fn signal(&self) -> Result<Option<web_sys::AbortSignal>, ProfileError> {

@@ -3,6 +3,7 @@ export type {
   Vendor, ErrorCode, Gender, Profile, Failure, Stats, Progress, BatchResult, ProfilePage,
   FetchInit, FetchLike, CommonConfig, RongCloudConfig, ProfileClientConfig,
   GetProfilesOptions, ListProfilesOptions, ListAllProfilesOptions, LoaderOptions,
+  Limiter, LimiterPermit, LoaderCacheMap,
 } from "./web/improfiles.js";
 import type { ErrorCode, Vendor } from "./web/improfiles.js";
 

@@ -1,8 +1,6 @@
-/** What `config.limiter` takes: resolves once `permits` requests may go for `key`. */
-export interface Limiter {
-  /** The permit's `release({ answered })` is called when its request has ended (`answered`: a response came back). */
-  acquire(key: string, permits: number, details?: { rate?: number }): Promise<{ release(outcome?: { answered?: boolean }): unknown } | void>;
-}
+import type { Limiter, LimiterPermit } from "./index.js";
+
+export type { Limiter, LimiterPermit };
 
 /** An ioredis or node-redis client: anything with ioredis' `call(...args)` or node-redis' `sendCommand(args)`. */
 export type RedisClientLike = { call(...args: string[]): Promise<unknown> } | { sendCommand(args: string[]): Promise<unknown> };
@@ -33,6 +31,8 @@ export interface RedisLimiterOptions {
 }
 
 export interface RedisLimiter extends Limiter {
+  /** `details.rate` may be left out when `createRedisLimiter({ rate })` gave one. */
+  acquire(key: string, permits?: number, details?: { rate?: number }): Promise<Required<LimiterPermit>>;
   /** Closes the connection the limiter opened from `url` (not a `client` you passed). */
   close(): void;
 }

@@ -16,10 +16,84 @@ use crate::error::ProfileError;
 use crate::job::JobOutcome;
 use crate::loader::{Enqueued, LoadQueue, LoaderOptions, ProfileCache};
 
+/// Where a loader keeps profiles: its own cache (TTL, least recently used out), or a Map-like
+/// object the caller owns (`cacheMap`), whose size and eviction are then the caller's.
+enum LoaderCache {
+    Own(ProfileCache<JsValue>),
+    Map(JsValue),
+}
+
+impl LoaderCache {
+    /// A method of the caller's map; a map that throws is a miss, not an error of the load.
+    fn call(map: &JsValue, method: &str, args: &[&JsValue]) -> JsValue {
+        let Ok(f) = get(map, method).dyn_into::<Function>() else {
+            return JsValue::UNDEFINED;
+        };
+        let result = match args {
+            [] => f.call0(map),
+            [a] => f.call1(map, a),
+            [a, b, ..] => f.call2(map, a, b),
+        };
+        result.unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn get(&mut self, id: &str, now: f64) -> Option<JsValue> {
+        match self {
+            LoaderCache::Own(cache) => cache.get(id, now),
+            LoaderCache::Map(map) => {
+                let value = Self::call(map, "get", &[&id.into()]);
+                (!value.is_undefined()).then_some(value)
+            }
+        }
+    }
+
+    fn contains(&self, id: &str, now: f64) -> bool {
+        match self {
+            LoaderCache::Own(cache) => cache.contains(id, now),
+            LoaderCache::Map(map) => !Self::call(map, "get", &[&id.into()]).is_undefined(),
+        }
+    }
+
+    fn insert(&mut self, id: &str, value: JsValue, now: f64) {
+        match self {
+            LoaderCache::Own(cache) => cache.insert(id, value, now),
+            LoaderCache::Map(map) => {
+                Self::call(map, "set", &[&id.into(), &value]);
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        match self {
+            LoaderCache::Own(cache) => cache.remove(id),
+            LoaderCache::Map(map) => {
+                Self::call(map, "delete", &[&id.into()]);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            LoaderCache::Own(cache) => cache.clear(),
+            LoaderCache::Map(map) => {
+                Self::call(map, "clear", &[]);
+            }
+        }
+    }
+
+    /// How many profiles are cached, where that is known.
+    fn size(&self) -> JsValue {
+        match self {
+            LoaderCache::Own(cache) => JsValue::from(cache.len() as f64),
+            LoaderCache::Map(map) => get(map, "size"),
+        }
+    }
+}
+
 struct LoaderState {
     client: Rc<Client>,
     options: LoaderOptions,
-    cache: ProfileCache<JsValue>,
+    cache: LoaderCache,
     queue: LoadQueue,
     /// The `(resolve, reject)` pairs of every `load` waiting for an id.
     waiters: HashMap<String, Vec<(Function, Function)>>,
@@ -40,18 +114,39 @@ thread_local! {
 }
 
 impl ProfileLoader {
+    /// Another handle on the same loader, for the methods that return it (chaining, as in
+    /// DataLoader); both share one cache and queue.
+    fn handle(&self) -> ProfileLoader {
+        ProfileLoader {
+            state: Rc::clone(&self.state),
+        }
+    }
+
     pub(super) fn new(client: Rc<Client>, options: &JsValue) -> Result<Self, ProfileError> {
         let vendor = client.vendor.key();
         let reader = Run::call_options(options, vendor)?;
-        let options =
-            LoaderOptions::new(reader.number("cacheTtlMs")?, reader.number("maxCacheSize")?)
-                .map_err(|e| e.with_vendor(vendor))?;
-        let batch_size = client.vendor.common().batch_size;
+        let (ttl, size) = (reader.number("cacheTtlMs")?, reader.number("maxCacheSize")?);
+        let options = LoaderOptions::new(ttl, size).map_err(|e| e.with_vendor(vendor))?;
+        let cache = match reader.map_like("cacheMap")? {
+            None => LoaderCache::Own(ProfileCache::new(options)),
+            Some(_) if ttl.is_some() || size.is_some() => {
+                return Err(reader.invalid(
+                    "options.cacheTtlMs and options.maxCacheSize apply to the loader's own cache, not to a cacheMap"
+                        .into(),
+                ))
+            }
+            Some(map) => LoaderCache::Map(map),
+        };
+        let batch_size = match reader.whole_number("maxBatchSize")? {
+            None => client.vendor.common().batch_size,
+            Some(0) => return Err(reader.invalid("options.maxBatchSize must be 1 or more".into())),
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        };
         Ok(ProfileLoader {
             state: Rc::new(RefCell::new(LoaderState {
                 client,
                 options,
-                cache: ProfileCache::new(options),
+                cache,
                 queue: LoadQueue::new(batch_size),
                 waiters: HashMap::new(),
                 flush_scheduled: false,
@@ -65,7 +160,7 @@ impl ProfileLoader {
     /// The profile of `id`, from the cache or from the next batch; rejects with the id's
     /// `ProfileError` (e.g. `not_found`) if it has none.
     #[wasm_bindgen(unchecked_return_type = "Promise<Profile>")]
-    pub fn load(&self, id: JsValue) -> Promise {
+    pub fn load(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let vendor = self.state.borrow().client.vendor.clone();
         let id = match id.dyn_ref::<js_sys::JsString>() {
             Some(text) if text.is_valid_utf16() => String::from(text),
@@ -118,7 +213,7 @@ impl ProfileLoader {
     #[wasm_bindgen(js_name = loadMany, unchecked_return_type = "Promise<(Profile | ProfileError)[]>")]
     pub fn load_many(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "readonly string[]")] ids: JsValue,
     ) -> Promise {
         if !Array::is_array(&ids) {
             let vendor = self.state.borrow().client.vendor.key();
@@ -140,35 +235,51 @@ impl ProfileLoader {
         Promise::all(&each)
     }
 
-    /// Puts `profile` in the cache under its `id`, unless that id is cached already.
+    /// Puts a profile in the cache, unless its id is cached already: `prime(profile)` under the
+    /// profile's own id, or `prime(id, profile)` as DataLoader has it. Returns the loader.
     pub fn prime(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Profile")] profile: JsValue,
-    ) -> Result<(), JsValue> {
+        #[wasm_bindgen(unchecked_param_type = "string | Profile")] key_or_profile: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Profile")] profile: Option<Object>,
+    ) -> Result<ProfileLoader, JsValue> {
         let mut state = self.state.borrow_mut();
         let vendor = state.client.vendor.key();
-        let id = get(&profile, "id").as_string().ok_or_else(|| {
-            to_js_error(
-                &ProfileError::invalid_input("prime needs a profile with a string id")
-                    .with_vendor(vendor),
-            )
-        })?;
+        let invalid =
+            |why: &str| to_js_error(&ProfileError::invalid_input(why).with_vendor(vendor));
+        let (id, profile) = match (key_or_profile.as_string(), profile) {
+            (Some(id), Some(profile)) => (id, JsValue::from(profile)),
+            (Some(_), None) => return Err(invalid("prime(id, profile) needs the profile")),
+            (None, None) => {
+                let id = get(&key_or_profile, "id")
+                    .as_string()
+                    .ok_or_else(|| invalid("prime needs a profile with a string id"))?;
+                (id, key_or_profile)
+            }
+            (None, Some(_)) => return Err(invalid("prime(id, profile) takes a string id")),
+        };
+        if !profile.is_object() {
+            return Err(invalid(
+                "prime takes a profile object (failures are not cached)",
+            ));
+        }
         let at = now();
         if !state.cache.contains(&id, at) {
             state.cache.insert(&id, profile, at);
         }
-        Ok(())
+        Ok(self.handle())
     }
 
-    /// Forgets the cached profile of `id`.
-    pub fn clear(&self, id: &str) {
+    /// Forgets the cached profile of `id`. Returns the loader.
+    pub fn clear(&self, id: &str) -> ProfileLoader {
         self.state.borrow_mut().cache.remove(id);
+        self.handle()
     }
 
-    /// Forgets every cached profile.
+    /// Forgets every cached profile. Returns the loader.
     #[wasm_bindgen(js_name = clearAll)]
-    pub fn clear_all(&self) {
+    pub fn clear_all(&self) -> ProfileLoader {
         self.state.borrow_mut().cache.clear();
+        self.handle()
     }
 
     /// What `JSON.stringify` prints: the options and the cache size, never a credential.
@@ -191,7 +302,7 @@ impl ProfileLoader {
             "maxCacheSize",
             JsValue::from(state.options.max_cache_size as f64),
         );
-        set("cached", JsValue::from(state.cache.len() as f64));
+        set("cached", state.cache.size());
         out.into()
     }
 }

@@ -121,3 +121,37 @@ test("Tencent: loads coalesce at its batch size, and per-account failures reject
   assert.ok(rejected.filter((c) => c === "not_found").length === 3);
   assert.equal((await emulator.log()).filter((e) => e.outcome === "ok" && e.ids === 100).length, 1);
 });
+
+test("DataLoader parity: prime(key, value), chaining, maxBatchSize, and a cacheMap of your own", async () => {
+  await emulator.reset();
+  const loader = rongcloud(emulator).loader({ maxBatchSize: 25 });
+  const given = { id: "u1", vendor: "rongcloud", name: "Primed", gender: "unknown" };
+  assert.equal(loader.prime("u1", given).prime({ ...given, id: "u2" }).clear("u3").clearAll().prime("u1", given) instanceof ProfileLoader, true);
+  assert.equal((await loader.load("u1")).name, "Primed");
+  await assert.rejects(async () => loader.prime("u4"), (e) => e.code === "invalid_input");
+  await assert.rejects(async () => loader.prime(42, given), (e) => e.code === "invalid_input");
+  assert.equal(await requests(), 0, "primed: nothing sent");
+
+  const ids = Array.from({ length: 100 }, (_, i) => `u${i + 10}`);
+  await Promise.all(ids.map((id) => loader.load(id)));
+  const log = await emulator.log();
+  assert.equal(log.length, 4, "100 ids in batches of 25");
+  assert.ok(log.every((e) => e.ids === 25));
+
+  await emulator.reset();
+  const map = new Map();
+  const own = rongcloud(emulator).loader({ cacheMap: map });
+  await own.load("u5");
+  assert.equal(map.get("u5").id, "u5", "profiles go into the caller's map");
+  await own.load("u5");
+  assert.equal(await requests(), 1, "and come out of it");
+  map.delete("u5");
+  await own.load("u5");
+  assert.equal(await requests(), 2, "the caller's eviction holds");
+  own.clearAll();
+  assert.equal(map.size, 0);
+  assert.equal(JSON.parse(JSON.stringify(own)).cached, 0);
+  for (const options of [{ cacheMap: {} }, { cacheMap: new Map(), cacheTtlMs: 5 }, { maxBatchSize: 0 }]) {
+    assert.throws(() => rongcloud(emulator).loader(options), (e) => e.code === "invalid_input");
+  }
+});

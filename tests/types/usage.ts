@@ -1,7 +1,7 @@
 // Compiled with `tsc --strict` by `make test`: the package's public types are usable and
 // precise. The @ts-expect-error lines must stay errors.
 import { ProfileClient, ProfileError, ProfileLoader } from "improfiles";
-import type { BatchResult, ErrorCode, Failure, Profile, Progress } from "improfiles";
+import type { BatchResult, ErrorCode, Failure, Limiter, Profile, Progress, Vendor } from "improfiles";
 import { createRedisLimiter } from "improfiles/redis-limiter";
 
 const client = new ProfileClient({
@@ -91,6 +91,15 @@ async function main(): Promise<void> {
   // @ts-expect-error: a limiter needs acquire
   new ProfileClient({ vendor: "rongcloud", appKey: "k", appSecret: "s", limiter: {} });
   limiter.close();
+  const frozen: readonly string[] = Object.freeze(["u1", "u2"]);
+  await client.getProfiles(frozen);
+  await loader.loadMany(frozen);
+  const vendor: Vendor = client.vendor;
+  void vendor;
+  // @ts-expect-error: load takes a string id
+  await loader.load(1);
+  const shared: Limiter = limiter;
+  void shared;
   const parsed = client.parseResponse(["u1"], { status: 200, body: "{}", headers: { "retry-after": "1" } }, { includeRaw: true });
   const firstFailure: Failure | undefined = parsed.failures[0];
   void firstFailure;
