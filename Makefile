@@ -21,6 +21,7 @@ link:
 	mkdir -p node_modules && ln -sfn ../pkg node_modules/improfiles
 
 lint:
+	npx --no-install biome ci
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --features fuzzing -- -D warnings
@@ -38,8 +39,18 @@ test-wasm-chrome:
 test-node: pkg link
 	node --test --test-concurrency=2 tests/node/
 
+# The consumer's types under NodeNext (with the DOM lib), Node16 ESM and CommonJS without it,
+# and a bundler's resolution; then the packaging checkers and a grep for `any` in the public
+# declarations.
 test-types: pkg link
 	npx --no-install tsc -p tests/types
+	npx --no-install tsc -p tests/types/tsconfig.node16.json
+	npx --no-install tsc -p tests/types/tsconfig.bundler.json
+	# improfiles/web.js is the browser build: an ES module (top-level await) on purpose; CommonJS
+	# in Node gets node.cjs through "improfiles".
+	npx --no-install attw --pack pkg --profile node16 --ignore-rules cjs-resolves-to-esm
+	npx --no-install publint --strict pkg
+	! grep -nE '(: |=> |<|\| )any\b|\bany\[\]' pkg/*.d.ts pkg/*.d.cts pkg/web/*.d.ts pkg/node/*.d.ts
 
 test: setup lint test-native test-types test-wasm-node test-wasm-chrome test-node
 

@@ -69,15 +69,32 @@ export interface ProfilePage {
   cursor?: string;
 }
 
+/**
+ * The parts of an `AbortSignal` improfiles uses. Written out so that the types need neither
+ * the DOM lib nor @types/node: the platform's `AbortSignal` (browser or Node) fits it.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 /** What improfiles passes to `fetch`; any WHATWG-compatible fetch accepts it. */
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;
   body?: string;
-  signal: AbortSignal;
+  signal: AbortSignalLike;
 }
 
-export type FetchLike = (url: string, init: FetchInit) => Promise<Response>;
+/** The parts of a fetch `Response` improfiles reads; the platform's `Response` fits it. */
+export interface FetchResponseLike {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponseLike>;
 
 /** What a shared limiter grants; `release` is called when the request has ended. */
 export interface LimiterPermit {
@@ -216,7 +233,7 @@ export type ProfileClientConfig =
   | RongCloudConfig | TencentConfig | TencentAttrsConfig | EasemobConfig | KaixinConfig;
 
 export interface GetProfilesOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** tencent / kaixin: overrides config.fields for this call. */
   fields?: string[];
   /** Called after every finished request. */
@@ -235,7 +252,7 @@ export interface GetProfilesOptions {
 export interface ListProfilesOptions {
   pageSize?: number;
   cursor?: string;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 export interface ListAllProfilesOptions extends Omit<GetProfilesOptions, "fields"> {
@@ -243,8 +260,21 @@ export interface ListAllProfilesOptions extends Omit<GetProfilesOptions, "fields
   max?: number;
 }
 
-// The package's error class, for signatures that resolve errors in place (loadMany).
-import type { ProfileError } from "../index.js";
+/**
+ * Every error improfiles throws or rejects with, and what `loadMany` puts in an id's place.
+ * (The class itself is made in JS, js/profile_error.js; the package's entries export it.)
+ */
+export declare class ProfileError extends Error {
+  constructor(message: string, details?: {
+    code?: ErrorCode; vendor?: Vendor; status?: number; vendorCode?: number | string; retryable?: boolean;
+  });
+  readonly name: "ProfileError";
+  code: ErrorCode;
+  vendor?: Vendor;
+  status?: number;
+  vendorCode?: number | string;
+  retryable: boolean;
+}
 
 export interface LoaderOptions {
   /** Cached profiles older than this are fetched again. Default: no expiry. */

@@ -26,8 +26,18 @@ fi
 printf '{ "type": "commonjs" }\n' > pkg/node/package.json
 printf '{ "type": "module" }\n' > pkg/node/snippets/package.json
 printf '{ "type": "module" }\n' > pkg/web/package.json
+# wasm-bindgen types the raw exports of the .wasm (and the web build's InitOutput) with `any`:
+# nothing a user calls, but a checker reading every shipped .d.ts should not meet `any`.
+sed -i -E 's/(: |=> )any\b/\1unknown/g' pkg/node/*.d.ts pkg/web/*.d.ts
 cp js/package/* pkg/
-cp README.md pkg/ 2>/dev/null || true
+cp README.md LICENSE pkg/
+# CommonJS twins of the type entry points (`require` resolves them): the same declarations,
+# pointing at each other.
+cp pkg/index.d.ts pkg/index.d.cts
+sed 's#"\./index\.js"#"./index.cjs"#g' pkg/redis-limiter.d.ts > pkg/redis-limiter.d.cts
+# One version source: Cargo.toml's, stamped into the package.
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+node -e 'const fs = require("node:fs"); const p = JSON.parse(fs.readFileSync("pkg/package.json", "utf8")); p.version = process.argv[1]; fs.writeFileSync("pkg/package.json", JSON.stringify(p, null, 2) + "\n");' "$version"
 # Lets tests, the demo and scripts in this repo `import "improfiles"` as users do.
 mkdir -p node_modules
 ln -sfn ../pkg node_modules/improfiles

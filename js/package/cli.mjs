@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // improfiles command line: fetch profiles (or list a whole Easemob app) and print them as a
 // table, JSON lines or CSV. Exit codes: 0 every id became a profile, 1 some did not, 2 usage
-// or config error (nothing was sent).
-import { readFileSync } from "node:fs";
+// or config error (nothing was sent), 130 interrupted (Ctrl-C; what arrived is kept).
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from "node:fs";
 import { once } from "node:events";
+import { parseArgs as parseNodeArgs } from "node:util";
 
 import { ProfileClient, ProfileError } from "./node.mjs";
 import { CSV_COLUMNS, csvLine, tableWriter, terminalText } from "./output.mjs";
@@ -11,6 +12,7 @@ import { CSV_COLUMNS, csvLine, tableWriter, terminalText } from "./output.mjs";
 const USAGE = `usage:
   improfiles get  --vendor <key> --ids <file|-> [--format table|jsonl|csv] [--fields a,b,…] [options]
   improfiles list --vendor easemob [--max N] [--format table|jsonl|csv] [options]
+  improfiles --version
 
 vendors: rongcloud, tencent, tencent-attrs, easemob, kaixin
 options:
@@ -19,8 +21,14 @@ options:
   --rate-limit <n>      requests per second (default: the vendor's documented rate)
   --emulator [url]      use the local vendor emulator (default http://127.0.0.1:8787) and,
                         when no credentials are given, its demo credentials
+  --output <file>       write there instead of stdout: to <file>.partial while running,
+                        renamed to <file> when complete (jsonl or csv for --resume)
+  --resume              go on with an interrupted --output: the ids already in <file>.partial
+                        (or <file>) are kept and not fetched again
   --quiet               no progress on stderr
-  --help
+  -h, --help            this text; --version: the package's version
+Ctrl-C stops sending, waits for the requests out, keeps what arrived (exit 130); a second
+Ctrl-C stops at once.
 credentials from the environment:
   rongcloud      RONGCLOUD_APP_KEY, RONGCLOUD_APP_SECRET
   tencent(-attrs) TENCENT_SDK_APP_ID, TENCENT_IDENTIFIER, TENCENT_SECRET_KEY or TENCENT_USER_SIG, TENCENT_REGION
@@ -43,21 +51,36 @@ const EMULATOR_CREDENTIALS = {
 
 class UsageError extends Error {}
 
+const OPTIONS = {
+  vendor: { type: "string" },
+  ids: { type: "string" },
+  format: { type: "string" },
+  fields: { type: "string" },
+  config: { type: "string" },
+  "base-url": { type: "string" },
+  "rate-limit": { type: "string" },
+  max: { type: "string" },
+  emulator: { type: "string" },
+  output: { type: "string", short: "o" },
+  resume: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+};
+
+/** node:util's parseArgs: `--flag value`, `--flag=value`, `-h`, `--` and errors for unknown flags. */
 function parseArgs(argv) {
-  const [command, ...rest] = argv;
-  const flags = {};
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-    const name = arg.slice(2);
-    if (["help", "quiet"].includes(name)) flags[name] = true;
-    else if (name === "emulator") flags.emulator = rest[i + 1] && !rest[i + 1].startsWith("--") ? rest[++i] : DEFAULT_EMULATOR;
-    else if (["vendor", "ids", "format", "fields", "config", "base-url", "rate-limit", "max"].includes(name)) {
-      if (rest[i + 1] === undefined) throw new UsageError(`--${name} needs a value`);
-      flags[name] = rest[++i];
-    } else throw new UsageError(`unknown option --${name}`);
+  // `--emulator` may stand alone (the default URL): parseArgs wants a value for a string option.
+  const args = argv.flatMap((arg, i) => (arg === "--emulator" && (argv[i + 1] === undefined || argv[i + 1].startsWith("-")) ? [`--emulator=${DEFAULT_EMULATOR}`] : [arg]));
+  let parsed;
+  try {
+    parsed = parseNodeArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error.message);
   }
-  return { command, flags };
+  const [command, ...extra] = parsed.positionals;
+  if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  return { command, flags: parsed.values };
 }
 
 function fromEnvironment(vendor, env) {
@@ -151,47 +174,183 @@ function rowOf(entry) {
   return { ...entry, status: "ok" };
 }
 
-async function write(text) {
-  if (!process.stdout.write(text)) await once(process.stdout, "drain");
+/**
+ * Where results go: stdout, or with `--output FILE` the file FILE.partial, renamed to FILE
+ * once complete (so FILE is never a half-written export). With `--resume`, the ids already in
+ * FILE.partial (or in FILE) are read first, a line cut off by a crash is dropped, and the new
+ * results are appended.
+ */
+function openOutput(flags, format) {
+  if (!flags.output) {
+    return { done: new Set(), write: (text) => (process.stdout.write(text) ? undefined : once(process.stdout, "drain")), fresh: true, finish() {} };
+  }
+  if (flags.resume && format === "table") throw new UsageError("--resume needs --format jsonl or csv");
+  const path = flags.output;
+  const partial = `${path}.partial`;
+  const done = new Set();
+  if (flags.resume && !existsSync(partial) && existsSync(path)) renameSync(path, partial);
+  const resuming = flags.resume && existsSync(partial);
+  if (resuming) {
+    const text = readFileSync(partial, "utf8");
+    const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+    if (complete.length < Buffer.byteLength(text)) truncateSync(partial, Buffer.byteLength(complete));
+    for (const id of idsInOutput(complete, format)) done.add(id);
+  }
+  const fd = openSync(partial, resuming ? "a" : "w");
+  const fresh = !resuming || statSync(partial).size === 0;
+  return {
+    done,
+    fresh,
+    write: (text) => void writeSync(fd, text),
+    finish(complete) {
+      closeSync(fd);
+      if (complete) renameSync(partial, path);
+    },
+    partial,
+  };
+}
+
+/** The ids in an earlier export: each jsonl line's `id`, or each csv record's first cell. */
+function idsInOutput(text, format) {
+  if (format === "jsonl") {
+    return text.split("\n").filter(Boolean).map((line) => {
+      try {
+        return JSON.parse(line).id;
+      } catch {
+        throw new UsageError("--resume: the output file is not JSON lines");
+      }
+    });
+  }
+  return csvRecords(text).slice(1).map((cells) => cells[0]);
+}
+
+/** RFC 4180 records, undoing output.mjs's formula neutralization of each cell. */
+function csvRecords(text) {
+  const records = [];
+  let cells = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") cells.push(cell), (cell = "");
+    else if (c === "\n") cells.push(cell), records.push(cells), (cells = []), (cell = "");
+    else cell += c;
+  }
+  return records.map((record) => record.map((value) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value)));
+}
+
+const fieldsOption = (flags) => {
+  const fields = flags.fields?.split(",").map((f) => f.trim()).filter(Boolean);
+  return fields ? { fields } : {};
+};
+
+/**
+ * Fetches `ids` as calls of about a second's worth of requests each, two at a time (one sends
+ * while the other's last answers come back, so the pacing never drains), so that a stop
+ * between chunks leaves nothing in flight. Resolves when every chunk started has ended.
+ */
+async function inChunks(client, ids, options, progress, add, stopping) {
+  const { batchSize, rateLimit } = client.toJSON();
+  const size = batchSize * Math.max(1, Math.floor(rateLimit));
+  const seen = new Map(); // chunk -> its progress
+  const report = () => {
+    let done = 0;
+    let failed = 0;
+    let requests = 0;
+    for (const p of seen.values()) (done += p.done), (failed += p.failed), (requests += p.requests);
+    progress?.({ done, total: ids.length, failed, requests, retries: 0 });
+  };
+  const running = new Set();
+  let failure;
+  for (let from = 0, chunk = 0; from < ids.length && !stopping(); from += size, chunk++) {
+    const onProgress = (p) => (seen.set(chunk, p), report());
+    const call = client.getProfiles(ids.slice(from, from + size), { ...options, onProgress }).then(add, (error) => void (failure ??= error));
+    running.add(call);
+    call.finally(() => running.delete(call));
+    if (running.size >= 2) await Promise.race(running);
+    if (failure) break;
+  }
+  await Promise.all(running);
+  if (failure) throw failure;
 }
 
 async function main(argv, env) {
   const { command, flags } = parseArgs(argv);
-  if (flags.help || command === "--help" || command === "help") {
+  if (flags.help || command === "help") {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (flags.version) {
+    const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
+    process.stdout.write(`improfiles ${version}\n`);
     return 0;
   }
   if (!["get", "list"].includes(command)) throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : "a command is required");
   const format = flags.format ?? "table";
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}`);
   if (command === "list" && flags.vendor !== "easemob") throw new UsageError("list works with --vendor easemob (the one vendor with a user listing)");
+  if (command === "list" && flags.resume) throw new UsageError("--resume works with get (a listing has no ids to skip)");
+  if (flags.resume && !flags.output) throw new UsageError("--resume goes with --output");
   if (flags.max !== undefined && !(Number.isInteger(Number(flags.max)) && Number(flags.max) > 0)) throw new UsageError("--max must be a whole number above 0");
 
   const config = buildConfig(flags, env);
-  const ids = command === "get" ? await readIds(flags.ids) : [];
+  const asked = command === "get" ? await readIds(flags.ids) : [];
   const client = new ProfileClient(config); // throws invalid_config before anything is sent
-  if (format === "csv") await write(`${CSV_COLUMNS.join(",")}\n`);
+  const output = openOutput(flags, format);
+  const ids = [...new Set(asked)].filter((id) => !output.done.has(id));
+  if (output.done.size && !flags.quiet) process.stderr.write(`resuming: ${output.done.size} ids already in ${output.partial}, ${ids.length} to fetch\n`);
+  if (format === "csv" && output.fresh) await output.write(`${CSV_COLUMNS.join(",")}\n`);
   // The table streams too: widths from its first rows, every row after that as it comes.
-  const table = format === "table" ? tableWriter(TABLE_COLUMNS, write) : undefined;
+  const table = format === "table" ? tableWriter(TABLE_COLUMNS, output.write) : undefined;
   const emit = async (entries) => {
     const lines = entries.map(rowOf);
     if (table) return table.add(lines);
-    if (format === "jsonl") await write(lines.map((r) => JSON.stringify(r)).join("\n") + (lines.length ? "\n" : ""));
-    else await write(lines.map((r) => csvLine(r)).join("\n") + (lines.length ? "\n" : ""));
+    if (format === "jsonl") await output.write(lines.map((r) => JSON.stringify(r)).join("\n") + (lines.length ? "\n" : ""));
+    else await output.write(lines.map((r) => csvLine(r)).join("\n") + (lines.length ? "\n" : ""));
   };
-  const options = {
-    collect: false,
-    onBatch: ({ profiles, failures }) => emit([...profiles, ...failures]),
-    onProgress: progressReporter(flags.quiet),
+
+  // Ctrl-C: no new chunk starts; those running finish (their requests were sent and the vendor
+  // counted them, so their results are worth keeping); a second Ctrl-C aborts them.
+  const abort = new AbortController();
+  let interrupted = false;
+  process.on("SIGINT", () => {
+    if (interrupted) abort.abort();
+    interrupted = true;
+    if (!flags.quiet) process.stderr.write("\nimprofiles: stopping after the requests out (Ctrl-C again to stop now)…\n");
+  });
+  const progress = progressReporter(flags.quiet);
+  const totals = { profiles: 0, failures: 0, requests: 0, elapsedMs: 0 };
+  const add = ({ stats }) => {
+    for (const key of Object.keys(totals)) totals[key] += stats[key];
   };
-  const fields = flags.fields?.split(",").map((f) => f.trim()).filter(Boolean);
-  const result = command === "get"
-    ? await client.getProfiles(ids, fields ? { ...options, fields } : options)
-    : await client.listAllProfiles({ ...options, ...(flags.max ? { max: Number(flags.max) } : {}) });
-  await table?.end();
-  const { stats } = result;
-  if (!flags.quiet) process.stderr.write(`${stats.profiles} profiles, ${stats.failures} failures, ${stats.requests} requests in ${(stats.elapsedMs / 1000).toFixed(1)} s\n`);
-  return stats.failures > 0 ? 1 : 0;
+  const options = { collect: false, signal: abort.signal, onBatch: ({ profiles, failures }) => emit([...profiles, ...failures]) };
+  let complete = true;
+  try {
+    if (command === "get") {
+      await inChunks(client, ids, { ...options, ...fieldsOption(flags) }, progress, add, () => interrupted);
+      complete = !interrupted;
+    } else {
+      add(await client.listAllProfiles({ ...options, onProgress: progress, ...(flags.max ? { max: Number(flags.max) } : {}) }));
+    }
+  } catch (error) {
+    if (!(error instanceof ProfileError && error.code === "aborted")) throw error;
+    complete = false;
+  } finally {
+    await table?.end();
+    output.finish(complete);
+  }
+  if (!complete) {
+    const where = output.partial ? ` in ${output.partial}; run again with --resume to fetch the rest` : "";
+    process.stderr.write(`improfiles: interrupted: ${totals.profiles + totals.failures} results kept${where}\n`);
+    return 130;
+  }
+  if (!flags.quiet) process.stderr.write(`${totals.profiles} profiles, ${totals.failures} failures, ${totals.requests} requests in ${(totals.elapsedMs / 1000).toFixed(1)} s\n`);
+  return totals.failures > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2), process.env).then(

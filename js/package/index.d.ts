@@ -1,20 +1,13 @@
-export { ProfileClient, ProfileLoader, rongcloudSignature, tencentUserSig, oauth1Signature } from "./web/improfiles.js";
+/// <reference lib="esnext.disposable" />
+// The package's types, the same for every entry (Node ESM and CommonJS, bundlers, browsers):
+// taken from the nodejs build's declarations, which need no DOM lib. The classes are
+// disposable: `using client = new ProfileClient(…)` frees their memory.
+export {
+  ProfileClient, ProfileLoader, ProfileError, rongcloudSignature, tencentUserSig, oauth1Signature,
+} from "./node/improfiles.js";
 export type {
   Vendor, ErrorCode, Gender, Profile, Failure, Stats, Progress, BatchResult, ProfilePage,
-  FetchInit, FetchLike, CommonConfig, RongCloudConfig, ProfileClientConfig,
+  FetchInit, FetchLike, FetchResponseLike, AbortSignalLike, CommonConfig, RongCloudConfig, ProfileClientConfig,
   GetProfilesOptions, ListProfilesOptions, ListAllProfilesOptions, LoaderOptions,
   Limiter, LimiterPermit, LoaderCacheMap,
-} from "./web/improfiles.js";
-import type { ErrorCode, Vendor } from "./web/improfiles.js";
-
-export declare class ProfileError extends Error {
-  constructor(message: string, details?: {
-    code?: ErrorCode; vendor?: Vendor; status?: number; vendorCode?: number | string; retryable?: boolean;
-  });
-  readonly name: "ProfileError";
-  code: ErrorCode;
-  vendor?: Vendor;
-  status?: number;
-  vendorCode?: number | string;
-  retryable: boolean;
-}
+} from "./node/improfiles.js";

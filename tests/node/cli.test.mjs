@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,7 +84,9 @@ test("list --vendor easemob --max: a page's worth through the CLI", async () => 
 test("usage and config errors: exit 2, a clear message, nothing sent", async () => {
   await emulator.reset();
   const cases = [
-    [["get", "--vendor", "rongcloud", "--ids", FOUND, "--colour"], /unknown option --colour/],
+    [["get", "--vendor", "rongcloud", "--ids", FOUND, "--colour"], /Unknown option '--colour'/],
+    [["get", "--vendor", "rongcloud", "--ids", FOUND, "extra"], /unexpected argument "extra"/],
+    [["get", "--vendor", "rongcloud", "--ids", FOUND, "--resume"], /--resume goes with --output/],
     [["get", "--vendor", "icq", "--ids", FOUND], /unknown vendor "icq"/],
     [["get", "--ids", FOUND], /--vendor is required/],
     [["get", "--vendor", "rongcloud"], /--ids is required/],
@@ -181,3 +183,63 @@ test("the table streams: 150,000 rows print, columns fixed by the first 1,000", 
   assert.equal(code, 1);
   assert.equal(lines, 2 + 150_000);
 });
+
+test("the conventions people type: --flag=value, -h, --version, --", async () => {
+  const { code, stdout, stderr } = await cli(["get", "--vendor=rongcloud", `--ids=${FOUND}`, "--format=jsonl", `--emulator=${emulator.url}`, "-q"]);
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout.trim().split("\n").length, 3);
+  assert.equal(stderr, "", "-q is --quiet");
+  assert.match((await cli(["-h"])).stdout, /^usage:/);
+  const version = await cli(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^improfiles \d+\.\d+\.\d+/);
+  const dashed = await cli(["get", "--vendor", "rongcloud", "--ids", FOUND, "--emulator", emulator.url, "-q", "--", "--format"]);
+  assert.equal(dashed.code, 2, "after --, a flag is an argument");
+  assert.match(dashed.stderr, /unexpected argument "--format"/);
+});
+
+/** Starts the CLI, and kills it with `signal` once `lines` lines are in `path` (or 5 s have passed). */
+async function interrupted(args, path, signal) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (c) => (stderr += c));
+  const started = Date.now();
+  while (Date.now() - started < 5_000) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let text = "";
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {}
+    if (text.split("\n").length > 300) break;
+  }
+  child.kill(signal);
+  const [code] = await once(child, "close");
+  return { code, stderr };
+}
+
+for (const [format, signal] of [["jsonl", "SIGINT"], ["csv", "SIGINT"], ["jsonl", "SIGKILL"]]) {
+  test(`--output and --resume after ${signal} mid-run (${format}): every id once in the file, ${signal === "SIGINT" ? "none fetched twice" : "the cut line dropped"}`, async () => {
+    await emulator.reset();
+    const count = 2_000;
+    const ids = file(`resume-${format}-${signal}.txt`, Array.from({ length: count }, (_, i) => `u${i + 1}`));
+    const out = join(dir, `out-${format}-${signal}.${format}`);
+    const args = ["get", "--vendor", "rongcloud", "--ids", ids, "--format", format, "--emulator", emulator.url, "--rate-limit", "5", "--output", out, "--quiet"];
+    const first = await interrupted(args, `${out}.partial`, signal);
+    if (signal === "SIGINT") {
+      assert.equal(first.code, 130, first.stderr);
+      assert.match(first.stderr, /interrupted: \d+ results kept in .*\.partial; run again with --resume/);
+    }
+    assert.ok(!existsSync(out), "the output file appears only when complete");
+    if (signal === "SIGKILL") appendFileSync(`${out}.partial`, format === "jsonl" ? '{"id":"u999' : "u999,ok"); // a crash mid-line
+    const second = await cli([...args, "--resume"]);
+    assert.equal(second.code, 0, second.stderr);
+    const text = readFileSync(out, "utf8");
+    const written = format === "jsonl" ? text.trim().split("\n").map((l) => JSON.parse(l).id) : text.trim().split("\n").slice(1).map((l) => l.split(",")[0]);
+    assert.equal(written.length, count, "every id once");
+    assert.equal(new Set(written).size, count);
+    if (signal === "SIGINT") {
+      const fetched = (await emulator.log()).reduce((sum, e) => sum + e.ids, 0);
+      assert.equal(fetched, count, "no id was fetched twice");
+    }
+  });
+}

@@ -3,6 +3,8 @@
 // fetching from the emulator (the browser cases in headless Chromium).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
@@ -71,5 +73,16 @@ test("a Vite production build that imports 'improfiles' by name", async () => {
     assert.deepEqual(outcome, { result: EXPECTED, pageErrors: [] });
   } finally {
     await dist.close();
+  }
+});
+
+test("every improfiles specifier the README names resolves in Node, for import and for require", async () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const specifiers = [...new Set([...readme.matchAll(/["'`](improfiles(?:\/[\w.-]+)?)["'`]/g)].map((m) => m[1]))];
+  assert.ok(specifiers.includes("improfiles/web.js") && specifiers.includes("improfiles/redis-limiter"), specifiers.join(" "));
+  const require = createRequire(import.meta.url);
+  for (const specifier of specifiers) {
+    assert.ok(import.meta.resolve(specifier).startsWith("file:"), specifier);
+    if (specifier !== "improfiles/web.js") assert.ok(require.resolve(specifier), specifier); // web.js is ESM only
   }
 });
