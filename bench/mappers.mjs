@@ -2,9 +2,10 @@
 // vendor's response into the same normalized profiles (API.md `Profile`). Used by
 // bench/run.mjs for the "normalize only" and "CPU cost" comparisons.
 
-const num = (v) => (typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : undefined);
+const num = (v) =>
+  typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : undefined;
 const str = (v) => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
-const embedded = (v) => (typeof v === "string" ? (v.trim() ? JSON.parse(v) : undefined) : v ?? undefined);
+const embedded = (v) => (typeof v === "string" ? (v.trim() ? JSON.parse(v) : undefined) : (v ?? undefined));
 
 function profile(vendor, id) {
   return { vendor, id, gender: "unknown", custom: {} };
@@ -41,7 +42,8 @@ const TENCENT_TAGS = {
 function mapTencentItem(item) {
   const p = profile("tencent", item.To_Account);
   for (const { Tag, Value } of item.ProfileItem ?? []) {
-    if (Tag === "Tag_Profile_IM_Gender") p.gender = Value === "Gender_Type_Male" ? "male" : Value === "Gender_Type_Female" ? "female" : "unknown";
+    if (Tag === "Tag_Profile_IM_Gender")
+      p.gender = Value === "Gender_Type_Male" ? "male" : Value === "Gender_Type_Female" ? "female" : "unknown";
     else if (TENCENT_TAGS[Tag]) p[TENCENT_TAGS[Tag][0]] = TENCENT_TAGS[Tag][1](Value);
     else p.custom[Tag] = Value;
   }

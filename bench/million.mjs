@@ -44,13 +44,15 @@ for await (const line of createInterface({ input: createReadStream(path) })) {
   lines++;
 }
 const mb = (bytes) => Math.round(bytes / 2 ** 20);
-console.log(JSON.stringify({
-  requests: result.stats.requests,
-  settled: result.stats.profiles + result.stats.failures,
-  collected: result.profiles.length + result.failures.length,
-  seconds: Number(seconds.toFixed(1)),
-  lines,
-  distinct: seen.size,
-  growthMb: mb(peakRss - startRss),
-  callMb: mb(peakRss - beforeCall),
-}));
+console.log(
+  JSON.stringify({
+    requests: result.stats.requests,
+    settled: result.stats.profiles + result.stats.failures,
+    collected: result.profiles.length + result.failures.length,
+    seconds: Number(seconds.toFixed(1)),
+    lines,
+    distinct: seen.size,
+    growthMb: mb(peakRss - startRss),
+    callMb: mb(peakRss - beforeCall),
+  }),
+);

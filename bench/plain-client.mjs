@@ -18,10 +18,18 @@ export async function plainRongCloud({ baseUrl, appKey, appSecret, ids, concurre
       const chunk = chunks[next++];
       const nonce = randomBytes(8).toString("hex");
       const timestamp = String(Date.now());
-      const signature = createHash("sha1").update(appSecret + nonce + timestamp).digest("hex");
+      const signature = createHash("sha1")
+        .update(appSecret + nonce + timestamp)
+        .digest("hex");
       const response = await fetch(`${baseUrl}/user/profile/batch/query.json`, {
         method: "POST",
-        headers: { "App-Key": appKey, Nonce: nonce, Timestamp: timestamp, Signature: signature, "Content-Type": "application/x-www-form-urlencoded" },
+        headers: {
+          "App-Key": appKey,
+          Nonce: nonce,
+          Timestamp: timestamp,
+          Signature: signature,
+          "Content-Type": "application/x-www-form-urlencoded",
+        },
         body: chunk.map((id) => `userId=${encodeURIComponent(id)}`).join("&"),
       });
       const found = MAPPERS.rongcloud(JSON.parse(await response.text()));

@@ -23,23 +23,43 @@ const BUILDERS = {
     request(base, ids) {
       const nonce = randomBytes(8).toString("hex");
       const timestamp = String(Date.now());
-      const signature = createHash("sha1").update(APP_SECRET + nonce + timestamp).digest("hex");
-      const headers = { "App-Key": APP_KEY, Nonce: nonce, Timestamp: timestamp, Signature: signature, "Content-Type": "application/x-www-form-urlencoded" };
-      return [`${base}/user/profile/batch/query.json`, { method: "POST", headers, body: ids.map((id) => `userId=${encodeURIComponent(id)}`).join("&") }];
+      const signature = createHash("sha1")
+        .update(APP_SECRET + nonce + timestamp)
+        .digest("hex");
+      const headers = {
+        "App-Key": APP_KEY,
+        Nonce: nonce,
+        Timestamp: timestamp,
+        Signature: signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+      };
+      return [
+        `${base}/user/profile/batch/query.json`,
+        { method: "POST", headers, body: ids.map((id) => `userId=${encodeURIComponent(id)}`).join("&") },
+      ];
     },
   },
   tencent: {
     size: 100,
     userSig: new TLSSigAPIv2.Api(SDK_APP_ID, SECRET_KEY).genUserSig(IDENTIFIER, 86_400),
     request(base, ids) {
-      const query = new URLSearchParams({ sdkappid: SDK_APP_ID, identifier: IDENTIFIER, usersig: this.userSig, random: randomInt(2 ** 32 - 1), contenttype: "json" });
+      const query = new URLSearchParams({
+        sdkappid: SDK_APP_ID,
+        identifier: IDENTIFIER,
+        usersig: this.userSig,
+        random: randomInt(2 ** 32 - 1),
+        contenttype: "json",
+      });
       const body = JSON.stringify({ To_Account: ids, TagList: ["Tag_Profile_IM_Nick", "Tag_Profile_IM_Gender", "Tag_Profile_IM_Image"] });
       return [`${base}/v4/profile/portrait_get?${query}`, { method: "POST", headers: { "Content-Type": "application/json" }, body }];
     },
   },
   easemob: {
     size: 1,
-    request: (base, [id]) => [`${base}/${ORG}/${APP}/users/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${STATIC_TOKEN}` } }],
+    request: (base, [id]) => [
+      `${base}/${ORG}/${APP}/users/${encodeURIComponent(id)}`,
+      { headers: { Authorization: `Bearer ${STATIC_TOKEN}` } },
+    ],
   },
   kaixin: {
     size: 50,

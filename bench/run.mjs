@@ -70,13 +70,16 @@ const DISTANCES = [
   [200, 20],
   [500, 50],
 ];
-const seenText = (seen, limit) => `${fixed(seen.rate / limit, 3)} of ${limit}/s, busiest 1-s window ${seen.busiest}, ${seen.refused} refused`;
+const seenText = (seen, limit) =>
+  `${fixed(seen.rate / limit, 3)} of ${limit}/s, busiest 1-s window ${seen.busiest}, ${seen.refused} refused`;
 const goalAt = (latencyMs) => (latencyMs === 0 ? "≥ 0.98, 0 refused" : latencyMs < 500 ? "≥ 0.95, 0 refused" : "≥ 0.88, 0 refused");
 async function sharedThroughRedis(processes, ids, prefix) {
   const worker = fileURLToPath(new URL("../tests/node/helpers/limiter-worker.mjs", import.meta.url));
   const share = Math.ceil(ids.length / processes);
   await Promise.all(
-    Array.from({ length: processes }, (_, w) => run(process.execPath, [worker, emulator.url, redis.url, String(1 + w * share), String(share), prefix])),
+    Array.from({ length: processes }, (_, w) =>
+      run(process.execPath, [worker, emulator.url, redis.url, String(1 + w * share), String(share), prefix]),
+    ),
   );
 }
 const redis = wanted("rate") ? await startRedis() : undefined;
@@ -87,7 +90,8 @@ for (const [latencyMs, jitterMs] of wanted("rate") ? DISTANCES : []) {
     const distance = { vendor, latencyMs, jitterMs };
     const ours = await atDistance(emulator, distance, () => CLIENTS[vendor]().getProfiles(ids, { collect: false }));
     const plainVendor = vendor === "tencent-attrs" ? undefined : vendor;
-    const plain = plainVendor && (await atDistance(emulator, distance, () => plainPaced({ vendor: plainVendor, baseUrl: emulator.url, ids, limit })));
+    const plain =
+      plainVendor && (await atDistance(emulator, distance, () => plainPaced({ vendor: plainVendor, baseUrl: emulator.url, ids, limit })));
     row(
       "pacing at a distance",
       `${vendor} at ${latencyMs} ± ${jitterMs} ms, default config, ${ours.requests} requests`,
@@ -99,8 +103,17 @@ for (const [latencyMs, jitterMs] of wanted("rate") ? DISTANCES : []) {
   }
   const ids = range("u", 100 * rateSeconds * 100);
   for (const processes of [2, 4]) {
-    const shared = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () => sharedThroughRedis(processes, ids, `bench-${processes}-${latencyMs}:`));
-    row("pacing at a distance", `rongcloud at ${latencyMs} ± ${jitterMs} ms, ${processes} processes through Redis, ${shared.requests} requests`, seenText(shared, 100), "", "", "≥ 0.95, 0 refused");
+    const shared = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () =>
+      sharedThroughRedis(processes, ids, `bench-${processes}-${latencyMs}:`),
+    );
+    row(
+      "pacing at a distance",
+      `rongcloud at ${latencyMs} ± ${jitterMs} ms, ${processes} processes through Redis, ${shared.requests} requests`,
+      seenText(shared, 100),
+      "",
+      "",
+      "≥ 0.95, 0 refused",
+    );
   }
   if (latencyMs > 0) {
     // A browser page: HTTP/1.1 to the emulator, so Chromium's 6 connections per origin cap it.
@@ -116,11 +129,27 @@ for (const [latencyMs, jitterMs] of wanted("rate") ? DISTANCES : []) {
         await Promise.all([site.close(), browser.close()]);
       }
     });
-    row("pacing at a distance", `rongcloud at ${latencyMs} ± ${jitterMs} ms in Chromium (HTTP/1.1, 6 connections per origin), ${inPage.requests} requests`, seenText(inPage, 100), "", "", `≤ 6 / RTT = ${Math.round(6000 / latencyMs)}/s`);
+    row(
+      "pacing at a distance",
+      `rongcloud at ${latencyMs} ± ${jitterMs} ms in Chromium (HTTP/1.1, 6 connections per origin), ${inPage.requests} requests`,
+      seenText(inPage, 100),
+      "",
+      "",
+      `≤ 6 / RTT = ${Math.round(6000 / latencyMs)}/s`,
+    );
   }
   if (latencyMs === 200) {
-    const capped = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () => CLIENTS.rongcloud({ concurrency: 8 }).getProfiles(ids.slice(0, 40_000), { collect: false }));
-    row("pacing at a distance", `rongcloud at 200 ± 20 ms, concurrency: 8 (a cap), ${capped.requests} requests`, seenText(capped, 100), "", "", "≈ 8 / 0.2 s = 40/s");
+    const capped = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () =>
+      CLIENTS.rongcloud({ concurrency: 8 }).getProfiles(ids.slice(0, 40_000), { collect: false }),
+    );
+    row(
+      "pacing at a distance",
+      `rongcloud at 200 ± 20 ms, concurrency: 8 (a cap), ${capped.requests} requests`,
+      seenText(capped, 100),
+      "",
+      "",
+      "≈ 8 / 0.2 s = 40/s",
+    );
   }
 }
 await redis?.stop();
@@ -145,26 +174,40 @@ if (wanted("cpu")) {
   const ours = best(cpuRuns.ours);
   const plain = best(cpuRuns.plain);
   if (ours.profiles !== plain.profiles) throw new Error(`the two clients disagree: ${ours.profiles} vs ${plain.profiles} profiles`);
-  row("CPU cost", "100,000 RongCloud profiles, process CPU (best of 2)", `${thousands(ours.cpuMs)} ms CPU, ${thousands(ours.wallMs)} ms wall`, `plain JS ${thousands(plain.cpuMs)} ms CPU, ${thousands(plain.wallMs)} ms wall`, fixed(ours.cpuMs / plain.cpuMs), "≤ 1.0");
+  row(
+    "CPU cost",
+    "100,000 RongCloud profiles, process CPU (best of 2)",
+    `${thousands(ours.cpuMs)} ms CPU, ${thousands(ours.wallMs)} ms wall`,
+    `plain JS ${thousands(plain.cpuMs)} ms CPU, ${thousands(plain.wallMs)} ms wall`,
+    fixed(ours.cpuMs / plain.cpuMs),
+    "≤ 1.0",
+  );
 }
 
 // 3. Normalize only: recorded responses, parsed and normalized again and again.
 const recorded = {};
-for (const [vendor, ids, extra] of !wanted("normalize") ? [] : [
-  ["rongcloud", range("u", 100), {}],
-  ["tencent", range("t", 100, 1_101), {}],
-  ["tencent-attrs", range("t", 100, 1_101), {}],
-  ["kaixin", range("", 50, 1_001), { fields: ["uid", "name", "gender", "logo50", "logo120", "city", "birthday", "education", "career"] }],
-]) if (wanted("normalize")) {
-  let body;
-  const recording = async (url, init) => {
-    const response = await fetch(url, init);
-    body ??= await response.clone().text();
-    return response;
-  };
-  await CLIENTS[vendor]({ fetch: recording, ...extra }).getProfiles(ids);
-  recorded[vendor] = { ids, body };
-}
+for (const [vendor, ids, extra] of !wanted("normalize")
+  ? []
+  : [
+      ["rongcloud", range("u", 100), {}],
+      ["tencent", range("t", 100, 1_101), {}],
+      ["tencent-attrs", range("t", 100, 1_101), {}],
+      [
+        "kaixin",
+        range("", 50, 1_001),
+        { fields: ["uid", "name", "gender", "logo50", "logo120", "city", "birthday", "education", "career"] },
+      ],
+    ])
+  if (wanted("normalize")) {
+    let body;
+    const recording = async (url, init) => {
+      const response = await fetch(url, init);
+      body ??= await response.clone().text();
+      return response;
+    };
+    await CLIENTS[vendor]({ fetch: recording, ...extra }).getProfiles(ids);
+    recorded[vendor] = { ids, body };
+  }
 if (wanted("normalize")) {
   let body;
   const recording = async (url, init) => {
@@ -189,12 +232,21 @@ for (const [vendor, { ids, body }] of Object.entries(recorded)) {
   const response = { status: 200, body };
   const theirs = MAPPERS[vendor](JSON.parse(body));
   const oursOnce = client.parseResponse(ids, response).profiles;
-  const same = theirs.length === oursOnce.length && theirs.every((p, i) => p.id === oursOnce[i].id && p.name === oursOnce[i].name && p.gender === oursOnce[i].gender);
+  const same =
+    theirs.length === oursOnce.length &&
+    theirs.every((p, i) => p.id === oursOnce[i].id && p.name === oursOnce[i].name && p.gender === oursOnce[i].gender);
   if (!same) throw new Error(`${vendor}: the JS mapper and improfiles disagree`);
   const n = theirs.length;
   const wasmRate = recordsPerSecond(() => client.parseResponse(ids, response), n);
   const jsRate = recordsPerSecond(() => MAPPERS[vendor](JSON.parse(body)), n);
-  row("normalize only", `${vendor}: ${n} records a response`, `${thousands(wasmRate)} records/s`, `JS ${thousands(jsRate)} records/s`, fixed(wasmRate / jsRate), "≥ 1.0");
+  row(
+    "normalize only",
+    `${vendor}: ${n} records a response`,
+    `${thousands(wasmRate)} records/s`,
+    `JS ${thousands(jsRate)} records/s`,
+    fixed(wasmRate / jsRate),
+    "≥ 1.0",
+  );
 }
 
 // 4. Signing.
@@ -207,48 +259,104 @@ function opsPerSecond(fn) {
   }
   return n / ((performance.now() - started) / 1000);
 }
-const oauth = OAuth({ consumer: { key: "ck", secret: "cs" }, signature_method: "HMAC-SHA1", hash_function: (b, k) => createHmac("sha1", k).update(b).digest("base64") });
-const oauthRequest = { url: "https://api.kaixin001.com/users/show.json", method: "GET", data: { uids: range("", 50).join(","), fields: "uid,name,gender,logo50" } };
+const oauth = OAuth({
+  consumer: { key: "ck", secret: "cs" },
+  signature_method: "HMAC-SHA1",
+  hash_function: (b, k) => createHmac("sha1", k).update(b).digest("base64"),
+});
+const oauthRequest = {
+  url: "https://api.kaixin001.com/users/show.json",
+  method: "GET",
+  data: { uids: range("", 50).join(","), fields: "uid,name,gender,logo50" },
+};
 const oauthToken = { key: "tk", secret: "ts" };
-const oauthParams = (i) => ({ ...oauthRequest.data, oauth_consumer_key: "ck", oauth_nonce: `nonce${i}abcdefghijklmnopqrstuvwx`, oauth_signature_method: "HMAC-SHA1", oauth_timestamp: "1700000000", oauth_token: "tk", oauth_version: "1.0" });
+const oauthParams = (i) => ({
+  ...oauthRequest.data,
+  oauth_consumer_key: "ck",
+  oauth_nonce: `nonce${i}abcdefghijklmnopqrstuvwx`,
+  oauth_signature_method: "HMAC-SHA1",
+  oauth_timestamp: "1700000000",
+  oauth_token: "tk",
+  oauth_version: "1.0",
+});
 if (wanted("signing")) {
-const ourOauth = opsPerSecond((i) => oauth1Signature({ method: "GET", url: oauthRequest.url, params: oauthParams(i), consumerSecret: "cs", tokenSecret: "ts" }));
-const theirOauth = opsPerSecond(() => oauth.authorize(oauthRequest, oauthToken));
-row("signing", "OAuth 1.0a HMAC-SHA1 signatures", `${thousands(ourOauth)}/s`, `oauth-1.0a + node:crypto ${thousands(theirOauth)}/s`, fixed(ourOauth / theirOauth), "≥ 1.0");
-const api = new TLSSigAPIv2.Api(SDK_APP_ID, SECRET_KEY);
-const ourSig = opsPerSecond((i) => tencentUserSig({ sdkAppId: SDK_APP_ID, identifier: `user${i}`, secretKey: SECRET_KEY, expireSeconds: 86_400 }));
-const theirSig = opsPerSecond((i) => api.genUserSig(`user${i}`, 86_400));
-row("signing", "Tencent UserSigs (TLSSigAPIv2)", `${thousands(ourSig)}/s`, `tls-sig-api-v2 ${thousands(theirSig)}/s`, fixed(ourSig / theirSig), "≥ 1.0");
+  const ourOauth = opsPerSecond((i) =>
+    oauth1Signature({ method: "GET", url: oauthRequest.url, params: oauthParams(i), consumerSecret: "cs", tokenSecret: "ts" }),
+  );
+  const theirOauth = opsPerSecond(() => oauth.authorize(oauthRequest, oauthToken));
+  row(
+    "signing",
+    "OAuth 1.0a HMAC-SHA1 signatures",
+    `${thousands(ourOauth)}/s`,
+    `oauth-1.0a + node:crypto ${thousands(theirOauth)}/s`,
+    fixed(ourOauth / theirOauth),
+    "≥ 1.0",
+  );
+  const api = new TLSSigAPIv2.Api(SDK_APP_ID, SECRET_KEY);
+  const ourSig = opsPerSecond((i) =>
+    tencentUserSig({ sdkAppId: SDK_APP_ID, identifier: `user${i}`, secretKey: SECRET_KEY, expireSeconds: 86_400 }),
+  );
+  const theirSig = opsPerSecond((i) => api.genUserSig(`user${i}`, 86_400));
+  row(
+    "signing",
+    "Tencent UserSigs (TLSSigAPIv2)",
+    `${thousands(ourSig)}/s`,
+    `tls-sig-api-v2 ${thousands(theirSig)}/s`,
+    fixed(ourSig / theirSig),
+    "≥ 1.0",
+  );
 }
 
 // 5. Size and start.
 if (wanted("size")) {
-const wasm = readFileSync(fileURLToPath(new URL("../pkg/web/improfiles_bg.wasm", import.meta.url)));
-const gzip = gzipSync(wasm, { level: 9 }).length;
-const brotli = brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-row("size", ".wasm after wasm-opt -Oz", `${thousands(wasm.length)} B raw, ${thousands(gzip)} B gzip -9, ${thousands(brotli)} B brotli`, "", "", "≤ 80 KB gzip");
-const starts = [];
-for (let i = 0; i < 5; i++) {
-  const { stdout } = await run(process.execPath, ["-e", "const t = performance.now(); require('improfiles'); console.log(performance.now() - t)"], { cwd: fileURLToPath(new URL("..", import.meta.url)) });
-  starts.push(Number(stdout));
-}
-starts.sort((a, b) => a - b);
-row("start", "require('improfiles') in a fresh Node (median of 5)", `${fixed(starts[2], 1)} ms`, "", "", "");
+  const wasm = readFileSync(fileURLToPath(new URL("../pkg/web/improfiles_bg.wasm", import.meta.url)));
+  const gzip = gzipSync(wasm, { level: 9 }).length;
+  const brotli = brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  row(
+    "size",
+    ".wasm after wasm-opt -Oz",
+    `${thousands(wasm.length)} B raw, ${thousands(gzip)} B gzip -9, ${thousands(brotli)} B brotli`,
+    "",
+    "",
+    "≤ 80 KB gzip",
+  );
+  const starts = [];
+  for (let i = 0; i < 5; i++) {
+    const { stdout } = await run(
+      process.execPath,
+      ["-e", "const t = performance.now(); require('improfiles'); console.log(performance.now() - t)"],
+      { cwd: fileURLToPath(new URL("..", import.meta.url)) },
+    );
+    starts.push(Number(stdout));
+  }
+  starts.sort((a, b) => a - b);
+  row("start", "require('improfiles') in a fresh Node (median of 5)", `${fixed(starts[2], 1)} ms`, "", "", "");
 }
 
 // 6. Memory: a million ids with collect: false (its own process, so nothing else counts).
 if (wanted("memory")) {
-await emulator.reset();
-await emulator.limits({ enforce: false });
-const out = join(mkdtempSync(join(tmpdir(), "improfiles-bench-")), "million.jsonl");
-const { stdout } = await run(process.execPath, [fileURLToPath(new URL("./million.mjs", import.meta.url)), emulator.url, out], { maxBuffer: 1 << 20 });
-const million = JSON.parse(stdout);
-row("memory", `1,000,000 ids, collect: false, ${million.requests} requests in ${million.seconds} s, ${thousands(million.distinct)} distinct ids in the file`, `peak RSS +${million.callMb} MB during the call`, `+${million.growthMb} MB with the ids array`, "", "≤ 100 MB");
+  await emulator.reset();
+  await emulator.limits({ enforce: false });
+  const out = join(mkdtempSync(join(tmpdir(), "improfiles-bench-")), "million.jsonl");
+  const { stdout } = await run(process.execPath, [fileURLToPath(new URL("./million.mjs", import.meta.url)), emulator.url, out], {
+    maxBuffer: 1 << 20,
+  });
+  const million = JSON.parse(stdout);
+  row(
+    "memory",
+    `1,000,000 ids, collect: false, ${million.requests} requests in ${million.seconds} s, ${thousands(million.distinct)} distinct ids in the file`,
+    `peak RSS +${million.callMb} MB during the call`,
+    `+${million.growthMb} MB with the ids array`,
+    "",
+    "≤ 100 MB",
+  );
 }
 
 await emulator.stop();
 
-console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Command: make bench\n`);
+console.log(
+  `Machine: ${cpus().length} × ${cpus()[0].model}, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Command: make bench\n`,
+);
 console.log("| section | measure | improfiles | baseline | ratio | goal |");
 console.log("|---|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.section} | ${r.measure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.goal} |`);

@@ -16,7 +16,26 @@ function prng(seed) {
   };
 }
 
-const SYLLABLES = ["li", "wang", "zhang", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu", "sun", "ma", "hu", "zhu", "guo", "he", "lin"];
+const SYLLABLES = [
+  "li",
+  "wang",
+  "zhang",
+  "liu",
+  "chen",
+  "yang",
+  "zhao",
+  "huang",
+  "zhou",
+  "wu",
+  "xu",
+  "sun",
+  "ma",
+  "hu",
+  "zhu",
+  "guo",
+  "he",
+  "lin",
+];
 const CITIES = ["Beijing", "Shanghai", "Guangzhou", "Shenzhen", "Hangzhou", "Chengdu", "Wuhan", "Xi'an", "Nanjing", "Suzhou"];
 
 /** The n-th user (1-based) of a directory, as vendor-neutral facts. */

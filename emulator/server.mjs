@@ -111,7 +111,13 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
   let latency = checkLatency({ latencyMs, jitterMs });
   const leg = () => (latency.latencyMs > 0 ? new Promise((resolve) => setTimeout(resolve, legDelay(latency, random))) : undefined);
   const directory = new Directory({ seed, size });
-  const vendors = [createRongCloud({ directory }), createTencentPortraitGet({ directory }), createTencentAttrs({ directory }), createKaixin({ directory }), createEasemob({ directory })];
+  const vendors = [
+    createRongCloud({ directory }),
+    createTencentPortraitGet({ directory }),
+    createTencentAttrs({ directory }),
+    createKaixin({ directory }),
+    createEasemob({ directory }),
+  ];
   const limits = { enforce: true };
   let faults = []; // { vendor, kind, remaining, status, ms, retryAfter }
   let log = [];
@@ -192,7 +198,7 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
       return;
     }
     if (fault?.kind === "status" || fault?.kind === "html") {
-      entry.status = fault.kind === "html" ? 200 : fault.status ?? 503;
+      entry.status = fault.kind === "html" ? 200 : (fault.status ?? 503);
       entry.outcome = `fault_${fault.kind}`;
       const page = `<!DOCTYPE html><html><head><title>${entry.status}</title></head><body><h1>Service unavailable</h1><p>emulated error page</p></body></html>`;
       await leg();
@@ -216,7 +222,8 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
     if (fault?.kind === "stray_ids" || fault?.kind === "duplicates") alterEntries(vendor, reply, fault.kind);
     let text = reply.text ?? (reply.render ? reply.render(reply.json) : JSON.stringify(reply.json));
     if (fault?.kind === "truncate") text = text.slice(0, Math.floor(text.length / 2));
-    const contentType = fault?.kind === "content_type" ? "text/html; charset=utf-8" : reply.contentType ?? "application/json; charset=utf-8";
+    const contentType =
+      fault?.kind === "content_type" ? "text/html; charset=utf-8" : (reply.contentType ?? "application/json; charset=utf-8");
     await leg(); // downlink
     if (res.destroyed) return;
     res.writeHead(reply.status, { ...corsHeaders(req), "content-type": contentType, ...(reply.headers ?? {}) });

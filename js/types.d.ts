@@ -1,9 +1,18 @@
 export type Vendor = "rongcloud" | "tencent" | "tencent-attrs" | "easemob" | "kaixin";
 
 export type ErrorCode =
-  | "invalid_config" | "invalid_input" | "auth_failed" | "permission_denied"
-  | "not_found" | "rate_limited" | "vendor_error" | "invalid_response"
-  | "network" | "timeout" | "aborted" | "unsupported";
+  | "invalid_config"
+  | "invalid_input"
+  | "auth_failed"
+  | "permission_denied"
+  | "not_found"
+  | "rate_limited"
+  | "vendor_error"
+  | "invalid_response"
+  | "network"
+  | "timeout"
+  | "aborted"
+  | "unsupported";
 
 export type Gender = "male" | "female" | "unknown";
 
@@ -155,8 +164,7 @@ export interface RongCloudConfig extends CommonConfig {
   backupBaseUrl?: string;
 }
 
-export type TencentRegion =
-  | "china" | "singapore" | "seoul" | "frankfurt" | "silicon-valley" | "jakarta" | "tokyo" | "mumbai";
+export type TencentRegion = "china" | "singapore" | "seoul" | "frankfurt" | "silicon-valley" | "jakarta" | "tokyo" | "mumbai";
 
 interface TencentCommonConfig extends CommonConfig {
   /** The SDKAppID from the Chat console. */
@@ -188,8 +196,7 @@ export type TencentConfig = TencentCommonConfig & {
   fields?: string[];
 } & (TencentWithUserSig | TencentWithSecretKey);
 
-export type TencentAttrsConfig = TencentCommonConfig & { vendor: "tencent-attrs" } & (
-  TencentWithUserSig | TencentWithSecretKey);
+export type TencentAttrsConfig = TencentCommonConfig & { vendor: "tencent-attrs" } & (TencentWithUserSig | TencentWithSecretKey);
 
 export interface KaixinOAuth1 {
   consumerKey: string;
@@ -199,11 +206,42 @@ export interface KaixinOAuth1 {
 }
 
 export type KaixinField =
-  | "uid" | "name" | "gender" | "hometown" | "city" | "status" | "logo120" | "logo50" | "birthday"
-  | "bodyform" | "blood" | "marriage" | "trainwith" | "interest" | "favbook" | "favmovie" | "favtv"
-  | "idol" | "motto" | "wishlist" | "intro" | "education" | "schooltype" | "school" | "class" | "year"
-  | "career" | "company" | "dept" | "beginyear" | "beginmonth" | "endyear" | "endmonth" | "isStar"
-  | "online" | "pinyin";
+  | "uid"
+  | "name"
+  | "gender"
+  | "hometown"
+  | "city"
+  | "status"
+  | "logo120"
+  | "logo50"
+  | "birthday"
+  | "bodyform"
+  | "blood"
+  | "marriage"
+  | "trainwith"
+  | "interest"
+  | "favbook"
+  | "favmovie"
+  | "favtv"
+  | "idol"
+  | "motto"
+  | "wishlist"
+  | "intro"
+  | "education"
+  | "schooltype"
+  | "school"
+  | "class"
+  | "year"
+  | "career"
+  | "company"
+  | "dept"
+  | "beginyear"
+  | "beginmonth"
+  | "endyear"
+  | "endmonth"
+  | "isStar"
+  | "online"
+  | "pinyin";
 
 export type KaixinConfig = CommonConfig & {
   vendor: "kaixin";
@@ -211,11 +249,12 @@ export type KaixinConfig = CommonConfig & {
   format?: "json" | "xml";
   /** Default: the basic fields uid, name, gender, logo50 (`uid` is always added). */
   fields?: KaixinField[];
-} & (
-  /** OAuth 1.0a, HMAC-SHA1, signed here per request. */
-  | { oauth1: KaixinOAuth1; accessToken?: never }
-  /** OAuth 2. */
-  | { accessToken: string; oauth1?: never });
+} & /** OAuth 1.0a, HMAC-SHA1, signed here per request. */
+  (
+    | { oauth1: KaixinOAuth1; accessToken?: never }
+    /** OAuth 2. */
+    | { accessToken: string; oauth1?: never }
+  );
 
 export type EasemobConfig = CommonConfig & {
   vendor: "easemob";
@@ -223,14 +262,14 @@ export type EasemobConfig = CommonConfig & {
   appName: string;
   /** Required: Easemob hosts are per cluster (e.g. `https://a1.easemob.com`). */
   baseUrl: string;
-} & (
-  /** An app token you obtained; a 401 rejects `auth_failed`. */
-  | { token: string; clientId?: never; clientSecret?: never }
-  /** Server side only: the app token is obtained here, cached, and renewed before it expires and once after a 401. */
-  | { clientId: string; clientSecret: string; token?: never });
+} & /** An app token you obtained; a 401 rejects `auth_failed`. */
+  (
+    | { token: string; clientId?: never; clientSecret?: never }
+    /** Server side only: the app token is obtained here, cached, and renewed before it expires and once after a 401. */
+    | { clientId: string; clientSecret: string; token?: never }
+  );
 
-export type ProfileClientConfig =
-  | RongCloudConfig | TencentConfig | TencentAttrsConfig | EasemobConfig | KaixinConfig;
+export type ProfileClientConfig = RongCloudConfig | TencentConfig | TencentAttrsConfig | EasemobConfig | KaixinConfig;
 
 export interface GetProfilesOptions {
   signal?: AbortSignalLike;
@@ -265,9 +304,16 @@ export interface ListAllProfilesOptions extends Omit<GetProfilesOptions, "fields
  * (The class itself is made in JS, js/profile_error.js; the package's entries export it.)
  */
 export declare class ProfileError extends Error {
-  constructor(message: string, details?: {
-    code?: ErrorCode; vendor?: Vendor; status?: number; vendorCode?: number | string; retryable?: boolean;
-  });
+  constructor(
+    message: string,
+    details?: {
+      code?: ErrorCode;
+      vendor?: Vendor;
+      status?: number;
+      vendorCode?: number | string;
+      retryable?: boolean;
+    },
+  );
   readonly name: "ProfileError";
   code: ErrorCode;
   vendor?: Vendor;

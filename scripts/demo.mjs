@@ -44,11 +44,14 @@ try {
   console.log(`exit code ${code} (1: some ids failed), ${lines.length - 1} rows in ${csv}; the first ones:`);
   for (const line of lines.slice(0, 6)) console.log(`  ${line.slice(0, 150)}`);
   const byCode = {};
-  for (const line of lines.slice(1)) if (line.includes(",failed,")) byCode[line.split(",").at(-2)] = (byCode[line.split(",").at(-2)] ?? 0) + 1;
+  for (const line of lines.slice(1))
+    if (line.includes(",failed,")) byCode[line.split(",").at(-2)] = (byCode[line.split(",").at(-2)] ?? 0) + 1;
   console.log(`failures by code: ${JSON.stringify(byCode)}`);
   const log = (await emulator.log()).filter((e) => e.vendor === "rongcloud");
   const span = (log.at(-1).at - log[0].at) / 1000;
-  console.log(`emulator saw ${log.length} requests over ${span.toFixed(2)} s; busiest 1-second window ${busiestSecond(log)} (RongCloud allows 100); rejected ${log.filter((e) => e.status !== 200).length}\n`);
+  console.log(
+    `emulator saw ${log.length} requests over ${span.toFixed(2)} s; busiest 1-second window ${busiestSecond(log)} (RongCloud allows 100); rejected ${log.filter((e) => e.status !== 200).length}\n`,
+  );
 
   const others = [
     ["tencent", Array.from({ length: 300 }, (_, i) => `t${i + 1}`)],
@@ -59,10 +62,26 @@ try {
   for (const [vendor, list] of others) {
     const file = join(dir, `${vendor}-ids.txt`);
     writeFileSync(file, `${list.join("\n")}\n`);
-    const { out } = await improfiles(["get", "--vendor", vendor, "--ids", file, "--format", "jsonl", "--emulator", emulator.url, "--quiet"]);
-    const rows = out.trim().split("\n").map((l) => JSON.parse(l));
+    const { out } = await improfiles([
+      "get",
+      "--vendor",
+      vendor,
+      "--ids",
+      file,
+      "--format",
+      "jsonl",
+      "--emulator",
+      emulator.url,
+      "--quiet",
+    ]);
+    const rows = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const first = rows.find((r) => r.status === "ok");
-    console.log(`  ${rows.filter((r) => r.status === "ok").length} profiles, ${rows.filter((r) => r.status !== "ok").length} failures; e.g. ${JSON.stringify({ id: first.id, name: first.name, gender: first.gender })}`);
+    console.log(
+      `  ${rows.filter((r) => r.status === "ok").length} profiles, ${rows.filter((r) => r.status !== "ok").length} failures; e.g. ${JSON.stringify({ id: first.id, name: first.name, gender: first.gender })}`,
+    );
   }
 } finally {
   await emulator.stop();

@@ -10,20 +10,76 @@ const params = new URLSearchParams(location.search);
 // Per vendor, its credential modes, the browser-safe one first. Fields: [key, label, secret?].
 const MODES = {
   rongcloud: [
-    { id: "signer", label: "Signer endpoint (browser-safe)", fields: [["appKey", "App key"], ["signerUrl", "Signer URL (returns SHA1(secret + nonce + timestamp))"]] },
-    { id: "appSecret", label: "App secret (local testing only)", fields: [["appKey", "App key"], ["appSecret", "App secret", true]] },
+    {
+      id: "signer",
+      label: "Signer endpoint (browser-safe)",
+      fields: [
+        ["appKey", "App key"],
+        ["signerUrl", "Signer URL (returns SHA1(secret + nonce + timestamp))"],
+      ],
+    },
+    {
+      id: "appSecret",
+      label: "App secret (local testing only)",
+      fields: [
+        ["appKey", "App key"],
+        ["appSecret", "App secret", true],
+      ],
+    },
   ],
   tencent: [
-    { id: "userSig", label: "UserSig (browser-safe)", fields: [["sdkAppId", "SDKAppID"], ["identifier", "Admin identifier"], ["userSig", "UserSig", true]] },
-    { id: "secretKey", label: "Secret key (local testing only)", fields: [["sdkAppId", "SDKAppID"], ["identifier", "Admin identifier"], ["secretKey", "Secret key", true]] },
+    {
+      id: "userSig",
+      label: "UserSig (browser-safe)",
+      fields: [
+        ["sdkAppId", "SDKAppID"],
+        ["identifier", "Admin identifier"],
+        ["userSig", "UserSig", true],
+      ],
+    },
+    {
+      id: "secretKey",
+      label: "Secret key (local testing only)",
+      fields: [
+        ["sdkAppId", "SDKAppID"],
+        ["identifier", "Admin identifier"],
+        ["secretKey", "Secret key", true],
+      ],
+    },
   ],
   easemob: [
-    { id: "token", label: "App token (browser-safe)", fields: [["orgName", "Org name"], ["appName", "App name"], ["token", "App token", true]] },
-    { id: "client", label: "Client ID + secret (local testing only)", fields: [["orgName", "Org name"], ["appName", "App name"], ["clientId", "Client ID"], ["clientSecret", "Client secret", true]] },
+    {
+      id: "token",
+      label: "App token (browser-safe)",
+      fields: [
+        ["orgName", "Org name"],
+        ["appName", "App name"],
+        ["token", "App token", true],
+      ],
+    },
+    {
+      id: "client",
+      label: "Client ID + secret (local testing only)",
+      fields: [
+        ["orgName", "Org name"],
+        ["appName", "App name"],
+        ["clientId", "Client ID"],
+        ["clientSecret", "Client secret", true],
+      ],
+    },
   ],
   kaixin: [
     { id: "oauth2", label: "OAuth 2 access token", fields: [["accessToken", "Access token", true]] },
-    { id: "oauth1", label: "OAuth 1.0a (local testing only)", fields: [["consumerKey", "Consumer key"], ["consumerSecret", "Consumer secret", true], ["token", "Token", true], ["tokenSecret", "Token secret", true]] },
+    {
+      id: "oauth1",
+      label: "OAuth 1.0a (local testing only)",
+      fields: [
+        ["consumerKey", "Consumer key"],
+        ["consumerSecret", "Consumer secret", true],
+        ["token", "Token", true],
+        ["tokenSecret", "Token secret", true],
+      ],
+    },
   ],
 };
 MODES["tencent-attrs"] = MODES.tencent;
@@ -55,16 +111,28 @@ async function renderCredentials() {
   const demo = params.has("demo") ? DEMO[vendor] : {};
   const inputs = [];
   for (const [key, label, secret] of mode.fields) {
-    const input = Object.assign(document.createElement("input"), { id: `cred-${key}`, name: key, type: secret ? "password" : "text", autocomplete: "off" });
+    const input = Object.assign(document.createElement("input"), {
+      id: `cred-${key}`,
+      name: key,
+      type: secret ? "password" : "text",
+      autocomplete: "off",
+    });
     const value = demo[key];
-    if (typeof value === "function") value().then((v) => (input.value = v), () => {});
+    if (typeof value === "function")
+      value().then(
+        (v) => (input.value = v),
+        () => {},
+      );
     else if (value !== undefined) input.value = value;
     const wrapper = document.createElement("label");
     wrapper.append(label, input);
     inputs.push(wrapper);
   }
   if (vendor === "easemob") {
-    const hint = Object.assign(document.createElement("p"), { className: "hint", textContent: "Easemob hosts are per cluster: the base URL is required." });
+    const hint = Object.assign(document.createElement("p"), {
+      className: "hint",
+      textContent: "Easemob hosts are per cluster: the base URL is required.",
+    });
     inputs.push(hint);
   }
   $("credentials").replaceChildren(...inputs);
@@ -107,7 +175,10 @@ function buildConfig() {
 }
 
 function parseIds(text) {
-  return text.split(/[\s,]+/).map((id) => id.trim()).filter(Boolean);
+  return text
+    .split(/[\s,]+/)
+    .map((id) => id.trim())
+    .filter(Boolean);
 }
 
 function showError(message) {
@@ -121,18 +192,23 @@ function rowOf(entry, failed) {
 
 function renderTable() {
   const head = $("table").tHead.rows[0];
-  head.replaceChildren(...COLUMNS.map((column) => {
-    const th = document.createElement("th");
-    th.textContent = column;
-    th.dataset.column = column;
-    if (sort.column === column) th.setAttribute("aria-sort", sort.descending ? "descending" : "ascending");
-    return th;
-  }));
-  const sorted = sort.column === undefined ? rows : [...rows].sort((a, b) => {
-    const x = String(a[sort.column] ?? "");
-    const y = String(b[sort.column] ?? "");
-    return (sort.descending ? -1 : 1) * x.localeCompare(y, undefined, { numeric: true });
-  });
+  head.replaceChildren(
+    ...COLUMNS.map((column) => {
+      const th = document.createElement("th");
+      th.textContent = column;
+      th.dataset.column = column;
+      if (sort.column === column) th.setAttribute("aria-sort", sort.descending ? "descending" : "ascending");
+      return th;
+    }),
+  );
+  const sorted =
+    sort.column === undefined
+      ? rows
+      : [...rows].sort((a, b) => {
+          const x = String(a[sort.column] ?? "");
+          const y = String(b[sort.column] ?? "");
+          return (sort.descending ? -1 : 1) * x.localeCompare(y, undefined, { numeric: true });
+        });
   const body = document.createElement("tbody");
   for (const row of sorted) {
     const tr = body.insertRow();
@@ -141,7 +217,12 @@ function renderTable() {
       const td = tr.insertCell();
       if (column === "avatarUrl" && row.avatarUrl) {
         // The picture, or a plain link where it does not load.
-        const link = Object.assign(document.createElement("a"), { href: row.avatarUrl, target: "_blank", rel: "noreferrer", textContent: "open" });
+        const link = Object.assign(document.createElement("a"), {
+          href: row.avatarUrl,
+          target: "_blank",
+          rel: "noreferrer",
+          textContent: "open",
+        });
         const img = Object.assign(document.createElement("img"), { src: row.avatarUrl, alt: "", loading: "lazy" });
         img.addEventListener("error", () => img.replaceWith(link), { once: true });
         td.append(img);
@@ -192,7 +273,8 @@ async function run(event) {
     rows.sort((a, b) => position.get(a.id) - position.get(b.id));
     sort = { column: undefined, descending: false };
     renderTable();
-    $("progressText").textContent = `Done: ${result.stats.profiles} profiles, ${result.stats.failures} failures, ${result.stats.requests} requests in ${(result.stats.elapsedMs / 1000).toFixed(1)} s.`;
+    $("progressText").textContent =
+      `Done: ${result.stats.profiles} profiles, ${result.stats.failures} failures, ${result.stats.requests} requests in ${(result.stats.elapsedMs / 1000).toFixed(1)} s.`;
   } catch (error) {
     showError(error instanceof ProfileError ? `${error.code}: ${error.message}` : String(error));
     $("progressText").textContent = "Stopped.";

@@ -37,7 +37,8 @@ export function entity(user) {
     nickname: user.name,
   };
   if (n % 3 === 0) out.notification_display_style = n % 2;
-  if (n % 5 === 0) Object.assign(out, { notification_no_disturbing: true, notification_no_disturbing_start: "22", notification_no_disturbing_end: "7" });
+  if (n % 5 === 0)
+    Object.assign(out, { notification_no_disturbing: true, notification_no_disturbing_start: "22", notification_no_disturbing_end: "7" });
   if (n % 11 === 0) Object.assign(out, { notifier_name: "demo-push-cert", device_token: `device-${n}` });
   return out;
 }
@@ -85,7 +86,8 @@ export function createEasemob({ directory }) {
       return error(400, "json_parse", "Unexpected character");
     }
     if (request?.grant_type !== "client_credentials") return error(400, "unsupported_grant_type", "grant_type must be client_credentials");
-    if (request.client_id !== CLIENT_ID || request.client_secret !== CLIENT_SECRET) return error(401, "unauthorized", "invalid client_id or client_secret", "token_refused");
+    if (request.client_id !== CLIENT_ID || request.client_secret !== CLIENT_SECRET)
+      return error(401, "unauthorized", "invalid client_id or client_secret", "token_refused");
     const token = `YWMt${randomBytes(24).toString("base64url")}`;
     tokens.set(token, now + tokenTtlSeconds * 1000);
     return { status: 200, json: { access_token: token, expires_in: tokenTtlSeconds, application: uuidOf(0) }, outcome: "token" };
@@ -109,7 +111,8 @@ export function createEasemob({ directory }) {
     handle(req, url, body, ctx) {
       const now = ctx.now();
       const [, org, app, resource, username] = url.pathname.split("/").map(decodeURIComponent);
-      if (org !== ORG || app !== APP) return error(404, "organization_application_not_found", `Could not find application for ${org}/${app} from URI: ${url.pathname}`);
+      if (org !== ORG || app !== APP)
+        return error(404, "organization_application_not_found", `Could not find application for ${org}/${app} from URI: ${url.pathname}`);
       ctx.appKey = `${org}#${app}`;
       if (resource === "token") {
         if (req.method !== "POST") return error(405, "method_not_allowed", "use POST");
@@ -118,7 +121,16 @@ export function createEasemob({ directory }) {
       if (req.method !== "GET") return error(405, "method_not_allowed", "use GET");
       if (!authorized(req, now)) return error(401, "unauthorized", "Unable to authenticate (OAuth)");
       if (!admit(now, ctx.limits)) return error(429, "reach_limit", "This request has reached api limit", "rate_limited");
-      const base = { action: "get", path: "/users", uri: `http://emulator/${org}/${app}/users`, timestamp: now, duration: 1, organization: org, application: uuidOf(0), applicationName: app };
+      const base = {
+        action: "get",
+        path: "/users",
+        uri: `http://emulator/${org}/${app}/users`,
+        timestamp: now,
+        duration: 1,
+        organization: org,
+        application: uuidOf(0),
+        applicationName: app,
+      };
       if (username !== undefined) {
         ctx.ids = 1;
         const n = directory.indexOf(username.toLowerCase(), "user");

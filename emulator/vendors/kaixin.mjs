@@ -15,10 +15,42 @@ export const RATE_LIMIT = 10;
 const MAX_UIDS = 50;
 const TIMESTAMP_WINDOW_S = 300;
 export const FIELDS = [
-  "uid", "name", "gender", "hometown", "city", "status", "logo120", "logo50", "birthday", "bodyform", "blood",
-  "marriage", "trainwith", "interest", "favbook", "favmovie", "favtv", "idol", "motto", "wishlist", "intro",
-  "education", "schooltype", "school", "class", "year", "career", "company", "dept", "beginyear", "beginmonth",
-  "endyear", "endmonth", "isStar", "online", "pinyin",
+  "uid",
+  "name",
+  "gender",
+  "hometown",
+  "city",
+  "status",
+  "logo120",
+  "logo50",
+  "birthday",
+  "bodyform",
+  "blood",
+  "marriage",
+  "trainwith",
+  "interest",
+  "favbook",
+  "favmovie",
+  "favtv",
+  "idol",
+  "motto",
+  "wishlist",
+  "intro",
+  "education",
+  "schooltype",
+  "school",
+  "class",
+  "year",
+  "career",
+  "company",
+  "dept",
+  "beginyear",
+  "beginmonth",
+  "endyear",
+  "endmonth",
+  "isStar",
+  "online",
+  "pinyin",
 ];
 export const BASIC_FIELDS = ["uid", "name", "gender", "logo50"];
 const EDUCATION = ["education", "schooltype", "school", "class", "year"];
@@ -56,7 +88,8 @@ export function record(user) {
     wishlist: "买套房子",
     intro: `user ${n}`,
     education: [{ schooltype: String(n % 2), school: SCHOOLS[n % 4], class: `${n % 30} 班`, year: String(1990 + (n % 30)) }],
-    career: n % 3 === 0 ? [] : [{ company: COMPANIES[n % 4], dept: "技术", beginyear: "2011", beginmonth: "01", endyear: "", endmonth: "" }],
+    career:
+      n % 3 === 0 ? [] : [{ company: COMPANIES[n % 4], dept: "技术", beginyear: "2011", beginmonth: "01", endyear: "", endmonth: "" }],
     isStar: "0",
     online: String(n % 2),
     pinyin: user.name.replace(/ /g, ""),
@@ -77,7 +110,12 @@ function xmlUser(user) {
   const parts = Object.entries(user).map(([key, value]) => {
     if (!Array.isArray(value)) return `<${key}>${escapeXml(value)}</${key}>`;
     const item = key === "education" ? "college" : "job";
-    const entries = value.map((e) => `<${item}>${Object.entries(e).map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`).join("")}</${item}>`);
+    const entries = value.map(
+      (e) =>
+        `<${item}>${Object.entries(e)
+          .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
+          .join("")}</${item}>`,
+    );
     return `<${key}>${entries.join("")}</${key}>`;
   });
   return `<user>\n${parts.join("\n")}\n</user>`;
@@ -99,7 +137,10 @@ export function createKaixin({ directory }) {
 
   function reply(format, status, payload, outcome) {
     if (format === "xml") {
-      const render = (json) => (json.users ? toXml(json.users) : `<?xml version="1.0" encoding="UTF-8"?>\n<error><code>${status}</code><msg>${escapeXml(json.error)}</msg></error>`);
+      const render = (json) =>
+        json.users
+          ? toXml(json.users)
+          : `<?xml version="1.0" encoding="UTF-8"?>\n<error><code>${status}</code><msg>${escapeXml(json.error)}</msg></error>`;
       return { status, json: payload, render, contentType: "application/xml; charset=utf-8", outcome };
     }
     return { status, json: payload, outcome };
@@ -121,7 +162,8 @@ export function createKaixin({ directory }) {
     const nonce = q.get("oauth_nonce") ?? "";
     if (nonce.length < 8) return { error: "oauth_nonce is missing or too short" };
     const timestamp = Number(q.get("oauth_timestamp"));
-    if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > TIMESTAMP_WINDOW_S) return { error: "oauth_timestamp is outside the allowed window" };
+    if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > TIMESTAMP_WINDOW_S)
+      return { error: "oauth_timestamp is outside the allowed window" };
     const oauthData = {};
     const data = {};
     for (const [key, value] of q) {
@@ -129,7 +171,11 @@ export function createKaixin({ directory }) {
       (key.startsWith("oauth_") ? oauthData : data)[key] = value;
     }
     oauth.consumer = { key: consumerKey, secret: consumerSecret };
-    const expected = oauth.getSignature({ url: `http://${req.headers.host}${url.pathname}`, method: req.method, data }, tokenSecret, oauthData);
+    const expected = oauth.getSignature(
+      { url: `http://${req.headers.host}${url.pathname}`, method: req.method, data },
+      tokenSecret,
+      oauthData,
+    );
     if (q.get("oauth_signature") !== expected) return { error: "signature_invalid" };
     const replayKey = `${consumerKey}:${nonce}`;
     if (seenNonces.has(replayKey)) return { error: "oauth_nonce was already used" };
@@ -169,7 +215,8 @@ export function createKaixin({ directory }) {
       if (!admit(auth.principal, now, ctx.limits)) return reply(format, 400, { error: "40003: request rate over limit" }, "rate_limited");
       const uids = (url.searchParams.get("uids") ?? "").split(",").filter(Boolean);
       ctx.ids = uids.length;
-      if (uids.length === 0 || uids.length > MAX_UIDS) return reply(format, 400, { error: `invalid parameter uids: give 1 to ${MAX_UIDS}` }, "error_uids");
+      if (uids.length === 0 || uids.length > MAX_UIDS)
+        return reply(format, 400, { error: `invalid parameter uids: give 1 to ${MAX_UIDS}` }, "error_uids");
       const requested = url.searchParams.get("fields");
       const fields = requested ? requested.split(",") : BASIC_FIELDS;
       const unknown = fields.find((f) => !FIELDS.includes(f));

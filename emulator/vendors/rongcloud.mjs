@@ -15,7 +15,9 @@ const TIMESTAMP_WINDOW_MS = 5 * 60_000;
 const MAX_IDS = 100;
 
 export function sign(secret, nonce, timestamp) {
-  return createHash("sha1").update(secret + nonce + timestamp).digest("hex");
+  return createHash("sha1")
+    .update(secret + nonce + timestamp)
+    .digest("hex");
 }
 
 /** What the directory's n-th user looks like on the wire. */
@@ -107,7 +109,8 @@ export function createRongCloud({ directory }) {
       ctx.appKey = verified.appKey;
       if (!admit(verified.appKey, now, ctx.limits)) return { ...reject(429, 1008, "rate limit exceeded"), outcome: "rate_limited" };
       const contentType = (req.headers["content-type"] ?? "").split(";")[0].trim();
-      if (contentType !== "application/x-www-form-urlencoded") return reject(400, 1002, "Content-Type must be application/x-www-form-urlencoded");
+      if (contentType !== "application/x-www-form-urlencoded")
+        return reject(400, 1002, "Content-Type must be application/x-www-form-urlencoded");
       const ids = new URLSearchParams(body).getAll("userId");
       ctx.ids = ids.length;
       if (ids.length === 0) return reject(400, 1002, "userId is required");

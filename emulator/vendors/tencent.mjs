@@ -15,9 +15,18 @@ export const APPS = {
 /** Custom profile tags the demo app has defined (others are answered with 40009). */
 export const CUSTOM_TAGS = ["Tag_Profile_Custom_Vip", "Tag_Profile_Custom_Test"];
 export const STANDARD_TAGS = [
-  "Tag_Profile_IM_Nick", "Tag_Profile_IM_Gender", "Tag_Profile_IM_BirthDay", "Tag_Profile_IM_Location",
-  "Tag_Profile_IM_SelfSignature", "Tag_Profile_IM_AllowType", "Tag_Profile_IM_Language", "Tag_Profile_IM_Image",
-  "Tag_Profile_IM_MsgSettings", "Tag_Profile_IM_AdminForbidType", "Tag_Profile_IM_Level", "Tag_Profile_IM_Role",
+  "Tag_Profile_IM_Nick",
+  "Tag_Profile_IM_Gender",
+  "Tag_Profile_IM_BirthDay",
+  "Tag_Profile_IM_Location",
+  "Tag_Profile_IM_SelfSignature",
+  "Tag_Profile_IM_AllowType",
+  "Tag_Profile_IM_Language",
+  "Tag_Profile_IM_Image",
+  "Tag_Profile_IM_MsgSettings",
+  "Tag_Profile_IM_AdminForbidType",
+  "Tag_Profile_IM_Level",
+  "Tag_Profile_IM_Role",
 ];
 const MAX_ACCOUNTS = 100;
 const GENDERS = ["Gender_Type_Unknown", "Gender_Type_Male", "Gender_Type_Female"];

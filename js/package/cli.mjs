@@ -46,7 +46,14 @@ const EMULATOR_CREDENTIALS = {
   tencent: { sdkAppId: 1400000001, identifier: "administrator", secretKey: "demo-tencent-secret-key" },
   "tencent-attrs": { sdkAppId: 1400000001, identifier: "administrator", secretKey: "demo-tencent-secret-key" },
   easemob: { orgName: "demo-org", appName: "demo-app", clientId: "demo-client-id", clientSecret: "demo-client-secret" },
-  kaixin: { oauth1: { consumerKey: "demo-consumer-key", consumerSecret: "demo-consumer-secret", token: "demo-access-token", tokenSecret: "demo-token-secret" } },
+  kaixin: {
+    oauth1: {
+      consumerKey: "demo-consumer-key",
+      consumerSecret: "demo-consumer-secret",
+      token: "demo-access-token",
+      tokenSecret: "demo-token-secret",
+    },
+  },
 };
 
 class UsageError extends Error {}
@@ -71,7 +78,9 @@ const OPTIONS = {
 /** node:util's parseArgs: `--flag value`, `--flag=value`, `-h`, `--` and errors for unknown flags. */
 function parseArgs(argv) {
   // `--emulator` may stand alone (the default URL): parseArgs wants a value for a string option.
-  const args = argv.flatMap((arg, i) => (arg === "--emulator" && (argv[i + 1] === undefined || argv[i + 1].startsWith("-")) ? [`--emulator=${DEFAULT_EMULATOR}`] : [arg]));
+  const args = argv.flatMap((arg, i) =>
+    arg === "--emulator" && (argv[i + 1] === undefined || argv[i + 1].startsWith("-")) ? [`--emulator=${DEFAULT_EMULATOR}`] : [arg],
+  );
   let parsed;
   try {
     parsed = parseNodeArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
@@ -87,20 +96,35 @@ function fromEnvironment(vendor, env) {
   const pick = (entries) => Object.fromEntries(entries.filter(([, v]) => v !== undefined && v !== ""));
   switch (vendor) {
     case "rongcloud":
-      return pick([["appKey", env.RONGCLOUD_APP_KEY], ["appSecret", env.RONGCLOUD_APP_SECRET]]);
+      return pick([
+        ["appKey", env.RONGCLOUD_APP_KEY],
+        ["appSecret", env.RONGCLOUD_APP_SECRET],
+      ]);
     case "tencent":
     case "tencent-attrs":
       return pick([
         ["sdkAppId", env.TENCENT_SDK_APP_ID === undefined ? undefined : Number(env.TENCENT_SDK_APP_ID)],
-        ["identifier", env.TENCENT_IDENTIFIER], ["secretKey", env.TENCENT_SECRET_KEY], ["userSig", env.TENCENT_USER_SIG], ["region", env.TENCENT_REGION],
+        ["identifier", env.TENCENT_IDENTIFIER],
+        ["secretKey", env.TENCENT_SECRET_KEY],
+        ["userSig", env.TENCENT_USER_SIG],
+        ["region", env.TENCENT_REGION],
       ]);
     case "easemob":
       return pick([
-        ["orgName", env.EASEMOB_ORG_NAME], ["appName", env.EASEMOB_APP_NAME], ["baseUrl", env.EASEMOB_BASE_URL],
-        ["clientId", env.EASEMOB_CLIENT_ID], ["clientSecret", env.EASEMOB_CLIENT_SECRET], ["token", env.EASEMOB_TOKEN],
+        ["orgName", env.EASEMOB_ORG_NAME],
+        ["appName", env.EASEMOB_APP_NAME],
+        ["baseUrl", env.EASEMOB_BASE_URL],
+        ["clientId", env.EASEMOB_CLIENT_ID],
+        ["clientSecret", env.EASEMOB_CLIENT_SECRET],
+        ["token", env.EASEMOB_TOKEN],
       ]);
     default: {
-      const oauth1 = pick([["consumerKey", env.KAIXIN_CONSUMER_KEY], ["consumerSecret", env.KAIXIN_CONSUMER_SECRET], ["token", env.KAIXIN_TOKEN], ["tokenSecret", env.KAIXIN_TOKEN_SECRET]]);
+      const oauth1 = pick([
+        ["consumerKey", env.KAIXIN_CONSUMER_KEY],
+        ["consumerSecret", env.KAIXIN_CONSUMER_SECRET],
+        ["token", env.KAIXIN_TOKEN],
+        ["tokenSecret", env.KAIXIN_TOKEN_SECRET],
+      ]);
       return { ...(Object.keys(oauth1).length ? { oauth1 } : {}), ...pick([["accessToken", env.KAIXIN_ACCESS_TOKEN]]) };
     }
   }
@@ -108,7 +132,8 @@ function fromEnvironment(vendor, env) {
 
 function buildConfig(flags, env) {
   const vendor = flags.vendor;
-  if (!VENDORS.includes(vendor)) throw new UsageError(vendor ? `unknown vendor ${JSON.stringify(vendor)}: one of ${VENDORS.join(", ")}` : "--vendor is required");
+  if (!VENDORS.includes(vendor))
+    throw new UsageError(vendor ? `unknown vendor ${JSON.stringify(vendor)}: one of ${VENDORS.join(", ")}` : "--vendor is required");
   let config = { vendor, ...fromEnvironment(vendor, env) };
   if (flags.config) {
     let file;
@@ -121,7 +146,9 @@ function buildConfig(flags, env) {
   }
   if (flags.emulator) {
     const credentialKeys = Object.keys(EMULATOR_CREDENTIALS[vendor]);
-    const hasCredentials = Object.keys(config).some((k) => k !== "vendor" && k !== "baseUrl" && (credentialKeys.includes(k) || ["userSig", "token", "accessToken"].includes(k)));
+    const hasCredentials = Object.keys(config).some(
+      (k) => k !== "vendor" && k !== "baseUrl" && (credentialKeys.includes(k) || ["userSig", "token", "accessToken"].includes(k)),
+    );
     if (!hasCredentials) config = { ...config, ...EMULATOR_CREDENTIALS[vendor] };
     config.baseUrl = flags.emulator;
   }
@@ -144,7 +171,10 @@ async function readIds(source) {
       throw new UsageError(`--ids ${source}: cannot read that file`);
     }
   }
-  return text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
 }
 
 /** Progress on stderr: a redrawn bar on a terminal, a line every few seconds otherwise. */
@@ -182,7 +212,12 @@ function rowOf(entry) {
  */
 function openOutput(flags, format) {
   if (!flags.output) {
-    return { done: new Set(), write: (text) => (process.stdout.write(text) ? undefined : once(process.stdout, "drain")), fresh: true, finish() {} };
+    return {
+      done: new Set(),
+      write: (text) => (process.stdout.write(text) ? undefined : once(process.stdout, "drain")),
+      fresh: true,
+      finish() {},
+    };
   }
   if (flags.resume && format === "table") throw new UsageError("--resume needs --format jsonl or csv");
   const path = flags.output;
@@ -213,15 +248,20 @@ function openOutput(flags, format) {
 /** The ids in an earlier export: each jsonl line's `id`, or each csv record's first cell. */
 function idsInOutput(text, format) {
   if (format === "jsonl") {
-    return text.split("\n").filter(Boolean).map((line) => {
-      try {
-        return JSON.parse(line).id;
-      } catch {
-        throw new UsageError("--resume: the output file is not JSON lines");
-      }
-    });
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        try {
+          return JSON.parse(line).id;
+        } catch {
+          throw new UsageError("--resume: the output file is not JSON lines");
+        }
+      });
   }
-  return csvRecords(text).slice(1).map((cells) => cells[0]);
+  return csvRecords(text)
+    .slice(1)
+    .map((cells) => cells[0]);
 }
 
 /** RFC 4180 records, undoing output.mjs's formula neutralization of each cell. */
@@ -245,7 +285,10 @@ function csvRecords(text) {
 }
 
 const fieldsOption = (flags) => {
-  const fields = flags.fields?.split(",").map((f) => f.trim()).filter(Boolean);
+  const fields = flags.fields
+    ?.split(",")
+    .map((f) => f.trim())
+    .filter(Boolean);
   return fields ? { fields } : {};
 };
 
@@ -269,7 +312,9 @@ async function inChunks(client, ids, options, progress, add, stopping) {
   let failure;
   for (let from = 0, chunk = 0; from < ids.length && !stopping(); from += size, chunk++) {
     const onProgress = (p) => (seen.set(chunk, p), report());
-    const call = client.getProfiles(ids.slice(from, from + size), { ...options, onProgress }).then(add, (error) => void (failure ??= error));
+    const call = client
+      .getProfiles(ids.slice(from, from + size), { ...options, onProgress })
+      .then(add, (error) => void (failure ??= error));
     running.add(call);
     call.finally(() => running.delete(call));
     if (running.size >= 2) await Promise.race(running);
@@ -290,20 +335,24 @@ async function main(argv, env) {
     process.stdout.write(`improfiles ${version}\n`);
     return 0;
   }
-  if (!["get", "list"].includes(command)) throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : "a command is required");
+  if (!["get", "list"].includes(command))
+    throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : "a command is required");
   const format = flags.format ?? "table";
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}`);
-  if (command === "list" && flags.vendor !== "easemob") throw new UsageError("list works with --vendor easemob (the one vendor with a user listing)");
+  if (command === "list" && flags.vendor !== "easemob")
+    throw new UsageError("list works with --vendor easemob (the one vendor with a user listing)");
   if (command === "list" && flags.resume) throw new UsageError("--resume works with get (a listing has no ids to skip)");
   if (flags.resume && !flags.output) throw new UsageError("--resume goes with --output");
-  if (flags.max !== undefined && !(Number.isInteger(Number(flags.max)) && Number(flags.max) > 0)) throw new UsageError("--max must be a whole number above 0");
+  if (flags.max !== undefined && !(Number.isInteger(Number(flags.max)) && Number(flags.max) > 0))
+    throw new UsageError("--max must be a whole number above 0");
 
   const config = buildConfig(flags, env);
   const asked = command === "get" ? await readIds(flags.ids) : [];
   const client = new ProfileClient(config); // throws invalid_config before anything is sent
   const output = openOutput(flags, format);
   const ids = [...new Set(asked)].filter((id) => !output.done.has(id));
-  if (output.done.size && !flags.quiet) process.stderr.write(`resuming: ${output.done.size} ids already in ${output.partial}, ${ids.length} to fetch\n`);
+  if (output.done.size && !flags.quiet)
+    process.stderr.write(`resuming: ${output.done.size} ids already in ${output.partial}, ${ids.length} to fetch\n`);
   if (format === "csv" && output.fresh) await output.write(`${CSV_COLUMNS.join(",")}\n`);
   // The table streams too: widths from its first rows, every row after that as it comes.
   const table = format === "table" ? tableWriter(TABLE_COLUMNS, output.write) : undefined;
@@ -349,7 +398,10 @@ async function main(argv, env) {
     process.stderr.write(`improfiles: interrupted: ${totals.profiles + totals.failures} results kept${where}\n`);
     return 130;
   }
-  if (!flags.quiet) process.stderr.write(`${totals.profiles} profiles, ${totals.failures} failures, ${totals.requests} requests in ${(totals.elapsedMs / 1000).toFixed(1)} s\n`);
+  if (!flags.quiet)
+    process.stderr.write(
+      `${totals.profiles} profiles, ${totals.failures} failures, ${totals.requests} requests in ${(totals.elapsedMs / 1000).toFixed(1)} s\n`,
+    );
   return totals.failures > 0 ? 1 : 0;
 }
 

@@ -136,10 +136,13 @@ function connect(url, redisOptions) {
   try {
     Redis = require("ioredis");
   } catch {
-    throw new Error("createRedisLimiter({ url }) needs the ioredis package (npm install ioredis); or pass { client }, an ioredis or node-redis client of your own");
+    throw new Error(
+      "createRedisLimiter({ url }) needs the ioredis package (npm install ioredis); or pass { client }, an ioredis or node-redis client of your own",
+    );
   }
   const parsed = new URL(url);
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new TypeError("createRedisLimiter: url must start with redis:// or rediss://");
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")
+    throw new TypeError("createRedisLimiter: url must start with redis:// or rediss://");
   // Commands wait for the first connection; while a later one is down they fail after one
   // reconnection attempt instead of queueing for ever. The client keeps reconnecting.
   const client = new (Redis.default ?? Redis)(url, { maxRetriesPerRequest: 0, ...redisOptions });
@@ -172,7 +175,8 @@ function createRedisLimiter(options = {}) {
   const windowMs = options.windowMs ?? 1000;
   const staleMs = options.staleMs ?? 30_000;
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 5000;
-  if (!(windowMs > 0 && staleMs > 0 && acquireTimeoutMs > 0)) throw new RangeError("createRedisLimiter: windowMs, staleMs and acquireTimeoutMs must be above 0");
+  if (!(windowMs > 0 && staleMs > 0 && acquireTimeoutMs > 0))
+    throw new RangeError("createRedisLimiter: windowMs, staleMs and acquireTimeoutMs must be above 0");
   const owned = !options.client;
   const url = owned ? new URL(options.url ?? "redis://127.0.0.1:6379") : undefined;
   const client = options.client ?? connect(url.href, options.redisOptions);

@@ -45,7 +45,10 @@ test("2,500 calls sharing one signal leave no listener on it", async () => {
 
 test("an abort during a call still rejects it as aborted", async () => {
   const controller = new AbortController();
-  const call = rongcloud(emulator, { rateLimit: 1 }).getProfiles(Array.from({ length: 500 }, (_, i) => `u${i + 1}`), { signal: controller.signal });
+  const call = rongcloud(emulator, { rateLimit: 1 }).getProfiles(
+    Array.from({ length: 500 }, (_, i) => `u${i + 1}`),
+    { signal: controller.signal },
+  );
   await tick();
   controller.abort();
   await assert.rejects(call, (e) => e.code === "aborted");

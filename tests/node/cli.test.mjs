@@ -36,9 +36,22 @@ function cli(args, { env = {}, input } = {}) {
 }
 
 test("get --format jsonl: one line per distinct id, exit 0 when all are found", async () => {
-  const { code, stdout, stderr } = await cli(["get", "--vendor", "rongcloud", "--ids", FOUND, "--format", "jsonl", "--emulator", emulator.url]);
+  const { code, stdout, stderr } = await cli([
+    "get",
+    "--vendor",
+    "rongcloud",
+    "--ids",
+    FOUND,
+    "--format",
+    "jsonl",
+    "--emulator",
+    emulator.url,
+  ]);
   assert.equal(code, 0, stderr);
-  const rows = stdout.trim().split("\n").map((line) => JSON.parse(line));
+  const rows = stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
   assert.deepEqual(rows.map((r) => r.id).sort(), ["u1", "u2", "u3"]);
   assert.ok(rows.every((r) => r.status === "ok" && r.vendor === "rongcloud" && typeof r.name === "string"));
   assert.match(stderr, /3 profiles, 0 failures/);
@@ -46,10 +59,16 @@ test("get --format jsonl: one line per distinct id, exit 0 when all are found", 
 });
 
 test("get --format csv from stdin: a header, quoted cells, failures with their code; exit 1", async () => {
-  const { code, stdout } = await cli(["get", "--vendor", "rongcloud", "--ids", "-", "--format", "csv", "--emulator", emulator.url, "--quiet"], { input: "u1\nghost-1\n" });
+  const { code, stdout } = await cli(
+    ["get", "--vendor", "rongcloud", "--ids", "-", "--format", "csv", "--emulator", emulator.url, "--quiet"],
+    { input: "u1\nghost-1\n" },
+  );
   assert.equal(code, 1);
   const [header, ...lines] = stdout.trim().split("\n");
-  assert.equal(header, "id,status,name,gender,avatarUrl,birthday,location,email,level,role,signature,createdAt,updatedAt,active,code,message");
+  assert.equal(
+    header,
+    "id,status,name,gender,avatarUrl,birthday,location,email,level,role,signature,createdAt,updatedAt,active,code,message",
+  );
   assert.equal(lines.length, 2);
   const failure = lines.find((l) => l.startsWith("ghost-1,"));
   assert.match(failure, /^ghost-1,failed,(,){12}not_found,/);
@@ -57,26 +76,57 @@ test("get --format csv from stdin: a header, quoted cells, failures with their c
 });
 
 test("get --format table (the default), other vendors and credentials from the environment", async () => {
-  const { code, stdout } = await cli(["get", "--vendor", "tencent", "--ids", file("accounts.txt", ["t1", "t2", "nobody-1"]), "--base-url", emulator.url, "--quiet"], {
-    env: { TENCENT_SDK_APP_ID: "1400000001", TENCENT_IDENTIFIER: "administrator", TENCENT_SECRET_KEY: "demo-tencent-secret-key" },
-  });
+  const { code, stdout } = await cli(
+    ["get", "--vendor", "tencent", "--ids", file("accounts.txt", ["t1", "t2", "nobody-1"]), "--base-url", emulator.url, "--quiet"],
+    {
+      env: { TENCENT_SDK_APP_ID: "1400000001", TENCENT_IDENTIFIER: "administrator", TENCENT_SECRET_KEY: "demo-tencent-secret-key" },
+    },
+  );
   assert.equal(code, 1);
   const [header, rule, ...rows] = stdout.trimEnd().split("\n");
   assert.match(header, /^id\s+status\s+name\s+gender\s+location\s+code\s+message$/);
   assert.match(rule, /^-+\s+-+/);
   assert.equal(rows.length, 3);
-  assert.match(rows.find((r) => r.startsWith("nobody-1")), /failed\s+.*not_found/);
+  assert.match(
+    rows.find((r) => r.startsWith("nobody-1")),
+    /failed\s+.*not_found/,
+  );
 });
 
 test("on a terminal, progress is a redrawn bar with done/total, rate, failures and ETA", async () => {
   // util-linux `script` gives the CLI a pseudo-terminal; stdout and stderr both land in it.
-  const command = [process.execPath, CLI, "get", "--vendor", "rongcloud", "--ids", MIXED, "--format", "jsonl", "--emulator", emulator.url].join(" ");
-  const { stdout } = await new Promise((resolve) => execFile("script", ["-qec", command, "/dev/null"], (error, out) => resolve({ stdout: out })));
+  const command = [
+    process.execPath,
+    CLI,
+    "get",
+    "--vendor",
+    "rongcloud",
+    "--ids",
+    MIXED,
+    "--format",
+    "jsonl",
+    "--emulator",
+    emulator.url,
+  ].join(" ");
+  const { stdout } = await new Promise((resolve) =>
+    execFile("script", ["-qec", command, "/dev/null"], (error, out) => resolve({ stdout: out })),
+  );
   assert.match(stdout, /\r\[#{24}\] 3\/3 ids, \d+\/s, 1 failed, ETA -/);
 });
 
 test("list --vendor easemob --max: a page's worth through the CLI", async () => {
-  const { code, stdout } = await cli(["list", "--vendor", "easemob", "--max", "30", "--format", "jsonl", "--emulator", emulator.url, "--quiet"]);
+  const { code, stdout } = await cli([
+    "list",
+    "--vendor",
+    "easemob",
+    "--max",
+    "30",
+    "--format",
+    "jsonl",
+    "--emulator",
+    emulator.url,
+    "--quiet",
+  ]);
   assert.equal(code, 0);
   assert.equal(stdout.trim().split("\n").length, 30);
 });
@@ -111,7 +161,18 @@ test("usage and config errors: exit 2, a clear message, nothing sent", async () 
 
 test("a config file, and a refused credential exits 1 with its code", async () => {
   const config = file("config.json", [JSON.stringify({ appKey: "demo-app-key", appSecret: "not-the-secret" })]);
-  const { code, stderr } = await cli(["get", "--vendor", "rongcloud", "--ids", FOUND, "--config", config, "--base-url", emulator.url, "--quiet"]);
+  const { code, stderr } = await cli([
+    "get",
+    "--vendor",
+    "rongcloud",
+    "--ids",
+    FOUND,
+    "--config",
+    config,
+    "--base-url",
+    emulator.url,
+    "--quiet",
+  ]);
   assert.equal(code, 1);
   assert.match(stderr, /auth_failed/);
   assert.ok(!stderr.includes("not-the-secret"));
@@ -119,7 +180,7 @@ test("a config file, and a refused credential exits 1 with its code", async () =
 
 // Names are end-user data: formulas, terminal escapes, newlines, CJK and emoji.
 const HOSTILE = {
-  1: "=HYPERLINK(\"http://evil.example\",\"click\")",
+  1: '=HYPERLINK("http://evil.example","click")',
   2: "+cmd|' /C calc'!A0",
   3: "-2+3",
   4: "@SUM(A1:A2)",
@@ -130,11 +191,15 @@ const HOSTILE = {
   9: "😀 emoji",
   10: "bell\x07back\x08c1\u009bx",
 };
-const HOSTILE_IDS = file("hostile.txt", Object.keys(HOSTILE).map((n) => `u${n}`));
+const HOSTILE_IDS = file(
+  "hostile.txt",
+  Object.keys(HOSTILE).map((n) => `u${n}`),
+);
 
 test("hostile names: CSV cells neutralized, the table escapes controls and counts CJK and emoji as two cells, jsonl as is", async () => {
   await emulator.names(HOSTILE);
-  const run = (format) => cli(["get", "--vendor", "rongcloud", "--ids", HOSTILE_IDS, "--format", format, "--emulator", emulator.url, "--quiet"]);
+  const run = (format) =>
+    cli(["get", "--vendor", "rongcloud", "--ids", HOSTILE_IDS, "--format", format, "--emulator", emulator.url, "--quiet"]);
 
   const csv = await run("csv");
   assert.equal(csv.code, 0, csv.stderr);
@@ -164,16 +229,26 @@ test("hostile names: CSV cells neutralized, the table escapes controls and count
   assert.equal(new Set(rows.map(statusColumn)).size, 1, `the columns line up:\n${table.stdout}`);
 
   const jsonl = await run("jsonl");
-  const names = jsonl.stdout.trim().split("\n").map((l) => JSON.parse(l).name);
+  const names = jsonl.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l).name);
   assert.deepEqual(names.sort(), Object.values(HOSTILE).sort(), "jsonl carries the names exactly");
   await emulator.reset();
 });
 
 test("the table streams: 150,000 rows print, columns fixed by the first 1,000", async () => {
   // Past the directory's 50,000 users the ids are not found: failure rows, exit 1.
-  const many = file("many.txt", Array.from({ length: 150_000 }, (_, i) => `u${i + 1}`));
+  const many = file(
+    "many.txt",
+    Array.from({ length: 150_000 }, (_, i) => `u${i + 1}`),
+  );
   await emulator.limits({ enforce: false });
-  const child = spawn(process.execPath, [CLI, "get", "--vendor", "rongcloud", "--ids", many, "--emulator", emulator.url, "--quiet", "--rate-limit", "2000"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    [CLI, "get", "--vendor", "rongcloud", "--ids", many, "--emulator", emulator.url, "--quiet", "--rate-limit", "2000"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   let lines = 0;
   child.stdout.on("data", (chunk) => {
     for (const byte of chunk) if (byte === 10) lines++;
@@ -185,7 +260,14 @@ test("the table streams: 150,000 rows print, columns fixed by the first 1,000", 
 });
 
 test("the conventions people type: --flag=value, -h, --version, --", async () => {
-  const { code, stdout, stderr } = await cli(["get", "--vendor=rongcloud", `--ids=${FOUND}`, "--format=jsonl", `--emulator=${emulator.url}`, "-q"]);
+  const { code, stdout, stderr } = await cli([
+    "get",
+    "--vendor=rongcloud",
+    `--ids=${FOUND}`,
+    "--format=jsonl",
+    `--emulator=${emulator.url}`,
+    "-q",
+  ]);
   assert.equal(code, 0, stderr);
   assert.equal(stdout.trim().split("\n").length, 3);
   assert.equal(stderr, "", "-q is --quiet");
@@ -217,13 +299,35 @@ async function interrupted(args, path, signal) {
   return { code, stderr };
 }
 
-for (const [format, signal] of [["jsonl", "SIGINT"], ["csv", "SIGINT"], ["jsonl", "SIGKILL"]]) {
+for (const [format, signal] of [
+  ["jsonl", "SIGINT"],
+  ["csv", "SIGINT"],
+  ["jsonl", "SIGKILL"],
+]) {
   test(`--output and --resume after ${signal} mid-run (${format}): every id once in the file, ${signal === "SIGINT" ? "none fetched twice" : "the cut line dropped"}`, async () => {
     await emulator.reset();
     const count = 2_000;
-    const ids = file(`resume-${format}-${signal}.txt`, Array.from({ length: count }, (_, i) => `u${i + 1}`));
+    const ids = file(
+      `resume-${format}-${signal}.txt`,
+      Array.from({ length: count }, (_, i) => `u${i + 1}`),
+    );
     const out = join(dir, `out-${format}-${signal}.${format}`);
-    const args = ["get", "--vendor", "rongcloud", "--ids", ids, "--format", format, "--emulator", emulator.url, "--rate-limit", "5", "--output", out, "--quiet"];
+    const args = [
+      "get",
+      "--vendor",
+      "rongcloud",
+      "--ids",
+      ids,
+      "--format",
+      format,
+      "--emulator",
+      emulator.url,
+      "--rate-limit",
+      "5",
+      "--output",
+      out,
+      "--quiet",
+    ];
     const first = await interrupted(args, `${out}.partial`, signal);
     if (signal === "SIGINT") {
       assert.equal(first.code, 130, first.stderr);
@@ -234,7 +338,17 @@ for (const [format, signal] of [["jsonl", "SIGINT"], ["csv", "SIGINT"], ["jsonl"
     const second = await cli([...args, "--resume"]);
     assert.equal(second.code, 0, second.stderr);
     const text = readFileSync(out, "utf8");
-    const written = format === "jsonl" ? text.trim().split("\n").map((l) => JSON.parse(l).id) : text.trim().split("\n").slice(1).map((l) => l.split(",")[0]);
+    const written =
+      format === "jsonl"
+        ? text
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l).id)
+        : text
+            .trim()
+            .split("\n")
+            .slice(1)
+            .map((l) => l.split(",")[0]);
     assert.equal(written.length, count, "every id once");
     assert.equal(new Set(written).size, count);
     if (signal === "SIGINT") {

@@ -36,7 +36,11 @@ test("a 2,000-id RongCloud query: table, failures, sorting, CSV export, screensh
   assert.equal(await page.locator("#table tbody tr").count(), 2000);
   assert.equal(await page.locator("#table tbody tr.failed").count(), 50);
   const failed = page.locator("#table tbody tr.failed").first();
-  assert.deepEqual(await failed.locator("td").evaluateAll((tds) => [tds[0].textContent, tds[1].textContent, tds[7].textContent]), ["gone-1", "failed", "not_found"]);
+  assert.deepEqual(await failed.locator("td").evaluateAll((tds) => [tds[0].textContent, tds[1].textContent, tds[7].textContent]), [
+    "gone-1",
+    "failed",
+    "not_found",
+  ]);
   assert.match(await page.textContent("#summary"), /2000 ids: 1950 profiles, 50 failures/);
   await page.screenshot({ path: `${OUTPUT}console.png` });
 
@@ -49,7 +53,10 @@ test("a 2,000-id RongCloud query: table, failures, sorting, CSV export, screensh
   const csvPath = `${OUTPUT}console-export.csv`;
   await download.saveAs(csvPath);
   const lines = readFileSync(csvPath, "utf8").trim().split("\n");
-  assert.equal(lines[0], "id,status,name,gender,avatarUrl,birthday,location,email,level,role,signature,createdAt,updatedAt,active,code,message");
+  assert.equal(
+    lines[0],
+    "id,status,name,gender,avatarUrl,birthday,location,email,level,role,signature,createdAt,updatedAt,active,code,message",
+  );
   assert.equal(lines.length, 2001);
   assert.ok(lines.some((line) => line.startsWith("gone-7,failed,") && line.includes(",not_found,")));
   assert.ok(lines.some((line) => line.startsWith("u1,ok,")));
@@ -72,7 +79,11 @@ test("every vendor's browser-safe mode works from the console", async () => {
     await page.waitForFunction(() => [...document.querySelectorAll("#credentials input")].every((i) => i.value !== ""));
     await page.fill("#ids", ids);
     await page.click("#fetch");
-    await page.waitForFunction(() => document.querySelector("#progressText").textContent.startsWith("Done") || !document.querySelector("#error").hidden, null, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => document.querySelector("#progressText").textContent.startsWith("Done") || !document.querySelector("#error").hidden,
+      null,
+      { timeout: 15_000 },
+    );
     assert.equal(await page.isHidden("#error"), true, `${vendor}: ${await page.textContent("#error")}`);
     assert.match(await page.textContent("#summary"), expected, vendor);
   }

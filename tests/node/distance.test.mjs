@@ -44,7 +44,9 @@ for (const { vendor, limit, client, ids } of VENDORS) {
     assert.deepEqual(accountingErrors(ids, seen.result), []);
     assert.equal(seen.refused, 0);
     assert.ok(seen.busiest <= limit, `busiest second ${seen.busiest}`);
-    console.log(`# ${vendor} at 200 ms: ${seen.requests} requests, ${(seen.rate / limit).toFixed(3)} of the rate by arrival (a figure, not asserted)`);
+    console.log(
+      `# ${vendor} at 200 ms: ${seen.requests} requests, ${(seen.rate / limit).toFixed(3)} of the rate by arrival (a figure, not asserted)`,
+    );
   });
 }
 

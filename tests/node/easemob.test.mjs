@@ -19,7 +19,10 @@ test("listAllProfiles returns the whole directory, in creation order", async () 
   let last;
   const result = await easemob(emulator).listAllProfiles({ onBatch: () => pages++, onProgress: (p) => (last = p) });
   assert.equal(result.profiles.length, USERS);
-  assert.deepEqual(result.profiles.map((p) => p.id), usernames(1, USERS));
+  assert.deepEqual(
+    result.profiles.map((p) => p.id),
+    usernames(1, USERS),
+  );
   assert.deepEqual(result.failures, []);
   assert.equal(pages, 25);
   assert.equal(result.stats.requests, 25);
@@ -31,7 +34,14 @@ test("listAllProfiles returns the whole directory, in creation order", async () 
     { vendor: p.vendor, name: p.name, createdAt: p.createdAt, updatedAt: p.updatedAt, active: p.active },
     { vendor: "easemob", name: e.nickname, createdAt: e.created, updatedAt: e.modified, active: e.activated },
   );
-  assert.deepEqual(p.custom, { uuid: e.uuid, type: "user", notification_display_style: 1, notification_no_disturbing: true, notification_no_disturbing_start: "22", notification_no_disturbing_end: "7" });
+  assert.deepEqual(p.custom, {
+    uuid: e.uuid,
+    type: "user",
+    notification_display_style: 1,
+    notification_no_disturbing: true,
+    notification_no_disturbing_start: "22",
+    notification_no_disturbing_end: "7",
+  });
   const log = await emulator.log();
   assert.equal(log.filter((e) => e.outcome === "token").length, 1, "one token for the whole listing");
   assert.ok(log.every((e) => ["ok", "token"].includes(e.outcome)));
@@ -40,15 +50,28 @@ test("listAllProfiles returns the whole directory, in creation order", async () 
 test("listProfiles returns one page and its cursor; max and abort stop listAllProfiles early", async () => {
   const client = easemobWithToken(emulator);
   const first = await client.listProfiles();
-  assert.deepEqual(first.profiles.map((p) => p.id), usernames(1, 10));
+  assert.deepEqual(
+    first.profiles.map((p) => p.id),
+    usernames(1, 10),
+  );
   const second = await client.listProfiles({ pageSize: 3, cursor: first.cursor });
-  assert.deepEqual(second.profiles.map((p) => p.id), usernames(11, 13));
+  assert.deepEqual(
+    second.profiles.map((p) => p.id),
+    usernames(11, 13),
+  );
   assert.equal(typeof second.cursor, "string");
 
   await emulator.reset();
   const capped = await client.listAllProfiles({ pageSize: 100, max: 250 });
-  assert.deepEqual(capped.profiles.map((p) => p.id), usernames(1, 250));
-  assert.deepEqual((await emulator.log()).map((e) => e.ids), [100, 100, 50], "the last page asks only for what is missing");
+  assert.deepEqual(
+    capped.profiles.map((p) => p.id),
+    usernames(1, 250),
+  );
+  assert.deepEqual(
+    (await emulator.log()).map((e) => e.ids),
+    [100, 100, 50],
+    "the last page asks only for what is missing",
+  );
 
   const controller = new AbortController();
   const aborted = client.listAllProfiles({ pageSize: 10, signal: controller.signal, onBatch: () => controller.abort() });
@@ -59,7 +82,10 @@ test("listProfiles returns one page and its cursor; max and abort stop listAllPr
 
 test("listAllProfiles with collect: false streams pages through onBatch", async () => {
   const ids = [];
-  const result = await easemobWithToken(emulator).listAllProfiles({ collect: false, onBatch: (b) => ids.push(...b.profiles.map((p) => p.id)) });
+  const result = await easemobWithToken(emulator).listAllProfiles({
+    collect: false,
+    onBatch: (b) => ids.push(...b.profiles.map((p) => p.id)),
+  });
   assert.deepEqual(result.profiles, []);
   assert.equal(result.stats.profiles, USERS);
   assert.deepEqual(ids, usernames(1, USERS));
@@ -71,12 +97,18 @@ test("getProfiles looks each user up; unknown users are not_found; 100 requests/
   const result = await easemob(emulator).getProfiles(ids);
   assert.deepEqual(accountingErrors(ids, result), []);
   assert.equal(result.profiles.length, 251);
-  assert.deepEqual(result.failures.map((f) => [f.id, f.code, f.vendorCode]).slice(0, 2), [["nobody-1", "not_found", "service_resource_not_found"], ["nobody-2", "not_found", "service_resource_not_found"]]);
+  assert.deepEqual(result.failures.map((f) => [f.id, f.code, f.vendorCode]).slice(0, 2), [
+    ["nobody-1", "not_found", "service_resource_not_found"],
+    ["nobody-2", "not_found", "service_resource_not_found"],
+  ]);
   assert.equal(result.failures.length, 12);
   assert.equal(result.profiles.find((p) => p.id === "USER7").name, user(7).name, "usernames are case-insensitive");
   const log = await emulator.log();
   assert.ok(busiestSecond(log) <= 100, `busiest second ${busiestSecond(log)}`);
-  assert.deepEqual(log.filter((e) => e.outcome === "rate_limited"), []);
+  assert.deepEqual(
+    log.filter((e) => e.outcome === "rate_limited"),
+    [],
+  );
 });
 
 test("a revoked token causes exactly one token request, even with 8 requests in flight", async () => {
@@ -94,7 +126,10 @@ test("a revoked token causes exactly one token request, even with 8 requests in 
   assert.deepEqual(accountingErrors(ids, result), []);
   assert.equal(result.profiles.length, 300);
   const log = await emulator.log();
-  assert.ok(log.some((e) => e.status === 401), "some requests met the revoked token");
+  assert.ok(
+    log.some((e) => e.status === 401),
+    "some requests met the revoked token",
+  );
   assert.equal(log.filter((e) => e.outcome === "token").length, 2, "the first token and one renewal");
 });
 
@@ -107,13 +142,23 @@ test("an expiring token is renewed once, before it runs out", async () => {
   await client.getProfiles(usernames(21, 40));
   const log = await emulator.log();
   assert.equal(log.filter((e) => e.outcome === "token").length, 2);
-  assert.deepEqual(log.filter((e) => e.status === 401), [], "renewed before the server refused it");
+  assert.deepEqual(
+    log.filter((e) => e.status === 401),
+    [],
+    "renewed before the server refused it",
+  );
 });
 
 test("refused credentials reject auth_failed; a static token that is refused too", async () => {
-  await assert.rejects(easemob(emulator, { clientSecret: "wrong-secret" }).getProfiles(["user1"]), (e) => e.code === "auth_failed" && !e.message.includes("wrong-secret"));
+  await assert.rejects(
+    easemob(emulator, { clientSecret: "wrong-secret" }).getProfiles(["user1"]),
+    (e) => e.code === "auth_failed" && !e.message.includes("wrong-secret"),
+  );
   await assert.rejects(easemobWithToken(emulator, { token: "expired-token" }).getProfiles(["user1"]), { code: "auth_failed", status: 401 });
-  await assert.rejects(easemobWithToken(emulator, { appName: "no-such-app" }).listProfiles(), { code: "auth_failed", vendorCode: "organization_application_not_found" });
+  await assert.rejects(easemobWithToken(emulator, { appName: "no-such-app" }).listProfiles(), {
+    code: "auth_failed",
+    vendorCode: "organization_application_not_found",
+  });
   await assert.rejects(easemobWithToken(emulator).listAllProfiles({ pageSize: 0 }), { code: "invalid_input" });
   await assert.rejects(easemobWithToken(emulator).listProfiles({ pageSize: 101 }), { code: "invalid_input" });
 });
@@ -145,7 +190,11 @@ test("bad config is refused before anything is sent; no secret in errors or seri
     { ...base, clientId: "id", clientSecret: CLIENT_SECRET },
     { ...base, orgName: "a/b" },
   ]) {
-    assert.throws(() => new ProfileClient(config), (e) => e instanceof ProfileError && e.code === "invalid_config" && !e.message.includes(STATIC_TOKEN) && !e.message.includes(CLIENT_SECRET));
+    assert.throws(
+      () => new ProfileClient(config),
+      (e) =>
+        e instanceof ProfileError && e.code === "invalid_config" && !e.message.includes(STATIC_TOKEN) && !e.message.includes(CLIENT_SECRET),
+    );
   }
   assert.deepEqual(urls, []);
   const client = new ProfileClient({ ...base, token: undefined, clientId: "id", clientSecret: CLIENT_SECRET, retries: 0 });

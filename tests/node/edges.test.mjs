@@ -70,7 +70,10 @@ test("Retry-After past maxRetryAfterMs: the ids fail at once as rate_limited, an
     assert.deepEqual(warnings, [], "no timer overflowed");
   }
   assert.equal(JSON.parse(JSON.stringify(rongcloud(emulator))).maxRetryAfterMs, 60_000);
-  assert.throws(() => rongcloud(emulator, { maxRetryAfterMs: -1 }), (e) => e.code === "invalid_config" && /maxRetryAfterMs/.test(e.message));
+  assert.throws(
+    () => rongcloud(emulator, { maxRetryAfterMs: -1 }),
+    (e) => e.code === "invalid_config" && /maxRetryAfterMs/.test(e.message),
+  );
 });
 
 test("a Retry-After within maxRetryAfterMs is still waited out", BOUNDED, async () => {
@@ -83,7 +86,8 @@ test("a Retry-After within maxRetryAfterMs is still waited out", BOUNDED, async 
 
 test("a listing whose pages stay empty while the cursor moves on ends after 3 of them", BOUNDED, async () => {
   let pages = 0;
-  const fetch = async () => new Response(JSON.stringify({ entities: [], cursor: `c${++pages}` }), { status: 200, headers: { "content-type": "application/json" } });
+  const fetch = async () =>
+    new Response(JSON.stringify({ entities: [], cursor: `c${++pages}` }), { status: 200, headers: { "content-type": "application/json" } });
   const result = await easemobWithToken(emulator, { fetch }).listAllProfiles({ max: 10 });
   assert.equal(result.profiles.length, 0);
   assert.equal(pages, 3);
@@ -100,13 +104,24 @@ test("a call whose fetch answers at once still lets timers run", BOUNDED, async 
   assert.ok(ticks > 0, "a 1 ms interval fired while the call ran");
 });
 
-const json = (body, headers = {}) => new Response(typeof body === "string" ? body : JSON.stringify(body), { status: 200, headers: { "content-type": "application/json", ...headers } });
+const json = (body, headers = {}) =>
+  new Response(typeof body === "string" ? body : JSON.stringify(body), {
+    status: 200,
+    headers: { "content-type": "application/json", ...headers },
+  });
 
 test("a record with a number past a double or a lone-surrogate escape is read as JSON.parse reads it", BOUNDED, async () => {
-  const body = '{"code":200,"userList":[{"userId":"u1","userProfile":{"name":"Bob\\ud83d","level":1e400}},{"userId":"u2","userProfile":{"name":"Ann"}}]}';
+  const body =
+    '{"code":200,"userList":[{"userId":"u1","userProfile":{"name":"Bob\\ud83d","level":1e400}},{"userId":"u2","userProfile":{"name":"Ann"}}]}';
   const result = await rongcloud(emulator, { fetch: async () => json(body) }).getProfiles(["u1", "u2"]);
   assert.deepEqual(result.failures, []);
-  assert.deepEqual(result.profiles.map((p) => [p.id, p.name]), [["u1", "Bob\uFFFD"], ["u2", "Ann"]]);
+  assert.deepEqual(
+    result.profiles.map((p) => [p.id, p.name]),
+    [
+      ["u1", "Bob\uFFFD"],
+      ["u2", "Ann"],
+    ],
+  );
 });
 
 test("ids that are not well-formed UTF-16 are refused before anything is sent", BOUNDED, async () => {
@@ -134,9 +149,15 @@ test("caller input that throws is a clear error naming the key, never a hang or 
   for (const key of ["fetch", "appKey"]) {
     const config = { vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", baseUrl: emulator.url };
     Object.defineProperty(config, key, { get: thrower, enumerable: true });
-    assert.throws(() => new ProfileClient(config), (e) => e.code === "invalid_config" && e.message.includes(`config.${key}`));
+    assert.throws(
+      () => new ProfileClient(config),
+      (e) => e.code === "invalid_config" && e.message.includes(`config.${key}`),
+    );
   }
-  assert.throws(() => rongcloud(emulator, { timeoutMs: Number.NaN }), (e) => e.code === "invalid_config" && /timeoutMs/.test(e.message));
+  assert.throws(
+    () => rongcloud(emulator, { timeoutMs: Number.NaN }),
+    (e) => e.code === "invalid_config" && /timeoutMs/.test(e.message),
+  );
   assert.equal((await emulator.log()).length, 0, "nothing was sent");
 });
 
@@ -145,7 +166,10 @@ test("a body over maxResponseBytes fails its ids as invalid_response, without a 
   const big = JSON.stringify({ code: 200, userList: [{ userId: "u1", userProfile: { name: "x".repeat(4096) } }] });
   const fetch = async () => (calls++, json(big));
   const result = await rongcloud(emulator, { fetch, maxResponseBytes: 2048 }).getProfiles(["u1"]);
-  assert.deepEqual(result.failures.map((f) => [f.code, f.retryable]), [["invalid_response", false]]);
+  assert.deepEqual(
+    result.failures.map((f) => [f.code, f.retryable]),
+    [["invalid_response", false]],
+  );
   assert.match(result.failures[0].message, /maxResponseBytes/);
   assert.equal(calls, 1);
   const declared = async () => json("{}", { "content-length": String(1 << 30) });
@@ -165,7 +189,10 @@ test("Tencent 70001 for a UserSig the client made: made anew once, then the call
   };
   try {
     const result = await tencent(emulator, "tencent", { fetch }).getProfiles(["t1", "t2"]);
-    assert.deepEqual(result.profiles.map((p) => p.id), ["t1", "t2"]);
+    assert.deepEqual(
+      result.profiles.map((p) => p.id),
+      ["t1", "t2"],
+    );
   } finally {
     Date.now = realNow;
   }

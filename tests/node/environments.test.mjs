@@ -18,7 +18,10 @@ import { serveStatic } from "./helpers/static-server.mjs";
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const EXPECTED = {
-  profiles: [["u1", "rongcloud", "string"], ["u2", "rongcloud", "string"]],
+  profiles: [
+    ["u1", "rongcloud", "string"],
+    ["u2", "rongcloud", "string"],
+  ],
   failures: [["ghost-1", "not_found"]],
 };
 
@@ -43,7 +46,11 @@ client.getProfiles(["u1", "u2", "ghost-1"]).then((r) => console.log(JSON.stringi
 })));`;
 
 test("Node, CommonJS: require('improfiles')", async () => {
-  const { stdout } = await run(process.execPath, ["-e", nodeScript(`const { ProfileClient, ProfileError } = require("improfiles");`), emulator.url], { cwd: ROOT });
+  const { stdout } = await run(
+    process.execPath,
+    ["-e", nodeScript(`const { ProfileClient, ProfileError } = require("improfiles");`), emulator.url],
+    { cwd: ROOT },
+  );
   assert.deepEqual(JSON.parse(stdout), { ...EXPECTED, errorClass: true });
 });
 

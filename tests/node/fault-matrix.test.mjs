@@ -32,7 +32,12 @@ const VENDORS = [
   { column: "rongcloud", vendor: "rongcloud", ids: mixedIds(250, 40), client: (c) => rongcloud(emulator, c) },
   { column: "tencent", vendor: "tencent", ids: steadyAccounts, client: (c) => tencent(emulator, "tencent", c) },
   { column: "tencent-attrs", vendor: "tencent-attrs", ids: steadyAccounts, client: (c) => tencent(emulator, "tencent-attrs", c) },
-  { column: "easemob", vendor: "easemob", ids: [...numbered("user", 24), "ghost-1", "ghost-2"], client: (c) => easemobWithToken(emulator, c) },
+  {
+    column: "easemob",
+    vendor: "easemob",
+    ids: [...numbered("user", 24), "ghost-1", "ghost-2"],
+    client: (c) => easemobWithToken(emulator, c),
+  },
   { column: "kaixin", vendor: "kaixin", ids: numbered("", 140), client: (c) => kaixin(emulator, c) },
   { column: "kaixin (xml)", vendor: "kaixin", ids: numbered("", 140), client: (c) => kaixin(emulator, { format: "xml", ...c }) },
 ];
@@ -87,7 +92,10 @@ for (const { row, fault, only, alters } of FAULTS) {
       const result = await client.getProfiles(v.ids);
       assert.deepEqual(accountingErrors(v.ids, result), []);
       const log = await emulator.log();
-      assert.ok(log.some((e) => e.fault === fault.kind), "the fault was met");
+      assert.ok(
+        log.some((e) => e.fault === fault.kind),
+        "the fault was met",
+      );
       assert.deepEqual(summary(result), baselines.get(v.column), "the same result as without the fault");
       if (alters) assert.equal(result.stats.retries, 0, "a readable reply is not retried");
       else assert.ok(result.stats.retries > 0, "the failed requests were retried");
@@ -106,7 +114,7 @@ test("the matrix table", (t) => {
     `| fault | ${columns.join(" | ")} |`,
     `|---|${columns.map(() => "---").join("|")}|`,
     ...FAULTS.map(({ row, only }) => {
-      const cells = columns.map((c) => (only && !only.includes(c) ? "n/a" : table.get(row).get(c) ?? "FAILED"));
+      const cells = columns.map((c) => (only && !only.includes(c) ? "n/a" : (table.get(row).get(c) ?? "FAILED")));
       return `| ${row} | ${cells.join(" | ")} |`;
     }),
   ];
@@ -114,6 +122,9 @@ test("the matrix table", (t) => {
   mkdirSync(new URL("../output/", import.meta.url), { recursive: true });
   writeFileSync(new URL("../output/fault-matrix.md", import.meta.url), text);
   for (const line of text.split("\n")) t.diagnostic(line);
-  assert.ok(lines.every((line) => !line.includes("FAILED")), "every applicable cell passed");
+  assert.ok(
+    lines.every((line) => !line.includes("FAILED")),
+    "every applicable cell passed",
+  );
   assert.deepEqual(unhandled, []);
 });

@@ -81,7 +81,10 @@ const firstRequests = (count) => [...new Set(IDS)].slice(0, count * 100);
 test("a fault that outlasts the retries becomes failures, and the rest goes on", async () => {
   const { result } = await runWith([{ kind: "status", status: 503, count: 2 }], { retries: 0, concurrency: 1 });
   const failedHard = result.failures.filter((f) => f.code === "vendor_error");
-  assert.deepEqual(failedHard.map((f) => f.id), firstRequests(2));
+  assert.deepEqual(
+    failedHard.map((f) => f.id),
+    firstRequests(2),
+  );
   assert.ok(failedHard.every((f) => f.retryable && f.message.includes("503")));
   const knownLost = firstRequests(2).filter((id) => id.startsWith("u")).length;
   assert.equal(result.profiles.length, 900 - knownLost);
@@ -90,7 +93,10 @@ test("a fault that outlasts the retries becomes failures, and the rest goes on",
 test("timeouts that never clear fail as timeout", async () => {
   const { result } = await runWith([{ kind: "stall", ms: 1_500, count: 1 }], { retries: 0, concurrency: 1 });
   const timedOut = result.failures.filter((f) => f.code === "timeout");
-  assert.deepEqual(timedOut.map((f) => f.id), firstRequests(1));
+  assert.deepEqual(
+    timedOut.map((f) => f.id),
+    firstRequests(1),
+  );
   assert.ok(timedOut[0].message.includes("timeoutMs"));
 });
 
@@ -136,6 +142,9 @@ test("a dead vendor is not hammered: the breaker fails the queued ids fast", asy
   assert.match(fast[0].message, /10 requests in a row failed .* for \d+ more seconds/);
   // A second call within the cooldown sends nothing at all.
   const second = await client.getProfiles(["u1", "u2"]);
-  assert.deepEqual(second.failures.map((f) => f.code), ["vendor_error", "vendor_error"]);
+  assert.deepEqual(
+    second.failures.map((f) => f.code),
+    ["vendor_error", "vendor_error"],
+  );
   assert.equal(second.stats.requests, 0);
 });

@@ -42,7 +42,11 @@ test("invalid config throws invalid_config at construction", async () => {
     "fetch not a function": { ...valid(), fetch: "no" },
   };
   for (const [name, config] of Object.entries(cases)) {
-    assert.throws(() => new ProfileClient(config), (e) => assertProfileError(e, "invalid_config"), name);
+    assert.throws(
+      () => new ProfileClient(config),
+      (e) => assertProfileError(e, "invalid_config"),
+      name,
+    );
   }
   for (const baseUrl of ["http://localhost:1", "http://127.9.9.9:1", "http://[::1]:1", "https://api.rong-api.com"]) {
     assert.doesNotThrow(() => new ProfileClient({ ...valid(), baseUrl }), baseUrl);

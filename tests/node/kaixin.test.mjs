@@ -11,9 +11,33 @@ let emulator;
 before(async () => (emulator = await startEmulator()));
 after(() => emulator.stop());
 
-const ALL_FIELDS = ["name", "gender", "hometown", "city", "status", "logo120", "logo50", "birthday", "bodyform", "blood",
-  "marriage", "trainwith", "interest", "favbook", "favmovie", "favtv", "idol", "motto", "wishlist", "intro",
-  "education", "career", "isStar", "online", "pinyin"];
+const ALL_FIELDS = [
+  "name",
+  "gender",
+  "hometown",
+  "city",
+  "status",
+  "logo120",
+  "logo50",
+  "birthday",
+  "bodyform",
+  "blood",
+  "marriage",
+  "trainwith",
+  "interest",
+  "favbook",
+  "favmovie",
+  "favtv",
+  "idol",
+  "motto",
+  "wishlist",
+  "intro",
+  "education",
+  "career",
+  "isStar",
+  "online",
+  "pinyin",
+];
 
 /** 950 known uids (some private), 50 nobody has, a few listed twice. */
 function uids() {
@@ -42,7 +66,10 @@ test("1,000 uids through JSON and through XML (OAuth 1.0a) give identical normal
   assert.ok(results.json.failures.every((f) => f.code === "not_found"));
   const log = await emulator.log();
   assert.equal(log.length, 40, "20 requests of 50 uids per format");
-  assert.ok(log.every((e) => e.outcome === "ok"), "the emulator verified every OAuth 1.0a signature");
+  assert.ok(
+    log.every((e) => e.outcome === "ok"),
+    "the emulator verified every OAuth 1.0a signature",
+  );
 
   const p = results.xml.profiles.find((x) => x.id === "7");
   const r = record(user(7));
@@ -75,15 +102,27 @@ test("the default basic fields, the documented 10 requests/s, and logo50 as the 
 test("OAuth 2 access_token path, and options.fields per call", async () => {
   const client = new ProfileClient({ vendor: "kaixin", accessToken: OAUTH2_TOKEN, baseUrl: emulator.url, format: "xml" });
   const result = await client.getProfiles(["3", "4", "900001"], { fields: ["name", "city"] });
-  assert.deepEqual(result.profiles.map((p) => [p.id, p.name, p.location]), [["3", user(3).name, user(3).location], ["4", user(4).name, user(4).location]]);
-  assert.deepEqual(result.failures.map((f) => [f.id, f.code]), [["900001", "not_found"]]);
+  assert.deepEqual(
+    result.profiles.map((p) => [p.id, p.name, p.location]),
+    [
+      ["3", user(3).name, user(3).location],
+      ["4", user(4).name, user(4).location],
+    ],
+  );
+  assert.deepEqual(
+    result.failures.map((f) => [f.id, f.code]),
+    [["900001", "not_found"]],
+  );
   assert.deepEqual(result.profiles[0].custom, {});
 });
 
 test("refused credentials reject auth_failed; the rate-limit 400 is retried", async () => {
   await emulator.reset();
   const wrong = kaixin(emulator, { oauth1: { ...OAUTH1, tokenSecret: "not-the-secret" } });
-  await assert.rejects(wrong.getProfiles(["1"]), (e) => e.code === "auth_failed" && e.status === 401 && !e.message.includes("not-the-secret"));
+  await assert.rejects(
+    wrong.getProfiles(["1"]),
+    (e) => e.code === "auth_failed" && e.status === 401 && !e.message.includes("not-the-secret"),
+  );
   const badToken = new ProfileClient({ vendor: "kaixin", accessToken: "expired-token", baseUrl: emulator.url });
   await assert.rejects(badToken.getProfiles(["1"]), { code: "auth_failed" });
 
@@ -109,8 +148,14 @@ test("bad config or input is refused before anything is sent; no secret in error
     { vendor: "kaixin", fetch, accessToken: OAUTH2_TOKEN, batchSize: 51 },
   ];
   for (const config of bad) {
-    assert.throws(() => new ProfileClient(config), (e) => e instanceof ProfileError && e.code === "invalid_config"
-      && !e.message.includes(OAUTH1.consumerSecret) && !e.message.includes(OAUTH2_TOKEN));
+    assert.throws(
+      () => new ProfileClient(config),
+      (e) =>
+        e instanceof ProfileError &&
+        e.code === "invalid_config" &&
+        !e.message.includes(OAUTH1.consumerSecret) &&
+        !e.message.includes(OAUTH2_TOKEN),
+    );
   }
   const client = new ProfileClient({ vendor: "kaixin", fetch, oauth1: OAUTH1, retries: 0 });
   await assert.rejects(client.getProfiles(["1"], { fields: ["shoe_size"] }), { code: "invalid_input" });

@@ -45,7 +45,11 @@ test("a limiter replaces the in-process pacing: one permit per request, keyed by
 
 test("a failing limiter fails its attempts as retryable network failures, sends nothing, and the call goes on", async () => {
   await emulator.reset();
-  const failing = { acquire: async () => { throw new Error("ECONNREFUSED 127.0.0.1:6379"); } };
+  const failing = {
+    acquire: async () => {
+      throw new Error("ECONNREFUSED 127.0.0.1:6379");
+    },
+  };
   const result = await rongcloud(emulator, { limiter: failing, retries: 1 }).getProfiles(ids(1, 10));
   assert.equal(result.failures.length, 10);
   for (const failure of result.failures) {
@@ -55,9 +59,15 @@ test("a failing limiter fails its attempts as retryable network failures, sends 
   }
   assert.equal((await emulator.log()).length, 0, "nothing sent without a permit");
   for (const limiter of [{}, { acquire: "soon" }, 5]) {
-    assert.throws(() => rongcloud(emulator, { limiter }), (e) => e.code === "invalid_config");
+    assert.throws(
+      () => rongcloud(emulator, { limiter }),
+      (e) => e.code === "invalid_config",
+    );
   }
-  assert.throws(() => rongcloud(emulator, { limiter: { acquire() {} }, limiterKey: "" }), (e) => e.code === "invalid_config");
+  assert.throws(
+    () => rongcloud(emulator, { limiter: { acquire() {} }, limiterKey: "" }),
+    (e) => e.code === "invalid_config",
+  );
 });
 
 test("the Redis limiter keeps the vendor's window even when latency jumps about", async () => {
@@ -75,7 +85,15 @@ test("the Redis limiter keeps the vendor's window even when latency jumps about"
   assert.equal(result.profiles.length, 10_000);
   const log = await emulator.log();
   assert.ok(busiestSecond(log) <= 50, `busiest second ${busiestSecond(log)}`);
-  assert.deepEqual(JSON.parse(JSON.stringify(limiter)), { limiter: "redis", host: "127.0.0.1", port: redis.port, tls: false, windowMs: 1000, staleMs: 30_000, acquireTimeoutMs: 5000 });
+  assert.deepEqual(JSON.parse(JSON.stringify(limiter)), {
+    limiter: "redis",
+    host: "127.0.0.1",
+    port: redis.port,
+    tls: false,
+    windowMs: 1000,
+    staleMs: 30_000,
+    acquireTimeoutMs: 5000,
+  });
 });
 
 test("a permit never released (its process died) holds its successor only until staleMs", async () => {
@@ -115,16 +133,22 @@ for (const [processes, latencyMs, jitterMs] of [
 ]) {
   test(`${processes} processes on one app key through Redis at ${latencyMs} ± ${jitterMs} ms: no 1-second window over 100, nothing refused`, async () => {
     const perWorker = 20_000; // 200 requests each
-    const seen = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () => sharedRun(processes, perWorker, `shared-${processes}-${latencyMs}:`));
+    const seen = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () =>
+      sharedRun(processes, perWorker, `shared-${processes}-${latencyMs}:`),
+    );
     assert.ok(seen.result.every((s) => s.profiles === perWorker && s.failures === 0));
     assert.equal(seen.requests, processes * 200, "no retries: nothing was refused");
     assert.equal(seen.refused, 0);
     assert.ok(seen.busiest <= 100, `busiest second ${seen.busiest}`);
-    console.log(`# ${processes} processes through Redis at ${latencyMs} ms: ${seen.requests} requests, ${seen.rate.toFixed(1)} requests/s by arrival (a figure, not asserted), busiest 1-s window ${seen.busiest}`);
+    console.log(
+      `# ${processes} processes through Redis at ${latencyMs} ms: ${seen.requests} requests, ${seen.rate.toFixed(1)} requests/s by arrival (a figure, not asserted), busiest 1-s window ${seen.busiest}`,
+    );
   });
 }
 
-test("Redis killed and restarted mid-call: the call settles, every id once, failures only retryable, the next call works", { timeout: 60_000 }, async () => {
+test("Redis killed and restarted mid-call: the call settles, every id once, failures only retryable, the next call works", {
+  timeout: 60_000,
+}, async () => {
   const own = await startRedis();
   await emulator.reset();
   const limiter = createRedisLimiter({ url: own.url, prefix: "crash:", acquireTimeoutMs: 1000 });
@@ -137,8 +161,13 @@ test("Redis killed and restarted mid-call: the call settles, every id once, fail
   await own.restart();
   const result = await call;
   assert.deepEqual(accountingErrors(asked, result), []);
-  assert.ok(result.failures.every((f) => f.retryable && f.code === "network"), JSON.stringify(result.failures.slice(0, 2)));
-  console.log(`# Redis killed for 1.5 s mid-call: ${result.profiles.length} profiles, ${result.failures.length} retryable failures, ${result.stats.retries} retries`);
+  assert.ok(
+    result.failures.every((f) => f.retryable && f.code === "network"),
+    JSON.stringify(result.failures.slice(0, 2)),
+  );
+  console.log(
+    `# Redis killed for 1.5 s mid-call: ${result.profiles.length} profiles, ${result.failures.length} retryable failures, ${result.stats.retries} retries`,
+  );
   await new Promise((resolve) => setTimeout(resolve, 500)); // ioredis reconnects on its own
   const next = await client.getProfiles(ids(5001, 100));
   assert.equal(next.profiles.length, 100, "calls work again once Redis is back");
@@ -173,7 +202,23 @@ test("a node-redis client of your own, keys in one hash slot, and a Redis that n
 test("rediss:// (TLS) and an ACL user in the URL", { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "improfiles-redis-tls-"));
   const [cert, key] = [join(dir, "redis.crt"), join(dir, "redis.key")];
-  await run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+  ]);
   const secure = await startRedis({ tls: { cert, key } });
   try {
     const tls = createRedisLimiter({ url: secure.url, redisOptions: { tls: { ca: readFileSync(cert) } } });

@@ -20,7 +20,10 @@ test("1,000 concurrent load() calls for distinct ids become 10 requests", async 
   assert.ok(loader instanceof ProfileLoader);
   const ids = Array.from({ length: 1000 }, (_, i) => `u${i + 1}`);
   const profiles = await Promise.all(ids.map((id) => loader.load(id)));
-  assert.deepEqual(profiles.map((p) => p.id), ids);
+  assert.deepEqual(
+    profiles.map((p) => p.id),
+    ids,
+  );
   assert.equal(profiles[0].vendor, "rongcloud");
   assert.equal((await emulator.log()).length, 10);
   assert.ok((await emulator.log()).every((e) => e.ids === 100));
@@ -104,11 +107,20 @@ test("bad ids and options are refused at once; a refused credential rejects ever
   await assert.rejects(loader.load(""), (e) => e instanceof ProfileError && e.code === "invalid_input");
   await assert.rejects(loader.load(42), (e) => e.code === "invalid_input");
   await assert.rejects(loader.loadMany("u1"), (e) => e.code === "invalid_input");
-  assert.throws(() => rongcloud(emulator).loader({ cacheTtlMs: -1 }), (e) => e.code === "invalid_input");
-  assert.throws(() => rongcloud(emulator).loader({ maxCacheSize: 1.5 }), (e) => e.code === "invalid_input");
+  assert.throws(
+    () => rongcloud(emulator).loader({ cacheTtlMs: -1 }),
+    (e) => e.code === "invalid_input",
+  );
+  assert.throws(
+    () => rongcloud(emulator).loader({ maxCacheSize: 1.5 }),
+    (e) => e.code === "invalid_input",
+  );
   const refused = rongcloud(emulator, { appSecret: "not-the-secret" }).loader();
   const results = await Promise.allSettled([refused.load("u1"), refused.load("u2")]);
-  assert.deepEqual(results.map((r) => r.reason?.code), ["auth_failed", "auth_failed"]);
+  assert.deepEqual(
+    results.map((r) => r.reason?.code),
+    ["auth_failed", "auth_failed"],
+  );
 });
 
 test("Tencent: loads coalesce at its batch size, and per-account failures reject their own load", async () => {
@@ -126,10 +138,24 @@ test("DataLoader parity: prime(key, value), chaining, maxBatchSize, and a cacheM
   await emulator.reset();
   const loader = rongcloud(emulator).loader({ maxBatchSize: 25 });
   const given = { id: "u1", vendor: "rongcloud", name: "Primed", gender: "unknown" };
-  assert.equal(loader.prime("u1", given).prime({ ...given, id: "u2" }).clear("u3").clearAll().prime("u1", given) instanceof ProfileLoader, true);
+  assert.equal(
+    loader
+      .prime("u1", given)
+      .prime({ ...given, id: "u2" })
+      .clear("u3")
+      .clearAll()
+      .prime("u1", given) instanceof ProfileLoader,
+    true,
+  );
   assert.equal((await loader.load("u1")).name, "Primed");
-  await assert.rejects(async () => loader.prime("u4"), (e) => e.code === "invalid_input");
-  await assert.rejects(async () => loader.prime(42, given), (e) => e.code === "invalid_input");
+  await assert.rejects(
+    async () => loader.prime("u4"),
+    (e) => e.code === "invalid_input",
+  );
+  await assert.rejects(
+    async () => loader.prime(42, given),
+    (e) => e.code === "invalid_input",
+  );
   assert.equal(await requests(), 0, "primed: nothing sent");
 
   const ids = Array.from({ length: 100 }, (_, i) => `u${i + 10}`);
@@ -152,6 +178,9 @@ test("DataLoader parity: prime(key, value), chaining, maxBatchSize, and a cacheM
   assert.equal(map.size, 0);
   assert.equal(JSON.parse(JSON.stringify(own)).cached, 0);
   for (const options of [{ cacheMap: {} }, { cacheMap: new Map(), cacheTtlMs: 5 }, { maxBatchSize: 0 }]) {
-    assert.throws(() => rongcloud(emulator).loader(options), (e) => e.code === "invalid_input");
+    assert.throws(
+      () => rongcloud(emulator).loader(options),
+      (e) => e.code === "invalid_input",
+    );
   }
 });

@@ -20,7 +20,9 @@ test("the JS heap stays flat over 20,000 requests", { timeout: 120_000 }, async 
   const script = fileURLToPath(new URL("./helpers/heap-per-request.mjs", import.meta.url));
   const { stdout } = await run(process.execPath, ["--expose-gc", script, emulator.url]);
   const figures = JSON.parse(stdout);
-  console.log(`# heap after 2,000 requests ${(figures.warm / 2 ** 20).toFixed(1)} MB, after 20,000 ${(figures.after / 2 ** 20).toFixed(1)} MB: ${figures.perRequest.toFixed(0)} B per request; ${figures.signalsCollected} of 20,000 AbortSignals collected`);
+  console.log(
+    `# heap after 2,000 requests ${(figures.warm / 2 ** 20).toFixed(1)} MB, after 20,000 ${(figures.after / 2 ** 20).toFixed(1)} MB: ${figures.perRequest.toFixed(0)} B per request; ${figures.signalsCollected} of 20,000 AbortSignals collected`,
+  );
   // 1.1 KB a request was kept before, and no signal was ever collected; a few bytes of
   // noise per request are not a leak.
   assert.ok(figures.perRequest < 100, `${figures.perRequest.toFixed(0)} bytes kept per request`);

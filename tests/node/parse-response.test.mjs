@@ -10,29 +10,63 @@ const tencent = new ProfileClient({ vendor: "tencent", sdkAppId: 1400000001, ide
 test("a good response: profiles, per-id failures, and ids it does not mention", () => {
   const body = JSON.stringify({ code: 200, userList: [{ userId: "u1", userProfile: { name: "Ann", gender: 2 } }, { userId: "stray" }] });
   const result = rongcloud.parseResponse(["u1", "u2"], { status: 200, body }, { includeRaw: true });
-  assert.deepEqual(result.profiles.map((p) => [p.id, p.name, p.gender]), [["u1", "Ann", "female"]]);
+  assert.deepEqual(
+    result.profiles.map((p) => [p.id, p.name, p.gender]),
+    [["u1", "Ann", "female"]],
+  );
   assert.ok(result.profiles[0].raw);
-  assert.deepEqual(result.failures.map((f) => [f.id, f.code]), [["u2", "not_found"]]);
+  assert.deepEqual(
+    result.failures.map((f) => [f.id, f.code]),
+    [["u2", "not_found"]],
+  );
 });
 
 test("Tencent's transient per-account failures, and accounts left out, come back as retryable failures", () => {
   const body = JSON.stringify({
-    ActionStatus: "OK", ErrorCode: 0,
+    ActionStatus: "OK",
+    ErrorCode: 0,
     UserProfileItem: [
       { To_Account: "t1", ResultCode: 0, ProfileItem: [{ Tag: "Tag_Profile_IM_Nick", Value: "T" }] },
       { To_Account: "t2", ResultCode: 40006, ResultInfo: "try again" },
     ],
   });
   const { profiles, failures } = tencent.parseResponse(["t1", "t2", "t3"], { status: 200, body });
-  assert.deepEqual(profiles.map((p) => p.name), ["T"]);
-  assert.deepEqual(failures.map((f) => [f.id, f.code, f.retryable]), [["t2", "vendor_error", true], ["t3", "vendor_error", true]]);
+  assert.deepEqual(
+    profiles.map((p) => p.name),
+    ["T"],
+  );
+  assert.deepEqual(
+    failures.map((f) => [f.id, f.code, f.retryable]),
+    [
+      ["t2", "vendor_error", true],
+      ["t3", "vendor_error", true],
+    ],
+  );
 });
 
 test("a failed request fails every id; a refused credential and bad arguments throw", () => {
-  const limited = rongcloud.parseResponse(["u1", "u2"], { status: 429, body: "{\"code\":1008}", headers: { "Retry-After": "2" } });
-  assert.deepEqual(limited.failures.map((f) => [f.code, f.retryable]), [["rate_limited", true], ["rate_limited", true]]);
-  assert.throws(() => rongcloud.parseResponse(["u1"], { status: 401, body: "{\"code\":1004}" }), (e) => e instanceof ProfileError && e.code === "auth_failed");
-  assert.throws(() => rongcloud.parseResponse("u1", { status: 200, body: "" }), (e) => e.code === "invalid_input");
-  assert.throws(() => rongcloud.parseResponse(["u1"], { status: 200 }), (e) => e.code === "invalid_input");
-  assert.throws(() => rongcloud.parseResponse(["u1"], { status: 42, body: "" }), (e) => e.code === "invalid_input");
+  const limited = rongcloud.parseResponse(["u1", "u2"], { status: 429, body: '{"code":1008}', headers: { "Retry-After": "2" } });
+  assert.deepEqual(
+    limited.failures.map((f) => [f.code, f.retryable]),
+    [
+      ["rate_limited", true],
+      ["rate_limited", true],
+    ],
+  );
+  assert.throws(
+    () => rongcloud.parseResponse(["u1"], { status: 401, body: '{"code":1004}' }),
+    (e) => e instanceof ProfileError && e.code === "auth_failed",
+  );
+  assert.throws(
+    () => rongcloud.parseResponse("u1", { status: 200, body: "" }),
+    (e) => e.code === "invalid_input",
+  );
+  assert.throws(
+    () => rongcloud.parseResponse(["u1"], { status: 200 }),
+    (e) => e.code === "invalid_input",
+  );
+  assert.throws(
+    () => rongcloud.parseResponse(["u1"], { status: 42, body: "" }),
+    (e) => e.code === "invalid_input",
+  );
 });

@@ -26,7 +26,11 @@ test("25,000 ids at the documented 100 requests/s: accounting exact, nothing rej
 
   const log = await emulator.log();
   assert.equal(log.length, 250);
-  assert.deepEqual(log.filter((e) => e.status !== 200), [], "the emulator rejected nothing");
+  assert.deepEqual(
+    log.filter((e) => e.status !== 200),
+    [],
+    "the emulator rejected nothing",
+  );
   const busiest = busiestSecond(log);
   assert.ok(busiest <= 100, `busiest second had ${busiest} requests`);
   // The rate reached is a figure for `make bench`, never asserted here: a loaded machine
@@ -36,8 +40,14 @@ test("25,000 ids at the documented 100 requests/s: accounting exact, nothing rej
 test("results keep first-seen input order and normalize the directory", async () => {
   const ids = ["u7", "ghost-1", "u3", "u7", "ghost-2", "u5"];
   const result = await rongcloud(emulator).getProfiles(ids, { includeRaw: true });
-  assert.deepEqual(result.profiles.map((p) => p.id), ["u7", "u3", "u5"]);
-  assert.deepEqual(result.failures.map((f) => f.id), ["ghost-1", "ghost-2"]);
+  assert.deepEqual(
+    result.profiles.map((p) => p.id),
+    ["u7", "u3", "u5"],
+  );
+  assert.deepEqual(
+    result.failures.map((f) => f.id),
+    ["ghost-1", "ghost-2"],
+  );
   for (const profile of result.profiles) {
     const u = user(Number(profile.id.slice(1)));
     assert.equal(profile.vendor, "rongcloud");

@@ -46,10 +46,7 @@ test("no request starts while the promise onBatch returned is pending", async ()
 
 test("a rejected onBatch promise rejects the call", async () => {
   const client = rongcloud(emulator);
-  await assert.rejects(
-    client.getProfiles(["u1", "u2"], { onBatch: () => Promise.reject(new Error("disk full")) }),
-    /disk full/,
-  );
+  await assert.rejects(client.getProfiles(["u1", "u2"], { onBatch: () => Promise.reject(new Error("disk full")) }), /disk full/);
   assert.equal((await client.getProfiles(["u3"])).profiles.length, 1, "the client still works");
 });
 
@@ -63,7 +60,9 @@ test("1,000,000 ids with collect: false and a JSON-lines writer: every id in the
   assert.equal(figures.collected, 0, "collect: false keeps nothing");
   assert.equal(figures.lines, MILLION, "one line per id");
   assert.equal(figures.distinct, MILLION, "every id exactly once");
-  console.log(`# 1,000,000 ids: ${figures.requests} requests in ${figures.seconds} s; peak RSS growth ${figures.growthMb} MB over the start, ${figures.callMb} MB of it during the call (the rest is the ids array)`);
+  console.log(
+    `# 1,000,000 ids: ${figures.requests} requests in ${figures.seconds} s; peak RSS growth ${figures.growthMb} MB over the start, ${figures.callMb} MB of it during the call (the rest is the ids array)`,
+  );
   // A regression guard far above the measured figure, not a benchmark: unbounded growth
   // (results kept, or requests racing ahead of the writer) would be gigabytes.
   assert.ok(figures.growthMb < 400, `peak RSS grew by ${figures.growthMb} MB`);

@@ -46,13 +46,26 @@ test("config errors name keys, not values", () => {
 test("failures and errors of every runtime path", async () => {
   const base = { vendor: "rongcloud", appKey: "demo-app-key", appSecret: SECRET, timeoutMs: 300, retries: 1 };
   // A fetch that rejects with the secret in its message (as a URL-bearing error might).
-  const leaky = new ProfileClient({ ...base, baseUrl: emulator.url, fetch: async (url) => { throw new TypeError(`failed ${url}?key=${SECRET}`); } });
+  const leaky = new ProfileClient({
+    ...base,
+    baseUrl: emulator.url,
+    fetch: async (url) => {
+      throw new TypeError(`failed ${url}?key=${SECRET}`);
+    },
+  });
   const leakyResult = await leaky.getProfiles(["u1", "u2"]);
   assert.equal(leakyResult.failures[0].code, "network");
   assertClean("network failure", leakyResult);
 
   // A signer that throws with the secret in its message.
-  const signer = new ProfileClient({ ...base, baseUrl: emulator.url, appSecret: undefined, signer: () => { throw new Error(`cannot sign with ${SECRET}`); } });
+  const signer = new ProfileClient({
+    ...base,
+    baseUrl: emulator.url,
+    appSecret: undefined,
+    signer: () => {
+      throw new Error(`cannot sign with ${SECRET}`);
+    },
+  });
   const signed = await signer.getProfiles(["u1"]);
   assert.match(signed.failures[0].message, /signer/);
   assertClean("signer failure", signed);
@@ -61,7 +74,10 @@ test("failures and errors of every runtime path", async () => {
   await emulator.reset();
   await emulator.fault({ vendor: "rongcloud", kind: "status", status: 500, count: 10 });
   const client = new ProfileClient({ ...base, baseUrl: emulator.url });
-  const faulted = await client.getProfiles(["u1", "ghost"], { onProgress: (p) => assertClean("progress", p), onBatch: (b) => assertClean("batch", b) });
+  const faulted = await client.getProfiles(["u1", "ghost"], {
+    onProgress: (p) => assertClean("progress", p),
+    onBatch: (b) => assertClean("batch", b),
+  });
   assertClean("vendor failure", faulted);
   await emulator.reset();
   await emulator.fault({ vendor: "rongcloud", kind: "stall", ms: 1000, count: 2 });

@@ -28,14 +28,62 @@ const easemobBase = { vendor: "easemob", orgName: ORG, appName: APP };
 
 // Each credential mode, its secrets, a config whose credential the vendor refuses, and ids.
 const MODES = [
-  { name: "rongcloud appSecret", config: { vendor: "rongcloud", appKey: APP_KEY, appSecret: APP_SECRET }, secrets: [APP_SECRET], wrong: { appSecret: "wrong-app-secret-123" }, ids: ["u1", "u2", "ghost"] },
-  { name: "tencent secretKey", config: { vendor: "tencent", ...tencentBase, secretKey: SECRET_KEY }, secrets: [SECRET_KEY], wrong: { secretKey: "wrong-secret-key-1234" }, ids: ["t1", "t2", "nobody"] },
-  { name: "tencent userSig", config: { vendor: "tencent", ...tencentBase, userSig: PROVIDED_USER_SIG }, secrets: [PROVIDED_USER_SIG], wrong: { userSig: new TLSSigAPIv2.Api(SDK_APP_ID, "not-the-key").genUserSig(IDENTIFIER, 600) }, ids: ["t1", "nobody"] },
-  { name: "tencent-attrs secretKey", config: { vendor: "tencent-attrs", ...tencentBase, secretKey: SECRET_KEY }, secrets: [SECRET_KEY], wrong: { secretKey: "wrong-secret-key-1234" }, ids: ["t1", "t3"] },
-  { name: "easemob client credentials", config: { ...easemobBase, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, secrets: [CLIENT_SECRET], wrong: { clientSecret: "wrong-client-secret" }, ids: ["user1", "ghost"] },
-  { name: "easemob token", config: { ...easemobBase, token: STATIC_TOKEN }, secrets: [STATIC_TOKEN], wrong: { token: "wrong-app-token-123" }, ids: ["user1", "ghost"] },
-  { name: "kaixin oauth1", config: { vendor: "kaixin", oauth1: OAUTH1 }, secrets: [OAUTH1.consumerSecret, OAUTH1.tokenSecret, OAUTH1.token], wrong: { oauth1: { ...OAUTH1, tokenSecret: "wrong-token-secret" } }, ids: ["1", "2", "13"] },
-  { name: "kaixin oauth2 (xml)", config: { vendor: "kaixin", accessToken: OAUTH2_TOKEN, format: "xml" }, secrets: [OAUTH2_TOKEN], wrong: { accessToken: "wrong-oauth2-token" }, ids: ["1", "13"] },
+  {
+    name: "rongcloud appSecret",
+    config: { vendor: "rongcloud", appKey: APP_KEY, appSecret: APP_SECRET },
+    secrets: [APP_SECRET],
+    wrong: { appSecret: "wrong-app-secret-123" },
+    ids: ["u1", "u2", "ghost"],
+  },
+  {
+    name: "tencent secretKey",
+    config: { vendor: "tencent", ...tencentBase, secretKey: SECRET_KEY },
+    secrets: [SECRET_KEY],
+    wrong: { secretKey: "wrong-secret-key-1234" },
+    ids: ["t1", "t2", "nobody"],
+  },
+  {
+    name: "tencent userSig",
+    config: { vendor: "tencent", ...tencentBase, userSig: PROVIDED_USER_SIG },
+    secrets: [PROVIDED_USER_SIG],
+    wrong: { userSig: new TLSSigAPIv2.Api(SDK_APP_ID, "not-the-key").genUserSig(IDENTIFIER, 600) },
+    ids: ["t1", "nobody"],
+  },
+  {
+    name: "tencent-attrs secretKey",
+    config: { vendor: "tencent-attrs", ...tencentBase, secretKey: SECRET_KEY },
+    secrets: [SECRET_KEY],
+    wrong: { secretKey: "wrong-secret-key-1234" },
+    ids: ["t1", "t3"],
+  },
+  {
+    name: "easemob client credentials",
+    config: { ...easemobBase, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+    secrets: [CLIENT_SECRET],
+    wrong: { clientSecret: "wrong-client-secret" },
+    ids: ["user1", "ghost"],
+  },
+  {
+    name: "easemob token",
+    config: { ...easemobBase, token: STATIC_TOKEN },
+    secrets: [STATIC_TOKEN],
+    wrong: { token: "wrong-app-token-123" },
+    ids: ["user1", "ghost"],
+  },
+  {
+    name: "kaixin oauth1",
+    config: { vendor: "kaixin", oauth1: OAUTH1 },
+    secrets: [OAUTH1.consumerSecret, OAUTH1.tokenSecret, OAUTH1.token],
+    wrong: { oauth1: { ...OAUTH1, tokenSecret: "wrong-token-secret" } },
+    ids: ["1", "2", "13"],
+  },
+  {
+    name: "kaixin oauth2 (xml)",
+    config: { vendor: "kaixin", accessToken: OAUTH2_TOKEN, format: "xml" },
+    secrets: [OAUTH2_TOKEN],
+    wrong: { accessToken: "wrong-oauth2-token" },
+    ids: ["1", "13"],
+  },
 ];
 
 /** Secrets plus what the client derived from them on the wire (UserSigs, app tokens). */
@@ -83,10 +131,13 @@ for (const mode of MODES) {
     assertClean("String(client)", String(client), secrets);
 
     // A config mistake beside the credential.
-    assert.throws(() => make({ batchSize: 10_000, rateLimit: "fast" }), (error) => {
-      assertClean("config error", error, secrets);
-      return error.code === "invalid_config";
-    });
+    assert.throws(
+      () => make({ batchSize: 10_000, rateLimit: "fast" }),
+      (error) => {
+        assertClean("config error", error, secrets);
+        return error.code === "invalid_config";
+      },
+    );
 
     // Vendor-side faults, a fresh client each (a token mode fetches its token first).
     for (const fault of [
@@ -118,7 +169,13 @@ for (const mode of MODES) {
     await emulator.reset();
     await assert.rejects(make(mode.wrong).getProfiles(mode.ids), (error) => {
       assertClean("auth error", error, secrets);
-      assertClean("auth error (wrong credential)", error, Object.values(mode.wrong).flatMap((v) => (typeof v === "string" ? [v] : Object.values(v))).filter((s) => s.length > 12));
+      assertClean(
+        "auth error (wrong credential)",
+        error,
+        Object.values(mode.wrong)
+          .flatMap((v) => (typeof v === "string" ? [v] : Object.values(v)))
+          .filter((s) => s.length > 12),
+      );
       return error.code === "auth_failed";
     });
   });
@@ -126,7 +183,12 @@ for (const mode of MODES) {
 
 test("a signer that throws, or returns its secret-bearing error text, leaks nothing", async () => {
   const config = { vendor: "rongcloud", appKey: APP_KEY, baseUrl: emulator.url, retries: 0 };
-  const throwing = new ProfileClient({ ...config, signer: () => { throw new Error(`no signature: ${APP_SECRET}`); } });
+  const throwing = new ProfileClient({
+    ...config,
+    signer: () => {
+      throw new Error(`no signature: ${APP_SECRET}`);
+    },
+  });
   const result = await throwing.getProfiles(["u1"]).catch((error) => error);
   assertClean("throwing signer", result, [APP_SECRET]);
   const rejecting = new ProfileClient({ ...config, signer: async () => Promise.reject(new Error(`backend said ${APP_SECRET}`)) });
@@ -147,8 +209,21 @@ const LIMITS = [
 test("ids with control characters or over each vendor's limit are refused, with nothing sent", async () => {
   for (const { config, max, unit } of LIMITS) {
     let sent = 0;
-    const client = new ProfileClient({ ...config, baseUrl: emulator.url, retries: 0, fetch: () => (sent++, Promise.reject(new Error("sent"))) });
-    for (const bad of ["ok\u0000", "line\nbreak", "tab\there", "\u007f", "\u0085next", "x".repeat(max + 1), "é".repeat(unit === "bytes" ? max / 2 + 1 : max + 1)]) {
+    const client = new ProfileClient({
+      ...config,
+      baseUrl: emulator.url,
+      retries: 0,
+      fetch: () => (sent++, Promise.reject(new Error("sent"))),
+    });
+    for (const bad of [
+      "ok\u0000",
+      "line\nbreak",
+      "tab\there",
+      "\u007f",
+      "\u0085next",
+      "x".repeat(max + 1),
+      "é".repeat(unit === "bytes" ? max / 2 + 1 : max + 1),
+    ]) {
       await assert.rejects(client.getProfiles(["fine1", bad]), (error) => {
         assert.equal(error.code, "invalid_input", `${config.vendor} accepted ${JSON.stringify(bad)}`);
         assert.match(error.message, /ids\[1\]/);
@@ -165,7 +240,11 @@ test("ids with control characters or over each vendor's limit are refused, with 
 test("http:// is refused for every vendor unless the host is loopback", () => {
   for (const mode of MODES) {
     for (const baseUrl of ["http://api.example.com", "http://10.0.0.1:8080", "http://127.0.0.1.example.com", "ftp://127.0.0.1"]) {
-      assert.throws(() => new ProfileClient({ ...mode.config, baseUrl }), (error) => error.code === "invalid_config", `${mode.name} ${baseUrl}`);
+      assert.throws(
+        () => new ProfileClient({ ...mode.config, baseUrl }),
+        (error) => error.code === "invalid_config",
+        `${mode.name} ${baseUrl}`,
+      );
     }
     for (const baseUrl of ["http://localhost:1", "http://127.0.0.2:8080", "http://[::1]:9"]) {
       assert.doesNotThrow(() => new ProfileClient({ ...mode.config, baseUrl }), `${mode.name} ${baseUrl}`);

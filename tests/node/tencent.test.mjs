@@ -26,12 +26,22 @@ async function bulkRun(vendor, limit, extra = {}) {
   assert.deepEqual(accountingErrors(ids, result), []);
 
   const log = await emulator.log();
-  assert.deepEqual(log.filter((e) => e.outcome === "rate_limited" || e.status !== 200), [], "nothing rejected for rate");
-  assert.deepEqual(log.filter((e) => !["ok", "transient_91000"].includes(e.outcome)), [], "every request verified");
+  assert.deepEqual(
+    log.filter((e) => e.outcome === "rate_limited" || e.status !== 200),
+    [],
+    "nothing rejected for rate",
+  );
+  assert.deepEqual(
+    log.filter((e) => !["ok", "transient_91000"].includes(e.outcome)),
+    [],
+    "every request verified",
+  );
   const busiest = busiestSecond(log);
   assert.ok(busiest <= limit, `busiest second had ${busiest} requests`);
   const span = (log.at(-1).at - log[0].at) / 1000;
-  console.log(`# ${vendor}: 20,000 accounts, ${log.length} requests (${result.stats.retries} retries) in ${span.toFixed(2)} s, busiest second ${busiest} (limit ${limit})`);
+  console.log(
+    `# ${vendor}: 20,000 accounts, ${log.length} requests (${result.stats.retries} retries) in ${span.toFixed(2)} s, busiest second ${busiest} (limit ${limit})`,
+  );
   return { ids, result, log };
 }
 
@@ -46,7 +56,10 @@ test("portrait_get: 20,000 accounts at 200 requests/s; transient 40006 accounts 
   const withCode = (code) => result.failures.filter((f) => f.code === code);
   assert.equal(withCode("not_found").length, 1_000);
   assert.ok(withCode("not_found").every((f) => f.id.startsWith("nobody-") && f.vendorCode === 40003));
-  assert.deepEqual(withCode("permission_denied").map((f) => f.id), restricted.map((n) => `t${n}`));
+  assert.deepEqual(
+    withCode("permission_denied").map((f) => f.id),
+    restricted.map((n) => `t${n}`),
+  );
   // Only the accounts that failed were asked for again, and together: every account once,
   // the flaky ones twice, and the retries coalesced into a few requests (not one per response).
   const sent = log.reduce((sum, e) => sum + e.ids, 0);
@@ -79,7 +92,10 @@ test("a userSig made by the official tls-sig-api-v2 package works as config.user
     assert.ok(!JSON.stringify(client).includes(userSig));
   }
   const log = await emulator.log();
-  assert.ok(log.every((e) => e.outcome === "ok" || e.outcome === "transient_91000"), "the emulator accepted every request");
+  assert.ok(
+    log.every((e) => e.outcome === "ok" || e.outcome === "transient_91000"),
+    "the emulator accepted every request",
+  );
 });
 
 test("portrait_get normalizes every standard tag; options.fields narrows the TagList", async () => {
@@ -101,7 +117,10 @@ test("portrait_get normalizes every standard tag; options.fields narrows the Tag
     assert.equal(profile.custom.Tag_Profile_IM_AdminForbidType, "AdminForbid_Type_None");
     assert.equal(profile.raw.To_Account, profile.id);
   }
-  assert.deepEqual(result.failures.map((f) => [f.id, f.code]), [["nobody", "not_found"]]);
+  assert.deepEqual(
+    result.failures.map((f) => [f.id, f.code]),
+    [["nobody", "not_found"]],
+  );
 
   const narrow = await tencent(emulator).getProfiles(["t3"], { fields: ["Tag_Profile_IM_Nick", "Tag_Profile_Custom_Test"] });
   const [p] = narrow.profiles;
@@ -121,11 +140,17 @@ test("the module's UserSig verifies independently and matches tls-sig-api-v2 fie
     const { fetch, urls } = recordingFetch();
     await tencent(emulator, "tencent-attrs", { fetch, userSigTtlSeconds: 3600 }).getProfiles(["t1"]);
     const ours = userSigOf(urls[0]);
-    const verdict = verifyUserSig(ours, { sdkAppId: SDK_APP_ID, identifier: IDENTIFIER, secretKey: SECRET_KEY, nowSeconds: Math.floor(fixed / 1000) });
+    const verdict = verifyUserSig(ours, {
+      sdkAppId: SDK_APP_ID,
+      identifier: IDENTIFIER,
+      secretKey: SECRET_KEY,
+      nowSeconds: Math.floor(fixed / 1000),
+    });
     assert.equal(verdict.ok, true, verdict.message);
 
     const theirs = new TLSSigAPIv2.Api(SDK_APP_ID, SECRET_KEY).genUserSig(IDENTIFIER, 3600);
-    const decode = (sig) => JSON.parse(inflateSync(Buffer.from(sig.replace(/\*/g, "+").replace(/-/g, "/").replace(/_/g, "="), "base64")).toString());
+    const decode = (sig) =>
+      JSON.parse(inflateSync(Buffer.from(sig.replace(/\*/g, "+").replace(/-/g, "/").replace(/_/g, "="), "base64")).toString());
     assert.deepEqual(decode(ours), decode(theirs));
     assert.deepEqual(decode(ours), {
       "TLS.ver": "2.0",
@@ -143,7 +168,14 @@ test("the module's UserSig verifies independently and matches tls-sig-api-v2 fie
 test("requests carry sdkappid, identifier, a fresh 32-bit random and contenttype=json; regions pick hosts", async () => {
   const { fetch, urls } = recordingFetch();
   const ids = Array.from({ length: 1_000 }, (_, i) => `t${i + 1}`);
-  await new ProfileClient({ vendor: "tencent-attrs", sdkAppId: SDK_APP_ID, identifier: IDENTIFIER, secretKey: SECRET_KEY, region: "singapore", fetch }).getProfiles(ids);
+  await new ProfileClient({
+    vendor: "tencent-attrs",
+    sdkAppId: SDK_APP_ID,
+    identifier: IDENTIFIER,
+    secretKey: SECRET_KEY,
+    region: "singapore",
+    fetch,
+  }).getProfiles(ids);
   assert.equal(urls.length, 10);
   const randoms = new Set();
   for (const raw of urls) {
@@ -158,9 +190,23 @@ test("requests carry sdkappid, identifier, a fresh 32-bit random and contenttype
     randoms.add(random);
   }
   assert.equal(randoms.size, 10, "a fresh random per request");
-  for (const [region, host] of [["china", "console.tim.qq.com"], ["seoul", "adminapikr.im.qcloud.com"], ["frankfurt", "adminapiger.im.qcloud.com"], ["silicon-valley", "adminapiusa.im.qcloud.com"], ["jakarta", "adminapiidn.im.qcloud.com"], [undefined, "console.tim.qq.com"]]) {
+  for (const [region, host] of [
+    ["china", "console.tim.qq.com"],
+    ["seoul", "adminapikr.im.qcloud.com"],
+    ["frankfurt", "adminapiger.im.qcloud.com"],
+    ["silicon-valley", "adminapiusa.im.qcloud.com"],
+    ["jakarta", "adminapiidn.im.qcloud.com"],
+    [undefined, "console.tim.qq.com"],
+  ]) {
     const probe = recordingFetch();
-    await new ProfileClient({ vendor: "tencent-attrs", sdkAppId: SDK_APP_ID, identifier: IDENTIFIER, secretKey: SECRET_KEY, region, fetch: probe.fetch }).getProfiles(["t1"]);
+    await new ProfileClient({
+      vendor: "tencent-attrs",
+      sdkAppId: SDK_APP_ID,
+      identifier: IDENTIFIER,
+      secretKey: SECRET_KEY,
+      region,
+      fetch: probe.fetch,
+    }).getProfiles(["t1"]);
     assert.equal(new URL(probe.urls[0]).host, host, String(region));
   }
 });
@@ -179,13 +225,19 @@ test("bad config or input is refused before anything is sent", async () => {
     { ...base, batchSize: 101 },
   ];
   for (const config of badConfigs) {
-    assert.throws(() => new ProfileClient(config), (e) => e instanceof ProfileError && e.code === "invalid_config" && !e.message.includes(SECRET_KEY), JSON.stringify({ ...config, fetch: undefined }));
+    assert.throws(
+      () => new ProfileClient(config),
+      (e) => e instanceof ProfileError && e.code === "invalid_config" && !e.message.includes(SECRET_KEY),
+      JSON.stringify({ ...config, fetch: undefined }),
+    );
   }
   const client = new ProfileClient(base);
   await assert.rejects(client.getProfiles(["t1"], { fields: ["Tag_Profile_Custom_bad-name"] }), { code: "invalid_input" });
   await assert.rejects(client.getProfiles(["an-account-id-longer-than-32-bytes"]), { code: "invalid_input" });
   await assert.rejects(client.getProfiles(["bad\u0000id"]), { code: "invalid_input" });
-  await assert.rejects(new ProfileClient({ ...base, vendor: "tencent-attrs" }).getProfiles(["t1"], { fields: ["sex"] }), { code: "invalid_input" });
+  await assert.rejects(new ProfileClient({ ...base, vendor: "tencent-attrs" }).getProfiles(["t1"], { fields: ["sex"] }), {
+    code: "invalid_input",
+  });
   assert.deepEqual(urls, []);
 });
 

@@ -59,7 +59,14 @@ async function main(): Promise<void> {
   new ProfileClient({ vendor: "kaixin", accessToken: "token", fields: ["nickname"] });
   // @ts-expect-error: an incomplete oauth1 is refused
   new ProfileClient({ vendor: "kaixin", oauth1: { consumerKey: "k", consumerSecret: "s", token: "t" } });
-  const easemob = new ProfileClient({ vendor: "easemob", orgName: "o", appName: "a", baseUrl: "https://a1.easemob.com", clientId: "id", clientSecret: "s" });
+  const easemob = new ProfileClient({
+    vendor: "easemob",
+    orgName: "o",
+    appName: "a",
+    baseUrl: "https://a1.easemob.com",
+    clientId: "id",
+    clientSecret: "s",
+  });
   const page = await easemob.listProfiles({ pageSize: 50 });
   const next: string | undefined = page.cursor;
   const all: BatchResult = await easemob.listAllProfiles({ pageSize: 100, max: 1000, collect: false, onBatch: (b) => void b.profiles });
@@ -84,7 +91,12 @@ async function main(): Promise<void> {
   void many;
   // @ts-expect-error: loader options are checked
   client.loader({ ttl: 5 });
-  await client.getProfiles(["u1"], { collect: false, onBatch: async (b) => { await Promise.resolve(b.failures.length); } });
+  await client.getProfiles(["u1"], {
+    collect: false,
+    onBatch: async (b) => {
+      await Promise.resolve(b.failures.length);
+    },
+  });
   const limiter = createRedisLimiter({ url: "redis://127.0.0.1:6379", staleMs: 10_000 });
   new ProfileClient({ vendor: "rongcloud", appKey: "k", appSecret: "s", limiter, limiterKey: "tenant-1" });
   new ProfileClient({ vendor: "rongcloud", appKey: "k", appSecret: "s", limiter: { acquire: async () => undefined } });

@@ -24,11 +24,16 @@ export async function startEmulator({ seed, size, latencyMs, jitterMs } = {}) {
   });
 
   async function control(route, body) {
-    const response = await fetch(`${url}/__emulator/${route}`, body === undefined ? {} : {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    const response = await fetch(
+      `${url}/__emulator/${route}`,
+      body === undefined
+        ? {}
+        : {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          },
+    );
     if (!response.ok) throw new Error(`emulator ${route}: ${response.status} ${await response.text()}`);
     return response.json();
   }
