@@ -148,7 +148,7 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
       log = [];
       faults = [];
       limits.enforce = true;
-      vendors.forEach((v) => v.reset());
+      for (const v of vendors) v.reset();
       directory.names.clear();
       return send(req, res, 200, { ok: true });
     }

@@ -117,6 +117,7 @@ export interface Limiter {
    * Resolves when the request may go, with its permit (or nothing). A limiter that throws,
    * rejects or grants nothing within 60 s fails that attempt as a retryable `network` failure.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async acquire() that returns nothing is Promise<void>, and fits
   acquire(key: string, permits: number, details: { rate: number }): PromiseLike<LimiterPermit | void> | LimiterPermit | void;
 }
 
@@ -249,8 +250,7 @@ export type KaixinConfig = CommonConfig & {
   format?: "json" | "xml";
   /** Default: the basic fields uid, name, gender, logo50 (`uid` is always added). */
   fields?: KaixinField[];
-} & /** OAuth 1.0a, HMAC-SHA1, signed here per request. */
-  (
+} /** OAuth 1.0a, HMAC-SHA1, signed here per request. */ & (
     | { oauth1: KaixinOAuth1; accessToken?: never }
     /** OAuth 2. */
     | { accessToken: string; oauth1?: never }
@@ -262,8 +262,7 @@ export type EasemobConfig = CommonConfig & {
   appName: string;
   /** Required: Easemob hosts are per cluster (e.g. `https://a1.easemob.com`). */
   baseUrl: string;
-} & /** An app token you obtained; a 401 rejects `auth_failed`. */
-  (
+} /** An app token you obtained; a 401 rejects `auth_failed`. */ & (
     | { token: string; clientId?: never; clientSecret?: never }
     /** Server side only: the app token is obtained here, cached, and renewed before it expires and once after a 401. */
     | { clientId: string; clientSecret: string; token?: never }
@@ -281,6 +280,7 @@ export interface GetProfilesOptions {
    * Each request's profiles and failures, as they arrive. If it returns a promise, no new
    * request starts until it settles (backpressure for slow writers); a rejection rejects the call.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing, or a promise to wait for
   onBatch?: (batch: BatchResult) => void | PromiseLike<unknown>;
   /** Default true; false: the resolved result carries stats only. */
   collect?: boolean;

@@ -148,7 +148,9 @@ function buildConfig() {
   const baseUrl = $("baseUrl").value.trim();
   if (baseUrl) config.baseUrl = baseUrl;
   const mode = $("mode").value;
-  const take = (...keys) => keys.forEach((k) => credential(k) && (config[k] = credential(k)));
+  const take = (...keys) => {
+    for (const k of keys) if (credential(k)) config[k] = credential(k);
+  };
   if (vendor === "rongcloud") {
     take("appKey");
     if (mode === "signer") {

@@ -205,7 +205,7 @@ export function createKaixin({ directory }) {
       seenNonces.clear();
       windows.clear();
     },
-    handle(req, url, body, ctx) {
+    handle(req, url, _body, ctx) {
       const now = ctx.now();
       const format = url.pathname.endsWith(".xml") ? "xml" : "json";
       if (req.method !== "GET") return reply(format, 400, { error: "invalid request: use GET" }, "error_method");

@@ -100,7 +100,7 @@ export function createRongCloud({ directory }) {
       seenNonces.clear();
       windows.clear();
     },
-    handle(req, url, body, ctx) {
+    handle(req, _url, body, ctx) {
       const now = ctx.now();
       if (req.method !== "POST") return reject(405, 1002, "use POST");
       const verified = verify(req, now);

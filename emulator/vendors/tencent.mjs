@@ -227,7 +227,7 @@ export function createTencentAttrs({ directory }) {
       const known = accounts.map((a) => [a, indexOf(directory, a)]).filter(([, n]) => n !== undefined);
       const flaky = known.filter(([a, n]) => failsItsRequest(n) && !servedFlaky.has(a));
       if (flaky.length) {
-        flaky.forEach(([a]) => servedFlaky.add(a));
+        for (const [a] of flaky) servedFlaky.add(a);
         return fail(91000, "internal service error, try again", "transient_91000");
       }
       const UserAttrs = known.map(([To_Account, n]) => ({ To_Account, Attrs: attrs(directory.user(n)) }));

@@ -272,14 +272,21 @@ function csvRecords(text) {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") cells.push(cell), (cell = "");
-    else if (c === "\n") cells.push(cell), records.push(cells), (cells = []), (cell = "");
-    else cell += c;
+    if (quoted && c === '"' && text[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (quoted || (c !== "," && c !== "\n")) {
+      cell += c;
+    } else {
+      cells.push(cell);
+      cell = "";
+      if (c === "\n") {
+        records.push(cells);
+        cells = [];
+      }
+    }
   }
   return records.map((record) => record.map((value) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value)));
 }
@@ -305,16 +312,23 @@ async function inChunks(client, ids, options, progress, add, stopping) {
     let done = 0;
     let failed = 0;
     let requests = 0;
-    for (const p of seen.values()) (done += p.done), (failed += p.failed), (requests += p.requests);
+    for (const p of seen.values()) {
+      done += p.done;
+      failed += p.failed;
+      requests += p.requests;
+    }
     progress?.({ done, total: ids.length, failed, requests, retries: 0 });
   };
   const running = new Set();
   let failure;
   for (let from = 0, chunk = 0; from < ids.length && !stopping(); from += size, chunk++) {
-    const onProgress = (p) => (seen.set(chunk, p), report());
-    const call = client
-      .getProfiles(ids.slice(from, from + size), { ...options, onProgress })
-      .then(add, (error) => void (failure ??= error));
+    const onProgress = (p) => {
+      seen.set(chunk, p);
+      report();
+    };
+    const call = client.getProfiles(ids.slice(from, from + size), { ...options, onProgress }).then(add, (error) => {
+      failure ??= error;
+    });
     running.add(call);
     call.finally(() => running.delete(call));
     if (running.size >= 2) await Promise.race(running);

@@ -44,6 +44,7 @@ export function csvLine(row, columns = CSV_COLUMNS) {
 // C0 and C1 controls and DEL (ESC starts a terminal sequence: a title change, a screen clear,
 // an OSC 8 link), line and paragraph separators, and the bidirectional overrides that make
 // text display in another order than it reads.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
 const UNSAFE_FOR_TERMINALS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** `text` with every control character shown as an escape (`\x1b`, `\n`, `\u202e`). */
@@ -167,13 +168,15 @@ export function tableWriter(columns, write, { sample = 1000, maxWidth = 40 } = {
   let widths;
   const cells = (row) => columns.map((c) => terminalText(row[c] ?? ""));
   const line = (values) =>
-    values
+    `${values
       .map((v, i) => fitCells(v, widths[i]))
       .join("  ")
-      .trimEnd() + "\n";
+      .trimEnd()}\n`;
   const start = () => {
     widths = columns.map((c) => c.length);
-    for (const row of pending) row.forEach((v, i) => (widths[i] = Math.min(maxWidth, Math.max(widths[i], displayWidth(v)))));
+    for (const row of pending) {
+      for (const [i, v] of row.entries()) widths[i] = Math.min(maxWidth, Math.max(widths[i], displayWidth(v)));
+    }
     const text = line(columns) + line(widths.map((w) => "-".repeat(w))) + pending.map(line).join("");
     pending.length = 0;
     return write(text);

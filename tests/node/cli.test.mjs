@@ -109,7 +109,7 @@ test("on a terminal, progress is a redrawn bar with done/total, rate, failures a
     emulator.url,
   ].join(" ");
   const { stdout } = await new Promise((resolve) =>
-    execFile("script", ["-qec", command, "/dev/null"], (error, out) => resolve({ stdout: out })),
+    execFile("script", ["-qec", command, "/dev/null"], (_error, out) => resolve({ stdout: out })),
   );
   assert.match(stdout, /\r\[#{24}\] 3\/3 ids, \d+\/s, 1 failed, ETA -/);
 });
@@ -213,6 +213,7 @@ test("hostile names: CSV cells neutralized, the table escapes controls and count
 
   const table = await run("table");
   assert.equal(table.code, 0, table.stderr);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the test
   assert.doesNotMatch(table.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, "no control character reaches the terminal");
   assert.match(table.stdout, /\\x1b\]0;pwned\\x07\\x1b\[2Jclear/);
   assert.match(table.stdout, /line one\\nline two/);

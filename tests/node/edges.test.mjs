@@ -164,7 +164,10 @@ test("caller input that throws is a clear error naming the key, never a hang or 
 test("a body over maxResponseBytes fails its ids as invalid_response, without a retry", BOUNDED, async () => {
   let calls = 0;
   const big = JSON.stringify({ code: 200, userList: [{ userId: "u1", userProfile: { name: "x".repeat(4096) } }] });
-  const fetch = async () => (calls++, json(big));
+  const fetch = async () => {
+    calls++;
+    return json(big);
+  };
   const result = await rongcloud(emulator, { fetch, maxResponseBytes: 2048 }).getProfiles(["u1"]);
   assert.deepEqual(
     result.failures.map((f) => [f.code, f.retryable]),

@@ -213,7 +213,10 @@ test("ids with control characters or over each vendor's limit are refused, with 
       ...config,
       baseUrl: emulator.url,
       retries: 0,
-      fetch: () => (sent++, Promise.reject(new Error("sent"))),
+      fetch: () => {
+        sent++;
+        return Promise.reject(new Error("sent"));
+      },
     });
     for (const bad of [
       "ok\u0000",

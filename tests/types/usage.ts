@@ -1,6 +1,6 @@
 // Compiled with `tsc --strict` by `make test`: the package's public types are usable and
 // precise. The @ts-expect-error lines must stay errors.
-import { ProfileClient, ProfileError, ProfileLoader } from "improfiles";
+import { ProfileClient, ProfileError, type ProfileLoader } from "improfiles";
 import type { BatchResult, ErrorCode, Failure, Limiter, Profile, Progress, Vendor } from "improfiles";
 import { createRedisLimiter } from "improfiles/redis-limiter";
 
