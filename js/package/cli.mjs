@@ -212,9 +212,18 @@ function rowOf(entry) {
  */
 function openOutput(flags, format) {
   if (!flags.output) {
+    // One wait for "drain" however many batches are waiting on it.
+    let draining;
+    const write = (text) => {
+      if (process.stdout.write(text)) return undefined;
+      draining ??= once(process.stdout, "drain").finally(() => {
+        draining = undefined;
+      });
+      return draining;
+    };
     return {
       done: new Set(),
-      write: (text) => (process.stdout.write(text) ? undefined : once(process.stdout, "drain")),
+      write,
       fresh: true,
       finish() {},
     };
