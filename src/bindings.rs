@@ -818,7 +818,14 @@ impl Run {
                 Action::Send(outgoing) => self.start_request(outgoing),
                 Action::WaitUntil(at) => self.wait(Some(at - now())).await,
                 Action::WaitForResponses | Action::WaitForCapacity => self.wait(None).await,
-                Action::Finished => return Ok(self.job.borrow_mut().outcome(now())),
+                Action::Finished => {
+                    // Polling can settle ids too (the breaker failing what is queued): they
+                    // reach onBatch before the call resolves, like every other id.
+                    if let Some(pending) = self.report()? {
+                        JsFuture::from(pending).await?;
+                    }
+                    return Ok(self.job.borrow_mut().outcome(now()));
+                }
                 Action::Failed(error) => return Err(to_js_error(&error)),
             }
         }

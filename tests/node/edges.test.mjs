@@ -202,3 +202,20 @@ test("Tencent 70001 for a UserSig the client made: made anew once, then the call
   const outcomes = (await emulator.log()).map((e) => e.outcome);
   assert.equal(outcomes.length, 2, `${outcomes}`);
 });
+
+test("ids the breaker fails while they wait in the queue reach onBatch too", BOUNDED, async () => {
+  const fetch = async () => {
+    throw new TypeError("connect ECONNREFUSED");
+  };
+  const asked = ids(2_000);
+  const delivered = [];
+  const result = await rongcloud(emulator, { fetch, retries: 0, concurrency: 1 }).getProfiles(asked, {
+    collect: false,
+    onBatch: async ({ profiles, failures }) => {
+      for (const x of [...profiles, ...failures]) delivered.push(x.id);
+    },
+  });
+  assert.equal(result.stats.failures, 2_000);
+  assert.equal(new Set(delivered).size, 2_000, "every id through onBatch, once");
+  assert.equal(delivered.length, 2_000);
+});
