@@ -285,7 +285,7 @@ impl Client {
     }
 }
 
-/// A client for one vendor account (API.md `ProfileClient`).
+/// A client for one vendor account (`ProfileClient` in js/types.d.ts).
 #[wasm_bindgen]
 pub struct ProfileClient {
     inner: Rc<Client>,

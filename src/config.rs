@@ -1,5 +1,5 @@
 //! Config validation shared by every vendor: reading typed values out of the user's plain
-//! object, the common keys of API.md, base-URL rules, and secrets that never print.
+//! object, the common keys (`CommonConfig` in js/types.d.ts), base-URL rules, and secrets that never print.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -174,7 +174,7 @@ impl<'a> ConfigInput<'a> {
 /// and wasm memory that grows for one huge body never shrinks again.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 << 20;
 
-/// The keys API.md gives every vendor, validated.
+/// The keys every vendor takes (`CommonConfig` in js/types.d.ts), validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommonConfig {
     pub base_url: String,
@@ -273,7 +273,7 @@ fn host_of(authority: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
-/// API.md: loopback is `localhost`, `127.0.0.0/8` and `[::1]`.
+/// Loopback is `localhost`, `127.0.0.0/8` and `[::1]`.
 pub fn is_loopback(host: &str) -> bool {
     if host == "localhost" || host == "[::1]" {
         return true;

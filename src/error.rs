@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::vendors::VendorKey;
 
-/// The codes of API.md's `ErrorCode`.
+/// The codes of `ErrorCode` (js/types.d.ts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -125,7 +125,7 @@ impl ProfileError {
     }
 }
 
-/// One id that did not become a profile (API.md `Failure`).
+/// One id that did not become a profile (`Failure` in js/types.d.ts).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {

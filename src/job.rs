@@ -46,7 +46,7 @@ impl Default for JobOptions {
     }
 }
 
-/// API.md `Stats`.
+/// `Stats` (js/types.d.ts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
@@ -58,7 +58,7 @@ pub struct Stats {
     pub elapsed_ms: f64,
 }
 
-/// API.md `Progress`.
+/// `Progress` (js/types.d.ts).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Progress {
     pub done: usize,
@@ -75,7 +75,7 @@ pub struct BatchEvent {
     pub failures: Vec<Failure>,
 }
 
-/// API.md `BatchResult`.
+/// `BatchResult` (js/types.d.ts).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BatchResult {
     pub profiles: Vec<Profile>,

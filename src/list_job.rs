@@ -33,7 +33,7 @@ pub struct ListOptions {
     pub emit_batches: bool,
 }
 
-/// API.md `listProfiles` result: one page and where the next one starts.
+/// `listProfiles` (js/types.d.ts) result: one page and where the next one starts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PageResult {
     pub profiles: Vec<Profile>,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::error::ProfileError;
 
-/// API.md defaults: no expiry, 10,000 entries.
+/// The documented defaults (`LoaderOptions` in js/types.d.ts): no expiry, 10,000 entries.
 pub const DEFAULT_MAX_CACHE_SIZE: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,4 +1,4 @@
-// Easemob (Agora Chat) users (seed 002): the app token endpoint with expiring tokens, the
+// Easemob (Agora Chat) users (docs/vendors/easemob.md): the app token endpoint with expiring tokens, the
 // cursor-paged listing in creation order, the single-user lookup, Easemob's error bodies
 // (401 unauthorized, 404 service_resource_not_found / organization_application_not_found,
 // 429 reach_limit) and its 100 requests/s per app. Control (POST /__emulator/vendor/easemob):

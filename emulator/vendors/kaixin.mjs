@@ -1,6 +1,6 @@
-// Kaixin001 users/show (seed 003), JSON and XML. OAuth 1.0a signatures are verified with the
+// Kaixin001 users/show (docs/vendors/kaixin.md), JSON and XML. OAuth 1.0a signatures are verified with the
 // npm `oauth-1.0a` package (an implementation that is not ours), with nonce replay refused and
-// a timestamp window; OAuth 2 `access_token`s are accepted too. Statuses per the seed: 400 for
+// a timestamp window; OAuth 2 `access_token`s are accepted too. Statuses per the vendor documentation: 400 for
 // an invalid request or the rate limit, 401 unauthenticated, 404 unknown path.
 
 import { createHmac } from "node:crypto";

@@ -1,4 +1,4 @@
-// RongCloud "Batch Query User Profiles" (seed 000), as strict as the real service: App-Key,
+// RongCloud "Batch Query User Profiles" (docs/vendors/rongcloud.md), as strict as the real service: App-Key,
 // Nonce, Timestamp and Signature checked, nonce replay refused, the documented 100 requests/s
 // per app key enforced over a sliding second, RongCloud's own error replies.
 

@@ -1,9 +1,9 @@
-// Tencent Cloud Chat REST API: v4/profile/portrait_get (seed 001, vendor "tencent") and
-// v4/all_member_push/im_get_attr (seed 004, vendor "tencent-attrs"), as strict as the real
+// Tencent Cloud Chat REST API: v4/profile/portrait_get (docs/vendors/tencent-portrait-get.md, vendor "tencent") and
+// v4/all_member_push/im_get_attr (docs/vendors/tencent-im-get-attr.md, vendor "tencent-attrs"), as strict as the real
 // service: sdkappid, identifier, usersig, random and contenttype checked on every call, the
 // UserSig decoded and its HMAC recomputed with the app's secret key, the documented rate per
 // app and API enforced with Tencent's frequency-limit reply, and Tencent's own error codes.
-// HTTP status is 200 for every outcome, as the seeds say.
+// HTTP status is 200 for every outcome, as the vendor documentation say.
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { inflateSync } from "node:zlib";

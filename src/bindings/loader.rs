@@ -1,4 +1,4 @@
-//! `client.loader()` (API.md `ProfileLoader`): `load` calls made in the same tick, or until a
+//! `client.loader()` (`ProfileLoader` in js/types.d.ts): `load` calls made in the same tick, or until a
 //! request's worth is queued, become one `getProfiles` batch; profiles are cached with a TTL
 //! and least-recently-used eviction. The cache and queue are the core's
 //! ([`crate::loader`]); this file holds the promises and starts the calls.
@@ -100,7 +100,7 @@ struct LoaderState {
     flush_scheduled: bool,
 }
 
-/// Batches and caches single-id lookups (API.md `ProfileLoader`).
+/// Batches and caches single-id lookups (`ProfileLoader` in js/types.d.ts).
 #[wasm_bindgen]
 pub struct ProfileLoader {
     state: Rc<RefCell<LoaderState>>,

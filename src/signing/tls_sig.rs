@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn known_answer_from_the_official_ports() {
-        // VENDOR_NOTES.md: the value the official TLSSigAPIv2 ports give for these inputs.
+        // docs/vendors/tencent-portrait-get.md: the value the official TLSSigAPIv2 ports give for these inputs.
         assert_eq!(
             tls_sig(KEY, "0", 1_400_000_000, 1_569_910_200, 15_552_000),
             "CpjuBdQs9ZwnuGAJR8onoOeI9fweX2vIMMY94iOJWJY="

@@ -1,4 +1,4 @@
-//! Easemob (Agora Chat) users (seed 002): the cursor-paged listing
+//! Easemob (Agora Chat) users (docs/vendors/easemob.md): the cursor-paged listing
 //! `GET {base}/{org}/{app}/users?limit=N&cursor=C` and the single lookup
 //! `GET {base}/{org}/{app}/users/{username}`, with a Bearer app token that is either given or
 //! obtained here with `POST {base}/{org}/{app}/token` (client credentials), cached until
@@ -18,9 +18,9 @@ use crate::vendors::{
     PageOutcome, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor, VendorKey,
 };
 
-/// The seed: 100 calls per second per App Key for this and the other user APIs.
+/// The vendor documentation: 100 calls per second per App Key for this and the other user APIs.
 pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
-/// The seed: `limit` is 1..100.
+/// The vendor documentation: `limit` is 1..100.
 pub const MAX_PAGE_SIZE: u32 = 100;
 /// Easemob usernames are at most 64 characters.
 const MAX_USERNAME_CHARS: usize = 64;
@@ -641,8 +641,8 @@ mod tests {
         }
     }
 
-    /// The seed's first sample response, verbatim.
-    const SEED_PAGE_1: &str = r#"{
+    /// The vendor documentation's first sample response, verbatim.
+    const DOC_PAGE_1: &str = r#"{
 "action": "get",
 "path": "/users",
 "uri": "https://XXXX/XXXX/XXXX/users",
@@ -673,10 +673,10 @@ mod tests {
 }"#;
 
     #[test]
-    fn the_seeds_sample_pages_parse() {
+    fn the_documented_sample_pages_parse() {
         let v = vendor(CREDENTIALS).unwrap();
         let PageOutcome::Page(page) = v.parse_page_response(
-            &HttpResponse::new(200, SEED_PAGE_1),
+            &HttpResponse::new(200, DOC_PAGE_1),
             &ParseContext::default(),
         ) else {
             panic!("not a page");

@@ -1,6 +1,6 @@
-//! Kaixin001 `users/show` (seed 003): `GET {base}/users/show.json|xml?uids=a,b&fields=...`,
+//! Kaixin001 `users/show` (docs/vendors/kaixin.md): `GET {base}/users/show.json|xml?uids=a,b&fields=...`,
 //! at most 50 uids per request, signed with OAuth 1.0a HMAC-SHA1 in the query string (as in
-//! the seed's example) or carrying an OAuth 2 `access_token`. JSON and XML answers normalize
+//! the vendor documentation's example) or carrying an OAuth 2 `access_token`. JSON and XML answers normalize
 //! into the same profiles.
 
 use quick_xml::events::Event;
@@ -18,12 +18,12 @@ use crate::vendors::{
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.kaixin001.com";
-/// The seed: "最多不能超过50个".
+/// The vendor documentation: "最多不能超过50个".
 pub const MAX_BATCH_SIZE: usize = 50;
-/// The seed states no rate; this is a conservative default.
+/// The vendor documentation states no rate; this is a conservative default.
 pub const DEFAULT_RATE_LIMIT: f64 = 10.0;
 const MAX_ID_CHARS: usize = 64;
-/// Every field the seed lists (its "all fields" list plus `pinyin` from the field table).
+/// Every field the vendor documentation lists (its "all fields" list plus `pinyin` from the field table).
 pub const FIELDS: [&str; 36] = [
     "uid",
     "name",
@@ -62,9 +62,9 @@ pub const FIELDS: [&str; 36] = [
     "online",
     "pinyin",
 ];
-/// The seed's basic fields, returned when `fields` is not given.
+/// The vendor documentation's basic fields, returned when `fields` is not given.
 pub const BASIC_FIELDS: [&str; 4] = ["uid", "name", "gender", "logo50"];
-/// The fields the seed types as arrays: in XML, containers of one element per entry.
+/// The fields the vendor documentation types as arrays: in XML, containers of one element per entry.
 const LIST_FIELDS: [&str; 2] = ["education", "career"];
 /// XML nesting deeper than any Kaixin document is refused rather than followed.
 const MAX_XML_DEPTH: usize = 16;
@@ -160,7 +160,7 @@ impl Kaixin {
         ProfileError::new(code, message).with_vendor(VendorKey::Kaixin)
     }
 
-    /// Classifies a non-200 answer by the seed's status list.
+    /// Classifies a non-200 answer by the vendor documentation's status list.
     fn status_error(&self, status: u16, body: &str) -> ProfileError {
         let detail = error_text(body);
         let (code, retryable, what) = match status {
@@ -245,7 +245,7 @@ fn required_secret(input: &ConfigInput, key: &str) -> Result<Secret, ProfileErro
     Ok(Secret::new(input.required_string(key)?))
 }
 
-/// Checks field names against the seed's list, drops repeats, and puts `uid` first: without
+/// Checks field names against the vendor documentation's list, drops repeats, and puts `uid` first: without
 /// it the answer could not be matched to the ids asked for.
 fn check_fields(fields: &[String]) -> Result<Vec<String>, String> {
     let mut out = vec!["uid".to_owned()];
@@ -535,7 +535,7 @@ impl Vendor for Kaixin {
                 params.push(("access_token".into(), access_token.expose().to_owned()))
             }
         }
-        // Sorted by name, as in the seed's example URL.
+        // Sorted by name, as in the vendor documentation's example URL.
         params.sort();
         let query = params
             .iter()
@@ -681,8 +681,8 @@ mod tests {
         }
     }
 
-    /// The seed's XML sample, verbatim (including its stray spaces).
-    const SEED_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+    /// The vendor documentation's XML sample, verbatim (including its stray spaces).
+    const DOC_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <user>
 <uid>46765</uid>
 <name>刘一</name>
@@ -726,8 +726,8 @@ mod tests {
 <isStar>0</isStar>
 </user>"#;
 
-    /// The seed's JSON sample, verbatim.
-    const SEED_JSON: &str = r#"{
+    /// The vendor documentation's JSON sample, verbatim.
+    const DOC_JSON: &str = r#"{
     "users": [{
         "uid": "46765",
         "name": "刘一",
@@ -824,8 +824,8 @@ mod tests {
 }"#;
 
     #[test]
-    fn the_seeds_json_sample_normalizes() {
-        let (profiles, failures) = parse(&vendor(""), SEED_JSON, &["46765", "13749", "1"]);
+    fn the_documented_json_sample_normalizes() {
+        let (profiles, failures) = parse(&vendor(""), DOC_JSON, &["46765", "13749", "1"]);
         assert_eq!(profiles.len(), 2);
         let liu = &profiles[0];
         assert_eq!(liu.id, "46765");
@@ -853,14 +853,14 @@ mod tests {
     }
 
     #[test]
-    fn the_seeds_xml_sample_normalizes_like_its_json() {
+    fn the_documented_xml_sample_normalizes_like_its_json() {
         let xml = vendor(r#","format":"xml""#);
-        let (profiles, failures) = parse(&xml, SEED_XML, &["46765"]);
+        let (profiles, failures) = parse(&xml, DOC_XML, &["46765"]);
         assert!(failures.is_empty());
         let from_xml = &profiles[0];
-        let (json_profiles, _) = parse(&vendor(""), SEED_JSON, &["46765"]);
+        let (json_profiles, _) = parse(&vendor(""), DOC_JSON, &["46765"]);
         let from_json = &json_profiles[0];
-        // The two samples differ only where the seed's XML has typos (stray spaces), has
+        // The two samples differ only where the vendor documentation's XML has typos (stray spaces), has
         // bodyform, and lacks online.
         assert_eq!(from_xml.name, from_json.name);
         assert_eq!(from_xml.gender, from_json.gender);
@@ -927,7 +927,7 @@ mod tests {
     }
 
     #[test]
-    fn statuses_follow_the_seed() {
+    fn statuses_follow_the_documentation() {
         let v = vendor("");
         let classify = |status: u16, body: &str| match v.parse_response(
             &["1"],
@@ -976,7 +976,7 @@ mod tests {
     }
 
     #[test]
-    fn oauth1_requests_look_like_the_seeds_example() {
+    fn oauth1_requests_look_like_the_documented_example() {
         let request = vendor("").build_request(&["13745", "13749"], &ctx()).http;
         assert_eq!(request.method, "GET");
         assert!(request

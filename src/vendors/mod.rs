@@ -19,7 +19,7 @@ use crate::error::{ErrorCode, Failure, ProfileError};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::profile::Profile;
 
-/// API.md's vendor keys.
+/// The vendor keys (`Vendor` in js/types.d.ts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum VendorKey {
     #[serde(rename = "rongcloud")]
@@ -354,7 +354,7 @@ pub fn check_id_common(id: &str, max_chars: usize) -> Result<(), String> {
 }
 
 /// Pairs a response's items with the ids the request asked for, in response order. Items
-/// naming an id nobody asked for, or one already named, are dropped (API.md: ids nobody asked
+/// naming an id nobody asked for, or one already named, are dropped (the contract: ids nobody asked
 /// for are ignored). Also returns the asked ids that no item named.
 pub fn match_asked<'a, T>(
     ids: &[&'a str],

@@ -1,4 +1,4 @@
-//! RongCloud "Batch Query User Profiles" (seed 000):
+//! RongCloud "Batch Query User Profiles" (docs/vendors/rongcloud.md):
 //! `POST {base}/user/profile/batch/query.json`, a form body with one `userId` field per id
 //! (at most 100), signed with `App-Key`/`Nonce`/`Timestamp`/`Signature` headers.
 
@@ -15,7 +15,7 @@ use crate::vendors::{
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.rong-api.com";
-/// RongCloud's primary hosts per data center and their backups (VENDOR_NOTES.md): the
+/// RongCloud's primary hosts per data center and their backups (docs/vendors/rongcloud.md): the
 /// backup is used by default when the base URL is one of these primaries.
 const HOST_PAIRS: [(&str, &str); 5] = [
     ("https://api.rong-api.com", "https://api-b.rong-api.com"),
@@ -37,11 +37,11 @@ const HOST_PAIRS: [(&str, &str); 5] = [
     ),
 ];
 pub const MAX_BATCH_SIZE: usize = 100;
-/// The seed: "Rate Limit: 100 requests per second".
+/// The vendor documentation: "Rate Limit: 100 requests per second".
 pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
 /// RongCloud user ids are at most 64 bytes.
 const MAX_ID_BYTES: usize = 64;
-/// The seed's example nonce is short; RongCloud caps it at 18 characters.
+/// The vendor documentation's example nonce is short; RongCloud caps it at 18 characters.
 const MAX_NONCE_CHARS: usize = 18;
 const PATH: &str = "/user/profile/batch/query.json";
 
@@ -190,7 +190,7 @@ impl RongCloud {
     }
 }
 
-/// The seed's type table says `userProfile`/`userExtProfile` are JSON-encoded strings; its own
+/// The vendor documentation's type table says `userProfile`/`userExtProfile` are JSON-encoded strings; its own
 /// example sends objects. Accept both, and treat absent, null or empty as nothing.
 fn embedded_object(value: Option<&Value>) -> Result<Option<Map<String, Value>>, &'static str> {
     match value {
@@ -428,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn request_matches_the_seed_and_is_signed() {
+    fn request_matches_the_documentation_and_is_signed() {
         let req = client().build_request(&["u1", "u2"], &ctx()).http;
         assert_eq!(req.method, "POST");
         assert_eq!(
@@ -485,8 +485,8 @@ mod tests {
             .is_err());
     }
 
-    /// The seed's own response example, verbatim.
-    const SEED_RESPONSE: &str = r#"{
+    /// The vendor documentation's own response example, verbatim.
+    const DOC_RESPONSE: &str = r#"{
 "code": 200,
 "userList": [
 {
@@ -503,12 +503,12 @@ mod tests {
 }"#;
 
     #[test]
-    fn parses_the_seed_sample_response() {
+    fn parses_the_documented_sample_response() {
         let ResponseOutcome::Parsed {
             profiles,
             failures,
             transient,
-        } = parse(SEED_RESPONSE, &["u1", "u2", "u3"])
+        } = parse(DOC_RESPONSE, &["u1", "u2", "u3"])
         else {
             panic!("expected parsed");
         };
@@ -604,7 +604,7 @@ mod tests {
     }
 
     #[test]
-    fn error_codes_classify_per_the_issue() {
+    fn error_codes_classify_per_the_documentation() {
         for (status, body, code, retryable) in [
             (
                 401,

@@ -1,4 +1,4 @@
-// client.loader(): coalesced loads, a cache, per-id rejections (API.md ProfileLoader).
+// client.loader(): coalesced loads, a cache, per-id rejections (`ProfileLoader` in js/types.d.ts).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 

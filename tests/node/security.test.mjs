@@ -197,7 +197,7 @@ test("a signer that throws, or returns its secret-bearing error text, leaks noth
   assertClean("echoing signer", await echoing.getProfiles(["u1"]).catch((error) => error), [APP_SECRET]);
 });
 
-// What each vendor accepts as an id, at most (API.md and the seeds).
+// What each vendor accepts as an id, at most (docs/vendors/).
 const LIMITS = [
   { config: MODES[0].config, max: 64, unit: "bytes" },
   { config: MODES[1].config, max: 32, unit: "bytes" },

@@ -1,4 +1,4 @@
-//! `POST /v4/all_member_push/im_get_attr` (seed 004): the app-defined attributes of up to 100
+//! `POST /v4/all_member_push/im_get_attr` (docs/vendors/tencent-im-get-attr.md): the app-defined attributes of up to 100
 //! accounts. An account comes back with its `Attrs` (possibly `{}`), or not at all when it
 //! does not exist.
 
@@ -15,7 +15,7 @@ use crate::vendors::{
 };
 
 const PATH: &str = "/v4/all_member_push/im_get_attr";
-/// The seed: "Maximum call frequency: 100 times/second".
+/// The vendor documentation: "Maximum call frequency: 100 times/second".
 pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
 
 pub struct ImGetAttr {
@@ -35,7 +35,7 @@ impl ImGetAttr {
     }
 }
 
-/// im_get_attr's own error codes (seed 004).
+/// im_get_attr's own error codes (docs/vendors/tencent-im-get-attr.md).
 fn classify(code: i64) -> Option<(ErrorCode, bool, &'static str)> {
     Some(match code {
         90001 => (
@@ -185,13 +185,13 @@ mod tests {
         }
     }
 
-    /// The seed's sample response, verbatim.
-    const SEED_RESPONSE: &str = r#"{"ActionStatus": "OK","ErrorInfo": "","ErrorCode": 0,"UserAttrs": [{"To_Account": "Zhang Xiaohong","Attrs": {"sex" : "Female","city": "New York"}},{"To_Account": "abc","Attrs": {}},{"To_Account": "Chen Xiaoming","Attrs": {"sex": "M","city": "Shenzhen"}}]}"#;
+    /// The vendor documentation's sample response, verbatim.
+    const DOC_RESPONSE: &str = r#"{"ActionStatus": "OK","ErrorInfo": "","ErrorCode": 0,"UserAttrs": [{"To_Account": "Zhang Xiaohong","Attrs": {"sex" : "Female","city": "New York"}},{"To_Account": "abc","Attrs": {}},{"To_Account": "Chen Xiaoming","Attrs": {"sex": "M","city": "Shenzhen"}}]}"#;
 
     #[test]
-    fn the_seeds_sample_response_parses() {
+    fn the_documented_sample_response_parses() {
         let (profiles, failures) = parse(
-            SEED_RESPONSE,
+            DOC_RESPONSE,
             &["Zhang Xiaohong", "Chen Xiaoming", "abc", "nobody"],
         );
         assert_eq!(profiles.len(), 3);
@@ -218,7 +218,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seeds_sample_request_is_what_we_send() {
+    fn the_documented_sample_request_is_what_we_send() {
         let ctx = RequestContext {
             now_ms: 0.0,
             nonce: String::new(),

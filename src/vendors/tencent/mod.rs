@@ -1,6 +1,6 @@
 //! Tencent Cloud Chat's REST API, shared by its two endpoints we implement:
-//! [`PortraitGet`] (`v4/profile/portrait_get`, seed 001, vendor key `tencent`) and
-//! [`ImGetAttr`] (`v4/all_member_push/im_get_attr`, seed 004, vendor key `tencent-attrs`).
+//! [`PortraitGet`] (`v4/profile/portrait_get`, docs/vendors/tencent-portrait-get.md, vendor key `tencent`) and
+//! [`ImGetAttr`] (`v4/all_member_push/im_get_attr`, docs/vendors/tencent-im-get-attr.md, vendor key `tencent-attrs`).
 //!
 //! Both take the same credentials in the query string (`sdkappid`, `identifier`, `usersig`,
 //! `random`, `contenttype=json`), answer HTTP 200 with `ActionStatus`/`ErrorCode` in the body
@@ -22,7 +22,7 @@ use crate::vendors::{
     check_id_common, PreparedRequest, RequestContext, ResponseOutcome, VendorKey,
 };
 
-/// The seeds' region → host table, plus the two regions VENDOR_NOTES.md adds.
+/// The region → host table (docs/vendors/tencent-portrait-get.md).
 pub const REGIONS: [(&str, &str); 8] = [
     ("china", "https://console.tim.qq.com"),
     ("singapore", "https://adminapisgp.im.qcloud.com"),
@@ -33,7 +33,7 @@ pub const REGIONS: [(&str, &str); 8] = [
     ("tokyo", "https://adminapijpn.im.qcloud.com"),
     ("mumbai", "https://adminapiind.im.qcloud.com"),
 ];
-/// Both seeds: at most 100 accounts per request.
+/// Both APIs' documentation: at most 100 accounts per request.
 pub const MAX_BATCH_SIZE: usize = 100;
 /// Tencent UserIDs (and so the admin identifier) are at most 32 bytes.
 const MAX_USER_ID_BYTES: usize = 32;
@@ -453,7 +453,7 @@ mod tests {
     }
 
     #[test]
-    fn default_rates_and_batch_sizes_follow_the_seeds() {
+    fn default_rates_and_batch_sizes_follow_the_vendor_documentation() {
         let portrait = from_json(&config(""), PortraitGet::from_config).unwrap();
         assert_eq!(portrait.common().rate_limit, 200.0);
         assert_eq!(portrait.common().batch_size, 100);

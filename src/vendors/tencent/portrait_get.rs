@@ -1,4 +1,4 @@
-//! `POST /v4/profile/portrait_get` (seed 001): profile fields ("tags") of up to 100 accounts,
+//! `POST /v4/profile/portrait_get` (docs/vendors/tencent-portrait-get.md): profile fields ("tags") of up to 100 accounts,
 //! with a result code per account.
 
 use std::collections::HashSet;
@@ -16,7 +16,7 @@ use crate::vendors::{
 };
 
 const PATH: &str = "/v4/profile/portrait_get";
-/// The seed: "Maximum call frequency: 200 calls per second".
+/// The vendor documentation: "Maximum call frequency: 200 calls per second".
 pub const DEFAULT_RATE_LIMIT: f64 = 200.0;
 /// Tencent's standard profile fields: the default TagList, and every non-custom tag a
 /// `fields` list may name.
@@ -121,7 +121,7 @@ fn gender(value: &Value) -> Gender {
     }
 }
 
-/// portrait_get's own error codes (seed 001), at request level.
+/// portrait_get's own error codes (docs/vendors/tencent-portrait-get.md), at request level.
 fn classify(code: i64) -> Option<(ErrorCode, bool, &'static str)> {
     Some(match code {
         40001 | 40002 => (
@@ -340,9 +340,9 @@ mod tests {
         }
     }
 
-    /// The seed's fourth sample response ("multiple profile fields of multiple users"),
+    /// The vendor documentation's fourth sample response ("multiple profile fields of multiple users"),
     /// verbatim: three accounts read and `id4` failing with 40006 and listed in Fail_Account.
-    const SEED_MULTI: &str = r#"{
+    const DOC_MULTI: &str = r#"{
 "UserProfileItem":
 [
 {"To_Account":"id1","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest1"},{"Tag":"Tag_Profile_IM_AllowType","Value":"AllowType_Type_NeedConfirm"},{"Tag":"Tag_Profile_IM_SelfSignature","Value":"I'm Test1"},{"Tag":"Tag_Profile_Custom_Test","Value":"Custom Data1"}],"ResultCode":0,"ResultInfo":""},
@@ -358,8 +358,8 @@ mod tests {
 }"#;
 
     #[test]
-    fn the_seeds_multi_user_sample_gives_three_profiles_and_one_transient_failure() {
-        let (profiles, failures, transient) = parse(SEED_MULTI, &["id1", "id2", "id3", "id4"]);
+    fn the_documented_multi_user_sample_gives_three_profiles_and_one_transient_failure() {
+        let (profiles, failures, transient) = parse(DOC_MULTI, &["id1", "id2", "id3", "id4"]);
         assert_eq!(profiles.len(), 3);
         assert!(failures.is_empty());
         let p = &profiles[0];
@@ -392,7 +392,7 @@ mod tests {
     }
 
     #[test]
-    fn the_seeds_single_user_samples_parse() {
+    fn the_documented_single_user_samples_parse() {
         let one = r#"{"UserProfileItem":[{"To_Account":"id1","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"NickNameTest1"}],"ResultCode":0,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ErrorDisplay":""}"#;
         let (profiles, failures, transient) = parse(one, &["id1"]);
         assert_eq!(profiles[0].name.as_deref(), Some("NickNameTest1"));
