@@ -1151,19 +1151,42 @@ async fn read_response(
     if declared.is_some_and(|bytes| bytes > max_bytes) {
         return Ok(None);
     }
-    let text = get(&response, "text").dyn_into::<Function>()?;
-    let body = deadline
-        .race(Promise::resolve(&text.call0(&response)?))
-        .await?;
-    // Checked before the text crosses into wasm memory. A UTF-16 unit is at least a byte.
-    let length = body.dyn_ref::<js_sys::JsString>().map_or(0, |s| s.length());
-    if f64::from(length) > max_bytes {
-        return Ok(None);
-    }
+    // The bytes when the response has them (a fetch Response does): copied into wasm memory
+    // as they are, where text() would decode UTF-8 to a JS string and the boundary encode it
+    // back. Otherwise text(), the least a fetch-like response must have.
+    let body = match get(&response, "arrayBuffer").dyn_into::<Function>() {
+        Ok(array_buffer) => {
+            let bytes = deadline
+                .race(Promise::resolve(&array_buffer.call0(&response)?))
+                .await?;
+            let bytes = js_sys::Uint8Array::new(&bytes);
+            // Checked before the body crosses into wasm memory.
+            if f64::from(bytes.length()) > max_bytes {
+                return Ok(None);
+            }
+            // Invalid UTF-8 becomes U+FFFD, as text() would decode it.
+            match String::from_utf8(bytes.to_vec()) {
+                Ok(text) => text,
+                Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+            }
+        }
+        Err(_) => {
+            let text = get(&response, "text").dyn_into::<Function>()?;
+            let text = deadline
+                .race(Promise::resolve(&text.call0(&response)?))
+                .await?;
+            // A UTF-16 unit is at least a byte.
+            let length = text.dyn_ref::<js_sys::JsString>().map_or(0, |s| s.length());
+            if f64::from(length) > max_bytes {
+                return Ok(None);
+            }
+            text.as_string().unwrap_or_default()
+        }
+    };
     Ok(Some(HttpResponse {
         status,
         headers,
-        body: body.as_string().unwrap_or_default(),
+        body,
     }))
 }
 
