@@ -1,6 +1,9 @@
 // Node entry (require and import): the wasm-bindgen `nodejs` build, which loads its .wasm
 // synchronously from disk.
 const wasm = require("./node/improfiles.js");
+const { chainLoaderMethods } = require("./chaining.mjs");
+
+chainLoaderMethods(wasm.ProfileLoader);
 
 module.exports = {
   ProfileClient: wasm.ProfileClient,

@@ -8,8 +8,10 @@ import init, {
   tencentUserSig,
   oauth1Signature,
 } from "./web/improfiles.js";
+import { chainLoaderMethods } from "./chaining.mjs";
 
 await init({ module_or_path: new URL("./web/improfiles_bg.wasm", import.meta.url) });
+chainLoaderMethods(ProfileLoader);
 
 export { ProfileClient, ProfileLoader, rongcloudSignature, tencentUserSig, oauth1Signature };
 export const ProfileError = __profileErrorClass();

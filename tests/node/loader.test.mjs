@@ -144,8 +144,9 @@ test("DataLoader parity: prime(key, value), chaining, maxBatchSize, and a cacheM
       .prime({ ...given, id: "u2" })
       .clear("u3")
       .clearAll()
-      .prime("u1", given) instanceof ProfileLoader,
-    true,
+      .prime("u1", given),
+    loader,
+    "each returns the loader itself",
   );
   assert.equal((await loader.load("u1")).name, "Primed");
   await assert.rejects(
