@@ -364,16 +364,39 @@ impl Scheduler {
         if let Some(cap) = self.concurrency {
             return cap;
         }
-        let oldest = self
-            .in_flight
-            .values()
-            .flatten()
-            .fold(f64::INFINITY, |a, &b| a.min(b));
-        let age = (now - oldest).max(0.0);
+        let age = (now - self.oldest_departure()).max(0.0);
         let round_trip = self.round_trips.typical_high().unwrap_or(0.0).max(age);
         let needed = self.current_rate(now) * round_trip / 1000.0 * CONCURRENCY_HEADROOM;
-        let most = self.rate.floor().clamp(1.0, MOST_IN_FLIGHT);
-        (needed.ceil() + CONCURRENCY_SPARE as f64).min(most) as usize
+        (needed.ceil() + CONCURRENCY_SPARE as f64).min(self.most_in_flight()) as usize
+    }
+
+    /// The most requests out at once without a given cap: the rate's N, and at most 256.
+    fn most_in_flight(&self) -> f64 {
+        self.rate.floor().clamp(1.0, MOST_IN_FLIGHT)
+    }
+
+    /// When the oldest request still out left (infinity when none has).
+    fn oldest_departure(&self) -> f64 {
+        self.in_flight
+            .values()
+            .flatten()
+            .fold(f64::INFINITY, |a, &b| a.min(b))
+    }
+
+    /// When the automatic limit, full now, lets one more request out though none ends: it
+    /// grows with the age of the oldest request out. Without this wake-up a call that has
+    /// no round trip measured yet would send two requests and then wait a whole round trip
+    /// for the first answer. `None` with a given cap, at the most, or with nothing out.
+    fn concurrency_grows_at(&self, now: f64) -> Option<f64> {
+        let out = self.in_flight.len() as f64;
+        if self.concurrency.is_some() || out >= self.most_in_flight() {
+            return None;
+        }
+        let oldest = self.oldest_departure();
+        let per_ms = self.current_rate(now) / 1000.0 * CONCURRENCY_HEADROOM;
+        // The limit is ceil(per_ms · age) + spare: it passes `out` once per_ms · age > out − spare.
+        let age = (out - CONCURRENCY_SPARE as f64).max(0.0) / per_ms;
+        (oldest.is_finite() && per_ms > 0.0).then(|| (oldest + age + 0.001).max(now))
     }
 
     pub fn gate(&self, now: f64) -> Gate {
@@ -383,8 +406,14 @@ impl Scheduler {
                 probe_in_flight: true
             }
         );
-        if self.in_flight.len() >= self.concurrency_limit(now) || probing {
+        if probing {
             return Gate::Full;
+        }
+        if self.in_flight.len() >= self.concurrency_limit(now) {
+            return match self.concurrency_grows_at(now) {
+                Some(at) => Gate::OpensAt(at),
+                None => Gate::Full,
+            };
         }
         let earliest = match &self.pacer {
             Some(pacer) => pacer.earliest(now, self.credit(now)),
@@ -715,6 +744,32 @@ mod tests {
         assert_eq!(most_out, 8);
         let achieved = arrivals.iter().filter(|&&a| a < 10_000.0).count() as f64 / 10.0;
         assert!((38.0..=41.0).contains(&achieved), "8 / 0.2 s: {achieved}");
+    }
+
+    #[test]
+    fn a_first_call_ramps_up_without_waiting_for_its_first_answer() {
+        let mut s = Scheduler::new(200.0, None, vec!["https://h".into()]);
+        s.on_send(0.0);
+        s.on_send(0.0);
+        let Gate::OpensAt(at) = s.gate(0.0) else {
+            panic!("two out, no answer yet: the limit grows with their age")
+        };
+        assert!(at > 0.0 && at < 10.0, "{at}");
+        assert_eq!(s.gate(at), Gate::Open);
+        let (arrivals, _) = simulate(200.0, None, 2.0, legs(500.0, 50.0, 9));
+        let first_half_second = arrivals.iter().filter(|&&a| a < 500.0 + 250.0).count();
+        assert!(
+            first_half_second >= 90,
+            "sends start at the rate: {first_half_second}"
+        );
+        let mut capped = Scheduler::new(200.0, Some(2), vec!["https://h".into()]);
+        capped.on_send(0.0);
+        capped.on_send(0.0);
+        assert_eq!(
+            capped.gate(0.0),
+            Gate::Full,
+            "a given cap waits for an answer"
+        );
     }
 
     #[test]
