@@ -112,7 +112,7 @@ for (const [latencyMs, jitterMs] of wanted("rate") ? DISTANCES : []) {
       seenText(shared, 100),
       "",
       "",
-      "≥ 0.95, 0 refused",
+      goalAt(latencyMs),
     );
   }
   if (latencyMs > 0) {

@@ -23,8 +23,9 @@
 //! less a margin for how far below it the true floor may lie (wider with few samples and a wide
 //! spread). Written as a spacing, `s(k) − s(k−N) = W + (r(k−N) − F)`: each window costs one
 //! second plus how much *slower than the fastest* request k−N was, so the rate paid is for
-//! latency **variation**, never for latency itself. With round trips that vary over J, no
-//! client can promise more than about N / (W + J) by arrival without risking refusals.
+//! latency **variation**, never for latency itself. A client spacing every N sends evenly would
+//! have to allow for the whole spread J of the round trip, N / (W + J); paying each request's
+//! own excess costs about J / 2 on average when the jitter is spread evenly.
 //!
 //! # Assumptions, and the fallback
 //!
