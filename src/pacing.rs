@@ -152,11 +152,6 @@ impl ArrivalPacer {
         }
     }
 
-    /// N, the requests one window may hold.
-    pub fn per_window(&self) -> u64 {
-        self.per_window
-    }
-
     /// The earliest time at or after `now` when the next send is allowed, crediting `credit`
     /// ms of the floor of request k−N's round trip (0: the causal rule); `None` while request
     /// k−N is still out.

@@ -304,10 +304,10 @@ pub struct Scheduler {
     /// Requests out, and when each left (`None` while it waits for a shared limiter's permit).
     in_flight: BTreeMap<SendTicket, Option<f64>>,
     round_trips: RoundTrips,
-    /// After a rate-limit reply: the causal rule until then, and a wider margin after.
-    cautious_until: f64,
-    caution_margin: f64,
+    /// The last rate-limit reply: the causal rule for [`CAUTION_MS`] after it, and a wider
+    /// margin after that.
     caution_since: f64,
+    caution_margin: f64,
     paused_until: f64,
     /// A vendor's pause longer than this is not waited out (`maxRetryAfterMs`).
     max_pause_ms: f64,
@@ -329,9 +329,8 @@ impl Scheduler {
             next_ticket: 0,
             in_flight: BTreeMap::new(),
             round_trips: RoundTrips::default(),
-            cautious_until: f64::NEG_INFINITY,
-            caution_margin: 0.0,
             caution_since: f64::NEG_INFINITY,
+            caution_margin: 0.0,
             paused_until: f64::NEG_INFINITY,
             max_pause_ms: f64::INFINITY,
             last_send: f64::NEG_INFINITY,
@@ -439,7 +438,7 @@ impl Scheduler {
 
     /// What the arrival model may credit of a round trip now (0: the causal rule).
     fn credit(&self, now: f64) -> f64 {
-        if now < self.cautious_until {
+        if now < self.caution_since + CAUTION_MS {
             return 0.0;
         }
         self.round_trips.credit(self.caution_margin_at(now))
@@ -529,9 +528,8 @@ impl Scheduler {
         }
         if rate_limited {
             // The vendor counted more than the model allowed for: trust it less for a while.
-            self.cautious_until = self.cautious_until.max(now + CAUTION_MS);
             self.caution_margin = (self.caution_margin_at(now) * 2.0).max(CAUTION_MARGIN_MS);
-            self.caution_since = now;
+            self.caution_since = self.caution_since.max(now);
             let factor = (self.slowdown.map_or(1.0, |s| s.factor(now)) * SLOWDOWN_FACTOR)
                 .max(SLOWDOWN_FLOOR);
             self.slowdown = Some(Slowdown {
@@ -607,9 +605,9 @@ mod tests {
     use super::*;
 
     /// Runs a client that sends as fast as the scheduler allows against a vendor whose legs
-    /// take `latency(n)` = (uplink, downlink) for the n-th request, with rate-limit refusals
-    /// counted the way the vendor counts (arrivals in any 1-second window). Returns the
-    /// arrival times, sorted, and the largest number of requests that were out at once.
+    /// take `latency(n)` = (uplink, downlink) for the n-th request. Returns the arrival times,
+    /// sorted (the tests count them by window, as the vendor does), and the largest number of
+    /// requests that were out at once.
     fn simulate(
         rate: f64,
         concurrency: Option<usize>,

@@ -236,8 +236,9 @@ function openOutput(flags, format) {
   const resuming = flags.resume && existsSync(partial);
   if (resuming) {
     const text = readFileSync(partial, "utf8");
+    // A line a crash cut short is dropped from the file as well as from the ids.
     const complete = text.slice(0, text.lastIndexOf("\n") + 1);
-    if (complete.length < Buffer.byteLength(text)) truncateSync(partial, Buffer.byteLength(complete));
+    if (complete.length < text.length) truncateSync(partial, Buffer.byteLength(complete));
     for (const id of idsInOutput(complete, format)) done.add(id);
   }
   const fd = openSync(partial, resuming ? "a" : "w");

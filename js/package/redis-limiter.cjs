@@ -130,7 +130,7 @@ function commandsOf(client) {
   throw new TypeError("createRedisLimiter: client must be an ioredis or node-redis client (it has call() or sendCommand())");
 }
 
-/** An ioredis client for `url` (redis://, rediss:// for TLS, user:password@ for ACLs). */
+/** An ioredis client for `url`, a URL (redis://, rediss:// for TLS, user:password@ for ACLs). */
 function connect(url, redisOptions) {
   let Redis;
   try {
@@ -140,12 +140,11 @@ function connect(url, redisOptions) {
       "createRedisLimiter({ url }) needs the ioredis package (npm install ioredis); or pass { client }, an ioredis or node-redis client of your own",
     );
   }
-  const parsed = new URL(url);
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:")
     throw new TypeError("createRedisLimiter: url must start with redis:// or rediss://");
   // Commands wait for the first connection; while a later one is down they fail after one
   // reconnection attempt instead of queueing for ever. The client keeps reconnecting.
-  const client = new (Redis.default ?? Redis)(url, { maxRetriesPerRequest: 0, ...redisOptions });
+  const client = new (Redis.default ?? Redis)(url.href, { maxRetriesPerRequest: 0, ...redisOptions });
   // Connection errors reach each command as its failure; ioredis would also print them.
   client.on("error", () => {});
   return client;
@@ -179,7 +178,7 @@ function createRedisLimiter(options = {}) {
     throw new RangeError("createRedisLimiter: windowMs, staleMs and acquireTimeoutMs must be above 0");
   const owned = !options.client;
   const url = owned ? new URL(options.url ?? "redis://127.0.0.1:6379") : undefined;
-  const client = options.client ?? connect(url.href, options.redisOptions);
+  const client = options.client ?? connect(url, options.redisOptions);
   const command = commandsOf(client);
   const prefix = options.prefix ?? "";
   const shas = new Map();
