@@ -22,13 +22,13 @@ link:
 
 lint:
 	npx --no-install biome ci
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --features fuzzing -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p improfiles-core --features fuzzing -- -D warnings
+	cargo clippy -p improfiles --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 test-native:
-	cargo test
+	cargo test --workspace
 
 test-wasm-node:
 	$(WITH_EMULATOR) wasm-pack test --node

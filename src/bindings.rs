@@ -14,13 +14,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::config::ConfigInput;
-use crate::error::{ErrorCode, ProfileError, VendorCode};
-use crate::http::HttpResponse;
-use crate::job::{Action, BatchJob, Job, JobOptions, JobOutcome, Outgoing, TransportError};
-use crate::list_job::{ListJob, ListOptions};
-use crate::scheduler::Scheduler;
-use crate::vendors::{self, Vendor};
+use improfiles_core::config::ConfigInput;
+use improfiles_core::error::{ErrorCode, ProfileError, VendorCode};
+use improfiles_core::http::HttpResponse;
+use improfiles_core::job::{
+    Action, BatchJob, Job, JobOptions, JobOutcome, Outgoing, TransportError,
+};
+use improfiles_core::list_job::{ListJob, ListOptions};
+use improfiles_core::scheduler::Scheduler;
+use improfiles_core::vendors::{self, Vendor};
 
 mod loader;
 mod signatures;
@@ -479,7 +481,10 @@ impl ProfileClient {
             .parse_response(&asked, &http, &ctx)
             .settle_all(&asked)
             .map_err(|e| to_js_error(&e))?;
-        Ok(to_js(&crate::job::BatchEvent { profiles, failures }))
+        Ok(to_js(&improfiles_core::job::BatchEvent {
+            profiles,
+            failures,
+        }))
     }
 
     /// What `JSON.stringify` prints: the config without any secret.

@@ -3,7 +3,7 @@
 //! A config value `"<function>"` stands for a function (a RongCloud `signer`, say).
 #![no_main]
 
-use improfiles::fuzzing::check_config_and_request;
+use improfiles_core::fuzzing::check_config_and_request;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 //! the asked ids.
 #![no_main]
 
-use improfiles::fuzzing::{run_job, Step, IDS};
+use improfiles_core::fuzzing::{run_job, Step, IDS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

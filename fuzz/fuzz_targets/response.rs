@@ -3,7 +3,7 @@
 //! that header. `$0`…`$9` in the body stand for the asked ids.
 #![no_main]
 
-use improfiles::fuzzing::check_response;
+use improfiles_core::fuzzing::check_response;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

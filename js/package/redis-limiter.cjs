@@ -5,7 +5,7 @@
 //
 // Vendors count requests by arrival, and arrival follows the grant by a latency that varies,
 // so spacing grants evenly is not enough to keep every 1-second window at the vendor within
-// the rate. The rule is the client's own in-process one (src/pacing.rs explains it), made
+// the rate. The rule is the client's own in-process one (core/src/pacing.rs explains it), made
 // shared: permit k goes a window after permit k−N (N = the rate) was released, less the floor
 // of the round trip — the shortest grant-to-release time seen lately on this key, less a
 // margin that shrinks with the number of samples. A request arrives no later than its release
@@ -30,7 +30,7 @@
 
 const { setTimeout: sleep } = require("node:timers/promises");
 
-// As src/pacing.rs: the least margin under the observed floor (clocks tick in milliseconds),
+// As core/src/pacing.rs: the least margin under the observed floor (clocks tick in milliseconds),
 // and how many round trips the floor is taken over.
 const MIN_MARGIN_US = 3000;
 const ROUND_TRIPS_KEPT = 256;

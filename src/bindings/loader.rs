@@ -1,7 +1,7 @@
 //! `client.loader()` (`ProfileLoader` in js/types.d.ts): `load` calls made in the same tick, or until a
 //! request's worth is queued, become one `getProfiles` batch; profiles are cached with a TTL
 //! and least-recently-used eviction. The cache and queue are the core's
-//! ([`crate::loader`]); this file holds the promises and starts the calls.
+//! ([`improfiles_core::loader`]); this file holds the promises and starts the calls.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,9 +12,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{get, now, set_timeout, to_js, to_js_error, CallOptions, Client, Run};
-use crate::error::ProfileError;
-use crate::job::JobOutcome;
-use crate::loader::{Enqueued, LoadQueue, LoaderOptions, ProfileCache};
+use improfiles_core::error::ProfileError;
+use improfiles_core::job::JobOutcome;
+use improfiles_core::loader::{Enqueued, LoadQueue, LoaderOptions, ProfileCache};
 
 /// Where a loader keeps profiles: its own cache (TTL, least recently used out), or a Map-like
 /// object the caller owns (`cacheMap`), whose size and eviction are then the caller's.

@@ -7,8 +7,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{get, now, to_js_error};
-use crate::error::ProfileError;
-use crate::signing::{oauth1, rongcloud, tls_sig};
+use improfiles_core::error::ProfileError;
+use improfiles_core::signing::{oauth1, rongcloud, tls_sig};
 
 fn invalid(message: &str) -> JsValue {
     to_js_error(&ProfileError::invalid_input(message))
