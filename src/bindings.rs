@@ -1,5 +1,5 @@
 //! The JS-facing shell: the only code that touches `fetch`, timers, `AbortSignal` and user
-//! callbacks. It converts JS values to the core's types, runs a [`BatchJob`]'s actions, and
+//! callbacks. It converts JS values to the core's types, runs a [`Call`]'s outputs, and
 //! converts results back. Every decision (what to send, when, what a response means) is the
 //! core's.
 
@@ -14,14 +14,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use improfiles_core::config::ConfigInput;
-use improfiles_core::error::{ErrorCode, ProfileError, VendorCode};
-use improfiles_core::http::HttpResponse;
-use improfiles_core::job::{
-    Action, BatchJob, Job, JobOptions, JobOutcome, Outgoing, TransportError,
+use improfiles_core::call::{
+    Batch, BatchOptions, Call, Input, ListOptions, Outgoing, Output, Pages, TransportError, Work,
 };
-use improfiles_core::list_job::{ListJob, ListOptions};
-use improfiles_core::scheduler::Scheduler;
+use improfiles_core::config::ConfigInput;
+use improfiles_core::http::HttpResponse;
+use improfiles_core::model::{ErrorCode, ProfileError, VendorCode, VendorKey};
+use improfiles_core::session::Session;
 use improfiles_core::vendors::{self, Vendor};
 
 mod loader;
@@ -257,7 +256,7 @@ impl SharedLimiter {
 struct Client {
     vendor: Rc<dyn Vendor>,
     limiter: Option<SharedLimiter>,
-    scheduler: RefCell<Scheduler>,
+    session: RefCell<Session>,
     fetch: Option<Function>,
     signer: Option<Function>,
     secrets: Vec<String>,
@@ -358,22 +357,13 @@ impl ProfileClient {
         let signer = given("signer").and_then(|f| f.dyn_into::<Function>().ok());
         let limiter =
             SharedLimiter::from_config(given("limiter"), given("limiterKey"), vendor.as_ref())?;
-        let common = vendor.common();
-        let mut scheduler = Scheduler::new(
-            common.rate_limit,
-            common.concurrency.map(|c| c as usize),
-            vendor.base_urls(),
-        )
-        .with_max_pause(f64::from(common.max_retry_after_ms));
-        if limiter.is_some() {
-            scheduler = scheduler.with_shared_limiter();
-        }
+        let session = Session::new(vendor.as_ref(), limiter.is_some());
         let secrets = vendor.secrets().into_iter().map(str::to_owned).collect();
         Ok(ProfileClient {
             inner: Rc::new(Client {
                 vendor,
                 limiter,
-                scheduler: RefCell::new(scheduler),
+                session: RefCell::new(session),
                 fetch,
                 signer,
                 secrets,
@@ -444,7 +434,7 @@ impl ProfileClient {
     ) -> Result<JsValue, JsValue> {
         let vendor = &self.inner.vendor;
         let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
-        let reader = Run::call_options(&options, vendor.key()).map_err(|e| to_js_error(&e))?;
+        let reader = call_options(&options, vendor.key()).map_err(|e| to_js_error(&e))?;
         let include_raw = reader
             .flag("includeRaw", false)
             .map_err(|e| to_js_error(&e))?;
@@ -481,7 +471,7 @@ impl ProfileClient {
             .parse_response(&asked, &http, &ctx)
             .settle_all(&asked)
             .map_err(|e| to_js_error(&e))?;
-        Ok(to_js(&improfiles_core::job::BatchEvent {
+        Ok(to_js(&improfiles_core::call::BatchEvent {
             profiles,
             failures,
         }))
@@ -525,10 +515,10 @@ enum Completion {
 }
 
 /// One call (`getProfiles` or a listing) in progress.
-struct Run {
+struct Run<W: Work> {
     client: Rc<Client>,
-    job: RefCell<Box<dyn Job>>,
-    /// Ended requests not yet fed to the job: request id, how it ended, and when.
+    call: RefCell<Call<W>>,
+    /// What happened to requests, not yet handed to the call: request id, what, and when.
     completions: RefCell<VecDeque<(u64, Completion, f64)>>,
     controllers: RefCell<HashMap<u64, web_sys::AbortController>>,
     signal: Option<web_sys::AbortSignal>,
@@ -543,7 +533,7 @@ struct Run {
 #[derive(Clone, Copy)]
 struct CallOptions<'a> {
     options: &'a JsValue,
-    vendor: vendors::VendorKey,
+    vendor: VendorKey,
 }
 
 impl<'a> CallOptions<'a> {
@@ -689,47 +679,21 @@ impl<'a> CallOptions<'a> {
     }
 }
 
-impl Run {
-    fn new(
-        client: Rc<Client>,
-        job: Box<dyn Job>,
-        options: &CallOptions,
-        on_batch: Option<Function>,
-    ) -> Result<Rc<Run>, ProfileError> {
-        let signal = options.signal()?;
-        if signal.as_ref().is_some_and(|s| s.aborted()) {
-            return Err(aborted_error(options.vendor));
-        }
-        Ok(Rc::new(Run {
-            client,
-            job: RefCell::new(job),
-            completions: RefCell::new(VecDeque::new()),
-            controllers: RefCell::new(HashMap::new()),
-            signal,
-            on_progress: options.callback("onProgress")?,
-            on_batch,
-            aborted: Cell::new(false),
-            last_yield: Cell::new(now()),
-        }))
+fn call_options(options: &JsValue, vendor: VendorKey) -> Result<CallOptions<'_>, ProfileError> {
+    let reader = CallOptions { options, vendor };
+    if !(options.is_undefined() || options.is_null() || options.is_object()) {
+        return Err(reader.invalid("options must be an object".into()));
     }
+    Ok(reader)
+}
 
-    fn call_options(
-        options: &JsValue,
-        vendor: vendors::VendorKey,
-    ) -> Result<CallOptions<'_>, ProfileError> {
-        let reader = CallOptions { options, vendor };
-        if !(options.is_undefined() || options.is_null() || options.is_object()) {
-            return Err(reader.invalid("options must be an object".into()));
-        }
-        Ok(reader)
-    }
-
+impl Run<Batch> {
     fn start(
         client: Rc<Client>,
         ids: &JsValue,
         options: &JsValue,
-    ) -> Result<Rc<Run>, ProfileError> {
-        let options = Self::call_options(options, client.vendor.key())?;
+    ) -> Result<Rc<Self>, ProfileError> {
+        let options = call_options(options, client.vendor.key())?;
         Self::start_with_ids(client, options.ids(ids)?, options)
     }
 
@@ -737,25 +701,27 @@ impl Run {
         client: Rc<Client>,
         ids: impl IntoIterator<Item = Result<String, ProfileError>>,
         options: CallOptions,
-    ) -> Result<Rc<Run>, ProfileError> {
+    ) -> Result<Rc<Self>, ProfileError> {
         let on_batch = options.callback("onBatch")?;
-        let job_options = JobOptions {
+        let batch_options = BatchOptions {
             fields: options.fields(client.vendor.as_ref())?,
             include_raw: options.flag("includeRaw", false)?,
             collect: options.flag("collect", true)?,
             emit_batches: on_batch.is_some(),
         };
-        let job = BatchJob::from_ids(Rc::clone(&client.vendor), ids, job_options, random_seed())?;
-        Run::new(client, Box::new(job), &options, on_batch)
+        let work = Batch::new(client.vendor.as_ref(), ids, batch_options)?;
+        Run::new(client, work, &options, on_batch)
     }
+}
 
+impl Run<Pages> {
     /// `listProfiles` (one page, default 10) or `listAllProfiles` (every page, default 100).
     fn start_listing(
         client: Rc<Client>,
         options: &JsValue,
         single_page: bool,
-    ) -> Result<Rc<Run>, ProfileError> {
-        let options = Self::call_options(options, client.vendor.key())?;
+    ) -> Result<Rc<Self>, ProfileError> {
+        let options = call_options(options, client.vendor.key())?;
         let default_page_size = if single_page { 10 } else { 100 };
         let page_size = options
             .whole_number("pageSize")?
@@ -780,8 +746,37 @@ impl Run {
             collect: options.flag("collect", true)?,
             emit_batches: on_batch.is_some(),
         };
-        let job = ListJob::new(Rc::clone(&client.vendor), list_options, random_seed())?;
-        Run::new(client, Box::new(job), &options, on_batch)
+        let work = Pages::new(client.vendor.as_ref(), list_options)?;
+        Run::new(client, work, &options, on_batch)
+    }
+}
+
+impl<W: Work + 'static> Run<W>
+where
+    W::Outcome: Serialize,
+{
+    fn new(
+        client: Rc<Client>,
+        work: W,
+        options: &CallOptions,
+        on_batch: Option<Function>,
+    ) -> Result<Rc<Self>, ProfileError> {
+        let signal = options.signal()?;
+        if signal.as_ref().is_some_and(|s| s.aborted()) {
+            return Err(aborted_error(options.vendor));
+        }
+        let call = Call::new(Rc::clone(&client.vendor), work, random_seed());
+        Ok(Rc::new(Run {
+            client,
+            call: RefCell::new(call),
+            completions: RefCell::new(VecDeque::new()),
+            controllers: RefCell::new(HashMap::new()),
+            signal,
+            on_progress: options.callback("onProgress")?,
+            on_batch,
+            aborted: Cell::new(false),
+            last_yield: Cell::new(now()),
+        }))
     }
 
     async fn drive(self: Rc<Self>) -> Result<JsValue, JsValue> {
@@ -789,7 +784,7 @@ impl Run {
     }
 
     /// Runs the call to its end, for callers that want the outcome as Rust values.
-    async fn finish(self: Rc<Self>) -> Result<JobOutcome, JsValue> {
+    async fn finish(self: Rc<Self>) -> Result<W::Outcome, JsValue> {
         let _abort_listener = self.listen_for_abort();
         let outcome = self.run_loop().await;
         if outcome.is_err() {
@@ -798,7 +793,7 @@ impl Run {
         outcome
     }
 
-    async fn run_loop(self: &Rc<Self>) -> Result<JobOutcome, JsValue> {
+    async fn run_loop(self: &Rc<Self>) -> Result<W::Outcome, JsValue> {
         let vendor = self.client.vendor.key();
         loop {
             if now() - self.last_yield.get() >= YIELD_EVERY_MS {
@@ -816,56 +811,60 @@ impl Run {
                 continue;
             }
             let action = {
-                let mut scheduler = self.client.scheduler.borrow_mut();
-                self.job.borrow_mut().poll(now(), &mut scheduler)
+                let mut session = self.client.session.borrow_mut();
+                self.call.borrow_mut().poll(now(), &mut session)
             };
             match action {
-                Action::Send(outgoing) => self.start_request(outgoing),
-                Action::WaitUntil(at) => self.wait(Some(at - now())).await,
-                Action::WaitForResponses | Action::WaitForCapacity => self.wait(None).await,
-                Action::Finished => {
+                Output::Send(outgoing) => self.start_request(outgoing),
+                Output::WaitUntil(at) => self.wait(Some(at - now())).await,
+                Output::WaitForResponses | Output::WaitForCapacity => self.wait(None).await,
+                Output::Finished => {
                     // Polling can settle ids too (the breaker failing what is queued): they
                     // reach onBatch before the call resolves, like every other id.
                     if let Some(pending) = self.report()? {
                         JsFuture::from(pending).await?;
                     }
-                    return Ok(self.job.borrow_mut().outcome(now()));
+                    return Ok(self.call.borrow_mut().outcome(now()));
                 }
-                Action::Failed(error) => return Err(to_js_error(&error)),
+                Output::Failed(error) => return Err(to_js_error(&error)),
             }
         }
     }
 
     fn feed_completions(&self) {
-        let mut scheduler = self.client.scheduler.borrow_mut();
-        let mut job = self.job.borrow_mut();
+        let mut session = self.client.session.borrow_mut();
+        let mut call = self.call.borrow_mut();
         // Each at the time it ended, not when this loop got round to it: the pacing counts
         // from the end of a request, and a busy loop would otherwise slow it for nothing.
         while let Some((id, completion, at)) = self.completions.borrow_mut().pop_front() {
             self.controllers.borrow_mut().remove(&id);
-            match completion {
-                Completion::Response(response) => {
-                    job.on_response(id, at, &response, &mut scheduler)
-                }
-                Completion::Transport(kind, message) => {
-                    job.on_transport_error(id, at, kind, &message, &mut scheduler)
-                }
-                Completion::Fatal(error) => job.fail(error, at, &mut scheduler),
-            }
+            let input = match &completion {
+                Completion::Response(response) => Input::Response {
+                    request_id: id,
+                    response,
+                },
+                Completion::Transport(error, message) => Input::Transport {
+                    request_id: id,
+                    error: *error,
+                    message,
+                },
+                Completion::Fatal(error) => Input::Fatal(error.clone()),
+            };
+            call.handle(input, at, &mut session);
         }
     }
 
     /// Calls `onBatch` and `onProgress` for every request finished since the last call.
     /// Returns what to wait for when `onBatch` returned promises (all of them).
     fn report(&self) -> Result<Option<Promise>, JsValue> {
-        let events = self.job.borrow_mut().take_events();
+        let events = self.call.borrow_mut().take_events();
         if events.is_empty() {
             return Ok(None);
         }
         let pending = Array::new();
         let (progress, stats) = {
-            let job = self.job.borrow();
-            (job.progress(), job.stats(now()))
+            let call = self.call.borrow();
+            (call.progress(), call.stats(now()))
         };
         if let Some(on_batch) = &self.on_batch {
             for event in events {
@@ -898,8 +897,10 @@ impl Run {
     }
 
     fn abort_in_flight(&self) {
-        let mut scheduler = self.client.scheduler.borrow_mut();
-        self.job.borrow_mut().release(now(), &mut scheduler);
+        let mut session = self.client.session.borrow_mut();
+        self.call
+            .borrow_mut()
+            .handle(Input::Abandoned, now(), &mut session);
         for (_, controller) in self.controllers.borrow_mut().drain() {
             controller.abort();
         }
@@ -957,12 +958,13 @@ impl Run {
             .await
         {
             Ok(permit) => {
+                // Its round trip counts from now, not from the wait for the permit.
                 {
-                    // Its round trip counts from now, not from the wait for the permit.
-                    let mut scheduler = client.scheduler.borrow_mut();
-                    self.job
-                        .borrow_mut()
-                        .on_departure(outgoing.request_id, now(), &mut scheduler);
+                    let mut session = client.session.borrow_mut();
+                    let departed = Input::Departed {
+                        request_id: outgoing.request_id,
+                    };
+                    self.call.borrow_mut().handle(departed, now(), &mut session);
                 }
                 let completion = self.send(outgoing, controller, &redact).await;
                 SharedLimiter::release(&permit, matches!(completion, Completion::Response(_)));
@@ -1207,7 +1209,7 @@ async fn yield_to_event_loop() {
     let _ = JsFuture::from(promise).await;
 }
 
-fn aborted_error(vendor: vendors::VendorKey) -> ProfileError {
+fn aborted_error(vendor: VendorKey) -> ProfileError {
     ProfileError::new(
         ErrorCode::Aborted,
         "the call was aborted through its AbortSignal",

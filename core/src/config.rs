@@ -2,32 +2,10 @@
 //! object, the common keys (`CommonConfig` in js/types.d.ts), base-URL rules, and secrets that never print.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::error::ProfileError;
-
-/// A credential. It has no `Serialize`, and `Debug` prints a placeholder, so a secret cannot
-/// leak through logging or serialization by accident.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Secret(value)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
+use crate::model::{ProfileError, Secret};
 
 /// The user's config object as the shell saw it: its data-valued keys as JSON values and the
 /// names of its function-valued keys (functions are kept by the shell, never by the core).
@@ -313,14 +291,8 @@ mod tests {
             "https://",
         ] {
             let err = validate_base_url("baseUrl", bad).unwrap_err();
-            assert_eq!(err.code, crate::error::ErrorCode::InvalidConfig, "{bad}");
+            assert_eq!(err.code, crate::model::ErrorCode::InvalidConfig, "{bad}");
         }
-    }
-
-    #[test]
-    fn secrets_never_print() {
-        let s = Secret::new("hunter2".into());
-        assert!(!format!("{s:?}").contains("hunter2"));
     }
 
     #[test]

@@ -8,11 +8,12 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
+use crate::call::{Batch, BatchOptions};
 use crate::config::ConfigInput;
-use crate::error::ErrorCode;
+use crate::credential::CredentialState;
 use crate::http::HttpResponse;
-use crate::job::{Action, BatchJob, Job, JobOptions, TransportError};
-use crate::scheduler::Scheduler;
+use crate::model::ErrorCode;
+use crate::simulation::{assert_accounted, Reply, Scripted, Simulation};
 use crate::vendors::{from_config, ParseContext, RequestContext, ResponseOutcome, Vendor};
 
 const BASE_URL: &str = "https://fuzz.test";
@@ -111,7 +112,7 @@ pub fn check_response(selector: u8, status: u16, retry_after: Option<&str>, body
     if let Some(listing) = vendor.listing() {
         let _ = listing.parse_page_response(&response, &ctx);
     }
-    let _ = vendor.on_credential_response(Some(&response), NOW_MS);
+    let _ = vendor.on_credential_response(&mut CredentialState::default(), Some(&response), NOW_MS);
 }
 
 /// Builds a client from any JSON config, and when it is accepted, a request for `ids` (those
@@ -139,6 +140,8 @@ pub fn check_config_and_request(config: &str, ids: &[String], fields: &[String],
         return;
     }
     let fields = vendor.check_fields(fields).ok();
+    let mut credentials = CredentialState::default();
+    let _ = vendor.credential_step(&mut credentials, NOW_MS);
     for base_url in vendor.base_urls() {
         let ctx = RequestContext {
             now_ms: NOW_MS,
@@ -146,6 +149,7 @@ pub fn check_config_and_request(config: &str, ids: &[String], fields: &[String],
             random: nonce as u32,
             base_url: &base_url,
             fields: fields.as_deref(),
+            credential: credentials.held(),
         };
         let prepared = vendor.build_request(&valid, &ctx);
         assert!(
@@ -175,95 +179,37 @@ pub enum Step {
 /// id exactly once.
 pub fn run_job(selector: u8, count: usize, script: &[Step]) {
     let vendor = vendor(selector);
-    let valid: Vec<String> = IDS[..count.clamp(1, IDS.len())]
-        .iter()
-        .map(|id| (*id).to_owned())
-        .collect();
-    let asked: Vec<&str> = IDS[..valid.len()].to_vec();
-    let common = vendor.common().clone();
-    let Ok(mut job) = BatchJob::new(vendor.clone(), valid.clone(), JobOptions::default(), 7) else {
+    let asked: Vec<&str> = IDS[..count.clamp(1, IDS.len())].to_vec();
+    let Ok(work) = Batch::of(vendor.as_ref(), &asked, BatchOptions::default()) else {
         panic!("valid ids were refused");
     };
-    let mut scheduler = Scheduler::new(
-        common.rate_limit,
-        common.concurrency.map(|c| c as usize),
-        vendor.base_urls(),
-    )
-    .with_max_pause(f64::from(common.max_retry_after_ms));
-    let mut now = NOW_MS;
+    let mut sim = Simulation::new(vendor, work, NOW_MS);
     let mut steps = script.iter();
-    // (request id, when it completes, how the vendor answers)
-    let mut in_flight: Vec<(u64, f64, Option<&Step>)> = Vec::new();
-    for _ in 0..200_000 {
-        match job.poll(now, &mut scheduler) {
-            Action::Send(out) => {
-                in_flight.push((out.request_id, now + 3.0, steps.next()));
-                continue;
-            }
-            Action::Finished => {
-                let result = job.finish(now);
-                let mut seen = HashSet::new();
-                let settled = result
-                    .profiles
-                    .iter()
-                    .map(|p| &p.id)
-                    .chain(result.failures.iter().map(|f| &f.id));
-                for id in settled {
-                    assert!(seen.insert(id.clone()), "{id:?} is in the result twice");
+    let outcome = sim.run(|_, _| {
+        let reply = match steps.next() {
+            Some(Step::Respond {
+                status,
+                retry_after,
+                body,
+            }) => {
+                let mut response = HttpResponse::new(*status, fill(body, &asked));
+                if let Some(value) = retry_after {
+                    response = response.with_header("Retry-After", value);
                 }
-                let asked: HashSet<String> = valid.into_iter().collect();
-                assert_eq!(seen, asked, "the result must name every asked id once");
-                return;
+                Reply::Respond(response)
             }
-            Action::Failed(error) => {
-                assert!(
-                    matches!(error.code, ErrorCode::AuthFailed | ErrorCode::InvalidConfig),
-                    "a call may reject only for its credential or config, not {error:?}"
-                );
-                return;
-            }
-            Action::WaitUntil(at) => {
-                let next = in_flight.iter().map(|f| f.1).fold(at, f64::min);
-                now = now.max(next);
-            }
-            Action::WaitForResponses | Action::WaitForCapacity => {
-                let next = in_flight.iter().map(|f| f.1).reduce(f64::min);
-                now = next.expect("waiting with nothing in flight would hang the call");
-            }
-        }
-        in_flight.sort_by(|a, b| a.1.total_cmp(&b.1));
-        while in_flight.first().is_some_and(|f| f.1 <= now) {
-            let (request_id, at, step) = in_flight.remove(0);
-            match step {
-                Some(Step::Respond {
-                    status,
-                    retry_after,
-                    body,
-                }) => {
-                    let mut response = HttpResponse::new(*status, fill(body, &asked));
-                    if let Some(value) = retry_after {
-                        response = response.with_header("Retry-After", value);
-                    }
-                    job.on_response(request_id, at, &response, &mut scheduler);
-                }
-                Some(Step::Timeout) => job.on_transport_error(
-                    request_id,
-                    at,
-                    TransportError::Timeout,
-                    "timed out",
-                    &mut scheduler,
-                ),
-                Some(Step::Network) | None => job.on_transport_error(
-                    request_id,
-                    at,
-                    TransportError::Network,
-                    "refused",
-                    &mut scheduler,
-                ),
-            }
-        }
+            Some(Step::Timeout) => Reply::Timeout,
+            Some(Step::Network) | None => Reply::Network,
+        };
+        Scripted::after(3.0, reply)
+    });
+    match outcome {
+        Ok(result) => assert_accounted(&asked, &result),
+        Err(error) => assert!(
+            matches!(error.code, ErrorCode::AuthFailed | ErrorCode::InvalidConfig),
+            "a call may reject only for its credential or config, not {error:?}"
+        ),
     }
-    panic!("the call did not finish");
 }
 
 /// The same harnesses as the fuzz targets, driven by proptest on every `cargo test`: bodies

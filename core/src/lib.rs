@@ -3,28 +3,34 @@
 //! randomness are arguments. The wasm crate at the top of the repository is the only code
 //! that touches fetch, timers, `AbortSignal` and promises.
 //!
+//! - [`model`]: the shared vocabulary (vendor keys, profiles, errors, secrets); a leaf.
 //! - [`vendors`]: one module per vendor API. Each validates its config, builds HTTP request
 //!   descriptions from (ids, time, nonce) and parses responses into profiles and failures.
 //! - [`signing`]: one module per signature scheme the vendors use.
 //! - [`pacing`]: the rate limit as the vendor counts it, by arrival, at any latency.
 //! - [`scheduler`]: rate limit, concurrency, pauses and backoff, driven by an injected clock.
-//! - [`job`]: one `getProfiles` call as a state machine that enforces the accounting rule.
-//! - [`list_job`]: one listing call (cursor pages, one after another) as a state machine.
+//! - [`call`]: one call as a state machine (`poll` / `handle`): a `getProfiles` batch, which
+//!   enforces the accounting rule, or a listing, cursor page after cursor page.
+//! - [`session`]: what the calls of one client share: the scheduler and the credential state
+//!   ([`credential`]) of a vendor that obtains or makes its own.
+//! - `simulation` (tests, feature `simulation`): the one native driver of a call, on a
+//!   virtual clock against a scripted vendor.
 //! - [`loader`]: the cache (TTL, least recently used out first) and batching queue of
 //!   `client.loader()`.
 
+pub mod call;
 pub mod config;
-pub mod error;
-pub mod flights;
+pub mod credential;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod http;
-pub mod job;
 pub mod json;
-pub mod list_job;
 pub mod loader;
+pub mod model;
 pub mod pacing;
-pub mod profile;
 pub mod scheduler;
+pub mod session;
 pub mod signing;
+#[cfg(any(test, feature = "simulation"))]
+pub mod simulation;
 pub mod vendors;

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::error::ProfileError;
+use crate::model::ProfileError;
 
 /// The documented defaults (`LoaderOptions` in js/types.d.ts): no expiry, 10,000 entries.
 pub const DEFAULT_MAX_CACHE_SIZE: usize = 10_000;

@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{ErrorCode, ProfileError};
+use crate::model::{ErrorCode, ProfileError};
 use crate::pacing::{ArrivalPacer, Ended, RoundTrips};
 
 /// Why a retryable failure was not retried although attempts were left.

@@ -11,10 +11,9 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{get, now, set_timeout, to_js, to_js_error, CallOptions, Client, Run};
-use improfiles_core::error::ProfileError;
-use improfiles_core::job::JobOutcome;
+use super::{call_options, get, now, set_timeout, to_js, to_js_error, CallOptions, Client, Run};
 use improfiles_core::loader::{Enqueued, LoadQueue, LoaderOptions, ProfileCache};
+use improfiles_core::model::ProfileError;
 
 /// Where a loader keeps profiles: its own cache (TTL, least recently used out), or a Map-like
 /// object the caller owns (`cacheMap`), whose size and eviction are then the caller's.
@@ -124,7 +123,7 @@ impl ProfileLoader {
 
     pub(super) fn new(client: Rc<Client>, options: &JsValue) -> Result<Self, ProfileError> {
         let vendor = client.vendor.key();
-        let reader = Run::call_options(options, vendor)?;
+        let reader = call_options(options, vendor)?;
         let (ttl, size) = (reader.number("cacheTtlMs")?, reader.number("maxCacheSize")?);
         let options = LoaderOptions::new(ttl, size).map_err(|e| e.with_vendor(vendor))?;
         let cache = match reader.map_like("cacheMap")? {
@@ -355,7 +354,7 @@ fn dispatch(state: &Rc<RefCell<LoaderState>>, ids: Vec<String>) {
             }
         };
         match outcome {
-            Ok(JobOutcome::Batch(result)) => {
+            Ok(result) => {
                 let at = now();
                 for profile in &result.profiles {
                     let value = to_js(profile);
@@ -371,7 +370,6 @@ fn dispatch(state: &Rc<RefCell<LoaderState>>, ids: Vec<String>) {
                     );
                 }
             }
-            Ok(JobOutcome::Page(_)) => unreachable!("a loader batch is a getProfiles call"),
             Err(error) => {
                 for id in &ids {
                     take(&mut s, id, &error, false);

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{get, now, to_js_error};
-use improfiles_core::error::ProfileError;
+use improfiles_core::model::ProfileError;
 use improfiles_core::signing::{oauth1, rongcloud, tls_sig};
 
 fn invalid(message: &str) -> JsValue {

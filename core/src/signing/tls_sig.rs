@@ -2,10 +2,8 @@
 //! HMAC-SHA256 over a fixed text, a small JSON document carrying it, zlib, then base64 with
 //! `+/=` swapped for `*-_` so the result can sit in a URL query unescaped.
 //!
-//! [`UserSigIssuer`] caches one UserSig and renews it before it runs out; it takes the time
-//! as an argument, so renewal is tested without waiting.
-
-use std::cell::{Cell, RefCell};
+//! [`UserSigIssuer`] keeps one UserSig in the client's [`CredentialState`] and renews it
+//! before it runs out; it takes the time as an argument, so renewal is tested without waiting.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -13,7 +11,8 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::config::Secret;
+use crate::credential::{CredentialState, Held};
+use crate::model::Secret;
 
 /// A decoded UserSig never needs to be large; the cap keeps a hostile one from ballooning.
 const MAX_INFLATED_BYTES: usize = 16 * 1024;
@@ -127,18 +126,12 @@ pub fn decode_user_sig(user_sig: &str) -> Result<UserSigDocument, &'static str> 
     serde_json::from_slice(&json).map_err(|_| "does not hold a TLSSigAPIv2 document")
 }
 
-/// Makes UserSigs from the secret key and keeps the current one until it is due for renewal.
+/// Makes UserSigs from the secret key, keeping the current one in a [`CredentialState`].
 pub struct UserSigIssuer {
     secret_key: Secret,
     identifier: String,
     sdk_app_id: u64,
     ttl_seconds: u64,
-    current: RefCell<Option<(u64, Secret)>>,
-    /// Counts the UserSigs made early because the server refused one, so a request can say
-    /// which UserSig it carried ([`Self::renew_after_rejection`]).
-    generation: Cell<u64>,
-    /// The current UserSig was made after a refusal: if it is refused too, the refusal is final.
-    after_rejection: Cell<bool>,
 }
 
 impl UserSigIssuer {
@@ -148,32 +141,7 @@ impl UserSigIssuer {
             identifier,
             sdk_app_id,
             ttl_seconds,
-            current: RefCell::new(None),
-            generation: Cell::new(0),
-            after_rejection: Cell::new(false),
         }
-    }
-
-    /// Which UserSig requests made now carry, for [`Self::renew_after_rejection`].
-    pub fn generation(&self) -> u64 {
-        self.generation.get()
-    }
-
-    /// The server refused a UserSig of `generation` as expired (Tencent 70001; usually a
-    /// client clock that is off, with a UserSig made long ago). True when sending again can
-    /// work: a newer one is made already, or this was the first refusal and the next request
-    /// gets one made now. False when the UserSig made after a refusal is refused too.
-    pub fn renew_after_rejection(&self, generation: u64) -> bool {
-        if generation < self.generation.get() {
-            return true;
-        }
-        if self.after_rejection.get() {
-            return false;
-        }
-        self.current.borrow_mut().take();
-        self.generation.set(self.generation.get() + 1);
-        self.after_rejection.set(true);
-        true
     }
 
     pub fn secret_key(&self) -> &str {
@@ -184,24 +152,18 @@ impl UserSigIssuer {
         self.ttl_seconds
     }
 
-    /// Seconds before expiry at which a cached UserSig is replaced: half the lifetime, at
+    /// Seconds before expiry at which a held UserSig is replaced: half the lifetime, at
     /// most an hour. The margin covers the time a request spends queued and in flight, and a
     /// client clock running behind the server's.
     fn renewal_margin(&self) -> u64 {
         (self.ttl_seconds / 2).min(3600)
     }
 
-    /// A UserSig valid at `now_s` (Unix seconds) for at least the renewal margin.
-    pub fn user_sig_at(&self, now_s: u64) -> String {
-        let mut current = self.current.borrow_mut();
-        let fresh = current.as_ref().is_some_and(|(issued, _)| {
-            now_s >= *issued && now_s < issued + self.ttl_seconds - self.renewal_margin()
-        });
-        if !fresh {
-            // A renewal when it is due starts afresh; one forced by a refusal stays marked.
-            if current.is_some() {
-                self.after_rejection.set(false);
-            }
+    /// A UserSig valid at `now_ms` for at least the renewal margin: the one held, or a new
+    /// one (after a refusal dropped it, or when it is due, or when the clock went back).
+    pub fn current<'s>(&self, credentials: &'s mut CredentialState, now_ms: f64) -> &'s Held {
+        if credentials.current(now_ms).is_none() {
+            let now_s = (now_ms / 1000.0).floor().max(0.0) as u64;
             let sig = user_sig(
                 self.secret_key.expose(),
                 &self.identifier,
@@ -209,12 +171,14 @@ impl UserSigIssuer {
                 now_s,
                 self.ttl_seconds,
             );
-            *current = Some((now_s, Secret::new(sig)));
+            let renew_at_s = now_s + self.ttl_seconds - self.renewal_margin();
+            credentials.store(
+                Secret::new(sig),
+                now_s as f64 * 1000.0,
+                renew_at_s as f64 * 1000.0,
+            );
         }
-        current
-            .as_ref()
-            .map(|(_, sig)| sig.expose().to_owned())
-            .expect("a UserSig was just stored")
+        credentials.held().expect("a UserSig is held")
     }
 }
 
@@ -267,21 +231,34 @@ mod tests {
         }
     }
 
+    /// The UserSig `issuer` hands out at `now_s` (Unix seconds), keeping it in `state`.
+    fn sig_at(issuer: &UserSigIssuer, state: &mut CredentialState, now_s: u64) -> String {
+        issuer
+            .current(state, now_s as f64 * 1000.0)
+            .value()
+            .to_owned()
+    }
+
     #[test]
     fn the_issuer_renews_before_expiry_and_never_hands_out_an_expired_sig() {
         let ttl = 86_400;
         let issuer =
             UserSigIssuer::new(Secret::new(KEY.into()), "admin".into(), 1_400_000_001, ttl);
+        let state = &mut CredentialState::default();
         let start = 1_700_000_000;
-        let first = issuer.user_sig_at(start);
-        assert_eq!(issuer.user_sig_at(start + 60), first, "cached while fresh");
+        let first = sig_at(&issuer, state, start);
+        assert_eq!(
+            sig_at(&issuer, state, start + 60),
+            first,
+            "cached while fresh"
+        );
         let renew_at = start + ttl - 3600;
-        assert_eq!(issuer.user_sig_at(renew_at - 1), first);
-        let second = issuer.user_sig_at(renew_at);
+        assert_eq!(sig_at(&issuer, state, renew_at - 1), first);
+        let second = sig_at(&issuer, state, renew_at);
         assert_ne!(second, first, "renewed an hour before expiry");
         assert_eq!(decode_user_sig(&second).unwrap().time, renew_at);
         for now in (start..start + 5 * ttl).step_by(997) {
-            let doc = decode_user_sig(&issuer.user_sig_at(now)).unwrap();
+            let doc = decode_user_sig(&sig_at(&issuer, state, now)).unwrap();
             assert!(
                 doc.time <= now && now + 3600 <= doc.expires_at(),
                 "at {now}"
@@ -292,16 +269,18 @@ mod tests {
     #[test]
     fn a_short_ttl_renews_at_half_its_lifetime() {
         let issuer = UserSigIssuer::new(Secret::new(KEY.into()), "admin".into(), 1, 120);
-        let first = issuer.user_sig_at(1000);
-        assert_eq!(issuer.user_sig_at(1059), first);
-        assert_ne!(issuer.user_sig_at(1060), first);
+        let state = &mut CredentialState::default();
+        let first = sig_at(&issuer, state, 1000);
+        assert_eq!(sig_at(&issuer, state, 1059), first);
+        assert_ne!(sig_at(&issuer, state, 1060), first);
     }
 
     #[test]
     fn a_clock_that_goes_backwards_gets_a_fresh_sig() {
         let issuer = UserSigIssuer::new(Secret::new(KEY.into()), "admin".into(), 1, 86_400);
-        issuer.user_sig_at(5000);
-        let doc = decode_user_sig(&issuer.user_sig_at(4000)).unwrap();
+        let state = &mut CredentialState::default();
+        sig_at(&issuer, state, 5000);
+        let doc = decode_user_sig(&sig_at(&issuer, state, 4000)).unwrap();
         assert_eq!(doc.time, 4000);
     }
 }

@@ -5,17 +5,15 @@
 //! shortly before it expires and renewed once after a 401 — one renewal however many
 //! requests were refused at the same time.
 
-use std::cell::RefCell;
-
 use serde_json::{json, Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput, Secret, VendorLimits};
-use crate::error::{ErrorCode, Failure, ProfileError, VendorCode};
+use crate::config::{CommonConfig, ConfigInput, VendorLimits};
+use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::profile::Profile;
+use crate::model::{ErrorCode, Failure, Profile, ProfileError, Secret, VendorCode, VendorKey};
 use crate::vendors::{
     check_id_common, describe_common, json_number, json_string, CredentialStep, Listing, Page,
-    PageOutcome, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor, VendorKey,
+    PageOutcome, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
 };
 
 /// The vendor documentation: 100 calls per second per App Key for this and the other user APIs.
@@ -30,32 +28,11 @@ const TOKEN_RENEWAL_MARGIN_MS: f64 = 60_000.0;
 const TOKEN_RETRY_BASE_MS: f64 = 500.0;
 const TOKEN_RETRY_CAP_MS: f64 = 8_000.0;
 
-struct Token {
-    value: Secret,
-    renew_at_ms: f64,
-    generation: u64,
-    /// Obtained because the previous token was refused: a refusal of this one is final.
-    after_rejection: bool,
-}
-
-#[derive(Default)]
-struct TokenCache {
-    token: Option<Token>,
-    /// The generation of the last token obtained (0: none yet).
-    generation: u64,
-    fetching: bool,
-    /// The next token replaces one the server refused.
-    replacing_rejected: bool,
-    failures: u32,
-    not_before_ms: f64,
-}
-
 enum Auth {
     Static(Secret),
     ClientCredentials {
         client_id: String,
         client_secret: Secret,
-        cache: RefCell<TokenCache>,
     },
 }
 
@@ -93,7 +70,6 @@ impl Easemob {
                 (None, Some(client_id), Some(client_secret)) => Auth::ClientCredentials {
                     client_id,
                     client_secret,
-                    cache: RefCell::new(TokenCache::default()),
                 },
                 (Some(_), _, _) => return Err(ProfileError::invalid_config(
                     "config takes either token or clientId + clientSecret for easemob, not both",
@@ -128,18 +104,15 @@ impl Easemob {
     }
 
     /// A GET with the current token; its generation goes along for 401 handling.
-    fn authorized_get(&self, url: String) -> PreparedRequest {
-        let (token, generation) = match &self.auth {
-            Auth::Static(token) => (token.expose().to_owned(), 0),
-            Auth::ClientCredentials { cache, .. } => {
-                let cache = cache.borrow();
-                match &cache.token {
-                    Some(t) => (t.value.expose().to_owned(), t.generation),
-                    // Not reached when the job follows credential_step; the server's 401
-                    // would then come back through credential_rejected.
-                    None => (String::new(), cache.generation),
-                }
+    fn authorized_get(&self, url: String, ctx: &RequestContext) -> PreparedRequest {
+        let (token, generation) = match (&self.auth, ctx.credential) {
+            (Auth::Static(token), _) => (token.expose().to_owned(), 0),
+            (Auth::ClientCredentials { .. }, Some(held)) => {
+                (held.value().to_owned(), held.generation())
             }
+            // Not reached when the call follows credential_step; the server's 401 would then
+            // come back through credential_rejected.
+            (Auth::ClientCredentials { .. }, None) => (String::new(), 0),
         };
         let mut prepared = PreparedRequest::new(HttpRequest {
             method: "GET",
@@ -310,26 +283,25 @@ impl Vendor for Easemob {
         check_id_common(id, MAX_USERNAME_CHARS)
     }
 
-    fn credential_step(&self, now_ms: f64) -> CredentialStep {
+    fn credential_step(&self, credentials: &mut CredentialState, now_ms: f64) -> CredentialStep {
         let Auth::ClientCredentials {
             client_id,
             client_secret,
-            cache,
         } = &self.auth
         else {
             return CredentialStep::Ready;
         };
-        let mut cache = cache.borrow_mut();
-        if cache.token.as_ref().is_some_and(|t| now_ms < t.renew_at_ms) {
+        if credentials.current(now_ms).is_some() {
             return CredentialStep::Ready;
         }
-        if cache.fetching {
+        let fetching = &mut credentials.fetching;
+        if fetching.in_progress {
             return CredentialStep::Wait;
         }
-        if now_ms < cache.not_before_ms {
-            return CredentialStep::WaitUntil(cache.not_before_ms);
+        if now_ms < fetching.not_before_ms {
+            return CredentialStep::WaitUntil(fetching.not_before_ms);
         }
-        cache.fetching = true;
+        fetching.in_progress = true;
         let body = json!({
             "grant_type": "client_credentials",
             "client_id": client_id,
@@ -348,14 +320,14 @@ impl Vendor for Easemob {
 
     fn on_credential_response(
         &self,
+        credentials: &mut CredentialState,
         response: Option<&HttpResponse>,
         now_ms: f64,
     ) -> Result<(), ProfileError> {
-        let Auth::ClientCredentials { cache, .. } = &self.auth else {
+        if !matches!(self.auth, Auth::ClientCredentials { .. }) {
             return Ok(());
-        };
-        let mut cache = cache.borrow_mut();
-        cache.fetching = false;
+        }
+        credentials.fetching.in_progress = false;
         let token_error = |code: ErrorCode, retryable: bool, what: String| {
             self.error(code, format!("Easemob token request: {what}"))
                 .retryable(retryable)
@@ -410,59 +382,41 @@ impl Vendor for Easemob {
                 Err(token_error(code, retryable, what).with_status(r.status))
             }
         };
+        let fetching = &mut credentials.fetching;
         match outcome {
             Ok((value, lifetime_ms)) => {
-                cache.generation += 1;
-                cache.token = Some(Token {
-                    value: Secret::new(value),
-                    renew_at_ms: now_ms + lifetime_ms
-                        - TOKEN_RENEWAL_MARGIN_MS.min(lifetime_ms / 2.0),
-                    generation: cache.generation,
-                    after_rejection: std::mem::take(&mut cache.replacing_rejected),
-                });
-                cache.failures = 0;
+                let renew_at_ms =
+                    now_ms + lifetime_ms - TOKEN_RENEWAL_MARGIN_MS.min(lifetime_ms / 2.0);
+                credentials.store(Secret::new(value), now_ms, renew_at_ms);
                 Ok(())
             }
-            Err(error) if error.retryable && cache.failures < self.common.retries => {
-                cache.failures += 1;
-                let delay = (TOKEN_RETRY_BASE_MS * 2f64.powi(cache.failures as i32 - 1))
+            Err(error) if error.retryable && fetching.failures < self.common.retries => {
+                fetching.failures += 1;
+                let delay = (TOKEN_RETRY_BASE_MS * 2f64.powi(fetching.failures as i32 - 1))
                     .min(TOKEN_RETRY_CAP_MS);
                 let retry_after = response.and_then(|r| r.retry_after_ms(now_ms));
-                cache.not_before_ms = now_ms + retry_after.unwrap_or(delay).max(delay);
+                fetching.not_before_ms = now_ms + retry_after.unwrap_or(delay).max(delay);
                 Err(error)
             }
             Err(error) => {
-                cache.failures = 0;
+                fetching.failures = 0;
                 Err(error.retryable(false))
             }
         }
     }
 
-    fn credential_rejected(&self, generation: u64) -> bool {
-        let Auth::ClientCredentials { cache, .. } = &self.auth else {
-            return false;
-        };
-        let mut cache = cache.borrow_mut();
-        if generation < cache.generation {
-            return true;
-        }
-        match &cache.token {
-            Some(token) if token.after_rejection => false,
-            _ => {
-                cache.token = None;
-                cache.replacing_rejected = true;
-                true
-            }
-        }
+    fn credential_rejected(&self, credentials: &mut CredentialState, generation: u64) -> bool {
+        matches!(self.auth, Auth::ClientCredentials { .. }) && credentials.rejected(generation)
     }
 
     fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
         let username = ids.first().copied().unwrap_or_default();
-        self.authorized_get(format!(
+        let url = format!(
             "{}/users/{}",
             self.app_url(ctx.base_url),
             percent_encode(username)
-        ))
+        );
+        self.authorized_get(url, ctx)
     }
 
     fn parse_response(
@@ -579,7 +533,7 @@ impl Listing for Easemob {
             url.push_str("&cursor=");
             url.push_str(&percent_encode(cursor));
         }
-        self.authorized_get(url)
+        self.authorized_get(url, ctx)
     }
 
     fn parse_page_response(&self, response: &HttpResponse, ctx: &ParseContext) -> PageOutcome {
@@ -638,6 +592,7 @@ mod tests {
             random: 0,
             base_url: "https://a1.easemob.com",
             fields: None,
+            credential: None,
         }
     }
 
@@ -715,6 +670,7 @@ mod tests {
             r#"{"orgName":"org","appName":"app","baseUrl":"https://a1.easemob.com","token":"tok"}"#,
         )
         .unwrap();
+        let mut s = CredentialState::default();
         let one = v.build_request(&["a b/c"], &ctx()).http;
         assert_eq!(one.url, "https://a1.easemob.com/org/app/users/a%20b%2Fc");
         assert_eq!(one.header("Authorization"), Some("Bearer tok"));
@@ -723,9 +679,12 @@ mod tests {
             page.url,
             "https://a1.easemob.com/org/app/users?limit=25&cursor=c%2B%2F%3D"
         );
-        assert!(matches!(v.credential_step(0.0), CredentialStep::Ready));
+        assert!(matches!(
+            v.credential_step(&mut s, 0.0),
+            CredentialStep::Ready
+        ));
         assert!(
-            !v.credential_rejected(0),
+            !v.credential_rejected(&mut s, 0),
             "a configured token cannot be renewed"
         );
     }
@@ -772,7 +731,8 @@ mod tests {
     #[test]
     fn one_token_fetch_is_shared_renewed_before_expiry_and_once_after_a_refusal() {
         let v = vendor(CREDENTIALS).unwrap();
-        let CredentialStep::Fetch(fetch) = v.credential_step(0.0) else {
+        let mut s = CredentialState::default();
+        let CredentialStep::Fetch(fetch) = v.credential_step(&mut s, 0.0) else {
             panic!("fetch first")
         };
         assert_eq!(fetch.http.url, "https://a1.easemob.com/org/app/token");
@@ -782,37 +742,51 @@ mod tests {
             json!({"grant_type":"client_credentials","client_id":"id","client_secret":"s3cr3t"})
         );
         assert!(
-            matches!(v.credential_step(1.0), CredentialStep::Wait),
+            matches!(v.credential_step(&mut s, 1.0), CredentialStep::Wait),
             "one fetch at a time"
         );
         let injected = HttpResponse::new(
             200,
             r#"{"access_token":"tok\r\nX-Evil: 1","expires_in":3600}"#,
         );
-        let refused = v.on_credential_response(Some(&injected), 5.0).unwrap_err();
+        let refused = v
+            .on_credential_response(&mut s, Some(&injected), 5.0)
+            .unwrap_err();
         assert_eq!(refused.code, ErrorCode::InvalidResponse);
         assert!(!refused.message.contains("Evil"), "{}", refused.message);
-        assert!(matches!(v.credential_step(6.0), CredentialStep::Fetch(_)));
+        assert!(matches!(
+            v.credential_step(&mut s, 6.0),
+            CredentialStep::Fetch(_)
+        ));
         let token = HttpResponse::new(
             200,
             r#"{"access_token":"T1","expires_in":3600,"application":"x"}"#,
         );
-        v.on_credential_response(Some(&token), 10.0).unwrap();
-        assert!(matches!(v.credential_step(20.0), CredentialStep::Ready));
-        let request = v.build_request(&["u"], &ctx());
+        v.on_credential_response(&mut s, Some(&token), 10.0)
+            .unwrap();
+        assert!(matches!(
+            v.credential_step(&mut s, 20.0),
+            CredentialStep::Ready
+        ));
+        let with_token = RequestContext {
+            credential: s.held(),
+            ..ctx()
+        };
+        let request = v.build_request(&["u"], &with_token);
         assert_eq!(request.http.header("Authorization"), Some("Bearer T1"));
         assert_eq!(request.credential_generation, 1);
         assert_eq!(request.redact, vec!["T1".to_owned()]);
         // Renewed a minute before expiry.
         assert!(matches!(
-            v.credential_step(10.0 + 3_540_000.0 - 1.0),
+            v.credential_step(&mut s, 10.0 + 3_540_000.0 - 1.0),
             CredentialStep::Ready
         ));
         assert!(matches!(
-            v.credential_step(10.0 + 3_540_000.0),
+            v.credential_step(&mut s, 10.0 + 3_540_000.0),
             CredentialStep::Fetch(_)
         ));
         v.on_credential_response(
+            &mut s,
             Some(&HttpResponse::new(
                 200,
                 r#"{"access_token":"T2","expires_in":3600}"#,
@@ -821,18 +795,19 @@ mod tests {
         )
         .unwrap();
         // Eight requests signed with T2 are refused: one renewal; those signed earlier just resend.
-        assert!(v.credential_rejected(2));
-        assert!(v.credential_rejected(2));
-        assert!(v.credential_rejected(1));
+        assert!(v.credential_rejected(&mut s, 2));
+        assert!(v.credential_rejected(&mut s, 2));
+        assert!(v.credential_rejected(&mut s, 1));
         assert!(matches!(
-            v.credential_step(3_600_001.0),
+            v.credential_step(&mut s, 3_600_001.0),
             CredentialStep::Fetch(_)
         ));
         assert!(matches!(
-            v.credential_step(3_600_002.0),
+            v.credential_step(&mut s, 3_600_002.0),
             CredentialStep::Wait
         ));
         v.on_credential_response(
+            &mut s,
             Some(&HttpResponse::new(
                 200,
                 r#"{"access_token":"T3","expires_in":3600}"#,
@@ -841,11 +816,11 @@ mod tests {
         )
         .unwrap();
         assert!(
-            v.credential_rejected(2),
+            v.credential_rejected(&mut s, 2),
             "signed before the renewal: resend"
         );
         assert!(
-            !v.credential_rejected(3),
+            !v.credential_rejected(&mut s, 3),
             "the renewed token refused too: final"
         );
     }
@@ -853,30 +828,37 @@ mod tests {
     #[test]
     fn token_fetch_failures_back_off_then_give_up_and_bad_credentials_are_final() {
         let v = vendor(CREDENTIALS).unwrap();
+        let mut s = CredentialState::default();
         for attempt in 0..3 {
             let now = f64::from(attempt) * 10_000.0;
-            assert!(matches!(v.credential_step(now), CredentialStep::Fetch(_)));
+            assert!(matches!(
+                v.credential_step(&mut s, now),
+                CredentialStep::Fetch(_)
+            ));
             let error = v
-                .on_credential_response(Some(&HttpResponse::new(503, "")), now)
+                .on_credential_response(&mut s, Some(&HttpResponse::new(503, "")), now)
                 .unwrap_err();
             assert!(error.retryable);
             assert!(matches!(
-                v.credential_step(now + 1.0),
+                v.credential_step(&mut s, now + 1.0),
                 CredentialStep::WaitUntil(_)
             ));
         }
         assert!(matches!(
-            v.credential_step(40_000.0),
+            v.credential_step(&mut s, 40_000.0),
             CredentialStep::Fetch(_)
         ));
-        let error = v.on_credential_response(None, 40_000.0).unwrap_err();
+        let error = v
+            .on_credential_response(&mut s, None, 40_000.0)
+            .unwrap_err();
         assert!(!error.retryable, "retries exhausted");
         assert!(matches!(
-            v.credential_step(40_001.0),
+            v.credential_step(&mut s, 40_001.0),
             CredentialStep::Fetch(_)
         ));
         let refused = v
             .on_credential_response(
+                &mut s,
                 Some(&HttpResponse::new(401, r#"{"error":"unauthorized"}"#)),
                 40_001.0,
             )

@@ -7,14 +7,15 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde_json::{Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput, Secret, VendorLimits};
-use crate::error::{ErrorCode, Failure, ProfileError, VendorCode};
+use crate::config::{CommonConfig, ConfigInput, VendorLimits};
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::profile::{Gender, Profile};
+use crate::model::{
+    ErrorCode, Failure, Gender, Profile, ProfileError, Secret, VendorCode, VendorKey,
+};
 use crate::signing::oauth1;
 use crate::vendors::{
     check_id_common, describe_common, json_string, match_asked, ParseContext, PreparedRequest,
-    RequestContext, ResponseOutcome, Vendor, VendorKey,
+    RequestContext, ResponseOutcome, Vendor,
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.kaixin001.com";
@@ -972,6 +973,7 @@ mod tests {
             random: 0,
             base_url: DEFAULT_BASE_URL,
             fields: None,
+            credential: None,
         }
     }
 

@@ -11,52 +11,12 @@ pub mod tencent;
 
 use std::collections::HashSet;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::config::{CommonConfig, ConfigInput};
-use crate::error::{ErrorCode, Failure, ProfileError};
+use crate::credential::{CredentialState, Held};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::profile::Profile;
-
-/// The vendor keys (`Vendor` in js/types.d.ts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum VendorKey {
-    #[serde(rename = "rongcloud")]
-    RongCloud,
-    #[serde(rename = "tencent")]
-    Tencent,
-    #[serde(rename = "tencent-attrs")]
-    TencentAttrs,
-    #[serde(rename = "easemob")]
-    Easemob,
-    #[serde(rename = "kaixin")]
-    Kaixin,
-}
-
-impl VendorKey {
-    pub const ALL: [VendorKey; 5] = [
-        VendorKey::RongCloud,
-        VendorKey::Tencent,
-        VendorKey::TencentAttrs,
-        VendorKey::Easemob,
-        VendorKey::Kaixin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VendorKey::RongCloud => "rongcloud",
-            VendorKey::Tencent => "tencent",
-            VendorKey::TencentAttrs => "tencent-attrs",
-            VendorKey::Easemob => "easemob",
-            VendorKey::Kaixin => "kaixin",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<VendorKey> {
-        VendorKey::ALL.into_iter().find(|v| v.as_str() == key)
-    }
-}
+use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
 
 /// Fresh per-attempt inputs, supplied by the caller so that vendor modules stay pure.
 #[derive(Clone, Debug)]
@@ -71,6 +31,8 @@ pub struct RequestContext<'a> {
     pub base_url: &'a str,
     /// The call's `fields` option, already checked by [`Vendor::check_fields`].
     pub fields: Option<&'a [String]>,
+    /// The credential the client obtained or made ([`Vendor::credential_step`] was Ready).
+    pub credential: Option<&'a Held>,
 }
 
 /// Inputs a signer callback receives when the user signs outside this library.
@@ -235,26 +197,28 @@ pub trait Vendor {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome;
-    /// Whether a credential must be obtained first (see [`CredentialStep`]).
-    fn credential_step(&self, now_ms: f64) -> CredentialStep {
-        let _ = now_ms;
+    /// Whether a credential must be obtained first (see [`CredentialStep`]); a vendor that
+    /// makes its own (a UserSig) makes it here, so that requests built next carry it.
+    fn credential_step(&self, credentials: &mut CredentialState, now_ms: f64) -> CredentialStep {
+        let _ = (credentials, now_ms);
         CredentialStep::Ready
     }
     /// The outcome of a [`CredentialStep::Fetch`] request (`None`: it got no response). An
     /// error that is not retryable ends the call; a retryable one is tried again later.
     fn on_credential_response(
         &self,
+        credentials: &mut CredentialState,
         response: Option<&HttpResponse>,
         now_ms: f64,
     ) -> Result<(), ProfileError> {
-        let _ = (response, now_ms);
+        let _ = (credentials, response, now_ms);
         Ok(())
     }
     /// A request signed with credential `generation` was refused. True when sending it again
     /// can work (a fresh credential is on its way or already here); false when the refusal
     /// is final (a configured token, or a credential obtained after an earlier refusal).
-    fn credential_rejected(&self, generation: u64) -> bool {
-        let _ = generation;
+    fn credential_rejected(&self, credentials: &mut CredentialState, generation: u64) -> bool {
+        let _ = (credentials, generation);
         false
     }
     /// The vendor's user listing, when it has one.
@@ -452,8 +416,26 @@ pub(crate) mod test_support {
 
     use serde_json::{Map, Value};
 
+    use super::{PreparedRequest, RequestContext, Vendor};
     use crate::config::ConfigInput;
-    use crate::error::ProfileError;
+    use crate::credential::CredentialState;
+    use crate::model::ProfileError;
+
+    /// A request for `ids` as a call builds it: after the vendor's credential step, carrying
+    /// the credential held in `credentials`.
+    pub fn request(
+        vendor: &dyn Vendor,
+        credentials: &mut CredentialState,
+        ids: &[&str],
+        ctx: &RequestContext,
+    ) -> PreparedRequest {
+        let _ = vendor.credential_step(credentials, ctx.now_ms);
+        let ctx = RequestContext {
+            credential: credentials.held(),
+            ..ctx.clone()
+        };
+        vendor.build_request(ids, &ctx)
+    }
 
     /// Runs a vendor's `from_config` over a JSON config literal (no function-valued keys).
     pub fn from_json<T>(

@@ -4,14 +4,15 @@
 
 use serde_json::{Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput, Secret, VendorLimits};
-use crate::error::{ErrorCode, Failure, ProfileError, VendorCode};
+use crate::config::{CommonConfig, ConfigInput, VendorLimits};
 use crate::http::{form_encode, HttpRequest, HttpResponse};
-use crate::profile::{Gender, Profile};
+use crate::model::{
+    ErrorCode, Failure, Gender, Profile, ProfileError, Secret, VendorCode, VendorKey,
+};
 use crate::signing;
 use crate::vendors::{
     check_id_common, describe_common, json_number, json_string, match_asked, ParseContext,
-    PreparedRequest, RequestContext, ResponseOutcome, SignatureRequest, Vendor, VendorKey,
+    PreparedRequest, RequestContext, ResponseOutcome, SignatureRequest, Vendor,
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.rong-api.com";
@@ -424,6 +425,7 @@ mod tests {
             random: 0,
             base_url: DEFAULT_BASE_URL,
             fields: None,
+            credential: None,
         }
     }
 

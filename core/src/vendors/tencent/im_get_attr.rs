@@ -6,12 +6,12 @@ use serde_json::{Map, Value};
 
 use super::TencentAccess;
 use crate::config::{CommonConfig, ConfigInput};
-use crate::error::{ErrorCode, Failure, ProfileError};
+use crate::credential::CredentialState;
 use crate::http::HttpResponse;
-use crate::profile::Profile;
+use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
 use crate::vendors::{
-    json_string, match_asked, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
-    Vendor, VendorKey,
+    json_string, match_asked, CredentialStep, ParseContext, PreparedRequest, RequestContext,
+    ResponseOutcome, Vendor,
 };
 
 const PATH: &str = "/v4/all_member_push/im_get_attr";
@@ -137,8 +137,12 @@ impl Vendor for ImGetAttr {
         }
     }
 
-    fn credential_rejected(&self, generation: u64) -> bool {
-        self.access.credential_rejected(generation)
+    fn credential_step(&self, credentials: &mut CredentialState, now_ms: f64) -> CredentialStep {
+        self.access.credential_step(credentials, now_ms)
+    }
+
+    fn credential_rejected(&self, credentials: &mut CredentialState, generation: u64) -> bool {
+        self.access.credential_rejected(credentials, generation)
     }
 
     fn secrets(&self) -> Vec<&str> {
@@ -157,7 +161,7 @@ impl Vendor for ImGetAttr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendors::test_support::{from_json, refusal};
+    use crate::vendors::test_support::{from_json, refusal, request};
 
     fn vendor() -> ImGetAttr {
         from_json(
@@ -202,7 +206,7 @@ mod tests {
             Value::Object(zhang.custom.clone()),
             serde_json::json!({"sex": "Female", "city": "New York"})
         );
-        assert_eq!(zhang.gender, crate::profile::Gender::Unknown);
+        assert_eq!(zhang.gender, crate::model::Gender::Unknown);
         assert!(zhang.raw.is_some());
         assert_eq!(profiles[1].id, "abc");
         assert!(
@@ -225,8 +229,14 @@ mod tests {
             random: 99_999_999,
             base_url: "https://console.tim.qq.com",
             fields: None,
+            credential: None,
         };
-        let prepared = vendor().build_request(&["Zhang Xiaohong", "Chen Xiaoming", "abc"], &ctx);
+        let prepared = request(
+            &vendor(),
+            &mut CredentialState::default(),
+            &["Zhang Xiaohong", "Chen Xiaoming", "abc"],
+            &ctx,
+        );
         let body: Value = serde_json::from_str(prepared.http.body.as_deref().unwrap()).unwrap();
         assert_eq!(
             body,

@@ -14,12 +14,13 @@ pub use portrait_get::PortraitGet;
 
 use serde_json::{Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput, Secret, VendorLimits};
-use crate::error::{ErrorCode, ProfileError, VendorCode};
+use crate::config::{CommonConfig, ConfigInput, VendorLimits};
+use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::model::{ErrorCode, ProfileError, Secret, VendorCode, VendorKey};
 use crate::signing::tls_sig::{decode_user_sig, UserSigIssuer};
 use crate::vendors::{
-    check_id_common, PreparedRequest, RequestContext, ResponseOutcome, VendorKey,
+    check_id_common, CredentialStep, PreparedRequest, RequestContext, ResponseOutcome,
 };
 
 /// The region → host table (docs/vendors/tencent-portrait-get.md).
@@ -192,15 +193,27 @@ impl TencentAccess {
         }
     }
 
+    /// A UserSig made from the secret key is made (or renewed) before requests are built.
+    fn credential_step(&self, credentials: &mut CredentialState, now_ms: f64) -> CredentialStep {
+        if let Credential::Issued(issuer) = &self.credential {
+            issuer.current(credentials, now_ms);
+        }
+        CredentialStep::Ready
+    }
+
     /// A POST of `body` to `path` with the credentials in the query string.
     fn request(&self, path: &str, body: String, ctx: &RequestContext) -> PreparedRequest {
-        let (user_sig, redact, generation) = match &self.credential {
-            Credential::Provided { user_sig, .. } => (user_sig.expose().to_owned(), Vec::new(), 0),
-            Credential::Issued(issuer) => {
-                let generation = issuer.generation();
-                let sig = issuer.user_sig_at(unix_seconds(ctx.now_ms));
-                (sig.clone(), vec![sig], generation)
+        let (user_sig, redact, generation) = match (&self.credential, ctx.credential) {
+            (Credential::Provided { user_sig, .. }, _) => {
+                (user_sig.expose().to_owned(), Vec::new(), 0)
             }
+            (Credential::Issued(_), Some(held)) => (
+                held.value().to_owned(),
+                vec![held.value().to_owned()],
+                held.generation(),
+            ),
+            // Not reached when the call follows credential_step: the server refuses it.
+            (Credential::Issued(_), None) => (String::new(), Vec::new(), 0),
         };
         let url = format!(
             "{}{path}?sdkappid={}&identifier={}&usersig={}&random={}&contenttype=json",
@@ -299,9 +312,9 @@ impl TencentAccess {
         .retryable(retryable)
     }
 
-    fn credential_rejected(&self, generation: u64) -> bool {
+    fn credential_rejected(&self, credentials: &mut CredentialState, generation: u64) -> bool {
         match &self.credential {
-            Credential::Issued(issuer) => issuer.renew_after_rejection(generation),
+            Credential::Issued(_) => credentials.rejected(generation),
             Credential::Provided { .. } => false,
         }
     }
@@ -395,8 +408,9 @@ fn public_error(code: i64) -> (ErrorCode, bool, &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credential::CredentialState;
     use crate::signing::tls_sig::user_sig;
-    use crate::vendors::test_support::{from_json, refusal};
+    use crate::vendors::test_support::{from_json, refusal, request};
     use crate::vendors::Vendor;
 
     const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -414,6 +428,7 @@ mod tests {
             random: 4_294_967_295,
             base_url: "https://console.tim.qq.com",
             fields: None,
+            credential: None,
         }
     }
 
@@ -509,7 +524,9 @@ mod tests {
         let opaque = r#"{"sdkAppId":1400000000,"identifier":"admin","userSig":"opaque"}"#;
         let vendor = from_json(opaque, ImGetAttr::from_config).unwrap();
         assert!(vendor.credential_error(f64::MAX).is_none());
-        let url = vendor.build_request(&["a"], &ctx(0.0)).http.url;
+        let url = request(&vendor, &mut CredentialState::default(), &["a"], &ctx(0.0))
+            .http
+            .url;
         assert!(url.contains("usersig=opaque&"));
     }
 
@@ -521,7 +538,12 @@ mod tests {
         )
         .unwrap();
         let now_ms = 1_569_910_200_000.0;
-        let prepared = vendor.build_request(&["a", "b"], &ctx(now_ms));
+        let prepared = request(
+            &vendor,
+            &mut CredentialState::default(),
+            &["a", "b"],
+            &ctx(now_ms),
+        );
         let http = &prepared.http;
         assert_eq!(http.method, "POST");
         assert!(http
@@ -595,21 +617,22 @@ mod tests {
                 ResponseOutcome::CredentialRejected(e) if e.code == ErrorCode::AuthFailed
             )
         };
-        let first = vendor.build_request(&["a"], &ctx(1_569_910_200_000.0));
+        let state = &mut CredentialState::default();
+        let first = request(&vendor, state, &["a"], &ctx(1_569_910_200_000.0));
         assert!(rejected(&vendor));
-        assert!(vendor.credential_rejected(first.credential_generation));
+        assert!(vendor.credential_rejected(state, first.credential_generation));
         assert!(
-            vendor.credential_rejected(first.credential_generation),
+            vendor.credential_rejected(state, first.credential_generation),
             "another request refused with the same UserSig is sent again too"
         );
-        let second = vendor.build_request(&["a"], &ctx(1_569_990_000_000.0));
+        let second = request(&vendor, state, &["a"], &ctx(1_569_990_000_000.0));
         assert_eq!(
             second.credential_generation,
             first.credential_generation + 1
         );
         assert_ne!(second.redact, first.redact, "a UserSig made now");
         assert!(
-            !vendor.credential_rejected(second.credential_generation),
+            !vendor.credential_rejected(state, second.credential_generation),
             "once"
         );
 

@@ -7,12 +7,12 @@ use serde_json::{Map, Value};
 
 use super::TencentAccess;
 use crate::config::{CommonConfig, ConfigInput};
-use crate::error::{ErrorCode, Failure, ProfileError, VendorCode};
+use crate::credential::CredentialState;
 use crate::http::HttpResponse;
-use crate::profile::{Gender, Profile};
+use crate::model::{ErrorCode, Failure, Gender, Profile, ProfileError, VendorCode, VendorKey};
 use crate::vendors::{
-    json_number, json_string, match_asked, ParseContext, PreparedRequest, RequestContext,
-    ResponseOutcome, Vendor, VendorKey,
+    json_number, json_string, match_asked, CredentialStep, ParseContext, PreparedRequest,
+    RequestContext, ResponseOutcome, Vendor,
 };
 
 const PATH: &str = "/v4/profile/portrait_get";
@@ -285,8 +285,12 @@ impl Vendor for PortraitGet {
         }
     }
 
-    fn credential_rejected(&self, generation: u64) -> bool {
-        self.access.credential_rejected(generation)
+    fn credential_step(&self, credentials: &mut CredentialState, now_ms: f64) -> CredentialStep {
+        self.access.credential_step(credentials, now_ms)
+    }
+
+    fn credential_rejected(&self, credentials: &mut CredentialState, generation: u64) -> bool {
+        self.access.credential_rejected(credentials, generation)
     }
 
     fn secrets(&self) -> Vec<&str> {
@@ -307,8 +311,8 @@ impl Vendor for PortraitGet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::Gender;
-    use crate::vendors::test_support::{from_json, refusal};
+    use crate::model::Gender;
+    use crate::vendors::test_support::{from_json, refusal, request};
 
     fn vendor() -> PortraitGet {
         from_json(
@@ -337,6 +341,7 @@ mod tests {
             random: 99_999_999,
             base_url: "https://console.tim.qq.com",
             fields,
+            credential: None,
         }
     }
 
@@ -505,7 +510,12 @@ mod tests {
         let body = |prepared: PreparedRequest| -> serde_json::Value {
             serde_json::from_str(prepared.http.body.as_deref().unwrap()).unwrap()
         };
-        let standard = body(vendor().build_request(&["id1", "id2"], &ctx(None)));
+        let standard = body(request(
+            &vendor(),
+            &mut CredentialState::default(),
+            &["id1", "id2"],
+            &ctx(None),
+        ));
         assert_eq!(standard["To_Account"], serde_json::json!(["id1", "id2"]));
         assert_eq!(standard["TagList"], serde_json::json!(STANDARD_TAGS));
 
@@ -514,7 +524,13 @@ mod tests {
             PortraitGet::from_config,
         )
         .unwrap();
-        let tags = body(configured.build_request(&["a"], &ctx(None)))["TagList"].clone();
+        let tags = body(request(
+            &configured,
+            &mut CredentialState::default(),
+            &["a"],
+            &ctx(None),
+        ))["TagList"]
+            .clone();
         assert_eq!(
             tags,
             serde_json::json!(["Tag_Profile_IM_Nick", "Tag_Profile_Custom_Test"])
@@ -523,7 +539,13 @@ mod tests {
         let call = configured
             .check_fields(&["Tag_Profile_IM_Image".into()])
             .unwrap();
-        let tags = body(configured.build_request(&["a"], &ctx(Some(&call))))["TagList"].clone();
+        let tags = body(request(
+            &configured,
+            &mut CredentialState::default(),
+            &["a"],
+            &ctx(Some(&call)),
+        ))["TagList"]
+            .clone();
         assert_eq!(tags, serde_json::json!(["Tag_Profile_IM_Image"]));
         assert!(configured.check_fields(&[]).is_err());
         for bad in [

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::vendors::VendorKey;
+use super::VendorKey;
 
 /// The codes of `ErrorCode` (js/types.d.ts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -1,11 +1,11 @@
-//! The requests a job has sent and not yet heard back from, shared by both jobs
-//! ([`crate::job::BatchJob`], [`crate::list_job::ListJob`]): each holds a scheduler slot
+//! The requests a call has sent and not yet heard back from: each holds a scheduler slot
 //! until it ends, remembers the host it went to and the credential it carried, and, when the
 //! call ends early, is given back without a verdict on the vendor.
 
 use std::collections::HashMap;
 
 use crate::scheduler::{Scheduler, SendTicket};
+use crate::session::Session;
 use crate::vendors::{PreparedRequest, Vendor};
 
 pub struct Flight<T> {
@@ -14,10 +14,9 @@ pub struct Flight<T> {
     pub host: usize,
     /// The credential generation it carried, for [`Vendor::credential_rejected`].
     pub credential_generation: u64,
-    /// A fetch of the vendor's credential (a token), not of profiles.
-    pub fetches_credential: bool,
-    /// What the job needs back with the response (the ids it carried, its attempt).
-    pub payload: T,
+    /// What the call needs back with the answer (the ids it carried, their attempt); `None`
+    /// for a fetch of the vendor's credential (a token).
+    pub payload: Option<T>,
 }
 
 pub struct Flights<T> {
@@ -40,8 +39,27 @@ impl<T> Flights<T> {
     pub fn send(
         &mut self,
         prepared: &PreparedRequest,
-        fetches_credential: bool,
         payload: T,
+        now: f64,
+        scheduler: &mut Scheduler,
+    ) -> u64 {
+        self.open(prepared, Some(payload), now, scheduler)
+    }
+
+    /// As [`Flights::send`], for a fetch of the vendor's credential.
+    pub fn send_credential_fetch(
+        &mut self,
+        prepared: &PreparedRequest,
+        now: f64,
+        scheduler: &mut Scheduler,
+    ) -> u64 {
+        self.open(prepared, None, now, scheduler)
+    }
+
+    fn open(
+        &mut self,
+        prepared: &PreparedRequest,
+        payload: Option<T>,
         now: f64,
         scheduler: &mut Scheduler,
     ) -> u64 {
@@ -55,7 +73,6 @@ impl<T> Flights<T> {
                 ticket,
                 host,
                 credential_generation: prepared.credential_generation,
-                fetches_credential,
                 payload,
             },
         );
@@ -89,13 +106,13 @@ impl<T> Flights<T> {
 
     /// Gives back the slot of every request still out (the call was aborted or failed; their
     /// responses will be ignored), with no verdict on the vendor's health.
-    pub fn abandon_all(&mut self, now: f64, scheduler: &mut Scheduler, vendor: &dyn Vendor) {
+    pub fn abandon_all(&mut self, now: f64, session: &mut Session, vendor: &dyn Vendor) {
         for (_, flight) in self.open.drain() {
-            scheduler.on_finish(flight.ticket, now, false);
-            scheduler.on_request_neutral();
-            if flight.fetches_credential {
+            session.scheduler.on_finish(flight.ticket, now, false);
+            session.scheduler.on_request_neutral();
+            if flight.payload.is_none() {
                 // Nobody will hear back from it: let another call fetch the credential.
-                let _ = vendor.on_credential_response(None, now);
+                let _ = vendor.on_credential_response(&mut session.credentials, None, now);
             }
         }
     }

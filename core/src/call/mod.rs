@@ -1,0 +1,574 @@
+//! One call of a client — `getProfiles` ([`Batch`]) or a listing ([`Pages`]) — as a pure
+//! state machine, in the shape of str0m and quinn-proto: the shell asks [`Call::poll`] what to
+//! do next (send a request, wait, finish), performs it, and hands what happened back through
+//! [`Call::handle`]. Time comes in as arguments and randomness from a seeded generator, so a
+//! whole call, retries and pauses included, is replayed natively (see `crate::simulation`).
+//!
+//! [`Call`] is the part both kinds share and is written once: the requests in flight, the
+//! credential a vendor obtains, the gate of the scheduler, transport errors, retries and
+//! their pauses, the counters. What differs — what a request carries, what its answer means,
+//! what the call resolves with — is the [`Work`] it drives.
+
+mod batch;
+mod flights;
+mod ids;
+mod pages;
+
+use std::rc::Rc;
+
+use serde::Serialize;
+
+pub use batch::{Batch, BatchOptions};
+pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
+
+use crate::http::HttpResponse;
+use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
+use crate::scheduler::{Blame, Circuit, Gate, Scheduler};
+use crate::session::Session;
+use crate::vendors::{CredentialStep, ParseContext, PreparedRequest, RequestContext, Vendor};
+use flights::Flights;
+
+/// A `getProfiles` call.
+pub type BatchCall = Call<Batch>;
+/// A `listProfiles` or `listAllProfiles` call.
+pub type ListCall = Call<Pages>;
+
+/// `Stats` (js/types.d.ts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub requested: usize,
+    pub profiles: usize,
+    pub failures: usize,
+    pub requests: usize,
+    pub retries: usize,
+    pub elapsed_ms: f64,
+}
+
+/// `Progress` (js/types.d.ts).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub failed: usize,
+    pub requests: usize,
+    pub retries: usize,
+}
+
+/// What one finished request settled (for `onBatch`; empty unless it was given).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BatchEvent {
+    pub profiles: Vec<Profile>,
+    pub failures: Vec<Failure>,
+}
+
+/// `BatchResult` (js/types.d.ts).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BatchResult {
+    pub profiles: Vec<Profile>,
+    pub failures: Vec<Failure>,
+    pub stats: Stats,
+}
+
+/// A request for the shell to send.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub request_id: u64,
+    pub prepared: PreparedRequest,
+}
+
+/// What the shell is to do next.
+#[derive(Debug)]
+pub enum Output {
+    Send(Outgoing),
+    /// Nothing to do before this time, unless something is handed in first.
+    WaitUntil(f64),
+    /// Only an answer to this call can move it on.
+    WaitForResponses,
+    /// Other calls of the same client hold every concurrency slot.
+    WaitForCapacity,
+    /// [`Call::outcome`] is ready.
+    Finished,
+    /// The call must reject with this error (auth failure, unusable signer output).
+    Failed(ProfileError),
+}
+
+/// What happened, for [`Call::handle`].
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// Request `request_id` was answered.
+    Response {
+        request_id: u64,
+        response: &'a HttpResponse,
+    },
+    /// Request `request_id` got no answer.
+    Transport {
+        request_id: u64,
+        error: TransportError,
+        message: &'a str,
+    },
+    /// Request `request_id` left only now: it waited for a shared limiter's permit.
+    Departed { request_id: u64 },
+    /// The call must end with this error (an unusable signature from the user's signer).
+    Fatal(ProfileError),
+    /// The call was aborted: the requests in flight are given up, their answers ignored.
+    Abandoned,
+}
+
+/// Why a request produced no response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    Timeout,
+    Network,
+    /// The body was larger than `maxResponseBytes`: not read, and not asked for again (the
+    /// same request would bring the same body).
+    TooLarge,
+    /// A shared limiter gave no permit (Redis down, say): nothing was sent.
+    NoPermit,
+}
+
+impl TransportError {
+    /// The request-level error it is: worth another attempt, but for a body too large.
+    pub fn error(self, message: &str, vendor: VendorKey) -> ProfileError {
+        let code = match self {
+            TransportError::Timeout => ErrorCode::Timeout,
+            TransportError::Network | TransportError::NoPermit => ErrorCode::Network,
+            TransportError::TooLarge => ErrorCode::InvalidResponse,
+        };
+        ProfileError::new(code, message)
+            .with_vendor(vendor)
+            .retryable(self != TransportError::TooLarge)
+    }
+
+    fn blame(self) -> Blame {
+        match self {
+            TransportError::NoPermit => Blame::NotSent,
+            _ => Blame::Vendor {
+                retry_after_ms: None,
+            },
+        }
+    }
+}
+
+/// What an answer meant, as the work reads it.
+pub enum Answer<T> {
+    Parsed(T),
+    /// The request as a whole failed; `retry_after_ms` is the vendor's requested pause.
+    Failed {
+        error: ProfileError,
+        retry_after_ms: Option<f64>,
+    },
+    /// The credential the request carried was refused.
+    CredentialRejected(ProfileError),
+}
+
+/// What a [`Work`] may touch while it takes an answer in: the time, the vendor, the
+/// scheduler (retry budget, backoff), the randomness, the counters and the events.
+pub struct Step<'a> {
+    pub now: f64,
+    pub vendor: &'a dyn Vendor,
+    pub scheduler: &'a mut Scheduler,
+    pub rng: &'a mut Rng,
+    pub stats: &'a mut Stats,
+    pub events: &'a mut Vec<BatchEvent>,
+}
+
+/// The part of a call that differs between kinds: see the module documentation.
+pub trait Work {
+    /// What a request carries, handed back with its answer (its ids and their attempt).
+    type Carried;
+    /// What a good answer holds.
+    type Parsed;
+    /// What the call resolves with.
+    type Outcome;
+
+    /// How many ids the call asks for at the start.
+    fn planned(&self) -> usize;
+    fn include_raw(&self) -> bool;
+    /// Before each poll: lets waits that are over end.
+    fn tick(&mut self, now: f64) {
+        let _ = now;
+    }
+    /// What to wait for when there is nothing to send now; `None` when a request is ready.
+    fn idle(&self, now: f64, in_flight: bool) -> Option<Output>;
+    /// Whether something is waiting to be sent that [`Work::fail_waiting`] would fail.
+    fn has_waiting(&self, now: f64, in_flight: bool) -> bool;
+    /// Nothing waiting can be sent (the breaker is open, no credential could be had). `Err`
+    /// ends the call.
+    fn fail_waiting(&mut self, error: &ProfileError, step: &mut Step) -> Result<(), ProfileError>;
+    /// The next request (there is one: [`Work::idle`] said so), and the attempt it is.
+    fn build(
+        &mut self,
+        vendor: &dyn Vendor,
+        ctx: RequestContext,
+    ) -> (PreparedRequest, Self::Carried, u32);
+    fn attempt(carried: &Self::Carried) -> u32;
+    fn parse(
+        &self,
+        vendor: &dyn Vendor,
+        carried: &Self::Carried,
+        response: &HttpResponse,
+        ctx: &ParseContext,
+    ) -> Answer<Self::Parsed>;
+    fn accept(&mut self, carried: Self::Carried, parsed: Self::Parsed, step: &mut Step);
+    /// The request failed and goes again, not before `at`.
+    fn retry(&mut self, carried: Self::Carried, at: f64);
+    /// The request failed for good. `Err` ends the call.
+    fn give_up(
+        &mut self,
+        carried: Self::Carried,
+        error: ProfileError,
+        step: &mut Step,
+    ) -> Result<(), ProfileError>;
+    /// Its credential was refused and a fresh one is coming: send it again first.
+    fn resend(&mut self, carried: Self::Carried);
+    /// A request (not a credential fetch) ended, however.
+    fn request_ended(&mut self, step: &mut Step) {
+        let _ = step;
+    }
+    fn progress(&self, stats: &Stats) -> Progress;
+    fn outcome(&mut self, stats: Stats) -> Self::Outcome;
+}
+
+/// SplitMix64: a small, well-distributed generator for nonces and jitter. It is seeded by the
+/// shell from `crypto.getRandomValues`; nonces only need to be unique, not secret.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// 32 characters of `[0-9a-z]`.
+    pub fn nonce(&mut self) -> String {
+        const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+        (0..32)
+            .map(|_| ALPHABET[(self.next_u64() % 36) as usize] as char)
+            .collect()
+    }
+}
+
+/// One call: a [`Work`] and everything both kinds of call share.
+pub struct Call<W: Work> {
+    work: W,
+    vendor: Rc<dyn Vendor>,
+    in_flight: Flights<W::Carried>,
+    rng: Rng,
+    stats: Stats,
+    started_at: Option<f64>,
+    fatal: Option<ProfileError>,
+    events: Vec<BatchEvent>,
+}
+
+impl<W: Work> Call<W> {
+    pub fn new(vendor: Rc<dyn Vendor>, work: W, seed: u64) -> Self {
+        let stats = Stats {
+            requested: work.planned(),
+            ..Stats::default()
+        };
+        Call {
+            work,
+            vendor,
+            in_flight: Flights::default(),
+            rng: Rng::new(seed),
+            stats,
+            started_at: None,
+            fatal: None,
+            events: Vec::new(),
+        }
+    }
+
+    pub fn vendor(&self) -> &dyn Vendor {
+        self.vendor.as_ref()
+    }
+
+    /// What to do next.
+    pub fn poll(&mut self, now: f64, session: &mut Session) -> Output {
+        self.started_at.get_or_insert(now);
+        if let Some(error) = &self.fatal {
+            return Output::Failed(error.clone());
+        }
+        self.work.tick(now);
+        let in_flight = !self.in_flight.is_empty();
+        if let Circuit::Open(error) = session.scheduler.circuit(now) {
+            if self.work.has_waiting(now, in_flight) {
+                self.fail_waiting(&error, now, session);
+                if let Some(error) = &self.fatal {
+                    return Output::Failed(error.clone());
+                }
+            }
+        }
+        if let Some(idle) = self.work.idle(now, in_flight) {
+            return idle;
+        }
+        let waiting = if in_flight {
+            Output::WaitForResponses
+        } else {
+            Output::WaitForCapacity
+        };
+        match session.scheduler.gate(now) {
+            Gate::Open => match self.vendor.credential_step(&mut session.credentials, now) {
+                CredentialStep::Ready => self.send(now, session),
+                CredentialStep::Fetch(prepared) => {
+                    let request_id = self.in_flight.send_credential_fetch(
+                        &prepared,
+                        now,
+                        &mut session.scheduler,
+                    );
+                    Output::Send(Outgoing {
+                        request_id,
+                        prepared,
+                    })
+                }
+                CredentialStep::WaitUntil(at) => Output::WaitUntil(at),
+                // Another call of this client is fetching it: its completion wakes us.
+                CredentialStep::Wait => waiting,
+            },
+            Gate::OpensAt(at) => Output::WaitUntil(at),
+            Gate::Full => waiting,
+        }
+    }
+
+    /// Takes in what happened at `now`. Answers to requests this call no longer tracks (it
+    /// was aborted, or failed) are ignored.
+    pub fn handle(&mut self, input: Input, now: f64, session: &mut Session) {
+        match input {
+            Input::Response {
+                request_id,
+                response,
+            } => self.on_response(request_id, response, now, session),
+            Input::Transport {
+                request_id,
+                error,
+                message,
+            } => {
+                let Some(flight) =
+                    self.in_flight
+                        .take(request_id, now, false, &mut session.scheduler)
+                else {
+                    return;
+                };
+                let Some(carried) = flight.payload else {
+                    self.credential_outcome(None, now, session);
+                    return;
+                };
+                let failure = error.error(message, self.vendor.key());
+                let blame = error.blame();
+                self.request_failed(flight.host, carried, failure, blame, now, session);
+                self.request_ended(now, session);
+            }
+            Input::Departed { request_id } => {
+                self.in_flight
+                    .departed(request_id, now, &mut session.scheduler)
+            }
+            Input::Fatal(error) => self.fail(error, now, session),
+            Input::Abandoned => self
+                .in_flight
+                .abandon_all(now, session, self.vendor.as_ref()),
+        }
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.work.progress(&self.stats)
+    }
+
+    /// The counters so far, `elapsedMs` measured up to `now`.
+    pub fn stats(&self, now: f64) -> Stats {
+        Stats {
+            elapsed_ms: now - self.started_at.unwrap_or(now),
+            ..self.stats
+        }
+    }
+
+    /// Events of requests finished since the last call.
+    pub fn take_events(&mut self) -> Vec<BatchEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The result, once [`Output::Finished`] was returned.
+    pub fn outcome(&mut self, now: f64) -> W::Outcome {
+        let stats = self.stats(now);
+        self.work.outcome(stats)
+    }
+
+    fn step<'a>(&'a mut self, now: f64, scheduler: &'a mut Scheduler) -> (&'a mut W, Step<'a>) {
+        (
+            &mut self.work,
+            Step {
+                now,
+                vendor: self.vendor.as_ref(),
+                scheduler,
+                rng: &mut self.rng,
+                stats: &mut self.stats,
+                events: &mut self.events,
+            },
+        )
+    }
+
+    fn fail(&mut self, error: ProfileError, now: f64, session: &mut Session) {
+        self.fatal.get_or_insert(error);
+        self.in_flight
+            .abandon_all(now, session, self.vendor.as_ref());
+    }
+
+    fn fail_waiting(&mut self, error: &ProfileError, now: f64, session: &mut Session) {
+        let (work, mut step) = self.step(now, &mut session.scheduler);
+        if let Err(error) = work.fail_waiting(error, &mut step) {
+            self.fail(error, now, session);
+        }
+    }
+
+    fn request_ended(&mut self, now: f64, session: &mut Session) {
+        let (work, mut step) = self.step(now, &mut session.scheduler);
+        work.request_ended(&mut step);
+    }
+
+    fn send(&mut self, now: f64, session: &mut Session) -> Output {
+        if let Some(error) = self.vendor.credential_error(now) {
+            self.fail(error, now, session);
+            return Output::Failed(self.fatal.clone().expect("just failed"));
+        }
+        let scheduler = &session.scheduler;
+        let host = scheduler.hosts.active();
+        let ctx = RequestContext {
+            now_ms: now,
+            nonce: self.rng.nonce(),
+            random: (self.rng.next_u64() >> 32) as u32,
+            base_url: scheduler.hosts.url(host),
+            fields: None,
+            credential: session.credentials.held(),
+        };
+        let (prepared, carried, attempt) = self.work.build(self.vendor.as_ref(), ctx);
+        let request_id = self
+            .in_flight
+            .send(&prepared, carried, now, &mut session.scheduler);
+        self.stats.requests += 1;
+        if attempt > 0 {
+            self.stats.retries += 1;
+        }
+        Output::Send(Outgoing {
+            request_id,
+            prepared,
+        })
+    }
+
+    fn on_response(
+        &mut self,
+        request_id: u64,
+        response: &HttpResponse,
+        now: f64,
+        session: &mut Session,
+    ) {
+        let Some(flight) = self
+            .in_flight
+            .take(request_id, now, true, &mut session.scheduler)
+        else {
+            return;
+        };
+        let Some(carried) = flight.payload else {
+            self.credential_outcome(Some(response), now, session);
+            return;
+        };
+        let ctx = ParseContext {
+            now_ms: now,
+            include_raw: self.work.include_raw(),
+        };
+        let answer = self
+            .work
+            .parse(self.vendor.as_ref(), &carried, response, &ctx);
+        match answer {
+            Answer::Parsed(parsed) => {
+                let retried = W::attempt(&carried) > 0;
+                session.scheduler.on_request_succeeded(retried, now);
+                let (work, mut step) = self.step(now, &mut session.scheduler);
+                work.accept(carried, parsed, &mut step);
+            }
+            Answer::Failed {
+                error,
+                retry_after_ms,
+            } => {
+                let blame = Blame::Vendor { retry_after_ms };
+                self.request_failed(flight.host, carried, error, blame, now, session);
+            }
+            Answer::CredentialRejected(error) => {
+                session.scheduler.on_request_neutral();
+                let generation = flight.credential_generation;
+                if self
+                    .vendor
+                    .credential_rejected(&mut session.credentials, generation)
+                {
+                    self.work.resend(carried);
+                } else {
+                    self.fail(error, now, session);
+                }
+            }
+        }
+        self.request_ended(now, session);
+    }
+
+    /// The credential fetch ended (`None`: without a response). A refusal ends the call; a
+    /// failure worth retrying waits for the vendor's backoff; any other leaves what is
+    /// waiting without a credential.
+    fn credential_outcome(
+        &mut self,
+        response: Option<&HttpResponse>,
+        now: f64,
+        session: &mut Session,
+    ) {
+        session.scheduler.on_request_neutral();
+        let outcome = self
+            .vendor
+            .on_credential_response(&mut session.credentials, response, now);
+        match outcome {
+            Ok(()) => {}
+            Err(error) if error.retryable => {}
+            Err(error) if error.code == ErrorCode::AuthFailed => self.fail(error, now, session),
+            Err(error) => self.fail_waiting(&error, now, session),
+        }
+    }
+
+    fn request_failed(
+        &mut self,
+        host: usize,
+        carried: W::Carried,
+        error: ProfileError,
+        blame: Blame,
+        now: f64,
+        session: &mut Session,
+    ) {
+        if error.code == ErrorCode::AuthFailed {
+            self.fail(error, now, session);
+            return;
+        }
+        // Honour the vendor's pacing for the whole client, retried or not.
+        let scheduler = &mut session.scheduler;
+        let pause = scheduler.on_request_failed(&error, blame, host, now);
+        let mut error = error;
+        let attempt = W::attempt(&carried);
+        let retries = self.vendor.common().retries;
+        let rng = &mut self.rng;
+        match scheduler.retry_at(&mut error, attempt, retries, pause, || rng.unit(), now) {
+            Some(at) => self.work.retry(carried, at),
+            None => {
+                let (work, mut step) = self.step(now, &mut session.scheduler);
+                if let Err(error) = work.give_up(carried, error, &mut step) {
+                    self.fail(error, now, session);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The vocabulary every other module speaks: vendor keys, profiles, errors and per-id
+//! failures, and secrets that never print. A leaf: it depends on nothing else in the crate.
+
+mod error;
+mod profile;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use error::{ErrorCode, Failure, ProfileError, VendorCode};
+pub use profile::{Gender, Profile};
+
+/// The vendor keys (`Vendor` in js/types.d.ts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum VendorKey {
+    #[serde(rename = "rongcloud")]
+    RongCloud,
+    #[serde(rename = "tencent")]
+    Tencent,
+    #[serde(rename = "tencent-attrs")]
+    TencentAttrs,
+    #[serde(rename = "easemob")]
+    Easemob,
+    #[serde(rename = "kaixin")]
+    Kaixin,
+}
+
+impl VendorKey {
+    pub const ALL: [VendorKey; 5] = [
+        VendorKey::RongCloud,
+        VendorKey::Tencent,
+        VendorKey::TencentAttrs,
+        VendorKey::Easemob,
+        VendorKey::Kaixin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VendorKey::RongCloud => "rongcloud",
+            VendorKey::Tencent => "tencent",
+            VendorKey::TencentAttrs => "tencent-attrs",
+            VendorKey::Easemob => "easemob",
+            VendorKey::Kaixin => "kaixin",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<VendorKey> {
+        VendorKey::ALL.into_iter().find(|v| v.as_str() == key)
+    }
+}
+
+/// A credential. It has no `Serialize`, and `Debug` prints a placeholder, so a secret cannot
+/// leak through logging or serialization by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("hunter2".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}
