@@ -20,3 +20,10 @@ export function createProfileError(code, message, vendor, status, vendorCode, re
 export function profileErrorClass() {
   return ProfileError;
 }
+
+/// The error a loader rejects `load(id)` with for a failure of `vendor`'s (a `Failure` of a
+/// BatchResult): the failure's code, message, vendor code and retryability.
+export function failureError(failure, vendor) {
+  const { code, message, vendorCode, retryable } = failure;
+  return new ProfileError(message, { code, vendor, vendorCode, retryable });
+}

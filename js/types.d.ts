@@ -322,6 +322,30 @@ export declare class ProfileError extends Error {
   retryable: boolean;
 }
 
+/**
+ * `client.loader()`, after DataLoader: `load` calls made in the same tick, or until a request's
+ * worth is queued, become one getProfiles batch; profiles are cached. (The class is made in JS,
+ * js/loader.js; the package's entries export it.)
+ */
+export declare class ProfileLoader {
+  private constructor();
+  /** The profile of `id`, from the cache or from the next batch; rejects with the id's `ProfileError` (e.g. `not_found`) if it has none. */
+  load(id: string): Promise<Profile>;
+  /** Every id's profile, or its `ProfileError` in its place; never rejects for one id. */
+  loadMany(ids: readonly string[]): Promise<(Profile | ProfileError)[]>;
+  /** Puts a profile in the cache unless its id is cached already: `prime(profile)`, or `prime(id, profile)` as DataLoader has it. */
+  prime(keyOrProfile: string | Profile, profile?: Profile): this;
+  /** Forgets the cached profile of `id`. */
+  clear(id: string): this;
+  /** Forgets every cached profile. */
+  clearAll(): this;
+  /** What `JSON.stringify` prints: the options and the cache size, never a credential. */
+  toJSON(): Record<string, unknown>;
+  /** Frees the loader's wasm memory (its cache); `using` does it at the end of the scope. */
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
 export interface LoaderOptions {
   /** Cached profiles older than this are fetched again. Default: no expiry. */
   cacheTtlMs?: number;

@@ -1,152 +1,8 @@
-//! Config validation shared by every vendor: reading typed values out of the user's plain
-//! object, the common keys (`CommonConfig` in js/types.d.ts), base-URL rules, and secrets that never print.
+//! Config validation shared by every vendor: the common keys (`CommonConfig` in
+//! js/types.d.ts) and base-URL rules. Values are read through [`ObjectReader`].
 
-use std::collections::BTreeSet;
-
-use serde_json::{Map, Value};
-
-use crate::model::{ProfileError, Secret};
-
-/// The user's config object as the shell saw it: its data-valued keys as JSON values and the
-/// names of its function-valued keys (functions are kept by the shell, never by the core).
-pub struct ConfigInput<'a> {
-    values: &'a Map<String, Value>,
-    functions: &'a BTreeSet<String>,
-    /// How messages name this object's keys: `config.` or, nested, `config.oauth1.`.
-    path: String,
-}
-
-/// Nested config objects hold data only: functions are looked for at the top level.
-static NO_FUNCTIONS: BTreeSet<String> = BTreeSet::new();
-
-impl<'a> ConfigInput<'a> {
-    pub fn new(values: &'a Map<String, Value>, functions: &'a BTreeSet<String>) -> Self {
-        ConfigInput {
-            values,
-            functions,
-            path: "config.".into(),
-        }
-    }
-
-    /// The object under `key`, read with the same rules.
-    pub fn object(&self, key: &str) -> Result<Option<ConfigInput<'a>>, ProfileError> {
-        match self.present(key) {
-            None => Ok(None),
-            Some(Value::Object(values)) => Ok(Some(ConfigInput {
-                values,
-                functions: &NO_FUNCTIONS,
-                path: format!("{}{key}.", self.path),
-            })),
-            Some(_) => Err(self.wrong_type(key, "an object")),
-        }
-    }
-
-    /// The name messages use for `key`.
-    fn name(&self, key: &str) -> String {
-        format!("{}{key}", self.path)
-    }
-
-    fn wrong_type(&self, key: &str, expected: &str) -> ProfileError {
-        ProfileError::invalid_config(format!("{} must be {expected}", self.name(key)))
-    }
-
-    fn present(&self, key: &str) -> Option<&'a Value> {
-        self.values.get(key).filter(|v| !v.is_null())
-    }
-
-    /// A string value; empty strings count as missing. Messages name the key, never the value.
-    pub fn string(&self, key: &str) -> Result<Option<String>, ProfileError> {
-        match self.present(key) {
-            None => Ok(None),
-            Some(Value::String(s)) if s.is_empty() => Err(ProfileError::invalid_config(format!(
-                "{} must not be empty",
-                self.name(key)
-            ))),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.wrong_type(key, "a string")),
-        }
-    }
-
-    pub fn required_string(&self, key: &str) -> Result<String, ProfileError> {
-        self.string(key)?
-            .ok_or_else(|| ProfileError::invalid_config(format!("{} is required", self.name(key))))
-    }
-
-    pub fn secret(&self, key: &str) -> Result<Option<Secret>, ProfileError> {
-        Ok(self.string(key)?.map(Secret::new))
-    }
-
-    pub fn number(&self, key: &str) -> Result<Option<f64>, ProfileError> {
-        match self.present(key) {
-            None => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_f64()
-                .filter(|f| f.is_finite())
-                .map(Some)
-                .ok_or_else(|| self.wrong_type(key, "a finite number")),
-            Some(_) => Err(self.wrong_type(key, "a number")),
-        }
-    }
-
-    /// A whole number within `min..=max`, or `default` when absent.
-    pub fn integer_in(
-        &self,
-        key: &str,
-        min: u64,
-        max: u64,
-        default: u64,
-    ) -> Result<u64, ProfileError> {
-        Ok(self.optional_integer_in(key, min, max)?.unwrap_or(default))
-    }
-
-    /// A whole number within `min..=max`, or `None` when absent.
-    pub fn optional_integer_in(
-        &self,
-        key: &str,
-        min: u64,
-        max: u64,
-    ) -> Result<Option<u64>, ProfileError> {
-        match self.number(key)? {
-            None => Ok(None),
-            Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(Some(n as u64)),
-            Some(_) => Err(ProfileError::invalid_config(format!(
-                "{} must be a whole number from {min} to {max}",
-                self.name(key)
-            ))),
-        }
-    }
-
-    /// A non-empty array of non-empty strings.
-    pub fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, ProfileError> {
-        match self.present(key) {
-            None => Ok(None),
-            Some(Value::Array(items)) if !items.is_empty() => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(s) if !s.is_empty() => Ok(s.clone()),
-                    _ => Err(self.wrong_type(key, "an array of non-empty strings")),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(_) => Err(self.wrong_type(key, "a non-empty array of strings")),
-        }
-    }
-
-    pub fn has_function(&self, key: &str) -> bool {
-        self.functions.contains(key)
-    }
-
-    /// A key that must be a function when given (the shell keeps the function itself).
-    pub fn function(&self, key: &str) -> Result<bool, ProfileError> {
-        if self.has_function(key) {
-            Ok(true)
-        } else if self.present(key).is_some() {
-            Err(self.wrong_type(key, "a function"))
-        } else {
-            Ok(false)
-        }
-    }
-}
+use crate::model::ProfileError;
+use crate::reader::ObjectReader;
 
 /// The largest body read by default: a full response of any vendor here is well under 1 MiB,
 /// and wasm memory that grows for one huge body never shrinks again.
@@ -176,7 +32,7 @@ pub struct VendorLimits<'a> {
 }
 
 impl CommonConfig {
-    pub fn parse(input: &ConfigInput, limits: &VendorLimits) -> Result<Self, ProfileError> {
+    pub fn parse(input: &ObjectReader, limits: &VendorLimits) -> Result<Self, ProfileError> {
         let base_url = match (input.string("baseUrl")?, limits.default_base_url) {
             (Some(url), _) => validate_base_url("baseUrl", &url)?,
             (None, Some(default)) => default.to_owned(),
@@ -293,18 +149,5 @@ mod tests {
             let err = validate_base_url("baseUrl", bad).unwrap_err();
             assert_eq!(err.code, crate::model::ErrorCode::InvalidConfig, "{bad}");
         }
-    }
-
-    #[test]
-    fn typed_reads_name_the_key_not_the_value() {
-        let values: Map<String, Value> =
-            serde_json::from_str(r#"{"appSecret": 12345, "batchSize": 101, "appKey": ""}"#)
-                .unwrap();
-        let functions = BTreeSet::new();
-        let input = ConfigInput::new(&values, &functions);
-        let err = input.secret("appSecret").unwrap_err();
-        assert!(err.message.contains("appSecret") && !err.message.contains("12345"));
-        assert!(input.integer_in("batchSize", 1, 100, 100).is_err());
-        assert!(input.string("appKey").is_err());
     }
 }

@@ -9,10 +9,10 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 
 use crate::call::{Batch, BatchOptions};
-use crate::config::ConfigInput;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
 use crate::model::ErrorCode;
+use crate::reader::ObjectReader;
 use crate::simulation::{assert_accounted, Reply, Scripted, Simulation};
 use crate::vendors::{from_config, ParseContext, RequestContext, ResponseOutcome, Vendor};
 
@@ -45,7 +45,7 @@ pub fn vendor(selector: u8) -> Rc<dyn Vendor> {
     let json = CONFIGS[usize::from(selector % VENDOR_COUNT)];
     let mut values: Map<String, Value> = serde_json::from_str(json).expect("a valid literal");
     values.insert("baseUrl".into(), BASE_URL.into());
-    let built = from_config(&ConfigInput::new(&values, &BTreeSet::new()));
+    let built = from_config(&ObjectReader::config(&values, &BTreeSet::new()));
     Rc::from(built.expect("the harness configs are valid"))
 }
 
@@ -126,7 +126,7 @@ pub fn check_config_and_request(config: &str, ids: &[String], fields: &[String],
         .filter(|(_, v)| v.as_str() == Some("<function>"))
         .map(|(k, _)| k.clone())
         .collect();
-    let Ok(vendor) = from_config(&ConfigInput::new(&values, &functions)) else {
+    let Ok(vendor) = from_config(&ObjectReader::config(&values, &functions)) else {
         return;
     };
     let _ = vendor.describe();

@@ -1,5 +1,8 @@
 //! HTTP as data: what a vendor module asks the shell to send, and what the shell hands back.
 
+use crate::model::ProfileError;
+use crate::reader::ObjectReader;
+
 /// A request description. The shell sends it as is; vendor modules never do I/O.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpRequest {
@@ -30,6 +33,34 @@ impl HttpResponse {
             headers: Vec::new(),
             body: body.into(),
         }
+    }
+
+    /// The keys of a response a caller gives `parseResponse`.
+    pub const KEYS: [&'static str; 3] = ["status", "body", "headers"];
+
+    /// A response a caller gives (`{ status, body, headers? }`); header values that are not
+    /// strings are left out.
+    pub fn read(response: &ObjectReader) -> Result<Self, ProfileError> {
+        let status = response
+            .number("status")
+            .ok()
+            .flatten()
+            .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
+            .ok_or_else(|| response.error("response.status must be an HTTP status code"))?;
+        let body = response
+            .text("body")
+            .ok()
+            .flatten()
+            .ok_or_else(|| response.error("response.body must be a string"))?;
+        let mut read = HttpResponse::new(status as u16, body);
+        if let Ok(Some(headers)) = response.object("headers") {
+            for (name, value) in headers.entries() {
+                if let Some(value) = value.as_str() {
+                    read = read.with_header(name, value);
+                }
+            }
+        }
+        Ok(read)
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Self {

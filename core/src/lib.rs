@@ -28,6 +28,7 @@ pub mod json;
 pub mod loader;
 pub mod model;
 pub mod pacing;
+pub mod reader;
 pub mod scheduler;
 pub mod session;
 pub mod signing;

@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::ProfileError;
+use crate::reader::ObjectReader;
+use crate::vendors::Vendor;
 
 /// The documented defaults (`LoaderOptions` in js/types.d.ts): no expiry, 10,000 entries.
 pub const DEFAULT_MAX_CACHE_SIZE: usize = 10_000;
@@ -50,6 +52,50 @@ impl LoaderOptions {
             options.max_cache_size = size as usize;
         }
         Ok(options)
+    }
+}
+
+/// The options of `client.loader()`.
+pub const LOADER_KEYS: [&str; 4] = ["cacheTtlMs", "maxCacheSize", "cacheMap", "maxBatchSize"];
+
+/// A loader's options, read and checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoaderSettings {
+    /// For the loader's own cache; unused with a `cacheMap`.
+    pub cache: LoaderOptions,
+    /// The caller keeps the profiles in a Map-like object of theirs (`cacheMap`).
+    pub cache_map: bool,
+    /// At most this many ids in one batch: the vendor's batch size unless told.
+    pub batch_size: usize,
+}
+
+impl LoaderSettings {
+    /// `cache_map`: a `cacheMap` was given (the shell holds it and checks that it is one).
+    pub fn read(
+        options: &ObjectReader,
+        vendor: &dyn Vendor,
+        cache_map: bool,
+    ) -> Result<Self, ProfileError> {
+        let (ttl, size) = (
+            options.number("cacheTtlMs")?,
+            options.number("maxCacheSize")?,
+        );
+        let cache = LoaderOptions::new(ttl, size).map_err(|e| e.with_vendor(vendor.key()))?;
+        if cache_map && (ttl.is_some() || size.is_some()) {
+            return Err(options.error(
+                "options.cacheTtlMs and options.maxCacheSize apply to the loader's own cache, not to a cacheMap",
+            ));
+        }
+        let batch_size = match options.whole_number("maxBatchSize")? {
+            None => vendor.common().batch_size,
+            Some(0) => return Err(options.error("options.maxBatchSize must be 1 or more")),
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        Ok(LoaderSettings {
+            cache,
+            cache_map,
+            batch_size,
+        })
     }
 }
 
@@ -214,6 +260,36 @@ impl LoadQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reader::PlainObject;
+    use crate::vendors::rongcloud::RongCloud;
+    use crate::vendors::test_support::from_json;
+
+    #[test]
+    fn loader_options_are_checked_once_with_their_defaults() {
+        let vendor =
+            from_json(r#"{"appKey":"k","appSecret":"s"}"#, RongCloud::from_config).unwrap();
+        let read = |json: &str, cache_map: bool| {
+            let object = PlainObject {
+                values: serde_json::from_str(json).unwrap(),
+                ..PlainObject::default()
+            };
+            LoaderSettings::read(&object.input("options", None), &vendor, cache_map)
+        };
+        let defaults = read("{}", false).unwrap();
+        assert_eq!(defaults.batch_size, vendor.common().batch_size);
+        assert_eq!(defaults.cache, LoaderOptions::default());
+        assert_eq!(
+            read(r#"{"maxBatchSize": 25}"#, true).unwrap().batch_size,
+            25
+        );
+        for (json, cache_map) in [
+            (r#"{"maxBatchSize": 0}"#, false),
+            (r#"{"cacheTtlMs": 5}"#, true),
+            (r#"{"maxCacheSize": -1}"#, false),
+        ] {
+            assert!(read(json, cache_map).is_err(), "{json}");
+        }
+    }
 
     fn cache(ttl: Option<f64>, size: usize) -> ProfileCache<u32> {
         ProfileCache::new(LoaderOptions {

@@ -1,13 +1,10 @@
 // Node entry (require and import): the wasm-bindgen `nodejs` build, which loads its .wasm
 // synchronously from disk.
 const wasm = require("./node/improfiles.js");
-const { chainLoaderMethods } = require("./chaining.mjs");
-
-chainLoaderMethods(wasm.ProfileLoader);
 
 module.exports = {
   ProfileClient: wasm.ProfileClient,
-  ProfileLoader: wasm.ProfileLoader,
+  ProfileLoader: wasm.__profileLoaderClass(),
   rongcloudSignature: wasm.rongcloudSignature,
   tencentUserSig: wasm.tencentUserSig,
   oauth1Signature: wasm.oauth1Signature,

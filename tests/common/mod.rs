@@ -2,7 +2,7 @@
 //! same tests run under `wasm-pack test --node` and `--headless --chrome`, against the vendor
 //! emulator whose URL `make` passes in `IMPROFILES_EMULATOR_URL` (scripts/with-emulator.mjs).
 
-use improfiles::bindings_for_tests::ProfileClient;
+use improfiles::ProfileClient;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

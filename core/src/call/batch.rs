@@ -438,8 +438,8 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
-    use crate::config::ConfigInput;
     use crate::http::HttpRequest;
+    use crate::reader::ObjectReader;
     use crate::scheduler::{CircuitBreaker, RetryBudget};
     use crate::signing;
     use crate::simulation::{self as sim, assert_accounted, Scripted, Simulation};
@@ -453,7 +453,7 @@ mod tests {
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
         let values: Map<String, Value> = config.as_object().unwrap().clone();
-        Rc::new(RongCloud::from_config(&ConfigInput::new(&values, &BTreeSet::new())).unwrap())
+        Rc::new(RongCloud::from_config(&ObjectReader::config(&values, &BTreeSet::new())).unwrap())
     }
 
     /// What the simulated vendor does with the n-th request it receives.
@@ -760,7 +760,7 @@ mod tests {
     fn tencent(config: Value) -> Rc<dyn Vendor> {
         let values: Map<String, Value> = config.as_object().unwrap().clone();
         let functions = BTreeSet::new();
-        let input = ConfigInput::new(&values, &functions);
+        let input = ObjectReader::config(&values, &functions);
         Rc::new(crate::vendors::tencent::PortraitGet::from_config(&input).unwrap())
     }
 

@@ -12,6 +12,7 @@
 mod batch;
 mod flights;
 mod ids;
+pub mod options;
 mod pages;
 
 use std::rc::Rc;
@@ -22,7 +23,7 @@ pub use batch::{Batch, BatchOptions};
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
 use crate::http::HttpResponse;
-use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
+use crate::model::{redact, ErrorCode, Failure, Profile, ProfileError, VendorKey};
 use crate::scheduler::{Blame, Circuit, Gate, Scheduler};
 use crate::session::Session;
 use crate::vendors::{CredentialStep, ParseContext, PreparedRequest, RequestContext, Vendor};
@@ -113,6 +114,85 @@ pub enum Input<'a> {
     Fatal(ProfileError),
     /// The call was aborted: the requests in flight are given up, their answers ignored.
     Abandoned,
+}
+
+/// How a request ended, as the shell saw it, before it is put in words: every message about
+/// it is made here ([`Call::ended`]), with the caller's secrets blanked out of whatever the
+/// caller's own code (fetch, signer, limiter) said.
+#[derive(Debug)]
+pub enum Ended {
+    Response(HttpResponse),
+    /// Its attempt's `timeoutMs` passed first.
+    TimedOut,
+    /// The body was larger than `maxResponseBytes`.
+    TooLarge,
+    /// The caller's signer threw an error of this type.
+    SignerThrew(String),
+    /// The shared limiter granted no permit within [`LIMITER_WAIT_MS`].
+    PermitTimedOut,
+    /// The shared limiter failed, saying this.
+    NoPermit(String),
+    /// There is no fetch to send with.
+    NoFetch,
+    /// fetch or the body failed, saying this.
+    Network(String),
+}
+
+/// The longest a request waits for a shared limiter's permit: well past any queue a working
+/// limiter builds, so only one that hangs meets it.
+pub const LIMITER_WAIT_MS: f64 = 60_000.0;
+
+/// What a host that does not need the type of a call's outcome drives (the wasm shell): a
+/// [`Call`] of any [`Work`], its outcome as JSON.
+pub trait DynCall {
+    fn poll(&mut self, now: f64, session: &mut Session) -> Output;
+    fn handle(&mut self, input: Input, now: f64, session: &mut Session);
+    fn ended(
+        &mut self,
+        request_id: u64,
+        ended: Ended,
+        secrets: &[String],
+        now: f64,
+        session: &mut Session,
+    );
+    fn take_events(&mut self) -> Vec<BatchEvent>;
+    fn progress(&self) -> Progress;
+    fn stats(&self, now: f64) -> Stats;
+    fn outcome_json(&mut self, now: f64) -> String;
+}
+
+impl<W: Work> DynCall for Call<W>
+where
+    W::Outcome: Serialize,
+{
+    fn poll(&mut self, now: f64, session: &mut Session) -> Output {
+        Call::poll(self, now, session)
+    }
+    fn handle(&mut self, input: Input, now: f64, session: &mut Session) {
+        Call::handle(self, input, now, session)
+    }
+    fn ended(
+        &mut self,
+        request_id: u64,
+        ended: Ended,
+        secrets: &[String],
+        now: f64,
+        session: &mut Session,
+    ) {
+        Call::ended(self, request_id, ended, secrets, now, session)
+    }
+    fn take_events(&mut self) -> Vec<BatchEvent> {
+        Call::take_events(self)
+    }
+    fn progress(&self) -> Progress {
+        Call::progress(self)
+    }
+    fn stats(&self, now: f64) -> Stats {
+        Call::stats(self, now)
+    }
+    fn outcome_json(&mut self, now: f64) -> String {
+        serde_json::to_string(&Call::outcome(self, now)).expect("outcomes serialize to JSON")
+    }
 }
 
 /// Why a request produced no response.
@@ -262,6 +342,21 @@ impl Rng {
     }
 }
 
+/// What one response means for the `ids` its request asked for (`client.parseResponse`):
+/// every id once, as a profile or a failure, nothing sent and nothing retried.
+pub fn parse_one(
+    vendor: &dyn Vendor,
+    ids: &[String],
+    response: &HttpResponse,
+    ctx: &ParseContext,
+) -> Result<BatchEvent, ProfileError> {
+    let asked: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let (profiles, failures) = vendor
+        .parse_response(&asked, response, ctx)
+        .settle_all(&asked)?;
+    Ok(BatchEvent { profiles, failures })
+}
+
 /// One call: a [`Work`] and everything both kinds of call share.
 pub struct Call<W: Work> {
     work: W,
@@ -380,6 +475,70 @@ impl<W: Work> Call<W> {
                 .in_flight
                 .abandon_all(now, session, self.vendor.as_ref()),
         }
+    }
+
+    /// Takes in how request `request_id` ended at `now`, as [`Ended`] says it.
+    pub fn ended(
+        &mut self,
+        request_id: u64,
+        ended: Ended,
+        secrets: &[String],
+        now: f64,
+        session: &mut Session,
+    ) {
+        let common = self.vendor.common();
+        let (error, message) = match ended {
+            Ended::Response(response) => {
+                let input = Input::Response {
+                    request_id,
+                    response: &response,
+                };
+                return self.handle(input, now, session);
+            }
+            Ended::NoFetch => {
+                let error = ProfileError::invalid_config(
+                    "there is no global fetch here; pass one as config.fetch",
+                );
+                return self.handle(Input::Fatal(error), now, session);
+            }
+            Ended::TimedOut => (
+                TransportError::Timeout,
+                format!(
+                    "no complete response within timeoutMs ({} ms)",
+                    common.timeout_ms
+                ),
+            ),
+            Ended::TooLarge => (
+                TransportError::TooLarge,
+                format!(
+                    "the response is larger than maxResponseBytes ({} bytes)",
+                    common.max_response_bytes
+                ),
+            ),
+            // Only the error's type: the signer may hold secrets this client never saw.
+            Ended::SignerThrew(kind) => (
+                TransportError::Network,
+                format!("config.signer threw {kind}"),
+            ),
+            Ended::PermitTimedOut => (
+                TransportError::NoPermit,
+                format!("config.limiter granted no permit within {LIMITER_WAIT_MS} ms"),
+            ),
+            Ended::NoPermit(why) => (
+                TransportError::NoPermit,
+                format!("config.limiter.acquire failed: {}", redact(&why, secrets)),
+            ),
+            Ended::Network(why) => (
+                TransportError::Network,
+                format!("network error: {}", redact(&why, secrets)),
+            ),
+        };
+        let input = Input::Transport {
+            request_id,
+            error,
+            message: &message,
+        };
+        self.handle(input, now, session);
     }
 
     pub fn progress(&self) -> Progress {

@@ -255,7 +255,7 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
-    use crate::config::ConfigInput;
+    use crate::reader::ObjectReader;
     use crate::simulation::{Reply, Scripted, Simulation};
     use crate::vendors::easemob::Easemob;
 
@@ -265,7 +265,7 @@ mod tests {
         )
         .unwrap();
         let functions = BTreeSet::new();
-        Rc::new(Easemob::from_config(&ConfigInput::new(&values, &functions)).unwrap())
+        Rc::new(Easemob::from_config(&ObjectReader::config(&values, &functions)).unwrap())
     }
 
     fn options(page_size: u32, max: Option<usize>) -> ListOptions {

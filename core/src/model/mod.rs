@@ -71,9 +71,29 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// `text` with every one of `secrets` blanked out: what user callbacks and fetch throw can
+/// carry request URLs, and so credentials.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(text.to_owned(), |acc, secret| {
+            acc.replace(secret.as_str(), "[redacted]")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_blanks_every_secret_and_ignores_empty_ones() {
+        let secrets = ["s3cr3t".to_owned(), String::new(), "tok".to_owned()];
+        assert_eq!(
+            redact("GET /x?sig=s3cr3t&t=tok failed", &secrets),
+            "GET /x?sig=[redacted]&t=[redacted] failed"
+        );
+    }
 
     #[test]
     fn secrets_never_print() {

@@ -7,10 +7,11 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput, VendorLimits};
+use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, Secret, VendorCode, VendorKey};
+use crate::reader::ObjectReader;
 use crate::vendors::{
     check_id_common, describe_common, json_number, json_string, CredentialStep, Listing, Page,
     PageOutcome, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
@@ -44,7 +45,7 @@ pub struct Easemob {
 }
 
 impl Easemob {
-    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+    pub fn from_config(input: &ObjectReader) -> Result<Self, ProfileError> {
         // Checked first so the message can say why there is no default.
         if input.string("baseUrl")?.is_none() {
             return Err(ProfileError::invalid_config(
@@ -238,7 +239,7 @@ enum RequestVerdict {
 }
 
 /// An org or app name: it goes into every path, so it must be a plain segment.
-fn path_segment(input: &ConfigInput, key: &str) -> Result<String, ProfileError> {
+fn path_segment(input: &ObjectReader, key: &str) -> Result<String, ProfileError> {
     let value = input.required_string(key)?;
     if value.contains(['/', '?', '#']) || value.chars().any(|c| c.is_control() || c.is_whitespace())
     {

@@ -13,10 +13,11 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput};
+use crate::config::CommonConfig;
 use crate::credential::{CredentialState, Held};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
+use crate::reader::ObjectReader;
 
 /// Fresh per-attempt inputs, supplied by the caller so that vendor modules stay pure.
 #[derive(Clone, Debug)]
@@ -267,7 +268,7 @@ pub struct ParseContext {
 }
 
 /// Builds the vendor a config names, validating all of it.
-pub fn from_config(input: &ConfigInput) -> Result<Box<dyn Vendor>, ProfileError> {
+pub fn from_config(input: &ObjectReader) -> Result<Box<dyn Vendor>, ProfileError> {
     let name = input.required_string("vendor")?;
     let key = VendorKey::parse(&name).ok_or_else(|| {
         let known: Vec<&str> = VendorKey::ALL.iter().map(|v| v.as_str()).collect();
@@ -417,9 +418,9 @@ pub(crate) mod test_support {
     use serde_json::{Map, Value};
 
     use super::{PreparedRequest, RequestContext, Vendor};
-    use crate::config::ConfigInput;
     use crate::credential::CredentialState;
     use crate::model::ProfileError;
+    use crate::reader::ObjectReader;
 
     /// A request for `ids` as a call builds it: after the vendor's credential step, carrying
     /// the credential held in `credentials`.
@@ -440,16 +441,16 @@ pub(crate) mod test_support {
     /// Runs a vendor's `from_config` over a JSON config literal (no function-valued keys).
     pub fn from_json<T>(
         json: &str,
-        build: fn(&ConfigInput) -> Result<T, ProfileError>,
+        build: fn(&ObjectReader) -> Result<T, ProfileError>,
     ) -> Result<T, ProfileError> {
         let values: Map<String, Value> = serde_json::from_str(json).unwrap();
-        build(&ConfigInput::new(&values, &BTreeSet::new()))
+        build(&ObjectReader::config(&values, &BTreeSet::new()))
     }
 
     /// The error a config literal is refused with.
     pub fn refusal<T>(
         json: &str,
-        build: fn(&ConfigInput) -> Result<T, ProfileError>,
+        build: fn(&ObjectReader) -> Result<T, ProfileError>,
     ) -> ProfileError {
         match from_json(json, build) {
             Ok(_) => panic!("config accepted: {json}"),

@@ -4,11 +4,12 @@
 
 use serde_json::{Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput, VendorLimits};
+use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{form_encode, HttpRequest, HttpResponse};
 use crate::model::{
     ErrorCode, Failure, Gender, Profile, ProfileError, Secret, VendorCode, VendorKey,
 };
+use crate::reader::ObjectReader;
 use crate::signing;
 use crate::vendors::{
     check_id_common, describe_common, json_number, json_string, match_asked, ParseContext,
@@ -60,7 +61,7 @@ pub struct RongCloud {
 }
 
 impl RongCloud {
-    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+    pub fn from_config(input: &ObjectReader) -> Result<Self, ProfileError> {
         let common = CommonConfig::parse(
             input,
             &VendorLimits {
@@ -465,7 +466,7 @@ mod tests {
         let values: Map<String, Value> =
             serde_json::from_str(r#"{"vendor":"rongcloud","appKey":"k"}"#).unwrap();
         let functions: BTreeSet<String> = ["signer".to_owned()].into();
-        let vendor = RongCloud::from_config(&ConfigInput::new(&values, &functions)).unwrap();
+        let vendor = RongCloud::from_config(&ObjectReader::config(&values, &functions)).unwrap();
         let mut prepared = vendor.build_request(&["u1"], &ctx());
         assert_eq!(
             prepared.external_signature,

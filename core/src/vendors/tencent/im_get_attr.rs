@@ -5,10 +5,11 @@
 use serde_json::{Map, Value};
 
 use super::TencentAccess;
-use crate::config::{CommonConfig, ConfigInput};
+use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
+use crate::reader::ObjectReader;
 use crate::vendors::{
     json_string, match_asked, CredentialStep, ParseContext, PreparedRequest, RequestContext,
     ResponseOutcome, Vendor,
@@ -23,7 +24,7 @@ pub struct ImGetAttr {
 }
 
 impl ImGetAttr {
-    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+    pub fn from_config(input: &ObjectReader) -> Result<Self, ProfileError> {
         let access =
             TencentAccess::from_config(input, VendorKey::TencentAttrs, DEFAULT_RATE_LIMIT)?;
         if input.string_list("fields")?.is_some() {

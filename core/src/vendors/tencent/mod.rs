@@ -14,10 +14,11 @@ pub use portrait_get::PortraitGet;
 
 use serde_json::{Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput, VendorLimits};
+use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::model::{ErrorCode, ProfileError, Secret, VendorCode, VendorKey};
+use crate::reader::ObjectReader;
 use crate::signing::tls_sig::{decode_user_sig, UserSigIssuer};
 use crate::vendors::{
     check_id_common, CredentialStep, PreparedRequest, RequestContext, ResponseOutcome,
@@ -64,7 +65,7 @@ pub struct TencentAccess {
 
 impl TencentAccess {
     fn from_config(
-        input: &ConfigInput,
+        input: &ObjectReader,
         key: VendorKey,
         default_rate_limit: f64,
     ) -> Result<Self, ProfileError> {

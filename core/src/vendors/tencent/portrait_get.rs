@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::TencentAccess;
-use crate::config::{CommonConfig, ConfigInput};
+use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
 use crate::model::{ErrorCode, Failure, Gender, Profile, ProfileError, VendorCode, VendorKey};
+use crate::reader::ObjectReader;
 use crate::vendors::{
     json_number, json_string, match_asked, CredentialStep, ParseContext, PreparedRequest,
     RequestContext, ResponseOutcome, Vendor,
@@ -42,7 +43,7 @@ pub struct PortraitGet {
 }
 
 impl PortraitGet {
-    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+    pub fn from_config(input: &ObjectReader) -> Result<Self, ProfileError> {
         let access = TencentAccess::from_config(input, VendorKey::Tencent, DEFAULT_RATE_LIMIT)?;
         let tags = match input.string_list("fields")? {
             Some(fields) => check_tags(&fields)

@@ -20,6 +20,14 @@
 
 use std::collections::BTreeMap;
 
+mod breaker;
+mod hosts;
+mod retries;
+
+pub use breaker::{Circuit, CircuitBreaker};
+pub use hosts::{Hosts, HOST_SWITCH_INTERVAL_MS};
+pub use retries::{Backoff, RetryBudget};
+
 use crate::model::{ErrorCode, ProfileError};
 use crate::pacing::{ArrivalPacer, Ended, RoundTrips};
 
@@ -44,217 +52,9 @@ const CONCURRENCY_SPARE: usize = 2;
 /// Never more in flight than a caller may ask for (`concurrency` is 1..=256): a rate lifted
 /// far beyond any vendor's (load tests) would otherwise open thousands of connections.
 const MOST_IN_FLIGHT: f64 = 256.0;
-/// A host pair switches at most this often, so a flapping pair does not thrash (the RongCloud
-/// Go SDK's rule).
-pub const HOST_SWITCH_INTERVAL_MS: f64 = 30_000.0;
-
-/// Where requests go: the primary host until it fails at the network level or with 5xx,
-/// then the next one (a vendor's backup host).
-#[derive(Clone, Debug)]
-pub struct Hosts {
-    urls: Vec<String>,
-    active: usize,
-    last_switch: f64,
-}
-
-impl Hosts {
-    pub fn new(urls: Vec<String>) -> Self {
-        assert!(!urls.is_empty(), "a client has at least one host");
-        Hosts {
-            urls,
-            active: 0,
-            last_switch: f64::NEG_INFINITY,
-        }
-    }
-
-    pub fn active(&self) -> usize {
-        self.active
-    }
-
-    pub fn url(&self, index: usize) -> &str {
-        &self.urls[index]
-    }
-
-    /// A request to `host` failed in a way that blames the host. Requests already in flight
-    /// to the old host do not switch back and forth: only a failure of the active host counts.
-    pub fn report_failure(&mut self, host: usize, now: f64) {
-        if self.urls.len() > 1
-            && host == self.active
-            && now - self.last_switch >= HOST_SWITCH_INTERVAL_MS
-        {
-            self.active = (self.active + 1) % self.urls.len();
-            self.last_switch = now;
-        }
-    }
-}
-
 /// Identifies one send, so its departure and its end can be recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SendTicket(u64);
-
-/// Exponential backoff with full jitter: a delay drawn uniformly from
-/// `0..min(cap, base * 2^(attempt-1))`.
-#[derive(Clone, Copy, Debug)]
-pub struct Backoff {
-    pub base_ms: f64,
-    pub cap_ms: f64,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            base_ms: 250.0,
-            cap_ms: 8000.0,
-        }
-    }
-}
-
-impl Backoff {
-    /// `attempt` is 1 for the first retry; `unit` is a uniform random number in `[0, 1)`.
-    pub fn delay_ms(&self, attempt: u32, unit: f64) -> f64 {
-        let ceiling =
-            (self.base_ms * 2f64.powi(attempt.saturating_sub(1).min(30) as i32)).min(self.cap_ms);
-        ceiling * unit.clamp(0.0, 1.0)
-    }
-}
-
-/// The AWS SDKs' standard retry quota: every retry takes tokens from a bucket, a retry that
-/// succeeds puts them back and a first attempt that succeeds adds one. A client with no
-/// successes can retry at most `CAPACITY / RETRY_COST` times, and in the long run at most
-/// one retry per `RETRY_COST` successful requests beyond that.
-#[derive(Clone, Debug)]
-pub struct RetryBudget {
-    tokens: u32,
-}
-
-impl RetryBudget {
-    pub const CAPACITY: u32 = 500;
-    pub const RETRY_COST: u32 = 5;
-    /// A timeout costs more: the vendor is slow, and each attempt ties a slot up for long.
-    pub const TIMEOUT_COST: u32 = 10;
-
-    pub fn new() -> Self {
-        RetryBudget {
-            tokens: Self::CAPACITY,
-        }
-    }
-
-    /// Takes the cost of retrying after a failure with `code`; `false` when the budget
-    /// cannot pay it.
-    pub fn try_spend(&mut self, code: ErrorCode) -> bool {
-        let cost = if code == ErrorCode::Timeout {
-            Self::TIMEOUT_COST
-        } else {
-            Self::RETRY_COST
-        };
-        match self.tokens.checked_sub(cost) {
-            Some(left) => {
-                self.tokens = left;
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// A request succeeded; `was_retry` when it was not its ids' first attempt.
-    pub fn on_success(&mut self, was_retry: bool) {
-        let refund = if was_retry { Self::RETRY_COST } else { 1 };
-        self.tokens = (self.tokens + refund).min(Self::CAPACITY);
-    }
-
-    pub fn tokens(&self) -> u32 {
-        self.tokens
-    }
-}
-
-impl Default for RetryBudget {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Stops a client from sending to a vendor that keeps failing. Closed, it counts requests
-/// that failed in a row at the network level, by timeout, with 5xx or with an unreadable
-/// body (a rate-limit reply or a per-id error means the vendor is up). At `THRESHOLD` it
-/// opens for `COOLDOWN_MS`; then one request goes as a probe, and its outcome closes or
-/// reopens it.
-#[derive(Clone, Debug, Default)]
-pub struct CircuitBreaker {
-    consecutive_failures: u32,
-    open_until: Option<f64>,
-    probe_in_flight: bool,
-    last_failure: Option<ProfileError>,
-}
-
-/// What the breaker allows at a given time.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Circuit {
-    Closed,
-    /// Nothing is sent; queued ids fail with this error.
-    Open(ProfileError),
-    /// The cooldown is over: one probe may go (or is out already).
-    HalfOpen {
-        probe_in_flight: bool,
-    },
-}
-
-impl CircuitBreaker {
-    pub const THRESHOLD: u32 = 10;
-    pub const COOLDOWN_MS: f64 = 30_000.0;
-
-    pub fn state(&self, now: f64) -> Circuit {
-        match self.open_until {
-            None => Circuit::Closed,
-            Some(until) if now < until => Circuit::Open(self.open_error(until - now)),
-            Some(_) => Circuit::HalfOpen {
-                probe_in_flight: self.probe_in_flight,
-            },
-        }
-    }
-
-    fn open_error(&self, remaining_ms: f64) -> ProfileError {
-        let last = self
-            .last_failure
-            .as_ref()
-            .map_or_else(String::new, |e| format!(" (last: {})", e.message));
-        let mut error = ProfileError::new(
-            ErrorCode::VendorError,
-            format!(
-                "not sent: {} requests in a row failed{last}, so this client stops sending to the vendor for {} more seconds",
-                Self::THRESHOLD,
-                (remaining_ms / 1000.0).ceil()
-            ),
-        )
-        .retryable(true);
-        error.vendor = self.last_failure.as_ref().and_then(|e| e.vendor);
-        error
-    }
-
-    pub fn on_send(&mut self, now: f64) {
-        if matches!(self.state(now), Circuit::HalfOpen { .. }) {
-            self.probe_in_flight = true;
-        }
-    }
-
-    pub fn on_success(&mut self) {
-        *self = CircuitBreaker::default();
-    }
-
-    pub fn on_failure(&mut self, error: &ProfileError, now: f64) {
-        self.consecutive_failures += 1;
-        self.last_failure = Some(error.clone());
-        let probe_failed = std::mem::take(&mut self.probe_in_flight);
-        if probe_failed || self.consecutive_failures >= Self::THRESHOLD {
-            self.open_until = Some(now + Self::COOLDOWN_MS);
-        }
-    }
-
-    /// A request ended with neither verdict (a rate-limit reply, or abandoned by an abort):
-    /// if it was the probe, another may go.
-    pub fn on_neutral(&mut self) {
-        self.probe_in_flight = false;
-    }
-}
 
 /// Sending more slowly for a while after a rate-limit reply.
 #[derive(Clone, Copy, Debug)]

@@ -3,15 +3,18 @@
 //! the vendor documentation's example) or carrying an OAuth 2 `access_token`. JSON and XML answers normalize
 //! into the same profiles.
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
 use serde_json::{Map, Value};
 
-use crate::config::{CommonConfig, ConfigInput, VendorLimits};
+mod xml;
+
+use xml::{xml_text, xml_users};
+
+use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::model::{
     ErrorCode, Failure, Gender, Profile, ProfileError, Secret, VendorCode, VendorKey,
 };
+use crate::reader::ObjectReader;
 use crate::signing::oauth1;
 use crate::vendors::{
     check_id_common, describe_common, json_string, match_asked, ParseContext, PreparedRequest,
@@ -66,9 +69,7 @@ pub const FIELDS: [&str; 36] = [
 /// The vendor documentation's basic fields, returned when `fields` is not given.
 pub const BASIC_FIELDS: [&str; 4] = ["uid", "name", "gender", "logo50"];
 /// The fields the vendor documentation types as arrays: in XML, containers of one element per entry.
-const LIST_FIELDS: [&str; 2] = ["education", "career"];
-/// XML nesting deeper than any Kaixin document is refused rather than followed.
-const MAX_XML_DEPTH: usize = 16;
+pub(crate) const LIST_FIELDS: [&str; 2] = ["education", "career"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -105,7 +106,7 @@ pub struct Kaixin {
 }
 
 impl Kaixin {
-    pub fn from_config(input: &ConfigInput) -> Result<Self, ProfileError> {
+    pub fn from_config(input: &ObjectReader) -> Result<Self, ProfileError> {
         let common = CommonConfig::parse(
             input,
             &VendorLimits {
@@ -242,7 +243,7 @@ impl Kaixin {
     }
 }
 
-fn required_secret(input: &ConfigInput, key: &str) -> Result<Secret, ProfileError> {
+fn required_secret(input: &ObjectReader, key: &str) -> Result<Secret, ProfileError> {
     Ok(Secret::new(input.required_string(key)?))
 }
 
@@ -292,20 +293,6 @@ fn error_text(body: &str) -> String {
         .collect()
 }
 
-/// The concatenated text of an XML document (for error messages only).
-fn xml_text(xml: &str) -> String {
-    let mut reader = Reader::from_str(xml);
-    let mut out = String::new();
-    while let Ok(event) = reader.read_event() {
-        match event {
-            Event::Text(t) => out.push_str(&t.decode().unwrap_or_default()),
-            Event::Eof => break,
-            _ => out.push(' '),
-        }
-    }
-    out
-}
-
 fn looks_like_rate_limit(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     ["rate", "limit", "frequen", "too many", "频率", "频繁"]
@@ -318,127 +305,6 @@ fn looks_like_invalid_request(text: &str) -> bool {
     ["invalid", "param", "missing", "参数", "不合法"]
         .iter()
         .any(|hint| lower.contains(hint))
-}
-
-/// An XML element as a tree: its text and its element children.
-struct Element {
-    name: String,
-    text: String,
-    children: Vec<Element>,
-}
-
-impl Element {
-    /// A leaf is its trimmed text; a container (`education`, `career`, even when empty) is
-    /// an array with one object per child element — the shape the JSON answer has.
-    fn into_value(self) -> Value {
-        if self.children.is_empty() && !LIST_FIELDS.contains(&self.name.as_str()) {
-            return Value::String(self.text.trim().to_owned());
-        }
-        Value::Array(
-            self.children
-                .into_iter()
-                .map(|entry| {
-                    Value::Object(
-                        entry
-                            .children
-                            .into_iter()
-                            .map(|field| (field.name, Value::String(field.text.trim().to_owned())))
-                            .collect(),
-                    )
-                })
-                .collect(),
-        )
-    }
-
-    fn into_user(self) -> Map<String, Value> {
-        self.children
-            .into_iter()
-            .map(|child| (child.name.clone(), child.into_value()))
-            .collect()
-    }
-}
-
-/// A finished element goes into its parent, or is the root: a second root would silently
-/// replace the first, so it is refused (a well-formed document has exactly one).
-fn place(
-    stack: &mut [Element],
-    root: &mut Option<Element>,
-    element: Element,
-) -> Result<(), String> {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(element),
-        None if root.is_some() => {
-            return Err("the XML document has more than one root element".into())
-        }
-        None => *root = Some(element),
-    }
-    Ok(())
-}
-
-fn parse_xml_tree(xml: &str) -> Result<Element, String> {
-    let mut reader = Reader::from_str(xml);
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root = None;
-    let open = |name: &[u8]| Element {
-        name: String::from_utf8_lossy(name).into_owned(),
-        text: String::new(),
-        children: Vec::new(),
-    };
-    loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
-        match event {
-            Event::Start(start) => {
-                if stack.len() >= MAX_XML_DEPTH {
-                    return Err("XML nested too deeply".into());
-                }
-                stack.push(open(start.local_name().as_ref()));
-            }
-            Event::Empty(empty) => {
-                let element = open(empty.local_name().as_ref());
-                place(&mut stack, &mut root, element)?;
-            }
-            Event::End(_) => {
-                let element = stack.pop().ok_or("unbalanced XML")?;
-                place(&mut stack, &mut root, element)?;
-            }
-            Event::Text(text) => {
-                if let Some(current) = stack.last_mut() {
-                    let text = text.xml_content().map_err(|e| e.to_string())?;
-                    current.text.push_str(&text);
-                }
-            }
-            Event::CData(data) => {
-                if let Some(current) = stack.last_mut() {
-                    current
-                        .text
-                        .push_str(&data.decode().map_err(|e| e.to_string())?);
-                }
-            }
-            Event::GeneralRef(reference) => {
-                let Some(current) = stack.last_mut() else {
-                    continue;
-                };
-                let resolved = match reference.resolve_char_ref().map_err(|e| e.to_string())? {
-                    Some(c) => c.to_string(),
-                    None => {
-                        let name = reference.decode().map_err(|e| e.to_string())?;
-                        quick_xml::escape::resolve_predefined_entity(&name)
-                            .ok_or_else(|| format!("unknown XML entity &{name};"))?
-                            .to_owned()
-                    }
-                };
-                current.text.push_str(&resolved);
-            }
-            Event::Eof => break,
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
-        }
-    }
-    if !stack.is_empty() {
-        return Err("the XML document ends inside an element".into());
-    }
-    root.ok_or_else(|| "the XML document has no root element".into())
 }
 
 /// The users of a JSON answer: `{"users":[...]}` (or a single user object).
@@ -458,24 +324,6 @@ fn json_users(body: &str) -> Result<Vec<Map<String, Value>>, String> {
             None => Err("the body has no users array".into()),
         },
         _ => Err("the body is not a JSON object".into()),
-    }
-}
-
-/// The users of an XML answer: one `<user>` document, or `<users><user>…</user></users>`.
-fn xml_users(body: &str) -> Result<Vec<Map<String, Value>>, String> {
-    let root = parse_xml_tree(body)?;
-    match root.name.as_str() {
-        "user" => Ok(vec![root.into_user()]),
-        "users" => Ok(root
-            .children
-            .into_iter()
-            .filter(|c| c.name == "user")
-            .map(Element::into_user)
-            .collect()),
-        other => Err(format!(
-            "unexpected XML root element <{}>",
-            other.chars().take(32).collect::<String>()
-        )),
     }
 }
 

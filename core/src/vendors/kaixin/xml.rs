@@ -1,0 +1,164 @@
+//! Kaixin's XML answers, read into the shape its JSON answers have, so that both normalize
+//! the same way.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use serde_json::{Map, Value};
+
+use super::LIST_FIELDS;
+
+/// XML nesting deeper than any Kaixin document is refused rather than followed.
+const MAX_XML_DEPTH: usize = 16;
+
+/// The concatenated text of an XML document (for error messages only).
+pub(super) fn xml_text(xml: &str) -> String {
+    let mut reader = Reader::from_str(xml);
+    let mut out = String::new();
+    while let Ok(event) = reader.read_event() {
+        match event {
+            Event::Text(t) => out.push_str(&t.decode().unwrap_or_default()),
+            Event::Eof => break,
+            _ => out.push(' '),
+        }
+    }
+    out
+}
+
+/// An XML element as a tree: its text and its element children.
+struct Element {
+    name: String,
+    text: String,
+    children: Vec<Element>,
+}
+
+impl Element {
+    /// A leaf is its trimmed text; a container (`education`, `career`, even when empty) is
+    /// an array with one object per child element — the shape the JSON answer has.
+    fn into_value(self) -> Value {
+        if self.children.is_empty() && !LIST_FIELDS.contains(&self.name.as_str()) {
+            return Value::String(self.text.trim().to_owned());
+        }
+        Value::Array(
+            self.children
+                .into_iter()
+                .map(|entry| {
+                    Value::Object(
+                        entry
+                            .children
+                            .into_iter()
+                            .map(|field| (field.name, Value::String(field.text.trim().to_owned())))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    fn into_user(self) -> Map<String, Value> {
+        self.children
+            .into_iter()
+            .map(|child| (child.name.clone(), child.into_value()))
+            .collect()
+    }
+}
+
+/// A finished element goes into its parent, or is the root: a second root would silently
+/// replace the first, so it is refused (a well-formed document has exactly one).
+fn place(
+    stack: &mut [Element],
+    root: &mut Option<Element>,
+    element: Element,
+) -> Result<(), String> {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(element),
+        None if root.is_some() => {
+            return Err("the XML document has more than one root element".into())
+        }
+        None => *root = Some(element),
+    }
+    Ok(())
+}
+
+fn parse_xml_tree(xml: &str) -> Result<Element, String> {
+    let mut reader = Reader::from_str(xml);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root = None;
+    let open = |name: &[u8]| Element {
+        name: String::from_utf8_lossy(name).into_owned(),
+        text: String::new(),
+        children: Vec::new(),
+    };
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
+        match event {
+            Event::Start(start) => {
+                if stack.len() >= MAX_XML_DEPTH {
+                    return Err("XML nested too deeply".into());
+                }
+                stack.push(open(start.local_name().as_ref()));
+            }
+            Event::Empty(empty) => {
+                let element = open(empty.local_name().as_ref());
+                place(&mut stack, &mut root, element)?;
+            }
+            Event::End(_) => {
+                let element = stack.pop().ok_or("unbalanced XML")?;
+                place(&mut stack, &mut root, element)?;
+            }
+            Event::Text(text) => {
+                if let Some(current) = stack.last_mut() {
+                    let text = text.xml_content().map_err(|e| e.to_string())?;
+                    current.text.push_str(&text);
+                }
+            }
+            Event::CData(data) => {
+                if let Some(current) = stack.last_mut() {
+                    current
+                        .text
+                        .push_str(&data.decode().map_err(|e| e.to_string())?);
+                }
+            }
+            Event::GeneralRef(reference) => {
+                let Some(current) = stack.last_mut() else {
+                    continue;
+                };
+                let resolved = match reference.resolve_char_ref().map_err(|e| e.to_string())? {
+                    Some(c) => c.to_string(),
+                    None => {
+                        let name = reference.decode().map_err(|e| e.to_string())?;
+                        quick_xml::escape::resolve_predefined_entity(&name)
+                            .ok_or_else(|| format!("unknown XML entity &{name};"))?
+                            .to_owned()
+                    }
+                };
+                current.text.push_str(&resolved);
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err("the XML document ends inside an element".into());
+    }
+    root.ok_or_else(|| "the XML document has no root element".into())
+}
+
+/// The users of an XML answer: one `<user>` document, or `<users><user>…</user></users>`.
+pub(super) fn xml_users(body: &str) -> Result<Vec<Map<String, Value>>, String> {
+    let root = parse_xml_tree(body)?;
+    match root.name.as_str() {
+        "user" => Ok(vec![root.into_user()]),
+        "users" => Ok(root
+            .children
+            .into_iter()
+            .filter(|c| c.name == "user")
+            .map(Element::into_user)
+            .collect()),
+        other => Err(format!(
+            "unexpected XML root element <{}>",
+            other.chars().take(32).collect::<String>()
+        )),
+    }
+}

@@ -1,0 +1,301 @@
+// The run loop of a call and the sending of its requests: what the wasm core's state machine
+// says (src/call.rs polls it), done with JS's own fetch, timers, promises and AbortSignal — the
+// one place these are touched. The loop is the one `improfiles_core::simulation` runs natively
+// on a virtual clock: poll, perform what it says, hand back what happened at the time it
+// happened. Every decision (what to send, when, what an outcome means, its error and message)
+// is made in wasm.
+//
+// Sending: a permit from a limiter shared between processes, then one attempt (the caller's
+// signer, fetch and the whole body, all within one timeoutMs). Nothing in it rejects or throws:
+// each outcome comes back as a plain object, so a caller's fetch, signer or limiter that throws,
+// rejects or never settles cannot escape into the run loop or hold it.
+
+/// The longest delay setTimeout takes: past it, timers fire at once.
+const MAX_TIMER_MS = 2_147_483_647;
+/// Response headers the vendor parsers read, and the length checked against maxResponseBytes.
+const RESPONSE_HEADERS = ["retry-after", "content-type", "content-length"];
+const EXPIRED = Symbol("expired");
+
+function later(ms) {
+  return Number.isNaN(ms) ? 0 : Math.min(Math.max(ms, 0), MAX_TIMER_MS);
+}
+
+/// What a thrown value says: an Error's message (and its cause's), a string, or nothing.
+function describe(thrown) {
+  if (thrown instanceof Error) {
+    const cause = thrown.cause instanceof Error ? ` (${thrown.cause.message})` : "";
+    return `${thrown.message}${cause}`;
+  }
+  return typeof thrown === "string" ? thrown : "unknown error";
+}
+
+/// Calls `f` now; a synchronous throw becomes a rejection.
+async function invoke(f, thisArg, ...args) {
+  return f.apply(thisArg, args);
+}
+
+/// One attempt's timeoutMs, from before its signature to the end of its body. When it passes,
+/// the request's controller is aborted and every await of the attempt gives up, whether or not
+/// the caller's fetch, body or signer honours the signal: a promise that never settles cannot
+/// hold the call or its concurrency slot.
+class Attempt {
+  #timer;
+  #expired;
+  #controller;
+
+  constructor(timeoutMs, controller) {
+    this.#controller = controller;
+    this.#expired = new Promise((resolve) => {
+      this.#timer = setTimeout(() => {
+        controller.abort();
+        resolve(EXPIRED);
+      }, later(timeoutMs));
+    });
+  }
+
+  /// What `work` settles with; EXPIRED once the deadline has passed.
+  #race(work) {
+    return Promise.race([work, this.#expired]);
+  }
+
+  /// `{ signature }` (whatever the signer gave), `{ timedOut }` or `{ signerThrew: name }`
+  /// (only the error's type: the signer may hold secrets this client never saw).
+  async sign(signer, [nonce, timestamp]) {
+    try {
+      const value = await this.#race(invoke(signer, undefined, nonce, timestamp));
+      return value === EXPIRED ? { timedOut: true } : { signature: value };
+    } catch (thrown) {
+      const name = thrown?.name;
+      return { signerThrew: typeof name === "string" ? name : "a non-Error value" };
+    }
+  }
+
+  /// Calls fetch and reads the whole body through plain property access, so that any
+  /// fetch-compatible implementation works: `{ response: { status, headers, body } }` (the
+  /// body as bytes when the response has them, else text), `{ tooLarge }` (by Content-Length,
+  /// unread, or by what was read), `{ timedOut }` or `{ error }`.
+  async fetch(fetchFn, request, maxBytes) {
+    const init = { method: request.method, headers: Object.fromEntries(request.headers), signal: this.#controller.signal };
+    if (request.body !== undefined) init.body = request.body;
+    try {
+      const response = await this.#race(invoke(fetchFn, undefined, request.url, init));
+      if (response === EXPIRED) return { timedOut: true };
+      const headers = [];
+      const bag = response?.headers;
+      if (typeof bag?.get === "function") {
+        for (const name of RESPONSE_HEADERS) {
+          const value = bag.get(name);
+          if (typeof value === "string") headers.push([name, value]);
+        }
+      }
+      const declared = Number.parseFloat(headers.find(([name]) => name === "content-length")?.[1]);
+      if (declared > maxBytes) return this.#tooLarge();
+      // Bytes go into wasm memory as they are, where text() would decode UTF-8 to a JS string
+      // for the boundary to encode back; text() is the least a fetch-like response must have.
+      const bytes = typeof response.arrayBuffer === "function";
+      const body = await this.#race(bytes ? invoke(response.arrayBuffer, response) : invoke(response.text, response));
+      if (body === EXPIRED) return { timedOut: true };
+      const read = bytes ? new Uint8Array(body) : typeof body === "string" ? body : "";
+      // A UTF-16 unit of text is at least a byte.
+      if (read.length > maxBytes) return this.#tooLarge();
+      return { response: { status: Number(response.status) || 0, headers, body: read } };
+    } catch (thrown) {
+      return { error: describe(thrown) };
+    }
+  }
+
+  #tooLarge() {
+    this.#controller.abort();
+    return { tooLarge: true };
+  }
+
+  close() {
+    clearTimeout(this.#timer);
+  }
+}
+
+/// Sends `request` (`{ id, method, url, headers, body?, sign? }`) as `io` (ClientIo, in
+/// run.js) says: after a shared limiter's permit (`departed()` once it is granted), signed by
+/// the caller's signer when it needs to be (`sign(signature)`: the signed request, or null),
+/// and hands the permit back once the request has ended, whatever the outcome.
+async function perform(io, request, controller, { departed, sign }) {
+  if (!io.limiter) return send(io, request, controller, sign);
+  const granted = await acquirePermit(io.limiter, io.limiterKey, io.rate, io.limiterWaitMs);
+  if (!granted.granted) return granted;
+  departed();
+  const outcome = await send(io, request, controller, sign);
+  releasePermit(granted.permit, "response" in outcome);
+  return outcome;
+}
+
+async function send(io, request, controller, sign) {
+  const deadline = new Attempt(io.timeoutMs, controller);
+  try {
+    let ready = request;
+    if (request.sign && io.signer) {
+      const signed = await deadline.sign(io.signer, request.sign);
+      if (!("signature" in signed)) return signed;
+      ready = sign(signed.signature);
+      if (!ready) return { unsigned: true };
+    }
+    const fetchFn = io.fetch ?? globalThis.fetch;
+    if (typeof fetchFn !== "function") return { noFetch: true };
+    return await deadline.fetch(fetchFn, ready, io.maxResponseBytes);
+  } finally {
+    deadline.close();
+  }
+}
+
+/// One permit from `limiter.acquire(key, 1, { rate })`: `{ granted, permit }`,
+/// `{ permitTimedOut }` after `waitMs` (a limiter that hangs), or `{ noPermit: why }`.
+async function acquirePermit(limiter, key, rate, waitMs) {
+  let timer;
+  const expired = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(EXPIRED), later(waitMs));
+  });
+  try {
+    const permit = await Promise.race([invoke(limiter.acquire, limiter, key, 1, { rate }), expired]);
+    return permit === EXPIRED ? { permitTimedOut: true } : { granted: true, permit };
+  } catch (thrown) {
+    return { noPermit: describe(thrown) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/// Hands a permit back: `release({ answered })`, where `answered` says a response came back
+/// (limiters that pace by arrival credit only answered requests' round trips).
+function releasePermit(permit, answered) {
+  if (typeof permit?.release !== "function") return;
+  try {
+    const released = permit.release({ answered });
+    if (typeof released?.catch === "function") released.catch(() => {});
+  } catch {
+    // A limiter that fails to take a permit back is its own business, not the call's.
+  }
+}
+
+/// How long the loop may go on without letting timers and I/O run: a call whose fetch answers
+/// at once would otherwise go on in microtasks alone, starving the caller's event loop (not
+/// even `AbortSignal.timeout` fires).
+const YIELD_EVERY_MS = 50;
+
+/// What the calls of one client share beyond the wasm session: the caller's functions and
+/// limiter, the limits a request is held to, and the calls waiting. Any request's end wakes
+/// them all, since a freed concurrency slot may be what another call waits for.
+export class ClientIo {
+  constructor(fetch, signer, limiter, limiterKey, rate, timeoutMs, maxResponseBytes, limiterWaitMs) {
+    Object.assign(this, { fetch, signer, limiter, limiterKey, rate, timeoutMs, maxResponseBytes, limiterWaitMs });
+    this.waiters = new Set();
+  }
+
+  /// Sleeps until any request of this client ends, or `ms` (if given) passes.
+  wait(ms) {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.waiters.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = ms === undefined ? undefined : setTimeout(wake, later(ms));
+      this.waiters.add(wake);
+    });
+  }
+
+  wakeAll() {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
+/// Calls `onBatch` and `onProgress` for what finished since the last report; what to wait
+/// for when `onBatch` returned promises (all of them).
+function report(call, onBatch, onProgress) {
+  const finished = call.report(onBatch !== undefined);
+  if (finished === undefined) return undefined;
+  const pending = [];
+  for (const batch of finished.batches ?? []) {
+    const returned = onBatch(batch);
+    if (typeof returned?.then === "function") pending.push(returned);
+  }
+  onProgress?.(finished.progress);
+  return pending.length > 0 ? Promise.all(pending) : undefined;
+}
+
+/// Runs `call` (a CallHandle) to its end and frees it; resolves with its outcome, rejects with
+/// the error it failed with. The abort listener on the caller's `signal` is removed when the
+/// call settles: callers share one signal between many calls, and an abort after a call ended
+/// must find nothing of it.
+export async function drive(call, io, signal, onBatch, onProgress) {
+  const controllers = new Map();
+  const ended = [];
+  let live = true;
+  let aborted = false;
+  const abandon = () => {
+    if (!live) return undefined;
+    for (const controller of controllers.values()) controller.abort();
+    controllers.clear();
+    return call.abandon();
+  };
+  const onAbort = () => {
+    aborted = true;
+    abandon();
+    io.wakeAll();
+  };
+  const start = (request) => {
+    const controller = new AbortController();
+    controllers.set(request.id, controller);
+    const hooks = {
+      // Its round trip counts from when it left, not from the wait for a permit.
+      departed: () => live && call.departed(request.id, Date.now()),
+      sign: (signature) => (live ? call.signed(request.id, signature) : null),
+    };
+    perform(io, request, controller, hooks).then((outcome) => {
+      // Each at the time it ended, not when the loop gets round to it: the pacing counts
+      // from the end of a request, and a busy loop would otherwise slow it for nothing.
+      ended.push([request.id, Date.now(), outcome]);
+      io.wakeAll();
+    });
+  };
+  signal?.addEventListener("abort", onAbort);
+  let lastYield = Date.now();
+  try {
+    // Nothing is sent in the caller's own tick: an abort right after the call still finds
+    // nothing sent.
+    await undefined;
+    for (;;) {
+      if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = Date.now();
+      }
+      if (aborted) throw call.abandon();
+      for (const [id, at, outcome] of ended.splice(0)) {
+        controllers.delete(id);
+        call.complete(id, at, outcome);
+      }
+      // Backpressure: while the promise onBatch returned is pending, no new request starts,
+      // so a slow consumer keeps memory flat instead of queueing results.
+      const reported = report(call, onBatch, onProgress);
+      if (reported !== undefined) {
+        await reported;
+        continue;
+      }
+      const step = call.poll();
+      if (step.send) start(step.send);
+      else if (step.waitMs !== undefined) await io.wait(step.waitMs);
+      else if (step.wait) await io.wait();
+      else if (step.finished) {
+        // Polling can settle ids too (the breaker failing what is queued): they reach
+        // onBatch before the call resolves, like every other id.
+        await report(call, onBatch, onProgress);
+        return call.outcome();
+      } else throw step.failed;
+    }
+  } catch (error) {
+    abandon();
+    throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    live = false;
+    call.free();
+  }
+}

@@ -1,0 +1,314 @@
+//! `ProfileClient` (js/types.d.ts): each method converts its arguments in, calls the core,
+//! and converts the result out; calls run in js/run.js.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::call::CallHandle;
+use crate::js::{get, now, random_seed, read_ids, read_object, to_js, to_js_error, ReadObject};
+use crate::loader::{JsProfileLoader, LoaderCore};
+use improfiles_core::call::options::{GET_PROFILES_KEYS, LIST_KEYS};
+use improfiles_core::call::{
+    parse_one, Batch, BatchOptions, Call, ListOptions, Pages, Work, LIMITER_WAIT_MS,
+};
+use improfiles_core::http::HttpResponse;
+use improfiles_core::loader::{LoaderSettings, LOADER_KEYS};
+use improfiles_core::model::{ErrorCode, ProfileError, VendorKey};
+use improfiles_core::session::{limiter_key, Session};
+use improfiles_core::vendors::{self, ParseContext, Vendor};
+
+// The option objects' TypeScript names, so the generated signatures say `options?: …`.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "GetProfilesOptions")]
+    pub type GetProfilesOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListProfilesOptions")]
+    pub type ListProfilesOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListAllProfilesOptions")]
+    pub type ListAllProfilesOptionsArg;
+    #[wasm_bindgen(typescript_type = "LoaderOptions")]
+    pub type LoaderOptionsArg;
+}
+
+#[wasm_bindgen(module = "/js/run.js")]
+extern "C" {
+    type ClientIo;
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        fetch: Option<Function>,
+        signer: Option<Function>,
+        limiter: Option<JsValue>,
+        limiter_key: Option<String>,
+        rate: f64,
+        timeout_ms: u32,
+        max_response_bytes: u32,
+        limiter_wait_ms: f64,
+    ) -> ClientIo;
+    #[wasm_bindgen(js_name = drive)]
+    fn drive_call(
+        call: CallHandle,
+        io: &ClientIo,
+        signal: Option<web_sys::AbortSignal>,
+        on_batch: Option<Function>,
+        on_progress: Option<Function>,
+    ) -> Promise;
+}
+
+/// What the calls of one client share.
+pub struct Client {
+    pub vendor: Rc<dyn Vendor>,
+    pub session: RefCell<Session>,
+    /// The caller's fetch, signer and limiter, and the limits a request is held to.
+    io: ClientIo,
+    /// Every configured secret, blanked out of any text that crosses into JS.
+    pub secrets: Vec<String>,
+}
+
+impl Client {
+    pub fn key(&self) -> VendorKey {
+        self.vendor.key()
+    }
+
+    /// Reads a call's options object, with the keys the call takes.
+    fn options(&self, options: &JsValue, keys: &[&str]) -> Result<ReadObject, ProfileError> {
+        let vendor = self.key();
+        read_object(options, "options", Some(keys), |why| {
+            ProfileError::invalid_input(why).with_vendor(vendor)
+        })
+    }
+
+    /// Runs `work` as a call in js/run.js, with the signal and callbacks of `options`.
+    pub fn start<W: Work + 'static>(
+        self: &Rc<Self>,
+        work: W,
+        options: &ReadObject,
+    ) -> Result<Promise, ProfileError>
+    where
+        W::Outcome: Serialize,
+    {
+        let vendor = self.key();
+        let signal = options
+            .raw("signal")
+            .map(|value| {
+                value
+                    .clone()
+                    .dyn_into::<web_sys::AbortSignal>()
+                    .map_err(|_| {
+                        ProfileError::invalid_input("options.signal must be an AbortSignal")
+                            .with_vendor(vendor)
+                    })
+            })
+            .transpose()?;
+        if signal.as_ref().is_some_and(|s| s.aborted()) {
+            let error = ProfileError::new(
+                ErrorCode::Aborted,
+                "the call was aborted through its AbortSignal",
+            );
+            return Err(error.with_vendor(vendor));
+        }
+        let call = Call::new(Rc::clone(&self.vendor), work, random_seed());
+        let handle = CallHandle::new(Rc::clone(self), call);
+        let (on_batch, on_progress) = (options.function("onBatch"), options.function("onProgress"));
+        Ok(drive_call(handle, &self.io, signal, on_batch, on_progress))
+    }
+}
+
+/// A promise that rejects with `error`.
+fn rejected(error: ProfileError) -> Promise {
+    Promise::reject(&to_js_error(&error))
+}
+
+/// A client for one vendor account (`ProfileClient` in js/types.d.ts).
+#[wasm_bindgen]
+pub struct ProfileClient {
+    inner: Rc<Client>,
+}
+
+#[wasm_bindgen]
+impl ProfileClient {
+    /// Validates the whole config at once; throws `ProfileError` (`invalid_config`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ProfileClientConfig")] config: JsValue,
+    ) -> Result<ProfileClient, JsValue> {
+        Self::build(&config).map_err(|e| to_js_error(&e))
+    }
+
+    fn build(config: &JsValue) -> Result<ProfileClient, ProfileError> {
+        if !config.is_object() {
+            return Err(ProfileError::invalid_config("config must be an object"));
+        }
+        let read = read_object(config, "config", None, ProfileError::invalid_config)?;
+        let input = read.plain.config();
+        let vendor: Rc<dyn Vendor> = Rc::from(vendors::from_config(&input)?);
+        input.function("fetch")?;
+        let limiter = read.raw("limiter").cloned();
+        if limiter
+            .as_ref()
+            .is_some_and(|l| !get(l, "acquire").is_function())
+        {
+            return Err(ProfileError::invalid_config(
+                "config.limiter must be an object with an acquire(key, permits) method",
+            ));
+        }
+        let limiter_key = match limiter {
+            Some(_) => Some(limiter_key(&input, vendor.as_ref())?),
+            None => None,
+        };
+        let common = vendor.common();
+        let io = ClientIo::new(
+            read.function("fetch"),
+            read.function("signer"),
+            limiter.clone(),
+            limiter_key,
+            common.rate_limit,
+            common.timeout_ms,
+            common.max_response_bytes,
+            LIMITER_WAIT_MS,
+        );
+        let session = Session::new(vendor.as_ref(), limiter.is_some());
+        let secrets = vendor.secrets().into_iter().map(str::to_owned).collect();
+        Ok(ProfileClient {
+            inner: Rc::new(Client {
+                session: RefCell::new(session),
+                io,
+                secrets,
+                vendor,
+            }),
+        })
+    }
+
+    /// Fetches the profiles of `ids`; resolves a `BatchResult` that accounts for every id.
+    #[wasm_bindgen(js_name = getProfiles, unchecked_return_type = "Promise<BatchResult>")]
+    pub fn get_profiles(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "readonly string[]")] ids: JsValue,
+        options: Option<GetProfilesOptionsArg>,
+    ) -> Promise {
+        let client = &self.inner;
+        let start = || {
+            let read = client.options(
+                &options.map_or(JsValue::UNDEFINED, JsValue::from),
+                &GET_PROFILES_KEYS,
+            )?;
+            let reader = read.plain.input("options", Some(client.key()));
+            let batch_options = BatchOptions::read(&reader, client.vendor.as_ref())?;
+            let ids = read_ids(&ids, client.key())?;
+            let work = Batch::new(client.vendor.as_ref(), ids, batch_options)?;
+            client.start(work, &read)
+        };
+        start().unwrap_or_else(rejected)
+    }
+
+    /// One page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
+    #[wasm_bindgen(js_name = listProfiles, unchecked_return_type = "Promise<ProfilePage>")]
+    pub fn list_profiles(&self, options: Option<ListProfilesOptionsArg>) -> Promise {
+        self.listing(options.map(JsValue::from), true)
+    }
+
+    /// Every page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
+    #[wasm_bindgen(js_name = listAllProfiles, unchecked_return_type = "Promise<BatchResult>")]
+    pub fn list_all_profiles(&self, options: Option<ListAllProfilesOptionsArg>) -> Promise {
+        self.listing(options.map(JsValue::from), false)
+    }
+
+    fn listing(&self, options: Option<JsValue>, single_page: bool) -> Promise {
+        let client = &self.inner;
+        let start = || {
+            let read = client.options(&options.unwrap_or(JsValue::UNDEFINED), &LIST_KEYS)?;
+            let reader = read.plain.input("options", Some(client.key()));
+            let list_options = ListOptions::read(&reader, single_page)?;
+            let work = Pages::new(client.vendor.as_ref(), list_options)?;
+            client.start(work, &read)
+        };
+        start().unwrap_or_else(rejected)
+    }
+
+    /// A DataLoader-style loader over this client: coalesced `load(id)` calls and a cache.
+    #[wasm_bindgen(unchecked_return_type = "ProfileLoader")]
+    pub fn loader(&self, options: Option<LoaderOptionsArg>) -> Result<JsValue, JsValue> {
+        let client = &self.inner;
+        let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
+        let build = || {
+            let read = client.options(&options, &LOADER_KEYS)?;
+            let reader = read.plain.input("options", Some(client.key()));
+            let cache_map = read.raw("cacheMap").cloned();
+            let settings =
+                LoaderSettings::read(&reader, client.vendor.as_ref(), cache_map.is_some())?;
+            let map_like = |map: &JsValue| {
+                ["get", "set", "delete", "clear"]
+                    .iter()
+                    .all(|m| get(map, m).is_function())
+            };
+            if cache_map.as_ref().is_some_and(|map| !map_like(map)) {
+                return Err(reader.error(
+                    "options.cacheMap must be a Map-like object with get, set, delete and clear",
+                ));
+            }
+            let core = LoaderCore::new(Rc::clone(client), settings);
+            Ok(JsProfileLoader::new(core, cache_map.unwrap_or(JsValue::UNDEFINED)).into())
+        };
+        build().map_err(|e| to_js_error(&e))
+    }
+
+    /// What one vendor response (`{ status, body, headers? }`) means for the `ids` its request
+    /// asked for: every id once, as a profile or a failure, nothing sent and nothing retried.
+    /// For responses that came another way: a proxy, a queue, recorded fixtures in tests.
+    #[wasm_bindgen(js_name = parseResponse, unchecked_return_type = "{ profiles: Profile[]; failures: Failure[] }")]
+    pub fn parse_response(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "readonly string[]")] ids: JsValue,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ status: number; body: string; headers?: Record<string, string> }"
+        )]
+        response: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ includeRaw?: boolean }")] options: Option<Object>,
+    ) -> Result<JsValue, JsValue> {
+        let client = &self.inner;
+        let key = client.key();
+        let parse = || {
+            let options = client.options(
+                &options.map_or(JsValue::UNDEFINED, JsValue::from),
+                &["includeRaw"],
+            )?;
+            let include_raw = options
+                .plain
+                .input("options", Some(key))
+                .flag("includeRaw", false)?;
+            let ids: Vec<String> = read_ids(&ids, key)?.collect::<Result<_, _>>()?;
+            let response = read_object(&response, "response", Some(&HttpResponse::KEYS), |why| {
+                ProfileError::invalid_input(why).with_vendor(key)
+            })?;
+            let http = HttpResponse::read(&response.plain.input("response", Some(key)))?;
+            let ctx = ParseContext {
+                now_ms: now(),
+                include_raw,
+            };
+            parse_one(client.vendor.as_ref(), &ids, &http, &ctx)
+        };
+        parse()
+            .map(|event| to_js(&event))
+            .map_err(|e| to_js_error(&e))
+    }
+
+    /// What `JSON.stringify` prints: the config without any secret.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Record<string, unknown>")]
+    pub fn to_json(&self) -> JsValue {
+        to_js(&self.inner.vendor.describe())
+    }
+
+    /// The vendor key this client talks to.
+    #[wasm_bindgen(getter, unchecked_return_type = "Vendor")]
+    pub fn vendor(&self) -> JsValue {
+        JsValue::from_str(self.inner.key().as_str())
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const PUBLIC_TYPES: &str = include_str!("../js/types.d.ts");

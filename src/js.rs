@@ -1,0 +1,188 @@
+//! Converting in and out: the one reader of the plain objects callers pass (every rule about
+//! their values is the core's, in `improfiles_core::reader`), ids, errors and results, and
+//! the few globals the shell uses.
+
+use std::collections::HashMap;
+
+use js_sys::{Array, Function, Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use improfiles_core::call::options::HANDLE_KEYS;
+use improfiles_core::model::{ProfileError, VendorCode, VendorKey};
+use improfiles_core::reader::PlainObject;
+
+#[wasm_bindgen(module = "/js/profile_error.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createProfileError)]
+    fn create_profile_error(
+        code: &str,
+        message: &str,
+        vendor: Option<String>,
+        status: Option<u16>,
+        vendor_code: JsValue,
+        retryable: bool,
+    ) -> JsValue;
+
+    #[wasm_bindgen(js_name = profileErrorClass)]
+    fn profile_error_class() -> JsValue;
+}
+
+/// The `ProfileError` class, for the package entry points to re-export.
+#[wasm_bindgen(js_name = "__profileErrorClass", skip_typescript)]
+pub fn export_profile_error_class() -> JsValue {
+    profile_error_class()
+}
+
+pub fn to_js_error(error: &ProfileError) -> JsValue {
+    let vendor_code = match &error.vendor_code {
+        Some(VendorCode::Number(n)) => JsValue::from_f64(*n as f64),
+        Some(VendorCode::Text(s)) => JsValue::from_str(s),
+        None => JsValue::UNDEFINED,
+    };
+    create_profile_error(
+        error.code.as_str(),
+        &error.message,
+        error.vendor.map(|v| v.as_str().to_owned()),
+        error.status,
+        vendor_code,
+        error.retryable,
+    )
+}
+
+/// Results cross into JS as one JSON string that `JSON.parse` turns into objects: building
+/// them property by property through the boundary (serde-wasm-bindgen) normalized a
+/// response's worth of profiles 5-35% slower (BENCHMARKS.md).
+pub fn to_js<T: Serialize>(value: &T) -> JsValue {
+    let text = serde_json::to_string(value).expect("result types serialize to JSON");
+    js_sys::JSON::parse(&text).expect("serde_json writes valid JSON")
+}
+
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if target.is_object() || target.is_function() {
+        Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+pub fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A seed from `crypto.getRandomValues` where there is one (browsers, workers, Node 20).
+pub fn random_seed() -> u64 {
+    let crypto = get(&js_sys::global(), "crypto");
+    let words = js_sys::Uint32Array::new_with_length(2);
+    let filled = get(&crypto, "getRandomValues")
+        .dyn_into::<Function>()
+        .ok()
+        .and_then(|f| f.call1(&crypto, &words).ok())
+        .is_some();
+    if filled {
+        (u64::from(words.get_index(0)) << 32) | u64::from(words.get_index(1))
+    } else {
+        (js_sys::Math::random() * u64::MAX as f64) as u64 ^ now() as u64
+    }
+}
+
+/// An object read once: its data for the core, and the JS values the shell itself uses
+/// (functions, an `AbortSignal`, a limiter, a caller's cache).
+#[derive(Default)]
+pub struct ReadObject {
+    pub plain: PlainObject,
+    raw: HashMap<String, JsValue>,
+}
+
+impl ReadObject {
+    /// The value of `key`, unless absent (undefined or null).
+    pub fn raw(&self, key: &str) -> Option<&JsValue> {
+        self.raw
+            .get(key)
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    pub fn function(&self, key: &str) -> Option<Function> {
+        self.raw(key).and_then(|v| v.clone().dyn_into().ok())
+    }
+}
+
+/// Reads the object `value`, named `name` in messages: its own keys (`keys: None`) or the
+/// keys a call takes. Every key is read once, here: a getter that throws is an error naming
+/// the key (not an absent key, nor a silent default), as is a value no JS object can hold
+/// as data. `undefined` and `null` read as an empty object.
+pub fn read_object(
+    value: &JsValue,
+    name: &str,
+    keys: Option<&[&str]>,
+    refuse: impl Fn(String) -> ProfileError,
+) -> Result<ReadObject, ProfileError> {
+    let mut read = ReadObject::default();
+    if value.is_undefined() || value.is_null() {
+        return Ok(read);
+    }
+    if !value.is_object() {
+        return Err(refuse(format!("{name} must be an object")));
+    }
+    let keys: Vec<String> = match keys {
+        Some(keys) => keys.iter().map(|k| (*k).to_owned()).collect(),
+        None => Object::keys(value.unchecked_ref::<Object>())
+            .iter()
+            .filter_map(|k| k.as_string())
+            .collect(),
+    };
+    for key in keys {
+        let item = Reflect::get(value, &JsValue::from_str(&key))
+            .map_err(|_| refuse(format!("{name}.{key} could not be read: its getter threw")))?;
+        if item.as_f64().is_some_and(|n| !n.is_finite()) {
+            return Err(refuse(format!("{name}.{key} must be a finite number")));
+        }
+        if item.is_function() {
+            read.plain.functions.insert(key.clone());
+        } else if !item.is_undefined() && !HANDLE_KEYS.contains(&key.as_str()) {
+            let json = serde_wasm_bindgen::from_value(item.clone())
+                .map_err(|_| refuse(format!("{name}.{key} has a value of an unsupported type")))?;
+            read.plain.values.insert(key.clone(), json);
+        }
+        read.raw.insert(key, item);
+    }
+    Ok(read)
+}
+
+/// One id from JS: a string of well-formed UTF-16 (a lone surrogate would reach the vendor
+/// as U+FFFD, and two such ids as one). `what` names it in messages.
+pub fn read_id(value: &JsValue, what: &str, vendor: VendorKey) -> Result<String, ProfileError> {
+    let invalid = |why: String| ProfileError::invalid_input(why).with_vendor(vendor);
+    let text = value
+        .dyn_ref::<js_sys::JsString>()
+        .ok_or_else(|| invalid(format!("{what} must be a string")))?;
+    if !text.is_valid_utf16() {
+        return Err(invalid(format!(
+            "{what} is not well-formed UTF-16 (it holds a lone surrogate)"
+        )));
+    }
+    Ok(String::from(text))
+}
+
+/// A call's `ids`: an array, read one string at a time as the call takes them. Every read
+/// can throw (a getter, a Proxy): that is `invalid_input` before anything is sent.
+pub fn read_ids(
+    ids: &JsValue,
+    vendor: VendorKey,
+) -> Result<impl Iterator<Item = Result<String, ProfileError>>, ProfileError> {
+    let invalid = move |why: String| ProfileError::invalid_input(why).with_vendor(vendor);
+    if !Array::is_array(ids) {
+        return Err(invalid("ids must be an array of strings".into()));
+    }
+    let array = ids.clone();
+    let length = Reflect::get(&array, &"length".into())
+        .ok()
+        .and_then(|n| n.as_f64())
+        .ok_or_else(|| invalid("ids could not be read: its length threw".into()))?;
+    Ok((0..length as u32).map(move |i| {
+        let id = Reflect::get_u32(&array, i)
+            .map_err(|_| invalid(format!("ids[{i}] could not be read: reading it threw")))?;
+        read_id(&id, &format!("ids[{i}]"), vendor)
+    }))
+}
