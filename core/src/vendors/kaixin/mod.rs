@@ -771,8 +771,6 @@ mod tests {
                 other => panic!("{body}: {other:?}"),
             }
         }
-        let deep = "<a>".repeat(100);
-        assert!(parse_xml_tree(&deep).is_err());
     }
 
     #[test]
@@ -925,18 +923,6 @@ mod tests {
         assert!(!serde_json::to_string(&v.describe())
             .unwrap()
             .contains("at-123"));
-    }
-
-    #[test]
-    fn a_second_root_element_is_refused_not_taken() {
-        let two =
-            "<users><user><uid>1</uid></user></users><users><user><uid>2</uid></user></users>";
-        let Err(error) = parse_xml_tree(two) else {
-            panic!("two roots were read")
-        };
-        assert!(error.contains("more than one root"), "{error}");
-        assert!(parse_xml_tree("<user/><user/>").is_err());
-        assert!(parse_xml_tree("<?xml version=\"1.0\"?><users/>").is_ok());
     }
 
     #[test]

@@ -162,3 +162,22 @@ pub(super) fn xml_users(body: &str) -> Result<Vec<Map<String, Value>>, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_root_element_is_refused_not_taken() {
+        let two =
+            "<users><user><uid>1</uid></user></users><users><user><uid>2</uid></user></users>";
+        let Err(error) = parse_xml_tree(two) else {
+            panic!("two roots were read")
+        };
+        assert!(error.contains("more than one root"), "{error}");
+        assert!(parse_xml_tree("<user/><user/>").is_err());
+        assert!(parse_xml_tree("<?xml version=\"1.0\"?><users/>").is_ok());
+        let deep = "<a>".repeat(100);
+        assert!(parse_xml_tree(&deep).is_err(), "nested too deeply");
+    }
+}
