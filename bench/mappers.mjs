@@ -1,5 +1,5 @@
 // The plain-JavaScript baseline: what a user would write instead of improfiles to turn each
-// vendor's response into the same normalized profiles (`Profile` in js/types.d.ts). Used by
+// vendor's response into the same normalized profiles (`Profile` in js/shell/types.d.ts). Used by
 // bench/run.mjs for the "normalize only" and "CPU cost" comparisons.
 
 const num = (v) =>

@@ -6,8 +6,8 @@
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import { createRequire } from "node:module";
 
-import { APP, ORG, STATIC_TOKEN } from "../emulator/vendors/easemob.mjs";
-import { OAUTH2_TOKENS } from "../emulator/vendors/kaixin.mjs";
+import { APP, ORG, STATIC_TOKEN } from "improfiles-emulator/vendors/easemob.mjs";
+import { OAUTH2_TOKENS } from "improfiles-emulator/vendors/kaixin.mjs";
 import { APP_KEY, APP_SECRET } from "../tests/node/helpers/rongcloud.mjs";
 import { IDENTIFIER, SDK_APP_ID, SECRET_KEY } from "../tests/node/helpers/tencent.mjs";
 

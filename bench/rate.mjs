@@ -2,7 +2,7 @@
 // injected, measured the way the vendor counts — by arrival, at the emulator. Shared by
 // `make bench` (which prints the figures) and the tests (which assert only what the vendor
 // saw: no window over the limit, nothing refused).
-import { busiestSecond } from "../tests/node/helpers/emulator.mjs";
+import { busiestSecond } from "improfiles-emulator";
 
 /** What the vendor saw of the requests logged for `vendor` (token requests left out). */
 export function arrivals(log, vendor) {

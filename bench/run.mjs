@@ -13,7 +13,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { oauth1Signature, tencentUserSig } from "improfiles";
 
 import { easemobWithToken } from "../tests/node/helpers/easemob.mjs";
-import { startEmulator } from "../tests/node/helpers/emulator.mjs";
+import { startEmulator } from "improfiles-emulator";
 import { launchChromium } from "../tests/node/helpers/chromium.mjs";
 import { startRedis } from "../tests/node/helpers/redis.mjs";
 import { serveStatic } from "../tests/node/helpers/static-server.mjs";

@@ -5,6 +5,7 @@
 //
 // Control API (JSON):
 //   GET  /__emulator/health           -> { ok: true }
+//   GET  /__emulator/accounts         -> every vendor key's demo account (accounts.mjs), for pages
 //   GET  /__emulator/log              -> [{ at, vendor, appKey, method, path, status, outcome, ids, fault }]
 //   POST /__emulator/reset            -> clears log, faults, nonces and rate windows
 //   POST /__emulator/faults           <- { vendor, kind, count = 1, status, ms, retryAfter, retryAfterForm }
@@ -35,6 +36,7 @@
 
 import http from "node:http";
 
+import { ACCOUNTS } from "./accounts.mjs";
 import { Directory } from "./directory.mjs";
 import { createEasemob } from "./vendors/easemob.mjs";
 import { createKaixin } from "./vendors/kaixin.mjs";
@@ -142,6 +144,7 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
     const route = url.pathname.slice(CONTROL.length);
     if (route === "health") return send(req, res, 200, { ok: true, vendors: vendors.map((v) => v.name) });
     if (route === "log") return send(req, res, 200, log);
+    if (route === "accounts") return send(req, res, 200, ACCOUNTS);
     if (req.method !== "POST") return send(req, res, 405, { error: "use POST" });
     const input = JSON.parse((await readBody(req)) || "{}");
     if (route === "reset") {

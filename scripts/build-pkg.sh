@@ -29,6 +29,7 @@ printf '{ "type": "module" }\n' > pkg/web/package.json
 # wasm-bindgen types the raw exports of the .wasm (and the web build's InitOutput) with `any`:
 # nothing a user calls, but a checker reading every shipped .d.ts should not meet `any`.
 sed -i -E 's/(: |=> )any\b/\1unknown/g' pkg/node/*.d.ts pkg/web/*.d.ts
+node scripts/vendor-types.mjs
 cp js/package/* pkg/
 cp README.md LICENSE pkg/
 # CommonJS twins of the type entry points (`require` resolves them): the same declarations,

@@ -7,16 +7,16 @@ import { fileURLToPath } from "node:url";
 
 import { rongcloudSignature, tencentUserSig } from "improfiles";
 
-import { startEmulator } from "../tests/node/helpers/emulator.mjs";
-import { APP_SECRET } from "../tests/node/helpers/rongcloud.mjs";
+import { RONGCLOUD, TENCENT, startEmulator } from "improfiles-emulator";
 import { serveStatic } from "../tests/node/helpers/static-server.mjs";
-import { IDENTIFIER, SDK_APP_ID, SECRET_KEY } from "../tests/node/helpers/tencent.mjs";
 
 export const DEMO_ROUTES = {
   "/demo/rongcloud-signature": (url) =>
-    rongcloudSignature(APP_SECRET, url.searchParams.get("nonce") ?? "", url.searchParams.get("timestamp") ?? ""),
-  "/demo/tencent-usersig": () =>
-    tencentUserSig({ sdkAppId: SDK_APP_ID, identifier: IDENTIFIER, secretKey: SECRET_KEY, expireSeconds: 3600 }),
+    rongcloudSignature(RONGCLOUD.appSecret, url.searchParams.get("nonce") ?? "", url.searchParams.get("timestamp") ?? ""),
+  "/demo/tencent-usersig": () => {
+    const { sdkAppId, identifier, secretKey } = TENCENT;
+    return tencentUserSig({ sdkAppId, identifier, secretKey, expireSeconds: 3600 });
+  },
 };
 
 /** Starts the emulator and the console; resolves the page's URL and a stop function. */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { busiestSecond, startEmulator } from "../tests/node/helpers/emulator.mjs";
+import { busiestSecond, demoConfig, startEmulator } from "improfiles-emulator";
 
 const CLI = fileURLToPath(new URL("../pkg/cli.mjs", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "improfiles-demo-"));
@@ -28,6 +28,12 @@ function improfiles(args, stdoutFile) {
 }
 
 const emulator = await startEmulator();
+/** `--config` with the emulator's demo account for `vendor`: the command line ships without any. */
+function config(vendor) {
+  const file = join(dir, `${vendor}.json`);
+  writeFileSync(file, JSON.stringify(demoConfig(vendor, emulator.url)));
+  return ["--config", file];
+}
 try {
   const ids = [];
   for (let i = 1; i <= 12_000; i++) {
@@ -39,7 +45,7 @@ try {
   writeFileSync(idsFile, `${ids.join("\n")}\n`);
   console.log(`improfiles demo: ${ids.length} ids (${new Set(ids).size} distinct) from RongCloud, emulator at ${emulator.url}\n`);
   const csv = join(dir, "profiles.csv");
-  const { code } = await improfiles(["get", "--vendor", "rongcloud", "--ids", idsFile, "--format", "csv", "--emulator", emulator.url], csv);
+  const { code } = await improfiles(["get", "--vendor", "rongcloud", "--ids", idsFile, "--format", "csv", ...config("rongcloud")], csv);
   const lines = readFileSync(csv, "utf8").trim().split("\n");
   console.log(`exit code ${code} (1: some ids failed), ${lines.length - 1} rows in ${csv}; the first ones:`);
   for (const line of lines.slice(0, 6)) console.log(`  ${line.slice(0, 150)}`);
@@ -62,18 +68,7 @@ try {
   for (const [vendor, list] of others) {
     const file = join(dir, `${vendor}-ids.txt`);
     writeFileSync(file, `${list.join("\n")}\n`);
-    const { out } = await improfiles([
-      "get",
-      "--vendor",
-      vendor,
-      "--ids",
-      file,
-      "--format",
-      "jsonl",
-      "--emulator",
-      emulator.url,
-      "--quiet",
-    ]);
+    const { out } = await improfiles(["get", "--vendor", vendor, "--ids", file, "--format", "jsonl", ...config(vendor), "--quiet"]);
     const rows = out
       .trim()
       .split("\n")

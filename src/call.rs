@@ -1,4 +1,4 @@
-//! One call in progress, as js/run.js drives it: poll the core's [`Call`] for what to do,
+//! One call in progress, as js/shell/run.js drives it: poll the core's [`Call`] for what to do,
 //! perform it in JS (fetch, timers, abort), hand back what happened. Each method converts
 //! in, calls the core, converts out; what an outcome means — its error code, its message,
 //! which secrets to blank out of it — is decided here or in the core, never in JS.
@@ -19,7 +19,7 @@ use improfiles_core::call::{
 use improfiles_core::http::{HttpRequest, HttpResponse};
 use improfiles_core::model::{ErrorCode, ProfileError};
 
-/// A request for js/run.js to send.
+/// A request for js/shell/run.js to send.
 #[derive(Serialize)]
 struct Request<'a> {
     id: f64,
@@ -76,7 +76,7 @@ impl CallHandle {
     }
 }
 
-/// How a request ended, from what js/transport.js reports.
+/// How a request ended, from what js/shell/run.js reports.
 fn ended(outcome: &JsValue) -> Ended {
     let text = |key: &str| get(outcome, key).as_string().unwrap_or_default();
     let response = get(outcome, "response");

@@ -1,5 +1,5 @@
-//! `ProfileClient` (js/types.d.ts): each method converts its arguments in, calls the core,
-//! and converts the result out; calls run in js/run.js.
+//! `ProfileClient` (js/shell/types.d.ts): each method converts its arguments in, calls the core,
+//! and converts the result out; calls run in js/shell/run.js.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -35,7 +35,7 @@ extern "C" {
     pub type LoaderOptionsArg;
 }
 
-#[wasm_bindgen(module = "/js/run.js")]
+#[wasm_bindgen(module = "/js/shell/run.js")]
 extern "C" {
     type ClientIo;
     #[wasm_bindgen(constructor)]
@@ -75,15 +75,15 @@ impl Client {
         self.vendor.key()
     }
 
-    /// Reads a call's options object, with the keys the call takes.
-    fn options(&self, options: &JsValue, keys: &[&str]) -> Result<ReadObject, ProfileError> {
+    /// Reads a call's input object `name` (its options, say), with the keys it takes.
+    fn read(&self, value: &JsValue, name: &str, keys: &[&str]) -> Result<ReadObject, ProfileError> {
         let vendor = self.key();
-        read_object(options, "options", Some(keys), |why| {
+        read_object(value, name, Some(keys), |why| {
             ProfileError::invalid_input(why).with_vendor(vendor)
         })
     }
 
-    /// Runs `work` as a call in js/run.js, with the signal and callbacks of `options`.
+    /// Runs `work` as a call in js/shell/run.js, with the signal and callbacks of `options`.
     pub fn start<W: Work + 'static>(
         self: &Rc<Self>,
         work: W,
@@ -124,7 +124,7 @@ fn rejected(error: ProfileError) -> Promise {
     Promise::reject(&to_js_error(&error))
 }
 
-/// A client for one vendor account (`ProfileClient` in js/types.d.ts).
+/// A client for one vendor account (`ProfileClient` in js/shell/types.d.ts).
 #[wasm_bindgen]
 pub struct ProfileClient {
     inner: Rc<Client>,
@@ -193,10 +193,8 @@ impl ProfileClient {
     ) -> Promise {
         let client = &self.inner;
         let start = || {
-            let read = client.options(
-                &options.map_or(JsValue::UNDEFINED, JsValue::from),
-                &GET_PROFILES_KEYS,
-            )?;
+            let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
+            let read = client.read(&options, "options", &GET_PROFILES_KEYS)?;
             let reader = read.plain.input("options", Some(client.key()));
             let batch_options = BatchOptions::read(&reader, client.vendor.as_ref())?;
             let ids = read_ids(&ids, client.key())?;
@@ -221,7 +219,8 @@ impl ProfileClient {
     fn listing(&self, options: Option<JsValue>, single_page: bool) -> Promise {
         let client = &self.inner;
         let start = || {
-            let read = client.options(&options.unwrap_or(JsValue::UNDEFINED), &LIST_KEYS)?;
+            let options = options.unwrap_or(JsValue::UNDEFINED);
+            let read = client.read(&options, "options", &LIST_KEYS)?;
             let reader = read.plain.input("options", Some(client.key()));
             let list_options = ListOptions::read(&reader, single_page)?;
             let work = Pages::new(client.vendor.as_ref(), list_options)?;
@@ -236,7 +235,7 @@ impl ProfileClient {
         let client = &self.inner;
         let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
         let build = || {
-            let read = client.options(&options, &LOADER_KEYS)?;
+            let read = client.read(&options, "options", &LOADER_KEYS)?;
             let reader = read.plain.input("options", Some(client.key()));
             let cache_map = read.raw("cacheMap").cloned();
             let settings =
@@ -273,18 +272,14 @@ impl ProfileClient {
         let client = &self.inner;
         let key = client.key();
         let parse = || {
-            let options = client.options(
-                &options.map_or(JsValue::UNDEFINED, JsValue::from),
-                &["includeRaw"],
-            )?;
+            let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
+            let options = client.read(&options, "options", &["includeRaw"])?;
             let include_raw = options
                 .plain
                 .input("options", Some(key))
                 .flag("includeRaw", false)?;
             let ids: Vec<String> = read_ids(&ids, key)?.collect::<Result<_, _>>()?;
-            let response = read_object(&response, "response", Some(&HttpResponse::KEYS), |why| {
-                ProfileError::invalid_input(why).with_vendor(key)
-            })?;
+            let response = client.read(&response, "response", &HttpResponse::KEYS)?;
             let http = HttpResponse::read(&response.plain.input("response", Some(key)))?;
             let ctx = ParseContext {
                 now_ms: now(),
@@ -311,4 +306,4 @@ impl ProfileClient {
 }
 
 #[wasm_bindgen(typescript_custom_section)]
-const PUBLIC_TYPES: &str = include_str!("../js/types.d.ts");
+const PUBLIC_TYPES: &str = include_str!("../js/shell/types.d.ts");

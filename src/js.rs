@@ -13,7 +13,7 @@ use improfiles_core::call::options::HANDLE_KEYS;
 use improfiles_core::model::{ProfileError, VendorCode, VendorKey};
 use improfiles_core::reader::PlainObject;
 
-#[wasm_bindgen(module = "/js/profile_error.js")]
+#[wasm_bindgen(module = "/js/shell/profile_error.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createProfileError)]
     fn create_profile_error(

@@ -1,19 +1,20 @@
-//! improfiles, the npm package: the thin JS-facing shell over `improfiles-core` (core/).
-//! Each exported method converts its JS arguments in, calls the core, and converts the
-//! result out; this crate alone touches fetch, timers, `AbortSignal` and promises.
+//! improfiles, the npm package: the binding of `improfiles-core` (core/) to JS. Each exported
+//! method converts its JS arguments in, calls the core, and converts the result out. Its JS
+//! half, js/shell/, is the only code that touches fetch, timers, `AbortSignal` and promises.
 //!
 //! - `client`: `ProfileClient`, and what the calls of one client share.
-//! - `call`: one call in progress, for js/run.js (the run loop) to drive; js/transport.js
-//!   sends its requests.
-//! - `loader`: `client.loader()`'s cache, queue and checks; js/loader.js holds the promises.
-//! - `signatures`: the signature schemes as exported functions.
+//! - `call`: one call in progress, for js/shell/run.js (the run loop, which also sends its
+//!   requests) to drive.
+//! - `loader`: `client.loader()`'s cache, queue and checks; js/shell/loader.js holds the
+//!   promises.
+//! - `functions`: the vendor list and the signature schemes, as plain functions.
 //! - `js`: converting in and out.
 #![cfg(target_arch = "wasm32")]
 
 mod call;
 mod client;
+mod functions;
 mod js;
 mod loader;
-mod signatures;
 
 pub use client::ProfileClient;

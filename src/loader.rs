@@ -1,6 +1,6 @@
-//! The wasm side of `client.loader()`: its cache (the core's, read as a Map by js/loader.js),
+//! The wasm side of `client.loader()`: its cache (the core's, read as a Map by js/shell/loader.js),
 //! its queue, the checks of ids and `prime` arguments, and the batch calls. The promises are
-//! js/loader.js's.
+//! js/shell/loader.js's.
 
 use std::rc::Rc;
 
@@ -14,7 +14,7 @@ use improfiles_core::call::{Batch, BatchOptions};
 use improfiles_core::loader::{Enqueued, LoadQueue, LoaderSettings, ProfileCache};
 use improfiles_core::model::ProfileError;
 
-#[wasm_bindgen(module = "/js/loader.js")]
+#[wasm_bindgen(module = "/js/shell/loader.js")]
 extern "C" {
     #[wasm_bindgen(js_name = ProfileLoader)]
     pub type JsProfileLoader;

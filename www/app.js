@@ -1,97 +1,27 @@
 // The improfiles admin console: no framework, the package's browser build, credentials in
-// memory only. `?emulator=<url>` fills the base URL; `?demo=1` (what `make console` opens)
-// fills the emulator's demo accounts in each vendor's browser-safe mode.
+// memory only. Its vendors and their credential forms come from the package (`vendors()`).
+// `?emulator=<url>` fills the base URL; `?demo=1` (what `make console` opens) fills the
+// emulator's demo account (GET <emulator>/__emulator/accounts) in each vendor's browser-safe
+// mode, where the signer and the UserSig come from the console script's demo backend.
 import { CSV_COLUMNS, csvLine } from "../pkg/output.mjs";
-import { ProfileClient, ProfileError } from "../pkg/web.js";
+import { ProfileClient, ProfileError, vendors } from "../pkg/web.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
+const VENDORS = new Map(vendors().map((v) => [v.vendor, v]));
 
-// Per vendor, its credential modes, the browser-safe one first. Fields: [key, label, secret?].
-const MODES = {
-  rongcloud: [
-    {
-      id: "signer",
-      label: "Signer endpoint (browser-safe)",
-      fields: [
-        ["appKey", "App key"],
-        ["signerUrl", "Signer URL (returns SHA1(secret + nonce + timestamp))"],
-      ],
-    },
-    {
-      id: "appSecret",
-      label: "App secret (local testing only)",
-      fields: [
-        ["appKey", "App key"],
-        ["appSecret", "App secret", true],
-      ],
-    },
-  ],
-  tencent: [
-    {
-      id: "userSig",
-      label: "UserSig (browser-safe)",
-      fields: [
-        ["sdkAppId", "SDKAppID"],
-        ["identifier", "Admin identifier"],
-        ["userSig", "UserSig", true],
-      ],
-    },
-    {
-      id: "secretKey",
-      label: "Secret key (local testing only)",
-      fields: [
-        ["sdkAppId", "SDKAppID"],
-        ["identifier", "Admin identifier"],
-        ["secretKey", "Secret key", true],
-      ],
-    },
-  ],
-  easemob: [
-    {
-      id: "token",
-      label: "App token (browser-safe)",
-      fields: [
-        ["orgName", "Org name"],
-        ["appName", "App name"],
-        ["token", "App token", true],
-      ],
-    },
-    {
-      id: "client",
-      label: "Client ID + secret (local testing only)",
-      fields: [
-        ["orgName", "Org name"],
-        ["appName", "App name"],
-        ["clientId", "Client ID"],
-        ["clientSecret", "Client secret", true],
-      ],
-    },
-  ],
-  kaixin: [
-    { id: "oauth2", label: "OAuth 2 access token", fields: [["accessToken", "Access token", true]] },
-    {
-      id: "oauth1",
-      label: "OAuth 1.0a (local testing only)",
-      fields: [
-        ["consumerKey", "Consumer key"],
-        ["consumerSecret", "Consumer secret", true],
-        ["token", "Token", true],
-        ["tokenSecret", "Token secret", true],
-      ],
-    },
-  ],
+// What `make console` serves for the browser-safe modes, as a real deployment's backend would
+// (scripts/console.mjs): values a page must not compute itself.
+const DEMO_BACKEND = {
+  signer: "/demo/rongcloud-signature",
+  userSig: async () => (await fetch("/demo/tencent-usersig")).text(),
 };
-MODES["tencent-attrs"] = MODES.tencent;
 
-// `make console` serves these demo endpoints next to the page (scripts/console.mjs).
-const DEMO = {
-  rongcloud: { appKey: "demo-app-key", signerUrl: "/demo/rongcloud-signature" },
-  tencent: { sdkAppId: "1400000001", identifier: "administrator", userSig: async () => (await fetch("/demo/tencent-usersig")).text() },
-  easemob: { orgName: "demo-org", appName: "demo-app", token: "demo-static-app-token" },
-  kaixin: { accessToken: "demo-oauth2-token" },
-};
-DEMO["tencent-attrs"] = DEMO.tencent;
+/** The emulator's demo accounts, once (`?demo=1` only). */
+const demoAccounts =
+  params.has("demo") && params.get("emulator")
+    ? fetch(new URL("/__emulator/accounts", params.get("emulator"))).then((r) => r.json())
+    : Promise.resolve({});
 
 const COLUMNS = ["id", "status", "name", "gender", "location", "birthday", "avatarUrl", "code", "message"];
 
@@ -99,25 +29,29 @@ let rows = [];
 let sort = { column: undefined, descending: false };
 let controller;
 
+const vendor = () => VENDORS.get($("vendor").value);
+const mode = () => vendor().modes.find((m) => m.id === $("mode").value);
+/** The value at `key` of an object, a nested key as `oauth1.token`. */
+const at = (object, key) => key.split(".").reduce((value, k) => value?.[k], object);
+
 function renderModes() {
-  const modes = MODES[$("vendor").value];
-  $("mode").replaceChildren(...modes.map((m) => new Option(m.label, m.id)));
-  renderCredentials();
+  $("mode").replaceChildren(...vendor().modes.map((m) => new Option(m.label, m.id)));
+  return renderCredentials();
 }
 
 async function renderCredentials() {
-  const vendor = $("vendor").value;
-  const mode = MODES[vendor].find((m) => m.id === $("mode").value);
-  const demo = params.has("demo") ? DEMO[vendor] : {};
+  const { vendor: key, account, defaultBaseUrl } = vendor();
+  const demo = params.has("demo") ? { ...(await demoAccounts)[key], ...DEMO_BACKEND } : {};
   const inputs = [];
-  for (const [key, label, secret] of mode.fields) {
+  for (const field of [...account, ...mode().fields]) {
     const input = Object.assign(document.createElement("input"), {
-      id: `cred-${key}`,
-      name: key,
-      type: secret ? "password" : "text",
+      id: `cred-${field.key}`,
+      name: field.key,
+      type: field.kind === "secret" ? "password" : field.kind === "number" ? "number" : "text",
       autocomplete: "off",
     });
-    const value = demo[key];
+    if (field.optional) input.dataset.optional = "true";
+    const value = at(demo, field.key);
     if (typeof value === "function")
       value().then(
         (v) => (input.value = v),
@@ -125,53 +59,43 @@ async function renderCredentials() {
       );
     else if (value !== undefined) input.value = value;
     const wrapper = document.createElement("label");
-    wrapper.append(label, input);
+    wrapper.append(field.label, input);
     inputs.push(wrapper);
   }
-  if (vendor === "easemob") {
+  if (defaultBaseUrl === null) {
     const hint = Object.assign(document.createElement("p"), {
       className: "hint",
-      textContent: "Easemob hosts are per cluster: the base URL is required.",
+      textContent: `${vendor().title} hosts are per cluster: the base URL is required.`,
     });
     inputs.push(hint);
   }
   $("credentials").replaceChildren(...inputs);
 }
 
-function credential(key) {
-  return $(`cred-${key}`)?.value.trim() ?? "";
+/** A signer that asks the endpoint at `signerUrl` (RongCloud: SHA1(secret + nonce + timestamp)). */
+function remoteSigner(signerUrl) {
+  return async (nonce, timestamp) => {
+    const url = new URL(signerUrl, location.href);
+    url.search = new URLSearchParams({ nonce, timestamp });
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`the signer answered ${response.status}`);
+    return (await response.text()).trim();
+  };
 }
 
 function buildConfig() {
-  const vendor = $("vendor").value;
-  const config = { vendor };
+  const config = { vendor: vendor().vendor };
   const baseUrl = $("baseUrl").value.trim();
   if (baseUrl) config.baseUrl = baseUrl;
-  const mode = $("mode").value;
-  const take = (...keys) => {
-    for (const k of keys) if (credential(k)) config[k] = credential(k);
-  };
-  if (vendor === "rongcloud") {
-    take("appKey");
-    if (mode === "signer") {
-      const signerUrl = credential("signerUrl");
-      config.signer = async (nonce, timestamp) => {
-        const url = new URL(signerUrl, location.href);
-        url.search = new URLSearchParams({ nonce, timestamp });
-        const response = await fetch(url);
-        if (!response.ok) throw new Error(`the signer answered ${response.status}`);
-        return (await response.text()).trim();
-      };
-    } else take("appSecret");
-  } else if (vendor === "tencent" || vendor === "tencent-attrs") {
-    if (credential("sdkAppId")) config.sdkAppId = Number(credential("sdkAppId"));
-    take("identifier", mode === "userSig" ? "userSig" : "secretKey");
-  } else if (vendor === "easemob") {
-    take("orgName", "appName", ...(mode === "token" ? ["token"] : ["clientId", "clientSecret"]));
-  } else if (mode === "oauth2") {
-    take("accessToken");
-  } else {
-    config.oauth1 = Object.fromEntries(["consumerKey", "consumerSecret", "token", "tokenSecret"].map((k) => [k, credential(k)]));
+  for (const field of [...vendor().account, ...mode().fields]) {
+    const text = $(`cred-${field.key}`)?.value.trim() ?? "";
+    if (!text) continue;
+    const value = field.kind === "number" ? Number(text) : field.kind === "function" ? remoteSigner(text) : text;
+    const path = field.key.split(".");
+    const leaf = path.pop();
+    let target = config;
+    for (const key of path) target = target[key] ??= {};
+    target[leaf] = value;
   }
   return config;
 }
@@ -308,6 +232,7 @@ $("exportJson").addEventListener("click", () => {
   download(`improfiles-${$("vendor").value}.json`, "application/json", `${JSON.stringify(rows, null, 2)}\n`);
 });
 
+$("vendor").replaceChildren(...[...VENDORS.values()].map((v) => new Option(v.title, v.vendor)));
 if (params.get("emulator")) $("baseUrl").value = params.get("emulator");
-renderModes();
+await renderModes();
 document.body.dataset.ready = "true";

@@ -1,5 +1,5 @@
 //! Config validation shared by every vendor: the common keys (`CommonConfig` in
-//! js/types.d.ts) and base-URL rules. Values are read through [`ObjectReader`].
+//! js/shell/types.d.ts) and base-URL rules. Values are read through [`ObjectReader`].
 
 use crate::model::ProfileError;
 use crate::reader::ObjectReader;
@@ -8,7 +8,7 @@ use crate::reader::ObjectReader;
 /// and wasm memory that grows for one huge body never shrinks again.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 << 20;
 
-/// The keys every vendor takes (`CommonConfig` in js/types.d.ts), validated.
+/// The keys every vendor takes (`CommonConfig` in js/shell/types.d.ts), validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommonConfig {
     pub base_url: String,

@@ -8,7 +8,7 @@ use crate::model::ProfileError;
 use crate::reader::ObjectReader;
 use crate::vendors::Vendor;
 
-/// The documented defaults (`LoaderOptions` in js/types.d.ts): no expiry, 10,000 entries.
+/// The documented defaults (`LoaderOptions` in js/shell/types.d.ts): no expiry, 10,000 entries.
 pub const DEFAULT_MAX_CACHE_SIZE: usize = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -269,10 +269,7 @@ mod tests {
         let vendor =
             from_json(r#"{"appKey":"k","appSecret":"s"}"#, RongCloud::from_config).unwrap();
         let read = |json: &str, cache_map: bool| {
-            let object = PlainObject {
-                values: serde_json::from_str(json).unwrap(),
-                ..PlainObject::default()
-            };
+            let object = PlainObject::from_json(json, &[]);
             LoaderSettings::read(&object.input("options", None), &vendor, cache_map)
         };
         let defaults = read("{}", false).unwrap();

@@ -249,15 +249,24 @@ impl<'a> ObjectReader<'a> {
     }
 }
 
+/// Objects written as JSON, for tests.
+#[cfg(test)]
+impl PlainObject {
+    /// `json`'s keys, and the names of `functions` as function-valued keys.
+    pub fn from_json(json: &str, functions: &[&str]) -> Self {
+        PlainObject {
+            values: serde_json::from_str(json).expect("a JSON object"),
+            functions: functions.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn plain(json: &str) -> PlainObject {
-        PlainObject {
-            values: serde_json::from_str(json).unwrap(),
-            functions: BTreeSet::from(["onBatch".to_owned()]),
-        }
+        PlainObject::from_json(json, &["onBatch"])
     }
 
     #[test]

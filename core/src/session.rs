@@ -58,10 +58,7 @@ mod tests {
     fn limiter_keys_name_the_vendor_and_account_unless_given() {
         let vendor =
             from_json(r#"{"appKey":"k1","appSecret":"s"}"#, RongCloud::from_config).unwrap();
-        let config = |json: &str| PlainObject {
-            values: serde_json::from_str(json).unwrap(),
-            ..PlainObject::default()
-        };
+        let config = |json: &str| PlainObject::from_json(json, &[]);
         let default = config("{}");
         assert_eq!(
             limiter_key(&default.config(), &vendor).unwrap(),

@@ -1,7 +1,7 @@
 //! The one native driver of a [`Call`]: a virtual clock, a scripted vendor, and the check
 //! that a result names every asked id exactly once. The unit tests, the property tests and
 //! the fuzz targets all run calls through it; it is also the executable specification of
-//! what the wasm run loop (src/bindings.rs) does with the same state machine — poll, perform
+//! what the run loop (js/shell/run.js, driving src/call.rs) does with the same state machine — poll, perform
 //! what it says, hand back what happened at the time it happened.
 
 use std::collections::BTreeSet;

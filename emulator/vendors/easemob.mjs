@@ -7,12 +7,10 @@
 
 import { createHash, randomBytes } from "node:crypto";
 
-export const ORG = "demo-org";
-export const APP = "demo-app";
-export const CLIENT_ID = "demo-client-id";
-export const CLIENT_SECRET = "demo-client-secret";
-/** A token that is always accepted, for the `token` config path. */
-export const STATIC_TOKEN = "demo-static-app-token";
+import { EASEMOB } from "../accounts.mjs";
+
+/** The demo app; its `token` is always accepted, for the `token` config path. */
+export const { orgName: ORG, appName: APP, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, token: STATIC_TOKEN } = EASEMOB;
 /** How many users the app has (usernames user1 … user2500, created in that order). */
 export const USERS = 2_500;
 export const RATE_LIMIT = 100;

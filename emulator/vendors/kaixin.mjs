@@ -6,11 +6,13 @@
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 
+import { KAIXIN } from "../accounts.mjs";
+
 const OAuth = createRequire(import.meta.url)("oauth-1.0a");
 
-export const CONSUMERS = { "demo-consumer-key": "demo-consumer-secret" };
-export const TOKENS = { "demo-access-token": "demo-token-secret" };
-export const OAUTH2_TOKENS = ["demo-oauth2-token"];
+export const CONSUMERS = { [KAIXIN.oauth1.consumerKey]: KAIXIN.oauth1.consumerSecret };
+export const TOKENS = { [KAIXIN.oauth1.token]: KAIXIN.oauth1.tokenSecret };
+export const OAUTH2_TOKENS = [KAIXIN.accessToken];
 export const RATE_LIMIT = 10;
 const MAX_UIDS = 50;
 const TIMESTAMP_WINDOW_S = 300;

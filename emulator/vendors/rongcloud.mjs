@@ -4,11 +4,13 @@
 
 import { createHash } from "node:crypto";
 
+import { RONGCLOUD } from "../accounts.mjs";
+
 export const PATH = "/user/profile/batch/query.json";
 export const ID_PREFIX = "u";
 export const RATE_LIMIT = 100;
 export const APPS = {
-  "demo-app-key": { secret: "demo-app-secret" },
+  [RONGCLOUD.appKey]: { secret: RONGCLOUD.appSecret },
   "locked-app-key": { secret: "locked-app-secret", locked: true },
 };
 const TIMESTAMP_WINDOW_MS = 5 * 60_000;

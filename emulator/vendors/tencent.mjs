@@ -8,9 +8,11 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { inflateSync } from "node:zlib";
 
+import { TENCENT } from "../accounts.mjs";
+
 export const ID_PREFIX = "t";
 export const APPS = {
-  1400000001: { secretKey: "demo-tencent-secret-key", admins: ["administrator"] },
+  [TENCENT.sdkAppId]: { secretKey: TENCENT.secretKey, admins: [TENCENT.identifier] },
 };
 /** Custom profile tags the demo app has defined (others are answered with 40009). */
 export const CUSTOM_TAGS = ["Tag_Profile_Custom_Vip", "Tag_Profile_Custom_Test"];

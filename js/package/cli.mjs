@@ -6,21 +6,38 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, tr
 import { once } from "node:events";
 import { parseArgs as parseNodeArgs } from "node:util";
 
-import { ProfileClient, ProfileError } from "./node.mjs";
+import { ProfileClient, ProfileError, vendors } from "./node.mjs";
 import { CSV_COLUMNS, csvLine, tableWriter, terminalText } from "./output.mjs";
+
+// Every vendor, as its core module describes itself: the vendor list, the usage text and the
+// environment variables below are made from it.
+const VENDORS = vendors();
+const KEYS = VENDORS.map((v) => v.vendor);
+const LISTING = VENDORS.filter((v) => v.listsUsers).map((v) => v.vendor);
+
+/** Per vendor, the environment variables of its account, then of each credential mode (" or "). */
+function environmentUsage() {
+  const names = (fields) => fields.filter((f) => f.env).map((f) => f.env);
+  const lines = VENDORS.map((v) => {
+    const account = [...names(v.account), ...(v.baseUrlEnv ? [v.baseUrlEnv] : [])];
+    const modes = v.modes.map((m) => names(m.fields).join(" + ")).filter(Boolean);
+    return `  ${v.vendor.padEnd(15)}${[...account, modes.join(" or ")].filter(Boolean).join(", ")}`;
+  });
+  return lines.join("\n");
+}
 
 const USAGE = `usage:
   improfiles get  --vendor <key> --ids <file|-> [--format table|jsonl|csv] [--fields a,b,…] [options]
-  improfiles list --vendor easemob [--max N] [--format table|jsonl|csv] [options]
+  improfiles list --vendor ${LISTING.join("|")} [--max N] [--format table|jsonl|csv] [options]
   improfiles --version
 
-vendors: rongcloud, tencent, tencent-attrs, easemob, kaixin
+vendors: ${KEYS.join(", ")}
 options:
   --config <file>       a JSON config (see the README); merged over the environment variables
-  --base-url <url>      the vendor host (easemob: required, per cluster)
+  --base-url <url>      the vendor host (${VENDORS.filter((v) => v.defaultBaseUrl === null)
+    .map((v) => v.vendor)
+    .join(", ")}: required)
   --rate-limit <n>      requests per second (default: the vendor's documented rate)
-  --emulator [url]      use the local vendor emulator (default http://127.0.0.1:8787) and,
-                        when no credentials are given, its demo credentials
   --output <file>       write there instead of stdout: to <file>.partial while running,
                         renamed to <file> when complete (jsonl or csv for --resume)
   --resume              go on with an interrupted --output: the ids already in <file>.partial
@@ -30,31 +47,10 @@ options:
 Ctrl-C stops sending, waits for the requests out, keeps what arrived (exit 130); a second
 Ctrl-C stops at once.
 credentials from the environment:
-  rongcloud      RONGCLOUD_APP_KEY, RONGCLOUD_APP_SECRET
-  tencent(-attrs) TENCENT_SDK_APP_ID, TENCENT_IDENTIFIER, TENCENT_SECRET_KEY or TENCENT_USER_SIG, TENCENT_REGION
-  easemob        EASEMOB_ORG_NAME, EASEMOB_APP_NAME, EASEMOB_BASE_URL, EASEMOB_CLIENT_ID + EASEMOB_CLIENT_SECRET or EASEMOB_TOKEN
-  kaixin         KAIXIN_CONSUMER_KEY, KAIXIN_CONSUMER_SECRET, KAIXIN_TOKEN, KAIXIN_TOKEN_SECRET, or KAIXIN_ACCESS_TOKEN`;
+${environmentUsage()}`;
 
-const VENDORS = ["rongcloud", "tencent", "tencent-attrs", "easemob", "kaixin"];
 const FORMATS = ["table", "jsonl", "csv"];
 const TABLE_COLUMNS = ["id", "status", "name", "gender", "location", "code", "message"];
-const DEFAULT_EMULATOR = "http://127.0.0.1:8787";
-
-// The emulator's own demo accounts (emulator/vendors/*.mjs).
-const EMULATOR_CREDENTIALS = {
-  rongcloud: { appKey: "demo-app-key", appSecret: "demo-app-secret" },
-  tencent: { sdkAppId: 1400000001, identifier: "administrator", secretKey: "demo-tencent-secret-key" },
-  "tencent-attrs": { sdkAppId: 1400000001, identifier: "administrator", secretKey: "demo-tencent-secret-key" },
-  easemob: { orgName: "demo-org", appName: "demo-app", clientId: "demo-client-id", clientSecret: "demo-client-secret" },
-  kaixin: {
-    oauth1: {
-      consumerKey: "demo-consumer-key",
-      consumerSecret: "demo-consumer-secret",
-      token: "demo-access-token",
-      tokenSecret: "demo-token-secret",
-    },
-  },
-};
 
 class UsageError extends Error {}
 
@@ -67,7 +63,6 @@ const OPTIONS = {
   "base-url": { type: "string" },
   "rate-limit": { type: "string" },
   max: { type: "string" },
-  emulator: { type: "string" },
   output: { type: "string", short: "o" },
   resume: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
@@ -76,11 +71,7 @@ const OPTIONS = {
 };
 
 /** node:util's parseArgs: `--flag value`, `--flag=value`, `-h`, `--` and errors for unknown flags. */
-function parseArgs(argv) {
-  // `--emulator` may stand alone (the default URL): parseArgs wants a value for a string option.
-  const args = argv.flatMap((arg, i) =>
-    arg === "--emulator" && (argv[i + 1] === undefined || argv[i + 1].startsWith("-")) ? [`--emulator=${DEFAULT_EMULATOR}`] : [arg],
-  );
+function parseArgs(args) {
   let parsed;
   try {
     parsed = parseNodeArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
@@ -92,49 +83,29 @@ function parseArgs(argv) {
   return { command, flags: parsed.values };
 }
 
+/** The config keys of `vendor` its environment variables give (a nested key as `oauth1.token`). */
 function fromEnvironment(vendor, env) {
-  const pick = (entries) => Object.fromEntries(entries.filter(([, v]) => v !== undefined && v !== ""));
-  switch (vendor) {
-    case "rongcloud":
-      return pick([
-        ["appKey", env.RONGCLOUD_APP_KEY],
-        ["appSecret", env.RONGCLOUD_APP_SECRET],
-      ]);
-    case "tencent":
-    case "tencent-attrs":
-      return pick([
-        ["sdkAppId", env.TENCENT_SDK_APP_ID === undefined ? undefined : Number(env.TENCENT_SDK_APP_ID)],
-        ["identifier", env.TENCENT_IDENTIFIER],
-        ["secretKey", env.TENCENT_SECRET_KEY],
-        ["userSig", env.TENCENT_USER_SIG],
-        ["region", env.TENCENT_REGION],
-      ]);
-    case "easemob":
-      return pick([
-        ["orgName", env.EASEMOB_ORG_NAME],
-        ["appName", env.EASEMOB_APP_NAME],
-        ["baseUrl", env.EASEMOB_BASE_URL],
-        ["clientId", env.EASEMOB_CLIENT_ID],
-        ["clientSecret", env.EASEMOB_CLIENT_SECRET],
-        ["token", env.EASEMOB_TOKEN],
-      ]);
-    default: {
-      const oauth1 = pick([
-        ["consumerKey", env.KAIXIN_CONSUMER_KEY],
-        ["consumerSecret", env.KAIXIN_CONSUMER_SECRET],
-        ["token", env.KAIXIN_TOKEN],
-        ["tokenSecret", env.KAIXIN_TOKEN_SECRET],
-      ]);
-      return { ...(Object.keys(oauth1).length ? { oauth1 } : {}), ...pick([["accessToken", env.KAIXIN_ACCESS_TOKEN]]) };
-    }
+  const config = {};
+  const fields = [...vendor.account, ...vendor.modes.flatMap((m) => m.fields)];
+  if (vendor.baseUrlEnv) fields.push({ key: "baseUrl", kind: "text", env: vendor.baseUrlEnv });
+  for (const field of fields) {
+    const value = field.env === undefined ? undefined : env[field.env];
+    if (value === undefined || value === "") continue;
+    const path = field.key.split(".");
+    const leaf = path.pop();
+    let target = config;
+    for (const key of path) target = target[key] ??= {};
+    target[leaf] = field.kind === "number" ? Number(value) : value;
   }
+  return config;
 }
 
 function buildConfig(flags, env) {
   const vendor = flags.vendor;
-  if (!VENDORS.includes(vendor))
-    throw new UsageError(vendor ? `unknown vendor ${JSON.stringify(vendor)}: one of ${VENDORS.join(", ")}` : "--vendor is required");
-  let config = { vendor, ...fromEnvironment(vendor, env) };
+  const described = VENDORS.find((v) => v.vendor === vendor);
+  if (!described)
+    throw new UsageError(vendor ? `unknown vendor ${JSON.stringify(vendor)}: one of ${KEYS.join(", ")}` : "--vendor is required");
+  let config = { vendor, ...fromEnvironment(described, env) };
   if (flags.config) {
     let file;
     try {
@@ -143,14 +114,6 @@ function buildConfig(flags, env) {
       throw new UsageError(`--config ${flags.config}: ${error.code === "ENOENT" ? "no such file" : "not valid JSON"}`);
     }
     config = { ...config, ...file, vendor };
-  }
-  if (flags.emulator) {
-    const credentialKeys = Object.keys(EMULATOR_CREDENTIALS[vendor]);
-    const hasCredentials = Object.keys(config).some(
-      (k) => k !== "vendor" && k !== "baseUrl" && (credentialKeys.includes(k) || ["userSig", "token", "accessToken"].includes(k)),
-    );
-    if (!hasCredentials) config = { ...config, ...EMULATOR_CREDENTIALS[vendor] };
-    config.baseUrl = flags.emulator;
   }
   if (flags["base-url"]) config.baseUrl = flags["base-url"];
   if (flags["rate-limit"]) config.rateLimit = Number(flags["rate-limit"]);
@@ -363,8 +326,8 @@ async function main(argv, env) {
     throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : "a command is required");
   const format = flags.format ?? "table";
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}`);
-  if (command === "list" && flags.vendor !== "easemob")
-    throw new UsageError("list works with --vendor easemob (the one vendor with a user listing)");
+  if (command === "list" && !LISTING.includes(flags.vendor))
+    throw new UsageError(`list works with --vendor ${LISTING.join(" or ")} (the vendors with a user listing)`);
   if (command === "list" && flags.resume) throw new UsageError("--resume works with get (a listing has no ids to skip)");
   if (flags.resume && !flags.output) throw new UsageError("--resume goes with --output");
   if (flags.max !== undefined && !(Number.isInteger(Number(flags.max)) && Number(flags.max) > 0))

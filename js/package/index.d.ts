@@ -9,6 +9,7 @@ export {
   rongcloudSignature,
   tencentUserSig,
   oauth1Signature,
+  vendors,
 } from "./node/improfiles.js";
 export type {
   Vendor,
@@ -34,4 +35,7 @@ export type {
   Limiter,
   LimiterPermit,
   LoaderCacheMap,
+  VendorField,
+  VendorMode,
+  VendorInfo,
 } from "./node/improfiles.js";

@@ -8,5 +8,6 @@ module.exports = {
   rongcloudSignature: wasm.rongcloudSignature,
   tencentUserSig: wasm.tencentUserSig,
   oauth1Signature: wasm.oauth1Signature,
+  vendors: wasm.vendors,
   ProfileError: wasm.__profileErrorClass(),
 };

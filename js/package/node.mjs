@@ -2,4 +2,4 @@
 // holds whichever way the package was loaded.
 import entry from "./node.cjs";
 
-export const { ProfileClient, ProfileLoader, ProfileError, rongcloudSignature, tencentUserSig, oauth1Signature } = entry;
+export const { ProfileClient, ProfileLoader, ProfileError, rongcloudSignature, tencentUserSig, oauth1Signature, vendors } = entry;

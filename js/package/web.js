@@ -7,10 +7,11 @@ import init, {
   rongcloudSignature,
   tencentUserSig,
   oauth1Signature,
+  vendors,
 } from "./web/improfiles.js";
 
 await init({ module_or_path: new URL("./web/improfiles_bg.wasm", import.meta.url) });
 
-export { ProfileClient, rongcloudSignature, tencentUserSig, oauth1Signature };
+export { ProfileClient, rongcloudSignature, tencentUserSig, oauth1Signature, vendors };
 export const ProfileError = __profileErrorClass();
 export const ProfileLoader = __profileLoaderClass();

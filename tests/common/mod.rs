@@ -1,6 +1,7 @@
 //! Tests of the JS-facing shell, shared by `tests/node.rs` and `tests/browser.rs` so the
 //! same tests run under `wasm-pack test --node` and `--headless --chrome`, against the vendor
-//! emulator whose URL `make` passes in `IMPROFILES_EMULATOR_URL` (scripts/with-emulator.mjs).
+//! emulator whose URL `make` passes in `IMPROFILES_EMULATOR_URL`, and its demo accounts in
+//! `IMPROFILES_DEMO_ACCOUNTS` (scripts/with-emulator.mjs).
 
 use improfiles::ProfileClient;
 use js_sys::{Array, Function, Object, Reflect};
@@ -10,23 +11,36 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 const EMULATOR: Option<&str> = option_env!("IMPROFILES_EMULATOR_URL");
+const ACCOUNTS: Option<&str> = option_env!("IMPROFILES_DEMO_ACCOUNTS");
 
 fn emulator() -> &'static str {
     EMULATOR.expect("IMPROFILES_EMULATOR_URL must be set at build time (run through `make`)")
 }
 
-fn config(entries: &[(&str, JsValue)]) -> JsValue {
+/// `key` of the emulator's demo account of `vendor`.
+fn account(vendor: &str, key: &str) -> JsValue {
+    let accounts = ACCOUNTS.expect("IMPROFILES_DEMO_ACCOUNTS must be set at build time");
+    let accounts = js_sys::JSON::parse(accounts).unwrap();
+    field(&field(&accounts, vendor), key)
+}
+
+/// A config of `vendor` on the emulator with `keys` of its demo account, then `entries`.
+fn vendor_config(vendor: &str, keys: &[&str], entries: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();
-    let defaults = [
-        ("vendor", JsValue::from("rongcloud")),
-        ("appKey", "demo-app-key".into()),
-        ("appSecret", "demo-app-secret".into()),
-        ("baseUrl", emulator().into()),
-    ];
-    for (key, value) in defaults.iter().chain(entries) {
-        Reflect::set(&object, &(*key).into(), value).unwrap();
+    let set = |key: &str, value: &JsValue| Reflect::set(&object, &key.into(), value).unwrap();
+    set("vendor", &vendor.into());
+    set("baseUrl", &emulator().into());
+    for key in keys {
+        set(key, &account(vendor, key));
+    }
+    for (key, value) in entries {
+        set(key, value);
     }
     object.into()
+}
+
+fn config(entries: &[(&str, JsValue)]) -> JsValue {
+    vendor_config("rongcloud", &["appKey", "appSecret"], entries)
 }
 
 fn ids(list: &[&str]) -> JsValue {
@@ -78,10 +92,11 @@ async fn fetches_and_normalizes_profiles_from_the_emulator() {
 #[wasm_bindgen_test]
 async fn a_js_signer_signs_requests() {
     // The known-answer algorithm, in JS: what a browser console's backend endpoint would do.
+    let secret = account("rongcloud", "appSecret").as_string().unwrap();
     let sign = Function::new_with_args(
         "nonce, timestamp",
-        "return globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode('demo-app-secret' + nonce + timestamp))\
-           .then(b => Array.from(new Uint8Array(b), x => x.toString(16).padStart(2, '0')).join(''));",
+        &format!("return globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode({secret:?} + nonce + timestamp))\
+           .then(b => Array.from(new Uint8Array(b), x => x.toString(16).padStart(2, '0')).join(''));"),
     );
     let client = ProfileClient::new(config(&[
         ("appSecret", JsValue::UNDEFINED),
@@ -115,18 +130,8 @@ async fn invalid_ids_reject_before_any_request() {
 
 #[wasm_bindgen_test]
 async fn tencent_user_sigs_made_in_wasm_are_accepted_by_the_emulator() {
-    let object = Object::new();
-    let entries: [(&str, JsValue); 5] = [
-        ("vendor", "tencent".into()),
-        ("sdkAppId", 1_400_000_001.into()),
-        ("identifier", "administrator".into()),
-        ("secretKey", "demo-tencent-secret-key".into()),
-        ("baseUrl", emulator().into()),
-    ];
-    for (key, value) in &entries {
-        Reflect::set(&object, &(*key).into(), value).unwrap();
-    }
-    let client = ProfileClient::new(object.into()).unwrap();
+    let config = vendor_config("tencent", &["sdkAppId", "identifier", "secretKey"], &[]);
+    let client = ProfileClient::new(config).unwrap();
     let result = JsFuture::from(client.get_profiles(ids(&["t1", "t2", "nobody"]), None))
         .await
         .unwrap();
@@ -140,18 +145,8 @@ async fn tencent_user_sigs_made_in_wasm_are_accepted_by_the_emulator() {
 
 #[wasm_bindgen_test]
 async fn easemob_pages_are_listed_through_the_shell() {
-    let object = Object::new();
-    let entries: [(&str, JsValue); 5] = [
-        ("vendor", "easemob".into()),
-        ("orgName", "demo-org".into()),
-        ("appName", "demo-app".into()),
-        ("token", "demo-static-app-token".into()),
-        ("baseUrl", emulator().into()),
-    ];
-    for (key, value) in &entries {
-        Reflect::set(&object, &(*key).into(), value).unwrap();
-    }
-    let client = ProfileClient::new(object.into()).unwrap();
+    let config = vendor_config("easemob", &["orgName", "appName", "token"], &[]);
+    let client = ProfileClient::new(config).unwrap();
     let options = Object::new();
     Reflect::set(&options, &"pageSize".into(), &3.into()).unwrap();
     let page = JsFuture::from(client.list_profiles(Some(options.unchecked_into())))

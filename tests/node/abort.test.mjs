@@ -6,7 +6,7 @@ import { getEventListeners } from "node:events";
 import { after, before, test } from "node:test";
 
 import { easemobWithToken } from "./helpers/easemob.mjs";
-import { startEmulator } from "./helpers/emulator.mjs";
+import { startEmulator } from "improfiles-emulator";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 
 let emulator;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 
-import { startEmulator } from "./helpers/emulator.mjs";
+import { RONGCLOUD, TENCENT, demoConfig, startEmulator } from "improfiles-emulator";
 
 const CLI = fileURLToPath(new URL("../../pkg/cli.mjs", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "improfiles-cli-"));
@@ -23,6 +23,8 @@ const MIXED = file("mixed.txt", ["u1", "ghost-1", "u2"]);
 
 let emulator;
 before(async () => (emulator = await startEmulator()));
+/** `--config` with the emulator's demo account for `vendor` (the CLI itself knows none). */
+const demo = (vendor) => ["--config", file(`${vendor}.json`, [JSON.stringify(demoConfig(vendor, emulator.url))])];
 after(() => emulator.stop());
 
 /** Runs the CLI; resolves { code, stdout, stderr } whatever the exit code. */
@@ -36,17 +38,7 @@ function cli(args, { env = {}, input } = {}) {
 }
 
 test("get --format jsonl: one line per distinct id, exit 0 when all are found", async () => {
-  const { code, stdout, stderr } = await cli([
-    "get",
-    "--vendor",
-    "rongcloud",
-    "--ids",
-    FOUND,
-    "--format",
-    "jsonl",
-    "--emulator",
-    emulator.url,
-  ]);
+  const { code, stdout, stderr } = await cli(["get", "--vendor", "rongcloud", "--ids", FOUND, "--format", "jsonl", ...demo("rongcloud")]);
   assert.equal(code, 0, stderr);
   const rows = stdout
     .trim()
@@ -59,10 +51,9 @@ test("get --format jsonl: one line per distinct id, exit 0 when all are found", 
 });
 
 test("get --format csv from stdin: a header, quoted cells, failures with their code; exit 1", async () => {
-  const { code, stdout } = await cli(
-    ["get", "--vendor", "rongcloud", "--ids", "-", "--format", "csv", "--emulator", emulator.url, "--quiet"],
-    { input: "u1\nghost-1\n" },
-  );
+  const { code, stdout } = await cli(["get", "--vendor", "rongcloud", "--ids", "-", "--format", "csv", ...demo("rongcloud"), "--quiet"], {
+    input: "u1\nghost-1\n",
+  });
   assert.equal(code, 1);
   const [header, ...lines] = stdout.trim().split("\n");
   assert.equal(
@@ -79,7 +70,7 @@ test("get --format table (the default), other vendors and credentials from the e
   const { code, stdout } = await cli(
     ["get", "--vendor", "tencent", "--ids", file("accounts.txt", ["t1", "t2", "nobody-1"]), "--base-url", emulator.url, "--quiet"],
     {
-      env: { TENCENT_SDK_APP_ID: "1400000001", TENCENT_IDENTIFIER: "administrator", TENCENT_SECRET_KEY: "demo-tencent-secret-key" },
+      env: { TENCENT_SDK_APP_ID: String(TENCENT.sdkAppId), TENCENT_IDENTIFIER: TENCENT.identifier, TENCENT_SECRET_KEY: TENCENT.secretKey },
     },
   );
   assert.equal(code, 1);
@@ -95,19 +86,9 @@ test("get --format table (the default), other vendors and credentials from the e
 
 test("on a terminal, progress is a redrawn bar with done/total, rate, failures and ETA", async () => {
   // util-linux `script` gives the CLI a pseudo-terminal; stdout and stderr both land in it.
-  const command = [
-    process.execPath,
-    CLI,
-    "get",
-    "--vendor",
-    "rongcloud",
-    "--ids",
-    MIXED,
-    "--format",
-    "jsonl",
-    "--emulator",
-    emulator.url,
-  ].join(" ");
+  const command = [process.execPath, CLI, "get", "--vendor", "rongcloud", "--ids", MIXED, "--format", "jsonl", ...demo("rongcloud")].join(
+    " ",
+  );
   const { stdout } = await new Promise((resolve) =>
     execFile("script", ["-qec", command, "/dev/null"], (_error, out) => resolve({ stdout: out })),
   );
@@ -115,18 +96,7 @@ test("on a terminal, progress is a redrawn bar with done/total, rate, failures a
 });
 
 test("list --vendor easemob --max: a page's worth through the CLI", async () => {
-  const { code, stdout } = await cli([
-    "list",
-    "--vendor",
-    "easemob",
-    "--max",
-    "30",
-    "--format",
-    "jsonl",
-    "--emulator",
-    emulator.url,
-    "--quiet",
-  ]);
+  const { code, stdout } = await cli(["list", "--vendor", "easemob", "--max", "30", "--format", "jsonl", ...demo("easemob"), "--quiet"]);
   assert.equal(code, 0);
   assert.equal(stdout.trim().split("\n").length, 30);
 });
@@ -146,7 +116,7 @@ test("usage and config errors: exit 2, a clear message, nothing sent", async () 
     [["fetch"], /unknown command "fetch"/],
     [["get", "--vendor", "rongcloud", "--ids", FOUND, "--base-url", emulator.url], /appKey/],
     [["get", "--vendor", "rongcloud", "--ids", FOUND, "--base-url", "http://example.com"], /appKey|https/],
-    [["get", "--vendor", "kaixin", "--ids", file("bad.txt", ["1", "2,3"]), "--emulator", emulator.url], /ids\[1\]/],
+    [["get", "--vendor", "kaixin", "--ids", file("bad.txt", ["1", "2,3"]), ...demo("kaixin")], /ids\[1\]/],
   ];
   for (const [args, message] of cases) {
     const { code, stderr } = await cli(args);
@@ -160,7 +130,7 @@ test("usage and config errors: exit 2, a clear message, nothing sent", async () 
 });
 
 test("a config file, and a refused credential exits 1 with its code", async () => {
-  const config = file("config.json", [JSON.stringify({ appKey: "demo-app-key", appSecret: "not-the-secret" })]);
+  const config = file("config.json", [JSON.stringify({ appKey: RONGCLOUD.appKey, appSecret: "not-the-secret" })]);
   const { code, stderr } = await cli([
     "get",
     "--vendor",
@@ -198,8 +168,7 @@ const HOSTILE_IDS = file(
 
 test("hostile names: CSV cells neutralized, the table escapes controls and counts CJK and emoji as two cells, jsonl as is", async () => {
   await emulator.names(HOSTILE);
-  const run = (format) =>
-    cli(["get", "--vendor", "rongcloud", "--ids", HOSTILE_IDS, "--format", format, "--emulator", emulator.url, "--quiet"]);
+  const run = (format) => cli(["get", "--vendor", "rongcloud", "--ids", HOSTILE_IDS, "--format", format, ...demo("rongcloud"), "--quiet"]);
 
   const csv = await run("csv");
   assert.equal(csv.code, 0, csv.stderr);
@@ -247,7 +216,7 @@ test("the table streams: 150,000 rows print, columns fixed by the first 1,000", 
   await emulator.limits({ enforce: false });
   const child = spawn(
     process.execPath,
-    [CLI, "get", "--vendor", "rongcloud", "--ids", many, "--emulator", emulator.url, "--quiet", "--rate-limit", "2000"],
+    [CLI, "get", "--vendor", "rongcloud", "--ids", many, ...demo("rongcloud"), "--quiet", "--rate-limit", "2000"],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let lines = 0;
@@ -266,7 +235,8 @@ test("the conventions people type: --flag=value, -h, --version, --", async () =>
     "--vendor=rongcloud",
     `--ids=${FOUND}`,
     "--format=jsonl",
-    `--emulator=${emulator.url}`,
+    `--base-url=${emulator.url}`,
+    ...demo("rongcloud"),
     "-q",
   ]);
   assert.equal(code, 0, stderr);
@@ -276,7 +246,7 @@ test("the conventions people type: --flag=value, -h, --version, --", async () =>
   const version = await cli(["--version"]);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^improfiles \d+\.\d+\.\d+/);
-  const dashed = await cli(["get", "--vendor", "rongcloud", "--ids", FOUND, "--emulator", emulator.url, "-q", "--", "--format"]);
+  const dashed = await cli(["get", "--vendor", "rongcloud", "--ids", FOUND, ...demo("rongcloud"), "-q", "--", "--format"]);
   assert.equal(dashed.code, 2, "after --, a flag is an argument");
   assert.match(dashed.stderr, /unexpected argument "--format"/);
 });
@@ -321,8 +291,7 @@ for (const [format, signal] of [
       ids,
       "--format",
       format,
-      "--emulator",
-      emulator.url,
+      ...demo("rongcloud"),
       "--rate-limit",
       "5",
       "--output",

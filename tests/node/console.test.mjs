@@ -28,7 +28,7 @@ test("a 2,000-id RongCloud query: table, failures, sorting, CSV export, screensh
   // 1,950 directory users and 50 ids nobody has; the signer endpoint mode is the default.
   const ids = [...Array.from({ length: 1950 }, (_, i) => `u${i + 1}`), ...Array.from({ length: 50 }, (_, i) => `gone-${i + 1}`)];
   assert.equal(await page.inputValue("#mode"), "signer");
-  assert.equal(await page.inputValue("#cred-signerUrl"), "/demo/rongcloud-signature");
+  assert.equal(await page.inputValue("#cred-signer"), "/demo/rongcloud-signature");
   await page.fill("#ids", ids.join("\n"));
   await page.click("#fetch");
   await page.waitForFunction(() => document.querySelector("#progressText").textContent.startsWith("Done"), null, { timeout: 30_000 });
@@ -76,7 +76,9 @@ test("every vendor's browser-safe mode works from the console", async () => {
     ["kaixin", "1 2 13", /2 profiles, 1 failures/],
   ]) {
     await page.selectOption("#vendor", vendor);
-    await page.waitForFunction(() => [...document.querySelectorAll("#credentials input")].every((i) => i.value !== ""));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#credentials input:not([data-optional])")].every((i) => i.value !== ""),
+    );
     await page.fill("#ids", ids);
     await page.click("#fetch");
     await page.waitForFunction(

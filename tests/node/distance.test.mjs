@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 
 import { atDistance } from "../../bench/rate.mjs";
 import { easemobWithToken } from "./helpers/easemob.mjs";
-import { accountingErrors, startEmulator } from "./helpers/emulator.mjs";
+import { accountingErrors, startEmulator } from "improfiles-emulator";
 import { kaixin } from "./helpers/kaixin.mjs";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 import { tencent } from "./helpers/tencent.mjs";

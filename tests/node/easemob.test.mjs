@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { ProfileClient, ProfileError } from "improfiles";
-import { user } from "../../emulator/directory.mjs";
-import { CLIENT_SECRET, STATIC_TOKEN, USERS, entity } from "../../emulator/vendors/easemob.mjs";
-import { accountingErrors, busiestSecond, startEmulator } from "./helpers/emulator.mjs";
+import { user } from "improfiles-emulator/directory.mjs";
+import { CLIENT_SECRET, STATIC_TOKEN, USERS, entity } from "improfiles-emulator/vendors/easemob.mjs";
+import { accountingErrors, busiestSecond, startEmulator } from "improfiles-emulator";
 import { easemob, easemobWithToken } from "./helpers/easemob.mjs";
 
 let emulator;

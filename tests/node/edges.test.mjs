@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 
 import { ProfileClient } from "improfiles";
 
-import { accountingErrors, startEmulator } from "./helpers/emulator.mjs";
+import { accountingErrors, demoConfig, startEmulator } from "improfiles-emulator";
 import { easemobWithToken } from "./helpers/easemob.mjs";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 import { tencent } from "./helpers/tencent.mjs";
@@ -147,7 +147,7 @@ test("caller input that throws is a clear error naming the key, never a hang or 
   Object.defineProperty(options, "signal", { get: thrower, enumerable: true });
   await assert.rejects(client.getProfiles(["u1"], options), (e) => e.code === "invalid_input" && /options\.signal/.test(e.message));
   for (const key of ["fetch", "appKey"]) {
-    const config = { vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", baseUrl: emulator.url };
+    const config = demoConfig("rongcloud", emulator.url);
     Object.defineProperty(config, key, { get: thrower, enumerable: true });
     assert.throws(
       () => new ProfileClient(config),

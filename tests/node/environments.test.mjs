@@ -12,7 +12,7 @@ import { after, before, test } from "node:test";
 import { build } from "vite";
 
 import { launchChromium, outcomeOf } from "./helpers/chromium.mjs";
-import { startEmulator } from "./helpers/emulator.mjs";
+import { demoConfig, startEmulator } from "improfiles-emulator";
 import { serveStatic } from "./helpers/static-server.mjs";
 
 const run = promisify(execFile);
@@ -38,7 +38,7 @@ const page = (path) => `${repo.url}/${path}?emulator=${encodeURIComponent(emulat
 // The same three ids, fetched by a script that loads the package the given way.
 const nodeScript = (load) => `
 ${load}
-const client = new ProfileClient({ vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", baseUrl: process.argv[1] });
+const client = new ProfileClient({ ...${JSON.stringify(demoConfig("rongcloud", ""))}, baseUrl: process.argv[1] });
 client.getProfiles(["u1", "u2", "ghost-1"]).then((r) => console.log(JSON.stringify({
   profiles: r.profiles.map((p) => [p.id, p.vendor, typeof p.name]),
   failures: r.failures.map((f) => [f.id, f.code]),

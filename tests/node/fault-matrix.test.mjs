@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 
-import { accountingErrors, startEmulator } from "./helpers/emulator.mjs";
+import { accountingErrors, startEmulator } from "improfiles-emulator";
 import { easemobWithToken } from "./helpers/easemob.mjs";
 import { kaixin } from "./helpers/kaixin.mjs";
 import { mixedIds, rongcloud } from "./helpers/rongcloud.mjs";

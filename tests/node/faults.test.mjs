@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { accountingErrors, startEmulator } from "./helpers/emulator.mjs";
+import { accountingErrors, startEmulator } from "improfiles-emulator";
 import { mixedIds, rongcloud } from "./helpers/rongcloud.mjs";
 
 let emulator;

@@ -4,14 +4,14 @@ import { after, before, test } from "node:test";
 
 import { ProfileClient, ProfileError } from "improfiles";
 
-import { startEmulator } from "./helpers/emulator.mjs";
+import { demoConfig, startEmulator } from "improfiles-emulator";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 
 let emulator;
 before(async () => (emulator = await startEmulator()));
 after(() => emulator.stop());
 
-const valid = () => ({ vendor: "rongcloud", appKey: "demo-app-key", appSecret: "demo-app-secret", baseUrl: emulator.url });
+const valid = () => demoConfig("rongcloud", emulator.url);
 
 function assertProfileError(error, code) {
   assert.ok(error instanceof ProfileError, `not a ProfileError: ${error}`);

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { ProfileClient, ProfileError } from "improfiles";
-import { user } from "../../emulator/directory.mjs";
-import { isPrivate, record } from "../../emulator/vendors/kaixin.mjs";
-import { accountingErrors, busiestSecond, startEmulator } from "./helpers/emulator.mjs";
+import { user } from "improfiles-emulator/directory.mjs";
+import { isPrivate, record } from "improfiles-emulator/vendors/kaixin.mjs";
+import { accountingErrors, busiestSecond, startEmulator } from "improfiles-emulator";
 import { OAUTH1, OAUTH2_TOKEN, kaixin } from "./helpers/kaixin.mjs";
 
 let emulator;

@@ -12,7 +12,7 @@ import { after, before, test } from "node:test";
 import { createRedisLimiter } from "improfiles/redis-limiter";
 
 import { atDistance } from "../../bench/rate.mjs";
-import { accountingErrors, busiestSecond, startEmulator } from "./helpers/emulator.mjs";
+import { accountingErrors, busiestSecond, startEmulator } from "improfiles-emulator";
 import { startRedis } from "./helpers/redis.mjs";
 import { APP_KEY, rongcloud } from "./helpers/rongcloud.mjs";
 

@@ -1,10 +1,10 @@
-// client.loader(): coalesced loads, a cache, per-id rejections (`ProfileLoader` in js/types.d.ts).
+// client.loader(): coalesced loads, a cache, per-id rejections (`ProfileLoader` in js/shell/types.d.ts).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { ProfileError, ProfileLoader } from "improfiles";
 
-import { startEmulator } from "./helpers/emulator.mjs";
+import { startEmulator } from "improfiles-emulator";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 import { accounts, tencent } from "./helpers/tencent.mjs";
 

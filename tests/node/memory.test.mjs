@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 
-import { startEmulator } from "./helpers/emulator.mjs";
+import { startEmulator } from "improfiles-emulator";
 
 const run = promisify(execFile);
 let emulator;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { user } from "../../emulator/directory.mjs";
-import { accountingErrors, busiestSecond, startEmulator } from "./helpers/emulator.mjs";
-import { mixedIds, rongcloud } from "./helpers/rongcloud.mjs";
+import { user } from "improfiles-emulator/directory.mjs";
+import { accountingErrors, busiestSecond, startEmulator } from "improfiles-emulator";
+import { APP_SECRET, mixedIds, rongcloud } from "./helpers/rongcloud.mjs";
 
 let emulator;
 before(async () => (emulator = await startEmulator()));
@@ -90,7 +90,7 @@ test("getProfiles([]) resolves empty without a request", async () => {
 
 test("a signer callback signs instead of the secret, sync or async", async () => {
   const { createHash } = await import("node:crypto");
-  const sign = (nonce, timestamp) => createHash("sha1").update(`demo-app-secret${nonce}${timestamp}`).digest("hex");
+  const sign = (nonce, timestamp) => createHash("sha1").update(`${APP_SECRET}${nonce}${timestamp}`).digest("hex");
   for (const signer of [sign, async (n, t) => sign(n, t)]) {
     const calls = [];
     const client = rongcloud(emulator, {

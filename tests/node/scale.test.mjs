@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 
-import { startEmulator } from "./helpers/emulator.mjs";
+import { startEmulator } from "improfiles-emulator";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 
 const MILLION = 1_000_000;

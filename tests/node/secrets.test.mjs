@@ -5,9 +5,9 @@ import { after, before, test } from "node:test";
 
 import { ProfileClient } from "improfiles";
 
-import { startEmulator } from "./helpers/emulator.mjs";
+import { RONGCLOUD, startEmulator } from "improfiles-emulator";
 
-const SECRET = "demo-app-secret";
+const { appKey: APP_KEY, appSecret: SECRET } = RONGCLOUD;
 let emulator;
 before(async () => (emulator = await startEmulator()));
 after(() => emulator.stop());
@@ -19,7 +19,7 @@ function assertClean(label, value) {
 }
 
 test("the client itself", () => {
-  const client = new ProfileClient({ vendor: "rongcloud", appKey: "demo-app-key", appSecret: SECRET, baseUrl: emulator.url });
+  const client = new ProfileClient({ vendor: "rongcloud", appKey: APP_KEY, appSecret: SECRET, baseUrl: emulator.url });
   assertClean("JSON.stringify(client)", JSON.stringify(client));
   assertClean("inspect(client)", inspect(client, { depth: 10, showHidden: true }));
   assertClean("String(client)", String(client));
@@ -44,7 +44,7 @@ test("config errors name keys, not values", () => {
 });
 
 test("failures and errors of every runtime path", async () => {
-  const base = { vendor: "rongcloud", appKey: "demo-app-key", appSecret: SECRET, timeoutMs: 300, retries: 1 };
+  const base = { vendor: "rongcloud", appKey: APP_KEY, appSecret: SECRET, timeoutMs: 300, retries: 1 };
   // A fetch that rejects with the secret in its message (as a URL-bearing error might).
   const leaky = new ProfileClient({
     ...base,
@@ -82,7 +82,7 @@ test("failures and errors of every runtime path", async () => {
   await emulator.reset();
   await emulator.fault({ vendor: "rongcloud", kind: "stall", ms: 1000, count: 2 });
   assertClean("timeout failure", await client.getProfiles(["u3"]));
-  const wrong = new ProfileClient({ ...base, baseUrl: emulator.url, appKey: "demo-app-key", appSecret: `${SECRET}-wrong` });
+  const wrong = new ProfileClient({ ...base, baseUrl: emulator.url, appKey: APP_KEY, appSecret: `${SECRET}-wrong` });
   await assert.rejects(wrong.getProfiles(["u1"]), (error) => {
     assertClean("auth error", error);
     assertClean("auth error message", error.message);

@@ -10,11 +10,11 @@ import { after, before, test } from "node:test";
 
 import { ProfileClient } from "improfiles";
 
-import { startEmulator } from "./helpers/emulator.mjs";
+import { startEmulator } from "improfiles-emulator";
 import { OAUTH1, OAUTH2_TOKEN } from "./helpers/kaixin.mjs";
 import { APP_KEY, APP_SECRET } from "./helpers/rongcloud.mjs";
 import { IDENTIFIER, SDK_APP_ID, SECRET_KEY } from "./helpers/tencent.mjs";
-import { APP, CLIENT_ID, CLIENT_SECRET, ORG, STATIC_TOKEN } from "../../emulator/vendors/easemob.mjs";
+import { APP, CLIENT_ID, CLIENT_SECRET, ORG, STATIC_TOKEN } from "improfiles-emulator/vendors/easemob.mjs";
 
 const TLSSigAPIv2 = createRequire(import.meta.url)("tls-sig-api-v2");
 const PROVIDED_USER_SIG = new TLSSigAPIv2.Api(SDK_APP_ID, SECRET_KEY).genUserSig(IDENTIFIER, 86_400);

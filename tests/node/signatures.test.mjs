@@ -6,7 +6,8 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 
 import { ProfileError, oauth1Signature, rongcloudSignature, tencentUserSig } from "improfiles";
-import { verifyUserSig } from "../../emulator/vendors/tencent.mjs";
+import { TENCENT } from "improfiles-emulator";
+import { verifyUserSig } from "improfiles-emulator/vendors/tencent.mjs";
 
 const OAuth = createRequire(import.meta.url)("oauth-1.0a");
 
@@ -19,18 +20,9 @@ test("rongcloudSignature is lowercase hex SHA1(appSecret + nonce + timestamp)", 
 });
 
 test("tencentUserSig makes a UserSig the emulator verifies independently", () => {
-  const userSig = tencentUserSig({
-    sdkAppId: 1400000001,
-    identifier: "administrator",
-    secretKey: "demo-tencent-secret-key",
-    expireSeconds: 600,
-  });
-  const verdict = verifyUserSig(userSig, {
-    sdkAppId: 1400000001,
-    identifier: "administrator",
-    secretKey: "demo-tencent-secret-key",
-    nowSeconds: Date.now() / 1000,
-  });
+  const { sdkAppId, identifier, secretKey } = TENCENT;
+  const userSig = tencentUserSig({ sdkAppId, identifier, secretKey, expireSeconds: 600 });
+  const verdict = verifyUserSig(userSig, { sdkAppId, identifier, secretKey, nowSeconds: Date.now() / 1000 });
   assert.equal(verdict.ok, true, verdict.message);
   assert.equal(Number(verdict.doc["TLS.expire"]), 600);
   assert.throws(

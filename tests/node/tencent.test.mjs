@@ -4,9 +4,9 @@ import { inflateSync } from "node:zlib";
 import { after, before, test } from "node:test";
 
 import { ProfileClient, ProfileError } from "improfiles";
-import { user } from "../../emulator/directory.mjs";
-import { attrs, hasNoAttrs, isFlaky, isRestricted, tags, verifyUserSig } from "../../emulator/vendors/tencent.mjs";
-import { accountingErrors, busiestSecond, startEmulator } from "./helpers/emulator.mjs";
+import { user } from "improfiles-emulator/directory.mjs";
+import { attrs, hasNoAttrs, isFlaky, isRestricted, tags, verifyUserSig } from "improfiles-emulator/vendors/tencent.mjs";
+import { accountingErrors, busiestSecond, startEmulator } from "improfiles-emulator";
 import { IDENTIFIER, SDK_APP_ID, SECRET_KEY, accounts, recordingFetch, tencent, userSigOf } from "./helpers/tencent.mjs";
 
 // The official Node signer, used only as an independent reference.

@@ -1,7 +1,7 @@
 // Compiled with `tsc --strict` by `make test`: the package's public types are usable and
 // precise. The @ts-expect-error lines must stay errors.
-import { ProfileClient, ProfileError, type ProfileLoader } from "improfiles";
-import type { BatchResult, ErrorCode, Failure, Limiter, Profile, Progress, Vendor } from "improfiles";
+import { ProfileClient, ProfileError, type ProfileLoader, vendors } from "improfiles";
+import type { BatchResult, ErrorCode, Failure, Limiter, Profile, Progress, Vendor, VendorInfo } from "improfiles";
 import { createRedisLimiter } from "improfiles/redis-limiter";
 
 const client = new ProfileClient({
@@ -108,6 +108,18 @@ async function main(): Promise<void> {
   await loader.loadMany(frozen);
   const vendor: Vendor = client.vendor;
   void vendor;
+  const described: VendorInfo[] = vendors();
+  const firstKey: Vendor = described[0].vendor;
+  const secretKeys: string[] = described.flatMap((v) =>
+    v.modes.flatMap((m) => m.fields.filter((f) => f.kind === "secret").map((f) => f.key)),
+  );
+  void [firstKey, secretKeys];
+  // @ts-expect-error: the Vendor union is written in at build from the vendors' descriptors
+  const unknown: Vendor = "icq";
+  void unknown;
+  // prime, clear and clearAll return the loader itself
+  const same: ProfileLoader = loader.clear("u1").clearAll();
+  void same;
   // @ts-expect-error: load takes a string id
   await loader.load(1);
   const shared: Limiter = limiter;

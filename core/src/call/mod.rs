@@ -26,6 +26,7 @@ use crate::http::HttpResponse;
 use crate::model::{redact, ErrorCode, Failure, Profile, ProfileError, VendorKey};
 use crate::scheduler::{Blame, Circuit, Gate, Scheduler};
 use crate::session::Session;
+use crate::vendors::Answer;
 use crate::vendors::{CredentialStep, ParseContext, PreparedRequest, RequestContext, Vendor};
 use flights::Flights;
 
@@ -34,7 +35,7 @@ pub type BatchCall = Call<Batch>;
 /// A `listProfiles` or `listAllProfiles` call.
 pub type ListCall = Call<Pages>;
 
-/// `Stats` (js/types.d.ts).
+/// `Stats` (js/shell/types.d.ts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
@@ -46,7 +47,7 @@ pub struct Stats {
     pub elapsed_ms: f64,
 }
 
-/// `Progress` (js/types.d.ts).
+/// `Progress` (js/shell/types.d.ts).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Progress {
     pub done: usize,
@@ -63,7 +64,7 @@ pub struct BatchEvent {
     pub failures: Vec<Failure>,
 }
 
-/// `BatchResult` (js/types.d.ts).
+/// `BatchResult` (js/shell/types.d.ts).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BatchResult {
     pub profiles: Vec<Profile>,
@@ -228,18 +229,6 @@ impl TransportError {
             },
         }
     }
-}
-
-/// What an answer meant, as the work reads it.
-pub enum Answer<T> {
-    Parsed(T),
-    /// The request as a whole failed; `retry_after_ms` is the vendor's requested pause.
-    Failed {
-        error: ProfileError,
-        retry_after_ms: Option<f64>,
-    },
-    /// The credential the request carried was refused.
-    CredentialRejected(ProfileError),
 }
 
 /// What a [`Work`] may touch while it takes an answer in: the time, the vendor, the

@@ -95,27 +95,15 @@ impl ListOptions {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
     use crate::model::ErrorCode;
     use crate::reader::PlainObject;
     use crate::vendors::tencent::PortraitGet;
     use crate::vendors::test_support::from_json;
 
-    fn plain(json: &str, functions: &[&str]) -> PlainObject {
-        PlainObject {
-            values: serde_json::from_str(json).unwrap(),
-            functions: functions
-                .iter()
-                .map(|f| (*f).to_owned())
-                .collect::<BTreeSet<_>>(),
-        }
-    }
-
     #[test]
     fn list_defaults_and_which_keys_apply_to_which_call() {
-        let object = plain(r#"{"cursor": "c", "max": 5}"#, &["onBatch"]);
+        let object = PlainObject::from_json(r#"{"cursor": "c", "max": 5}"#, &["onBatch"]);
         let options = object.input("options", None);
         let one = ListOptions::read(&options, true).unwrap();
         assert_eq!(
@@ -134,14 +122,14 @@ mod tests {
             PortraitGet::from_config,
         )
         .unwrap();
-        let ok = plain(
+        let ok = PlainObject::from_json(
             r#"{"fields": ["Tag_Profile_IM_Nick"], "collect": false}"#,
             &[],
         );
         let read = BatchOptions::read(&ok.input("options", None), &vendor).unwrap();
         assert_eq!(read.fields.unwrap(), ["Tag_Profile_IM_Nick"]);
         assert!(!read.collect && !read.emit_batches);
-        let bad = plain(r#"{"onProgress": 3}"#, &[]);
+        let bad = PlainObject::from_json(r#"{"onProgress": 3}"#, &[]);
         let err = BatchOptions::read(&bad.input("options", None), &vendor).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidInput);
         assert_eq!(err.message, "options.onProgress must be a function");

@@ -6,9 +6,7 @@ use serde::Serialize;
 use super::{Answer, BatchEvent, BatchResult, Output, Progress, Stats, Step, Work};
 use crate::http::HttpResponse;
 use crate::model::{ErrorCode, Profile, ProfileError};
-use crate::vendors::{
-    Listing, Page, PageOutcome, ParseContext, PreparedRequest, RequestContext, Vendor,
-};
+use crate::vendors::{Listing, Page, ParseContext, PreparedRequest, RequestContext, Vendor};
 
 #[derive(Clone, Debug)]
 pub struct ListOptions {
@@ -24,7 +22,7 @@ pub struct ListOptions {
     pub emit_batches: bool,
 }
 
-/// `listProfiles` (js/types.d.ts) result: one page and where the next one starts.
+/// `listProfiles` (js/shell/types.d.ts) result: one page and where the next one starts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PageResult {
     pub profiles: Vec<Profile>,
@@ -154,17 +152,7 @@ impl Work for Pages {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> Answer<Page> {
-        match listing(vendor).parse_page_response(response, ctx) {
-            PageOutcome::Page(page) => Answer::Parsed(page),
-            PageOutcome::Failed {
-                error,
-                retry_after_ms,
-            } => Answer::Failed {
-                error,
-                retry_after_ms,
-            },
-            PageOutcome::CredentialRejected(error) => Answer::CredentialRejected(error),
-        }
+        listing(vendor).parse_page_response(response, ctx)
     }
 
     fn accept(&mut self, _: u32, page: Page, step: &mut Step) {

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::VendorKey;
 
-/// The codes of `ErrorCode` (js/types.d.ts).
+/// The codes of `ErrorCode` (js/shell/types.d.ts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -125,7 +125,7 @@ impl ProfileError {
     }
 }
 
-/// One id that did not become a profile (`Failure` in js/types.d.ts).
+/// One id that did not become a profile (`Failure` in js/shell/types.d.ts).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {

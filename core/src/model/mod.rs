@@ -11,7 +11,7 @@ use serde::Serialize;
 pub use error::{ErrorCode, Failure, ProfileError, VendorCode};
 pub use profile::{Gender, Profile};
 
-/// The vendor keys (`Vendor` in js/types.d.ts).
+/// The vendor keys (`Vendor` in js/shell/types.d.ts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum VendorKey {
     #[serde(rename = "rongcloud")]

@@ -13,7 +13,7 @@ pub enum Gender {
     Unknown,
 }
 
-/// `Profile` (js/types.d.ts). Numbers are `f64` because that is what they become in JS anyway, and a
+/// `Profile` (js/shell/types.d.ts). Numbers are `f64` because that is what they become in JS anyway, and a
 /// RongCloud `version` (a millisecond-scale long) fits exactly.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

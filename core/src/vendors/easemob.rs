@@ -12,6 +12,7 @@ use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
+use crate::vendors::descriptor::{Descriptor, Field, Mode};
 use crate::vendors::{
     check_id_common, describe_common, json_number, json_string, CredentialStep, Listing, Page,
     PageOutcome, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
@@ -28,6 +29,40 @@ const TOKEN_RENEWAL_MARGIN_MS: f64 = 60_000.0;
 /// Failed token requests back off from this delay, doubling, up to the cap.
 const TOKEN_RETRY_BASE_MS: f64 = 500.0;
 const TOKEN_RETRY_CAP_MS: f64 = 8_000.0;
+
+/// Easemob, for the project ([`super::descriptor`]).
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    vendor: VendorKey::Easemob,
+    title: "Easemob",
+    docs: "docs/vendors/easemob.md",
+    account: &[
+        Field::text("orgName", "Org name", "EASEMOB_ORG_NAME"),
+        Field::text("appName", "App name", "EASEMOB_APP_NAME"),
+    ],
+    modes: &[
+        Mode {
+            id: "token",
+            label: "App token (browser-safe)",
+            browser_safe: true,
+            fields: &[Field::secret("token", "App token", "EASEMOB_TOKEN")],
+        },
+        Mode {
+            id: "client",
+            label: "Client ID + secret (local testing only)",
+            browser_safe: false,
+            fields: &[
+                Field::text("clientId", "Client ID", "EASEMOB_CLIENT_ID"),
+                Field::secret("clientSecret", "Client secret", "EASEMOB_CLIENT_SECRET"),
+            ],
+        },
+    ],
+    default_base_url: None,
+    base_url_env: Some("EASEMOB_BASE_URL"),
+    default_rate_limit: DEFAULT_RATE_LIMIT,
+    max_batch_size: 1,
+    lists_users: true,
+    build: |input| Ok(Box::new(Easemob::from_config(input)?)),
+};
 
 enum Auth {
     Static(Secret),
@@ -565,7 +600,7 @@ impl Listing for Easemob {
                         Some(normalize(entity, &id, ctx.include_raw))
                     })
                     .collect();
-                PageOutcome::Page(Page { profiles, cursor })
+                PageOutcome::Parsed(Page { profiles, cursor })
             }
             Err(error) => PageOutcome::Failed {
                 error,
@@ -631,7 +666,7 @@ mod tests {
     #[test]
     fn the_documented_sample_pages_parse() {
         let v = vendor(CREDENTIALS).unwrap();
-        let PageOutcome::Page(page) = v.parse_page_response(
+        let PageOutcome::Parsed(page) = v.parse_page_response(
             &HttpResponse::new(200, DOC_PAGE_1),
             &ParseContext::default(),
         ) else {
@@ -655,7 +690,7 @@ mod tests {
             json!({"uuid": "b2aade90-XXXX-XXXX-a974-f3368f82e4f1", "type": "user"})
         );
         let last = r#"{"action":"get","entities":[{"uuid":"u","type":"user","created":1,"modified":2,"username":"z","activated":false,"notifier_name":"cert","device_token":"t"}],"count":1}"#;
-        let PageOutcome::Page(page) =
+        let PageOutcome::Parsed(page) =
             v.parse_page_response(&HttpResponse::new(200, last), &ParseContext::default())
         else {
             panic!("not a page");

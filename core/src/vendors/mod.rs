@@ -1,9 +1,11 @@
-//! The vendor modules and the interface the job drives them through.
+//! The vendor modules and the interface a call drives them through.
 //!
 //! A vendor is pure: it validates its config, builds request descriptions from
 //! (ids, time, nonce) and turns responses into profiles and failures. Adding a vendor is one
-//! more module here and one more arm in [`from_config`]; the scheduler and job do not change.
+//! more module here, with its [`descriptor::Descriptor`] in [`DESCRIPTORS`]; the scheduler and
+//! the calls do not change.
 
+pub mod descriptor;
 pub mod easemob;
 pub mod kaixin;
 pub mod rongcloud;
@@ -18,6 +20,7 @@ use crate::credential::{CredentialState, Held};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
 use crate::reader::ObjectReader;
+use descriptor::Descriptor;
 
 /// Fresh per-attempt inputs, supplied by the caller so that vendor modules stay pure.
 #[derive(Clone, Debug)]
@@ -94,7 +97,7 @@ pub struct Page {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseOutcome {
     /// The request worked: per-id results. `transient` ids failed for a reason worth another
-    /// try in a later request; ids of the request that appear nowhere are the job's to settle.
+    /// try in a later request; ids of the request that appear nowhere are the call's to settle.
     Parsed {
         profiles: Vec<Profile>,
         failures: Vec<Failure>,
@@ -157,16 +160,21 @@ impl ResponseOutcome {
     }
 }
 
-/// What one page request meant.
+/// What an answer meant: what it held, or why the request as a whole failed.
 #[derive(Clone, Debug, PartialEq)]
-pub enum PageOutcome {
-    Page(Page),
+pub enum Answer<T> {
+    Parsed(T),
+    /// The request as a whole failed; `retry_after_ms` is the vendor's requested pause.
     Failed {
         error: ProfileError,
         retry_after_ms: Option<f64>,
     },
+    /// The credential the request carried was refused (see [`Vendor::credential_rejected`]).
     CredentialRejected(ProfileError),
 }
+
+/// What one page request meant.
+pub type PageOutcome = Answer<Page>;
 
 pub trait Vendor {
     fn key(&self) -> VendorKey;
@@ -267,20 +275,38 @@ pub struct ParseContext {
     pub include_raw: bool,
 }
 
+/// Every vendor, as its module describes itself: the one list the project's vendor lists
+/// (the command line's, the console's, the TypeScript union) are made from.
+pub const DESCRIPTORS: [Descriptor; 5] = [
+    rongcloud::DESCRIPTOR,
+    tencent::PORTRAIT_GET,
+    tencent::IM_GET_ATTR,
+    easemob::DESCRIPTOR,
+    kaixin::DESCRIPTOR,
+];
+
+/// The descriptor of vendor `key`.
+pub fn descriptor(key: VendorKey) -> &'static Descriptor {
+    DESCRIPTORS
+        .iter()
+        .find(|d| d.vendor == key)
+        .expect("every vendor key has a descriptor")
+}
+
 /// Builds the vendor a config names, validating all of it.
 pub fn from_config(input: &ObjectReader) -> Result<Box<dyn Vendor>, ProfileError> {
     let name = input.required_string("vendor")?;
-    let key = VendorKey::parse(&name).ok_or_else(|| {
-        let known: Vec<&str> = VendorKey::ALL.iter().map(|v| v.as_str()).collect();
-        ProfileError::invalid_config(format!("config.vendor must be one of {}", known.join(", ")))
-    })?;
-    match key {
-        VendorKey::RongCloud => Ok(Box::new(rongcloud::RongCloud::from_config(input)?)),
-        VendorKey::Tencent => Ok(Box::new(tencent::PortraitGet::from_config(input)?)),
-        VendorKey::TencentAttrs => Ok(Box::new(tencent::ImGetAttr::from_config(input)?)),
-        VendorKey::Kaixin => Ok(Box::new(kaixin::Kaixin::from_config(input)?)),
-        VendorKey::Easemob => Ok(Box::new(easemob::Easemob::from_config(input)?)),
-    }
+    let descriptor = DESCRIPTORS
+        .iter()
+        .find(|d| d.vendor.as_str() == name)
+        .ok_or_else(|| {
+            let known: Vec<&str> = DESCRIPTORS.iter().map(|d| d.vendor.as_str()).collect();
+            ProfileError::invalid_config(format!(
+                "config.vendor must be one of {}",
+                known.join(", ")
+            ))
+        })?;
+    (descriptor.build)(input)
 }
 
 /// The common part of [`Vendor::describe`].
@@ -367,6 +393,24 @@ pub fn json_string(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_vendor_key_has_one_descriptor_in_the_keys_order() {
+        let keys: Vec<VendorKey> = DESCRIPTORS.iter().map(|d| d.vendor).collect();
+        assert_eq!(keys, VendorKey::ALL);
+        for d in DESCRIPTORS {
+            assert!(
+                !d.modes.is_empty() && d.modes[0].browser_safe,
+                "{}",
+                d.title
+            );
+            assert!(
+                std::path::Path::new("..").join(d.docs).exists(),
+                "{}",
+                d.docs
+            );
+        }
+    }
 
     #[test]
     fn settling_a_response_accounts_for_every_asked_id() {

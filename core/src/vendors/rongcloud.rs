@@ -11,6 +11,7 @@ use crate::model::{
 };
 use crate::reader::ObjectReader;
 use crate::signing;
+use crate::vendors::descriptor::{Descriptor, Field, FieldKind, Mode};
 use crate::vendors::{
     check_id_common, describe_common, json_number, json_string, match_asked, ParseContext,
     PreparedRequest, RequestContext, ResponseOutcome, SignatureRequest, Vendor,
@@ -46,6 +47,44 @@ const MAX_ID_BYTES: usize = 64;
 /// The vendor documentation's example nonce is short; RongCloud caps it at 18 characters.
 const MAX_NONCE_CHARS: usize = 18;
 const PATH: &str = "/user/profile/batch/query.json";
+
+/// RongCloud, for the project ([`super::descriptor`]).
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    vendor: VendorKey::RongCloud,
+    title: "RongCloud",
+    docs: "docs/vendors/rongcloud.md",
+    account: &[Field::text("appKey", "App key", "RONGCLOUD_APP_KEY")],
+    modes: &[
+        Mode {
+            id: "signer",
+            label: "Signer endpoint (browser-safe)",
+            browser_safe: true,
+            fields: &[Field {
+                key: "signer",
+                label: "Signer URL (returns SHA1(secret + nonce + timestamp))",
+                kind: FieldKind::Function,
+                env: None,
+                optional: false,
+            }],
+        },
+        Mode {
+            id: "appSecret",
+            label: "App secret (local testing only)",
+            browser_safe: false,
+            fields: &[Field::secret(
+                "appSecret",
+                "App secret",
+                "RONGCLOUD_APP_SECRET",
+            )],
+        },
+    ],
+    default_base_url: Some(DEFAULT_BASE_URL),
+    base_url_env: None,
+    default_rate_limit: DEFAULT_RATE_LIMIT,
+    max_batch_size: MAX_BATCH_SIZE,
+    lists_users: false,
+    build: |input| Ok(Box::new(RongCloud::from_config(input)?)),
+};
 
 enum Signing {
     Secret(Secret),

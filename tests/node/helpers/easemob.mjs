@@ -1,20 +1,10 @@
-import { ProfileClient } from "improfiles";
-
-import { APP, CLIENT_ID, CLIENT_SECRET, ORG, STATIC_TOKEN } from "../../../emulator/vendors/easemob.mjs";
+import { demoClient } from "improfiles-emulator/clients.mjs";
 
 /** An Easemob client on the emulator, with client credentials unless `extra` says otherwise. */
 export function easemob(emulator, extra = {}) {
-  return new ProfileClient({
-    vendor: "easemob",
-    orgName: ORG,
-    appName: APP,
-    baseUrl: emulator.url,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    ...extra,
-  });
+  return demoClient("easemob", emulator.url, extra, "client");
 }
 
 export function easemobWithToken(emulator, extra = {}) {
-  return new ProfileClient({ vendor: "easemob", orgName: ORG, appName: APP, baseUrl: emulator.url, token: STATIC_TOKEN, ...extra });
+  return demoClient("easemob", emulator.url, extra, "token");
 }

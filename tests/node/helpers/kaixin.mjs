@@ -1,13 +1,8 @@
-import { ProfileClient } from "improfiles";
+import { KAIXIN } from "improfiles-emulator";
+import { demoClient } from "improfiles-emulator/clients.mjs";
 
-export const OAUTH1 = {
-  consumerKey: "demo-consumer-key",
-  consumerSecret: "demo-consumer-secret",
-  token: "demo-access-token",
-  tokenSecret: "demo-token-secret",
-};
-export const OAUTH2_TOKEN = "demo-oauth2-token";
+export const { oauth1: OAUTH1, accessToken: OAUTH2_TOKEN } = KAIXIN;
 
 export function kaixin(emulator, extra = {}) {
-  return new ProfileClient({ vendor: "kaixin", oauth1: OAUTH1, baseUrl: emulator.url, ...extra });
+  return demoClient("kaixin", emulator.url, extra);
 }

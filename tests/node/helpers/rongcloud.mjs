@@ -1,10 +1,10 @@
-import { ProfileClient } from "improfiles";
+import { RONGCLOUD } from "improfiles-emulator";
+import { demoClient } from "improfiles-emulator/clients.mjs";
 
-export const APP_KEY = "demo-app-key";
-export const APP_SECRET = "demo-app-secret";
+export const { appKey: APP_KEY, appSecret: APP_SECRET } = RONGCLOUD;
 
 export function rongcloud(emulator, extra = {}) {
-  return new ProfileClient({ vendor: "rongcloud", appKey: APP_KEY, appSecret: APP_SECRET, baseUrl: emulator.url, ...extra });
+  return demoClient("rongcloud", emulator.url, extra);
 }
 
 /** `known` directory users u1..u{known}, each listed twice, and `unknown` ids nobody has. */

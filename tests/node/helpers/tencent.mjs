@@ -1,19 +1,11 @@
-import { ProfileClient } from "improfiles";
+import { TENCENT } from "improfiles-emulator";
+import { demoClient } from "improfiles-emulator/clients.mjs";
 
-export const SDK_APP_ID = 1400000001;
-export const IDENTIFIER = "administrator";
-export const SECRET_KEY = "demo-tencent-secret-key";
+export const { sdkAppId: SDK_APP_ID, identifier: IDENTIFIER, secretKey: SECRET_KEY } = TENCENT;
 
 /** A client of `vendor` ("tencent" or "tencent-attrs") on the emulator, signing with the secret key. */
 export function tencent(emulator, vendor = "tencent", extra = {}) {
-  return new ProfileClient({
-    vendor,
-    sdkAppId: SDK_APP_ID,
-    identifier: IDENTIFIER,
-    secretKey: SECRET_KEY,
-    baseUrl: emulator.url,
-    ...extra,
-  });
+  return demoClient(vendor, emulator.url, extra);
 }
 
 /** Directory accounts t1..t{known} and `unknown` accounts nobody has, some listed twice. */

@@ -16,6 +16,7 @@ use crate::model::{
 };
 use crate::reader::ObjectReader;
 use crate::signing::oauth1;
+use crate::vendors::descriptor::{Descriptor, Field, Mode};
 use crate::vendors::{
     check_id_common, describe_common, json_string, match_asked, ParseContext, PreparedRequest,
     RequestContext, ResponseOutcome, Vendor,
@@ -70,6 +71,47 @@ pub const FIELDS: [&str; 36] = [
 pub const BASIC_FIELDS: [&str; 4] = ["uid", "name", "gender", "logo50"];
 /// The fields the vendor documentation types as arrays: in XML, containers of one element per entry.
 pub(crate) const LIST_FIELDS: [&str; 2] = ["education", "career"];
+
+/// Kaixin001, for the project ([`super::descriptor`]).
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    vendor: VendorKey::Kaixin,
+    title: "Kaixin001",
+    docs: "docs/vendors/kaixin.md",
+    account: &[],
+    modes: &[
+        Mode {
+            id: "oauth2",
+            label: "OAuth 2 access token",
+            browser_safe: true,
+            fields: &[Field::secret(
+                "accessToken",
+                "Access token",
+                "KAIXIN_ACCESS_TOKEN",
+            )],
+        },
+        Mode {
+            id: "oauth1",
+            label: "OAuth 1.0a (local testing only)",
+            browser_safe: false,
+            fields: &[
+                Field::text("oauth1.consumerKey", "Consumer key", "KAIXIN_CONSUMER_KEY"),
+                Field::secret(
+                    "oauth1.consumerSecret",
+                    "Consumer secret",
+                    "KAIXIN_CONSUMER_SECRET",
+                ),
+                Field::secret("oauth1.token", "Token", "KAIXIN_TOKEN"),
+                Field::secret("oauth1.tokenSecret", "Token secret", "KAIXIN_TOKEN_SECRET"),
+            ],
+        },
+    ],
+    default_base_url: Some(DEFAULT_BASE_URL),
+    base_url_env: None,
+    default_rate_limit: DEFAULT_RATE_LIMIT,
+    max_batch_size: MAX_BATCH_SIZE,
+    lists_users: false,
+    build: |input| Ok(Box::new(Kaixin::from_config(input)?)),
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

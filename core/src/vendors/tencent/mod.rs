@@ -20,6 +20,7 @@ use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::model::{ErrorCode, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::tls_sig::{decode_user_sig, UserSigIssuer};
+use crate::vendors::descriptor::{Descriptor, Field, Mode};
 use crate::vendors::{
     check_id_common, CredentialStep, PreparedRequest, RequestContext, ResponseOutcome,
 };
@@ -42,6 +43,72 @@ const MAX_USER_ID_BYTES: usize = 32;
 const DEFAULT_USER_SIG_TTL_SECONDS: u64 = 86_400;
 /// Tencent's code for a UserSig past its expiry.
 const USER_SIG_EXPIRED: i64 = 70001;
+
+/// The keys both Tencent APIs take, for their descriptors ([`super::descriptor`]).
+const ACCOUNT: &[Field] = &[
+    Field::number("sdkAppId", "SDKAppID", "TENCENT_SDK_APP_ID"),
+    Field::text("identifier", "Admin identifier", "TENCENT_IDENTIFIER"),
+    Field::text("region", "Region", "TENCENT_REGION").optional(),
+];
+const MODES: &[Mode] = &[
+    Mode {
+        id: "userSig",
+        label: "UserSig (browser-safe)",
+        browser_safe: true,
+        fields: &[Field::secret("userSig", "UserSig", "TENCENT_USER_SIG")],
+    },
+    Mode {
+        id: "secretKey",
+        label: "Secret key (local testing only)",
+        browser_safe: false,
+        fields: &[Field::secret(
+            "secretKey",
+            "Secret key",
+            "TENCENT_SECRET_KEY",
+        )],
+    },
+];
+
+/// A Tencent API's descriptor: both take the same account and credentials.
+const fn descriptor(
+    vendor: VendorKey,
+    title: &'static str,
+    docs: &'static str,
+    default_rate_limit: f64,
+    build: fn(&ObjectReader) -> Result<Box<dyn super::Vendor>, ProfileError>,
+) -> Descriptor {
+    Descriptor {
+        vendor,
+        title,
+        docs,
+        account: ACCOUNT,
+        modes: MODES,
+        default_base_url: Some(REGIONS[0].1),
+        base_url_env: None,
+        default_rate_limit,
+        max_batch_size: MAX_BATCH_SIZE,
+        lists_users: false,
+        build,
+    }
+}
+
+/// `v4/profile/portrait_get` (vendor key `tencent`).
+pub const PORTRAIT_GET: Descriptor = descriptor(
+    VendorKey::Tencent,
+    "Tencent Cloud Chat (portrait_get)",
+    "docs/vendors/tencent-portrait-get.md",
+    portrait_get::DEFAULT_RATE_LIMIT,
+    |input| Ok(Box::new(PortraitGet::from_config(input)?)),
+);
+
+/// `v4/all_member_push/im_get_attr` (vendor key `tencent-attrs`).
+pub const IM_GET_ATTR: Descriptor = descriptor(
+    VendorKey::TencentAttrs,
+    "Tencent Cloud Chat (im_get_attr)",
+    "docs/vendors/tencent-im-get-attr.md",
+    im_get_attr::DEFAULT_RATE_LIMIT,
+    |input| Ok(Box::new(ImGetAttr::from_config(input)?)),
+);
 
 enum Credential {
     /// A UserSig the user made; `expires_at` (Unix seconds) when it could be decoded.
@@ -276,7 +343,7 @@ impl TencentAccess {
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 let error = self.request_error(code, info, classify);
-                // A UserSig this module made, refused as expired: the job asks
+                // A UserSig this module made, refused as expired: the call asks
                 // `credential_rejected` whether a fresh one is worth a second try.
                 if code == USER_SIG_EXPIRED && matches!(self.credential, Credential::Issued(_)) {
                     return Err(ResponseOutcome::CredentialRejected(

@@ -1,4 +1,4 @@
-// `client.loader()` (`ProfileLoader` in js/types.d.ts), after DataLoader: `load` calls made in
+// `client.loader()` (`ProfileLoader` in js/shell/types.d.ts), after DataLoader: `load` calls made in
 // the same tick, or until a request's worth is queued, become one getProfiles batch, and
 // profiles are cached. The promises live here; the cache (a time to live, least recently used
 // out), the queue that coalesces ids, the checks of ids and options, and the batch calls are

@@ -1,4 +1,5 @@
-export type Vendor = "rongcloud" | "tencent" | "tencent-attrs" | "easemob" | "kaixin";
+/** A vendor's key. The union of every key is written in at build, from the vendors' own descriptors (`vendors()`). */
+export type Vendor = string;
 
 export type ErrorCode =
   | "invalid_config"
@@ -270,6 +271,47 @@ export type EasemobConfig = CommonConfig & {
 
 export type ProfileClientConfig = RongCloudConfig | TencentConfig | TencentAttrsConfig | EasemobConfig | KaixinConfig;
 
+/** One config key a person fills in (`vendors()`). */
+export interface VendorField {
+  /** The config key; a nested one as `oauth1.consumerKey`. */
+  key: string;
+  label: string;
+  /** `secret`: a credential, never printed; `function`: a function of yours (a signer). */
+  kind: "text" | "number" | "secret" | "function";
+  /** The environment variable the command line reads it from. */
+  env?: string;
+  optional: boolean;
+}
+
+/** One way to authenticate with a vendor: the keys it takes together. */
+export interface VendorMode {
+  id: string;
+  label: string;
+  /** Everything it takes may sit in a browser: no long-lived secret. */
+  browserSafe: boolean;
+  fields: VendorField[];
+}
+
+/** A vendor, as `vendors()` describes it. */
+export interface VendorInfo {
+  vendor: Vendor;
+  title: string;
+  /** The page of the repository's docs/vendors/ that describes the API. */
+  docs: string;
+  /** The keys every mode takes (the account). */
+  account: VendorField[];
+  /** The ways to authenticate, the browser-safe one first. */
+  modes: VendorMode[];
+  /** The host when none is given; null: `baseUrl` is required. */
+  defaultBaseUrl: string | null;
+  /** The environment variable the command line reads `baseUrl` from. */
+  baseUrlEnv?: string;
+  defaultRateLimit: number;
+  maxBatchSize: number;
+  /** It has a user listing (`listProfiles`, `listAllProfiles`). */
+  listsUsers: boolean;
+}
+
 export interface GetProfilesOptions {
   signal?: AbortSignalLike;
   /** tencent / kaixin: overrides config.fields for this call. */
@@ -301,7 +343,7 @@ export interface ListAllProfilesOptions extends Omit<GetProfilesOptions, "fields
 
 /**
  * Every error improfiles throws or rejects with, and what `loadMany` puts in an id's place.
- * (The class itself is made in JS, js/profile_error.js; the package's entries export it.)
+ * (The class itself is made in JS, js/shell/profile_error.js; the package's entries export it.)
  */
 export declare class ProfileError extends Error {
   constructor(
@@ -325,7 +367,7 @@ export declare class ProfileError extends Error {
 /**
  * `client.loader()`, after DataLoader: `load` calls made in the same tick, or until a request's
  * worth is queued, become one getProfiles batch; profiles are cached. (The class is made in JS,
- * js/loader.js; the package's entries export it.)
+ * js/shell/loader.js; the package's entries export it.)
  */
 export declare class ProfileLoader {
   private constructor();

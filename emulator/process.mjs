@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const CLI = fileURLToPath(new URL("../../../emulator/cli.mjs", import.meta.url));
+const CLI = fileURLToPath(new URL("./cli.mjs", import.meta.url));
 
 export async function startEmulator({ seed, size, latencyMs, jitterMs } = {}) {
   const args = [CLI, "--port", "0"];

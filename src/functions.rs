@@ -1,13 +1,22 @@
-//! The signature schemes as plain functions, for the servers behind browser clients: a
-//! RongCloud `signer` endpoint, a backend that hands a browser its Tencent UserSig, or any
-//! other OAuth 1.0a request. They are the same code the clients sign with.
+//! The package's plain functions: the vendor list, and the signature schemes for the servers
+//! behind browser clients (a RongCloud `signer` endpoint, a backend that hands a browser its
+//! Tencent UserSig, any other OAuth 1.0a request), the same code the clients sign with.
 
 use wasm_bindgen::prelude::*;
 
-use crate::js::{now, read_object, to_js_error};
+use crate::js::{now, read_object, to_js, to_js_error};
 use improfiles_core::model::ProfileError;
 use improfiles_core::reader::PlainObject;
 use improfiles_core::signing;
+use improfiles_core::vendors::DESCRIPTORS;
+
+/// Every vendor, as its module describes itself: its credential modes (which keys, which are
+/// secret, which mode a browser may hold), the environment variables the command line reads,
+/// and its limits.
+#[wasm_bindgen(unchecked_return_type = "VendorInfo[]")]
+pub fn vendors() -> JsValue {
+    to_js(&DESCRIPTORS)
+}
 
 /// Reads `options` and signs with `sign`; a refusal throws a `ProfileError`.
 fn with_options(
