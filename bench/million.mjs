@@ -1,24 +1,29 @@
 // 1,000,000 RongCloud ids with `collect: false` and an onBatch that writes JSON lines to a
 // file, against an emulator whose rate limits are lifted. Prints one JSON line: requests,
 // seconds, the file's line and distinct-id counts, and the peak RSS growth (over the start,
-// and during the call alone: the rest is the ids array).
-// Used by `make bench` and by tests/node/scale.test.mjs: `node bench/million.mjs <emulator url> <out file>`.
+// and during the call alone: the rest is the ids array), sampled every 5 ms. With `stream`,
+// the ids come from an async generator instead of an array, and never all exist at once.
+// Used by `make bench` and by tests/node/scale.test.mjs:
+// `node bench/million.mjs <emulator url> <out file> [stream]`.
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 
 import { rongcloud } from "../tests/node/helpers/rongcloud.mjs";
 
-const [baseUrl, path] = process.argv.slice(2);
+const [baseUrl, path, mode] = process.argv.slice(2);
 const MILLION = 1_000_000;
 const rss = () => process.memoryUsage().rss;
 
 const startRss = rss();
 let peakRss = startRss;
 const sample = () => (peakRss = Math.max(peakRss, rss()));
-const timer = setInterval(sample, 50);
+const timer = setInterval(sample, 5);
 const out = createWriteStream(path);
-const ids = Array.from({ length: MILLION }, (_, i) => `u${i + 1}`);
+async function* generated() {
+  for (let i = 1; i <= MILLION; i++) yield `u${i}`;
+}
+const ids = mode === "stream" ? generated() : Array.from({ length: MILLION }, (_, i) => `u${i + 1}`);
 const beforeCall = rss();
 const client = rongcloud({ url: baseUrl }, { rateLimit: 100_000 });
 const started = performance.now();

@@ -350,6 +350,23 @@ if (wanted("memory")) {
     "",
     "≤ 100 MB",
   );
+  await emulator.reset();
+  await emulator.limits({ enforce: false });
+  const streamed = JSON.parse(
+    (
+      await run(process.execPath, [fileURLToPath(new URL("./million.mjs", import.meta.url)), emulator.url, out, "stream"], {
+        maxBuffer: 1 << 20,
+      })
+    ).stdout,
+  );
+  row(
+    "memory",
+    `1,000,000 ids from an async iterable, collect: false, ${streamed.requests} requests in ${streamed.seconds} s, ${thousands(streamed.distinct)} distinct ids in the file`,
+    `peak RSS +${streamed.growthMb} MB`,
+    `+${million.growthMb} MB from an array`,
+    (streamed.growthMb / million.growthMb).toFixed(2),
+    "≤ 100 MB",
+  );
 }
 
 await emulator.stop();

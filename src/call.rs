@@ -12,12 +12,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::client::Client;
-use crate::js::{get, now, to_js, to_js_error};
-use improfiles_core::call::{
-    BatchEvent, Call, DynCall, Ended, Input, Output, Progress, Stats, Work,
-};
-use improfiles_core::http::{HttpRequest, HttpResponse};
-use improfiles_core::model::{ErrorCode, ProfileError};
+use crate::js::{get, now, read_id, to_js, to_js_error};
+use improfiles_core::call::{DynCall, Ended, Input, Output};
+use improfiles_core::http::HttpRequest;
+use improfiles_core::model::ProfileError;
 
 /// A request for js/shell/run.js to send.
 #[derive(Serialize)]
@@ -33,20 +31,6 @@ struct Request<'a> {
     sign: Option<(&'a str, &'a str)>,
 }
 
-#[derive(Serialize)]
-struct Batch<'a> {
-    #[serde(flatten)]
-    event: &'a BatchEvent,
-    stats: &'a Stats,
-}
-
-#[derive(Serialize)]
-struct Report<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    batches: Option<Vec<Batch<'a>>>,
-    progress: Progress,
-}
-
 #[wasm_bindgen(skip_typescript)]
 pub struct CallHandle {
     client: Rc<Client>,
@@ -55,18 +39,18 @@ pub struct CallHandle {
     /// message about it), and, until signed, the request itself.
     redact: HashMap<u64, Vec<String>>,
     unsigned: HashMap<u64, HttpRequest>,
+    /// How many ids the call has read from its input.
+    fed: u64,
 }
 
 impl CallHandle {
-    pub fn new<W: Work + 'static>(client: Rc<Client>, call: Call<W>) -> Self
-    where
-        W::Outcome: Serialize,
-    {
+    pub fn new(client: Rc<Client>, call: Box<dyn DynCall>) -> Self {
         CallHandle {
             client,
-            call: Box::new(call),
+            call,
             redact: HashMap::new(),
             unsigned: HashMap::new(),
+            fed: 0,
         }
     }
 
@@ -76,48 +60,10 @@ impl CallHandle {
     }
 }
 
-/// How a request ended, from what js/shell/run.js reports.
-fn ended(outcome: &JsValue) -> Ended {
-    let text = |key: &str| get(outcome, key).as_string().unwrap_or_default();
-    let response = get(outcome, "response");
-    if response.is_object() {
-        let headers = Array::from(&get(&response, "headers"))
-            .iter()
-            .filter_map(|pair| {
-                let pair = Array::from(&pair);
-                Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
-            })
-            .collect();
-        let body = get(&response, "body");
-        let body = match body.dyn_ref::<js_sys::Uint8Array>() {
-            // Invalid UTF-8 becomes U+FFFD, as text() would decode it.
-            Some(bytes) => match String::from_utf8(bytes.to_vec()) {
-                Ok(text) => text,
-                Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
-            },
-            None => body.as_string().unwrap_or_default(),
-        };
-        let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
-        Ended::Response(HttpResponse {
-            status,
-            headers,
-            body,
-        })
-    } else if get(outcome, "timedOut").is_truthy() {
-        Ended::TimedOut
-    } else if get(outcome, "tooLarge").is_truthy() {
-        Ended::TooLarge
-    } else if get(outcome, "signerThrew").is_string() {
-        Ended::SignerThrew(text("signerThrew"))
-    } else if get(outcome, "permitTimedOut").is_truthy() {
-        Ended::PermitTimedOut
-    } else if get(outcome, "noPermit").is_string() {
-        Ended::NoPermit(text("noPermit"))
-    } else if get(outcome, "noFetch").is_truthy() {
-        Ended::NoFetch
-    } else {
-        Ended::Network(text("error"))
-    }
+/// How a request ended, as js/shell/run.js reports it (`Ended` says the shapes).
+fn ended(outcome: JsValue) -> Ended {
+    serde_wasm_bindgen::from_value(outcome)
+        .unwrap_or_else(|_| Ended::Network("the request ended in an unknown way".into()))
 }
 
 fn request_js(id: u64, http: &HttpRequest, sign: Option<(&str, &str)>) -> JsValue {
@@ -133,8 +79,9 @@ fn request_js(id: u64, http: &HttpRequest, sign: Option<(&str, &str)>) -> JsValu
 
 #[wasm_bindgen]
 impl CallHandle {
-    /// `{ send }`, `{ waitMs }`, `{ wait }` (for an answer or a free slot), `{ finished }`, or
-    /// `{ failed }` with the error to reject with.
+    /// `{ send }`, `{ waitMs }`, `{ wait }` (for an answer or a free slot), `{ needIds }` (read
+    /// up to that many from the input, then `feed`), `{ finished }`, or `{ failed }` with the
+    /// error to reject with.
     pub fn poll(&mut self) -> JsValue {
         let step = Object::new();
         let set = |key: &str, value: &JsValue| {
@@ -155,6 +102,7 @@ impl CallHandle {
             }
             Output::WaitUntil(at) => set("waitMs", &(at - now()).into()),
             Output::WaitForResponses | Output::WaitForCapacity => set("wait", &true.into()),
+            Output::NeedIds(count) => set("needIds", &(count as f64).into()),
             Output::Finished => set("finished", &true.into()),
             Output::Failed(error) => set("failed", &to_js_error(&error)),
         }
@@ -193,7 +141,21 @@ impl CallHandle {
         let secrets: Vec<String> = self.client.secrets.iter().cloned().chain(extra).collect();
         let mut session = self.client.session.borrow_mut();
         self.call
-            .ended(request_id, ended(&outcome), &secrets, at, &mut session);
+            .ended(request_id, ended(outcome), &secrets, at, &mut session);
+    }
+
+    /// More ids from the call's input (`ended`: there are no more). One that is not a string
+    /// of well-formed UTF-16 fails the call.
+    pub fn feed(&mut self, ids: Array, ended: bool) {
+        let mut read = Vec::with_capacity(ids.length() as usize);
+        for value in ids.iter() {
+            self.fed += 1;
+            match read_id(&value, Some(self.fed - 1), self.client.key()) {
+                Ok(id) => read.push(id),
+                Err(error) => return self.handle(Input::Fatal(error), now()),
+            }
+        }
+        self.handle(Input::Ids { ids: read, ended }, now());
     }
 
     /// Request `id` left only at `at`: it waited for a shared limiter's permit.
@@ -206,39 +168,27 @@ impl CallHandle {
     /// with.
     pub fn abandon(&mut self) -> JsValue {
         self.handle(Input::Abandoned, now());
-        let error = ProfileError::new(
-            ErrorCode::Aborted,
-            "the call was aborted through its AbortSignal",
-        );
-        to_js_error(&error.with_vendor(self.client.key()))
+        to_js_error(&ProfileError::aborted(self.client.key()))
     }
 
     /// What finished since the last report, for `onBatch` (each request's results, when
     /// `batches`) and `onProgress`; `undefined` when nothing did.
     pub fn report(&mut self, batches: bool) -> JsValue {
-        let events = self.call.take_events();
-        if events.is_empty() {
-            return JsValue::UNDEFINED;
-        }
-        let stats = self.call.stats(now());
-        let batches = batches.then(|| {
-            events
-                .iter()
-                .map(|event| Batch {
-                    event,
-                    stats: &stats,
-                })
-                .collect()
-        });
-        to_js(&Report {
-            batches,
-            progress: self.call.progress(),
-        })
+        let report = self.call.report(now(), batches);
+        report.map_or(JsValue::UNDEFINED, |r| to_js(&r))
     }
 
-    /// What the call resolves with, once `poll` said `finished`.
+    /// What the call resolves with, once `poll` said `finished`: made a part at a time, so
+    /// that a result of any size works (no string holds all of it).
     pub fn outcome(&mut self) -> JsValue {
-        let json = self.call.outcome_json(now());
-        js_sys::JSON::parse(&json).expect("serde_json writes valid JSON")
+        let parse = |json: &str| js_sys::JSON::parse(json).expect("serde_json writes valid JSON");
+        let parts = self.call.outcome(now());
+        let outcome = parse(&parts.head);
+        for (key, part) in parts.parts {
+            let list: Array = get(&outcome, key).unchecked_into();
+            let push = get(&list, "push").unchecked_into::<js_sys::Function>();
+            let _ = push.apply(&list, &parse(&part).unchecked_into());
+        }
+        outcome
     }
 }

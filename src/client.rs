@@ -4,21 +4,22 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise};
-use serde::Serialize;
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::call::CallHandle;
-use crate::js::{get, now, random_seed, read_ids, read_object, to_js, to_js_error, ReadObject};
+use crate::js::{
+    get, is_stream, now, random_seed, read_ids, read_object, to_js, to_js_error, ReadObject,
+};
 use crate::loader::{JsProfileLoader, LoaderCore};
-use improfiles_core::call::options::{GET_PROFILES_KEYS, LIST_KEYS};
+use improfiles_core::call::options::{GET_PROFILES_KEYS, LIST_KEYS, LIST_PAGES_KEYS, STREAM_KEYS};
 use improfiles_core::call::{
-    parse_one, Batch, BatchOptions, Call, ListOptions, Pages, Work, LIMITER_WAIT_MS,
+    parse_one, Batch, BatchOptions, Call, ListOptions, Outcome, Pages, Work, LIMITER_WAIT_MS,
 };
 use improfiles_core::http::HttpResponse;
 use improfiles_core::loader::{LoaderSettings, LOADER_KEYS};
-use improfiles_core::model::{ErrorCode, ProfileError, VendorKey};
+use improfiles_core::model::{ProfileError, VendorKey};
 use improfiles_core::session::{limiter_key, Session};
 use improfiles_core::vendors::{self, ParseContext, Vendor};
 
@@ -33,31 +34,31 @@ extern "C" {
     pub type ListAllProfilesOptionsArg;
     #[wasm_bindgen(typescript_type = "LoaderOptions")]
     pub type LoaderOptionsArg;
+    #[wasm_bindgen(typescript_type = "StreamProfilesOptions")]
+    pub type StreamProfilesOptionsArg;
+    #[wasm_bindgen(typescript_type = "ListPagesOptions")]
+    pub type ListPagesOptionsArg;
 }
 
 #[wasm_bindgen(module = "/js/shell/run.js")]
 extern "C" {
     type ClientIo;
     #[wasm_bindgen(constructor)]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        fetch: Option<Function>,
-        signer: Option<Function>,
-        limiter: Option<JsValue>,
-        limiter_key: Option<String>,
-        rate: f64,
-        timeout_ms: u32,
-        max_response_bytes: u32,
-        limiter_wait_ms: f64,
-    ) -> ClientIo;
-    #[wasm_bindgen(js_name = drive)]
-    fn drive_call(
-        call: CallHandle,
-        io: &ClientIo,
-        signal: Option<web_sys::AbortSignal>,
-        on_batch: Option<Function>,
-        on_progress: Option<Function>,
-    ) -> Promise;
+    fn new(fetch: Option<Function>, signer: Option<Function>, limits: JsValue) -> ClientIo;
+    /// A promise of the call's outcome, or with `stream`, an async iterable of its results.
+    #[wasm_bindgen(js_name = run)]
+    fn run_call(call: CallHandle, io: &ClientIo, options: &Object, stream: bool) -> JsValue;
+}
+
+/// What js/shell/run.js holds a client's requests to, and its shared limiter.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Limits {
+    rate: f64,
+    timeout_ms: u32,
+    max_response_bytes: u32,
+    limiter_key: Option<String>,
+    limiter_wait_ms: f64,
 }
 
 /// What the calls of one client share.
@@ -83,45 +84,50 @@ impl Client {
         })
     }
 
-    /// Runs `work` as a call in js/shell/run.js, with the signal and callbacks of `options`.
+    /// Runs `work` as a call in js/shell/run.js, with the signal and callbacks of `options`,
+    /// reading its ids from `source` if they come as it goes: a promise of its outcome, or
+    /// (`stream`) an async iterable of its requests' results.
     pub fn start<W: Work + 'static>(
         self: &Rc<Self>,
         work: W,
         options: &ReadObject,
-    ) -> Result<Promise, ProfileError>
+        source: Option<JsValue>,
+        stream: bool,
+    ) -> Result<JsValue, ProfileError>
     where
-        W::Outcome: Serialize,
+        W::Outcome: Outcome,
     {
         let vendor = self.key();
-        let signal = options
-            .raw("signal")
-            .map(|value| {
-                value
-                    .clone()
-                    .dyn_into::<web_sys::AbortSignal>()
-                    .map_err(|_| {
-                        ProfileError::invalid_input("options.signal must be an AbortSignal")
-                            .with_vendor(vendor)
-                    })
-            })
-            .transpose()?;
+        let signal = options.raw("signal").map(|value| value.clone().dyn_into());
+        let signal: Option<web_sys::AbortSignal> = signal.transpose().map_err(|_| {
+            ProfileError::invalid_input("options.signal must be an AbortSignal").with_vendor(vendor)
+        })?;
         if signal.as_ref().is_some_and(|s| s.aborted()) {
-            let error = ProfileError::new(
-                ErrorCode::Aborted,
-                "the call was aborted through its AbortSignal",
-            );
-            return Err(error.with_vendor(vendor));
+            return Err(ProfileError::aborted(vendor));
         }
         let call = Call::new(Rc::clone(&self.vendor), work, random_seed());
-        let handle = CallHandle::new(Rc::clone(self), call);
-        let (on_batch, on_progress) = (options.function("onBatch"), options.function("onProgress"));
-        Ok(drive_call(handle, &self.io, signal, on_batch, on_progress))
+        let handle = CallHandle::new(Rc::clone(self), Box::new(call));
+        let run = Object::new();
+        let set = |key: &str, value: Option<JsValue>| {
+            let _ = Reflect::set(&run, &key.into(), &value.unwrap_or_default());
+        };
+        set("signal", signal.map(JsValue::from));
+        set("onBatch", options.function("onBatch").map(JsValue::from));
+        set(
+            "onProgress",
+            options.function("onProgress").map(JsValue::from),
+        );
+        set("source", source);
+        Ok(run_call(handle, &self.io, &run, stream))
     }
 }
 
-/// A promise that rejects with `error`.
-fn rejected(error: ProfileError) -> Promise {
-    Promise::reject(&to_js_error(&error))
+/// The promise a call makes, or one that rejects with the error that kept it from starting.
+fn promise(started: Result<JsValue, ProfileError>) -> Promise {
+    match started {
+        Ok(promise) => promise.unchecked_into(),
+        Err(error) => Promise::reject(&to_js_error(&error)),
+    }
 }
 
 /// A client for one vendor account (`ProfileClient` in js/shell/types.d.ts).
@@ -148,30 +154,28 @@ impl ProfileClient {
         let input = read.plain.config();
         let vendor: Rc<dyn Vendor> = Rc::from(vendors::from_config(&input)?);
         input.function("fetch")?;
-        let limiter = read.raw("limiter").cloned();
-        if limiter
-            .as_ref()
-            .is_some_and(|l| !get(l, "acquire").is_function())
-        {
+        let limiter = read.raw("limiter");
+        if limiter.is_some_and(|l| !get(l, "acquire").is_function()) {
             return Err(ProfileError::invalid_config(
                 "config.limiter must be an object with an acquire(key, permits) method",
             ));
         }
-        let limiter_key = match limiter {
-            Some(_) => Some(limiter_key(&input, vendor.as_ref())?),
-            None => None,
-        };
         let common = vendor.common();
-        let io = ClientIo::new(
-            read.function("fetch"),
-            read.function("signer"),
-            limiter.clone(),
-            limiter_key,
-            common.rate_limit,
-            common.timeout_ms,
-            common.max_response_bytes,
-            LIMITER_WAIT_MS,
+        let limits = to_js(&Limits {
+            rate: common.rate_limit,
+            timeout_ms: common.timeout_ms,
+            max_response_bytes: common.max_response_bytes,
+            limiter_key: limiter
+                .map(|_| limiter_key(&input, vendor.as_ref()))
+                .transpose()?,
+            limiter_wait_ms: LIMITER_WAIT_MS,
+        });
+        let _ = Reflect::set(
+            &limits,
+            &"limiter".into(),
+            &limiter.cloned().unwrap_or_default(),
         );
+        let io = ClientIo::new(read.function("fetch"), read.function("signer"), limits);
         let session = Session::new(vendor.as_ref(), limiter.is_some());
         let secrets = vendor.secrets().into_iter().map(str::to_owned).collect();
         Ok(ProfileClient {
@@ -185,48 +189,95 @@ impl ProfileClient {
     }
 
     /// Fetches the profiles of `ids`; resolves a `BatchResult` that accounts for every id.
+    /// `ids` may be an iterable or async iterable, read only as fast as requests go out.
     #[wasm_bindgen(js_name = getProfiles, unchecked_return_type = "Promise<BatchResult>")]
     pub fn get_profiles(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "readonly string[]")] ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Ids")] ids: JsValue,
         options: Option<GetProfilesOptionsArg>,
     ) -> Promise {
+        promise(self.batch(&ids, options.map(JsValue::from), false))
+    }
+
+    /// Each finished request's results as they come: `getProfiles` as an async iterable, which
+    /// sends nothing new while its consumer does not ask, and stops when the loop is left.
+    #[wasm_bindgen(js_name = streamProfiles, unchecked_return_type = "AsyncIterable<BatchResult>")]
+    pub fn stream_profiles(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Ids")] ids: JsValue,
+        options: Option<StreamProfilesOptionsArg>,
+    ) -> Result<JsValue, JsValue> {
+        let stream = self.batch(&ids, options.map(JsValue::from), true);
+        stream.map_err(|e| to_js_error(&e))
+    }
+
+    fn batch(
+        &self,
+        ids: &JsValue,
+        options: Option<JsValue>,
+        stream: bool,
+    ) -> Result<JsValue, ProfileError> {
         let client = &self.inner;
         let start = || {
-            let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
-            let read = client.read(&options, "options", &GET_PROFILES_KEYS)?;
+            let keys: &[&str] = if stream {
+                &STREAM_KEYS
+            } else {
+                &GET_PROFILES_KEYS
+            };
+            let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
             let reader = read.plain.input("options", Some(client.key()));
-            let batch_options = BatchOptions::read(&reader, client.vendor.as_ref())?;
-            let ids = read_ids(&ids, client.key())?;
-            let work = Batch::new(client.vendor.as_ref(), ids, batch_options)?;
-            client.start(work, &read)
+            let vendor = client.vendor.as_ref();
+            let mut options = BatchOptions::read(&reader, vendor)?;
+            options.collect &= !stream;
+            options.emit_batches |= stream;
+            if is_stream(ids) {
+                let work = Batch::streaming(vendor, options);
+                return client.start(work, &read, Some(ids.clone()), stream);
+            }
+            let work = Batch::new(vendor, read_ids(ids, client.key())?, options)?;
+            client.start(work, &read, None, stream)
         };
-        start().unwrap_or_else(rejected)
+        start()
     }
 
     /// One page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
     #[wasm_bindgen(js_name = listProfiles, unchecked_return_type = "Promise<ProfilePage>")]
     pub fn list_profiles(&self, options: Option<ListProfilesOptionsArg>) -> Promise {
-        self.listing(options.map(JsValue::from), true)
+        promise(self.listing(options.map(JsValue::from), true, false))
     }
 
     /// Every page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
     #[wasm_bindgen(js_name = listAllProfiles, unchecked_return_type = "Promise<BatchResult>")]
     pub fn list_all_profiles(&self, options: Option<ListAllProfilesOptionsArg>) -> Promise {
-        self.listing(options.map(JsValue::from), false)
+        promise(self.listing(options.map(JsValue::from), false, false))
     }
 
-    fn listing(&self, options: Option<JsValue>, single_page: bool) -> Promise {
+    /// Every page of the vendor's user listing as it comes (Easemob): an async iterable.
+    #[wasm_bindgen(js_name = listPages, unchecked_return_type = "AsyncIterable<ProfilePage & { failures: Failure[] }>")]
+    pub fn list_pages(&self, options: Option<ListPagesOptionsArg>) -> Result<JsValue, JsValue> {
+        let stream = self.listing(options.map(JsValue::from), false, true);
+        stream.map_err(|e| to_js_error(&e))
+    }
+
+    /// `listProfiles` (`one_page`), `listAllProfiles`, or `listPages` (`stream`).
+    fn listing(
+        &self,
+        options: Option<JsValue>,
+        one_page: bool,
+        stream: bool,
+    ) -> Result<JsValue, ProfileError> {
         let client = &self.inner;
+        let keys: &[&str] = if stream { &LIST_PAGES_KEYS } else { &LIST_KEYS };
         let start = || {
-            let options = options.unwrap_or(JsValue::UNDEFINED);
-            let read = client.read(&options, "options", &LIST_KEYS)?;
+            let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
             let reader = read.plain.input("options", Some(client.key()));
-            let list_options = ListOptions::read(&reader, single_page)?;
-            let work = Pages::new(client.vendor.as_ref(), list_options)?;
-            client.start(work, &read)
+            let mut options = ListOptions::read(&reader, one_page)?;
+            options.collect &= !stream;
+            options.emit_batches |= stream;
+            let work = Pages::new(client.vendor.as_ref(), options)?;
+            client.start(work, &read, None, stream)
         };
-        start().unwrap_or_else(rejected)
+        start()
     }
 
     /// A DataLoader-style loader over this client: coalesced `load(id)` calls and a cache.

@@ -10,20 +10,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use improfiles_core::call::options::HANDLE_KEYS;
-use improfiles_core::model::{ProfileError, VendorCode, VendorKey};
+use improfiles_core::model::{ProfileError, VendorKey};
 use improfiles_core::reader::PlainObject;
 
 #[wasm_bindgen(module = "/js/shell/profile_error.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createProfileError)]
-    fn create_profile_error(
-        code: &str,
-        message: &str,
-        vendor: Option<String>,
-        status: Option<u16>,
-        vendor_code: JsValue,
-        retryable: bool,
-    ) -> JsValue;
+    fn create_profile_error(error: JsValue) -> JsValue;
 
     #[wasm_bindgen(js_name = profileErrorClass)]
     fn profile_error_class() -> JsValue;
@@ -36,19 +29,7 @@ pub fn export_profile_error_class() -> JsValue {
 }
 
 pub fn to_js_error(error: &ProfileError) -> JsValue {
-    let vendor_code = match &error.vendor_code {
-        Some(VendorCode::Number(n)) => JsValue::from_f64(*n as f64),
-        Some(VendorCode::Text(s)) => JsValue::from_str(s),
-        None => JsValue::UNDEFINED,
-    };
-    create_profile_error(
-        error.code.as_str(),
-        &error.message,
-        error.vendor.map(|v| v.as_str().to_owned()),
-        error.status,
-        vendor_code,
-        error.retryable,
-    )
+    create_profile_error(to_js(error))
 }
 
 /// Results cross into JS as one JSON string that `JSON.parse` turns into objects: building
@@ -151,29 +132,48 @@ pub fn read_object(
 }
 
 /// One id from JS: a string of well-formed UTF-16 (a lone surrogate would reach the vendor
-/// as U+FFFD, and two such ids as one). `what` names it in messages.
-pub fn read_id(value: &JsValue, what: &str, vendor: VendorKey) -> Result<String, ProfileError> {
-    let invalid = |why: String| ProfileError::invalid_input(why).with_vendor(vendor);
+/// as U+FFFD, and two such ids as one). Messages name it `ids[position]`, or `id`.
+pub fn read_id(
+    value: &JsValue,
+    position: Option<u64>,
+    vendor: VendorKey,
+) -> Result<String, ProfileError> {
+    let invalid = |why: &str| {
+        let what = position.map_or_else(|| "id".into(), |i| format!("ids[{i}]"));
+        ProfileError::invalid_input(format!("{what} {why}")).with_vendor(vendor)
+    };
     let text = value
         .dyn_ref::<js_sys::JsString>()
-        .ok_or_else(|| invalid(format!("{what} must be a string")))?;
+        .ok_or_else(|| invalid("must be a string"))?;
     if !text.is_valid_utf16() {
-        return Err(invalid(format!(
-            "{what} is not well-formed UTF-16 (it holds a lone surrogate)"
-        )));
+        return Err(invalid(
+            "is not well-formed UTF-16 (it holds a lone surrogate)",
+        ));
     }
     Ok(String::from(text))
 }
 
-/// A call's `ids`: an array, read one string at a time as the call takes them. Every read
-/// can throw (a getter, a Proxy): that is `invalid_input` before anything is sent.
+/// Whether `ids` is read as it goes: an iterable or async iterable that is not an array.
+pub fn is_stream(ids: &JsValue) -> bool {
+    let symbols = [js_sys::Symbol::async_iterator(), js_sys::Symbol::iterator()];
+    ids.is_object() && !Array::is_array(ids) && symbols.iter().any(|s| get_symbol(ids, s))
+}
+
+fn get_symbol(target: &JsValue, symbol: &js_sys::Symbol) -> bool {
+    Reflect::get(target, symbol).is_ok_and(|f| f.is_function())
+}
+
+/// A call's `ids` array, read one string at a time as the call takes them. Every read can
+/// throw (a getter, a Proxy): that is `invalid_input` before anything is sent.
 pub fn read_ids(
     ids: &JsValue,
     vendor: VendorKey,
 ) -> Result<impl Iterator<Item = Result<String, ProfileError>>, ProfileError> {
     let invalid = move |why: String| ProfileError::invalid_input(why).with_vendor(vendor);
     if !Array::is_array(ids) {
-        return Err(invalid("ids must be an array of strings".into()));
+        return Err(invalid(
+            "ids must be an array or an iterable of strings".into(),
+        ));
     }
     let array = ids.clone();
     let length = Reflect::get(&array, &"length".into())
@@ -183,6 +183,6 @@ pub fn read_ids(
     Ok((0..length as u32).map(move |i| {
         let id = Reflect::get_u32(&array, i)
             .map_err(|_| invalid(format!("ids[{i}] could not be read: reading it threw")))?;
-        read_id(&id, &format!("ids[{i}]"), vendor)
+        read_id(&id, Some(u64::from(i)), vendor)
     }))
 }

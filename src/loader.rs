@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Promise};
+use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -67,7 +67,7 @@ impl LoaderCore {
     /// Throws the `ProfileError` of an id that cannot be loaded.
     pub fn check(&self, id: JsValue) -> Result<(), JsValue> {
         let vendor = self.client.vendor.as_ref();
-        let id = read_id(&id, "id", vendor.key()).map_err(|e| to_js_error(&e))?;
+        let id = read_id(&id, None, vendor.key()).map_err(|e| to_js_error(&e))?;
         vendor
             .validate_id(&id)
             .map_err(|why| self.invalid(&format!("id: {why}")))
@@ -125,12 +125,12 @@ impl LoaderCore {
     }
 
     /// Fetches `ids` as one getProfiles call; resolves with its `BatchResult`.
-    pub fn fetch(&self, ids: Vec<String>) -> Result<Promise, JsValue> {
+    pub fn fetch(&self, ids: Vec<String>) -> Result<JsValue, JsValue> {
         let vendor = self.client.vendor.as_ref();
         let work = Batch::new(vendor, ids.into_iter().map(Ok), BatchOptions::default())
             .map_err(|e| to_js_error(&e))?;
         self.client
-            .start(work, &ReadObject::default())
+            .start(work, &ReadObject::default(), None, false)
             .map_err(|e| to_js_error(&e))
     }
 

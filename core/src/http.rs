@@ -35,6 +35,20 @@ impl HttpResponse {
         }
     }
 
+    /// A response whose body came as bytes: invalid UTF-8 becomes U+FFFD, as `text()` would
+    /// decode it.
+    pub fn from_bytes(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+        let body = match String::from_utf8(body) {
+            Ok(text) => text,
+            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+        };
+        HttpResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// The keys of a response a caller gives `parseResponse`.
     pub const KEYS: [&'static str; 3] = ["status", "body", "headers"];
 

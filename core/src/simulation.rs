@@ -64,6 +64,8 @@ pub struct Simulation<W: Work> {
     pub received: Vec<Received>,
     pub answered: Vec<Answered>,
     pending: Vec<Pending>,
+    /// Where a call that reads its ids as it goes ([`Output::NeedIds`]) takes them from.
+    source: Option<Box<dyn Iterator<Item = String>>>,
 }
 
 /// Polls at most this often before a call is declared stuck.
@@ -79,7 +81,14 @@ impl<W: Work> Simulation<W> {
             received: Vec::new(),
             answered: Vec::new(),
             pending: Vec::new(),
+            source: None,
         }
+    }
+
+    /// The call reads its ids from `ids` as it asks for them.
+    pub fn reading(mut self, ids: impl Iterator<Item = String> + 'static) -> Self {
+        self.source = Some(Box::new(ids));
+        self
     }
 
     /// Runs the call to its end; `vendor(n, request)` says what the vendor does with the n-th
@@ -109,6 +118,14 @@ impl<W: Work> Simulation<W> {
                         request_id: out.request_id,
                         reply: scripted.reply,
                     });
+                    continue;
+                }
+                Output::NeedIds(count) => {
+                    let source = self.source.as_mut().expect("the call reads ids: give some");
+                    let ids: Vec<String> = source.take(count).collect();
+                    let ended = ids.len() < count;
+                    let input = Input::Ids { ids, ended };
+                    self.call.handle(input, self.now, &mut self.session);
                     continue;
                 }
                 Output::Finished => return Ok(self.call.outcome(self.now)),

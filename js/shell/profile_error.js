@@ -13,8 +13,9 @@ export class ProfileError extends Error {
   }
 }
 
-export function createProfileError(code, message, vendor, status, vendorCode, retryable) {
-  return new ProfileError(message, { code, vendor, status, vendorCode, retryable });
+/// The error wasm describes (a `ProfileError` of core/src/model/error.rs, as JSON).
+export function createProfileError({ message, ...details }) {
+  return new ProfileError(message, details);
 }
 
 export function profileErrorClass() {

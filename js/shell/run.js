@@ -58,12 +58,13 @@ class Attempt {
     return Promise.race([work, this.#expired]);
   }
 
-  /// `{ signature }` (whatever the signer gave), `{ timedOut }` or `{ signerThrew: name }`
-  /// (only the error's type: the signer may hold secrets this client never saw).
+  /// `{ signature }` (whatever the signer gave), or how the request ended: `"timedOut"` or
+  /// `{ signerThrew: name }` (only the error's type: the signer may hold secrets this client
+  /// never saw).
   async sign(signer, [nonce, timestamp]) {
     try {
       const value = await this.#race(invoke(signer, undefined, nonce, timestamp));
-      return value === EXPIRED ? { timedOut: true } : { signature: value };
+      return value === EXPIRED ? "timedOut" : { signature: value };
     } catch (thrown) {
       const name = thrown?.name;
       return { signerThrew: typeof name === "string" ? name : "a non-Error value" };
@@ -72,14 +73,14 @@ class Attempt {
 
   /// Calls fetch and reads the whole body through plain property access, so that any
   /// fetch-compatible implementation works: `{ response: { status, headers, body } }` (the
-  /// body as bytes when the response has them, else text), `{ tooLarge }` (by Content-Length,
-  /// unread, or by what was read), `{ timedOut }` or `{ error }`.
+  /// body as bytes), `"tooLarge"` (by Content-Length, unread, or by what was read),
+  /// `"timedOut"` or `{ network: why }`. The outcomes are `Ended` of core/src/call/mod.rs.
   async fetch(fetchFn, request, maxBytes) {
     const init = { method: request.method, headers: Object.fromEntries(request.headers), signal: this.#controller.signal };
     if (request.body !== undefined) init.body = request.body;
     try {
       const response = await this.#race(invoke(fetchFn, undefined, request.url, init));
-      if (response === EXPIRED) return { timedOut: true };
+      if (response === EXPIRED) return "timedOut";
       const headers = [];
       const bag = response?.headers;
       if (typeof bag?.get === "function") {
@@ -94,19 +95,18 @@ class Attempt {
       // for the boundary to encode back; text() is the least a fetch-like response must have.
       const bytes = typeof response.arrayBuffer === "function";
       const body = await this.#race(bytes ? invoke(response.arrayBuffer, response) : invoke(response.text, response));
-      if (body === EXPIRED) return { timedOut: true };
-      const read = bytes ? new Uint8Array(body) : typeof body === "string" ? body : "";
-      // A UTF-16 unit of text is at least a byte.
+      if (body === EXPIRED) return "timedOut";
+      const read = bytes ? new Uint8Array(body) : new TextEncoder().encode(typeof body === "string" ? body : "");
       if (read.length > maxBytes) return this.#tooLarge();
       return { response: { status: Number(response.status) || 0, headers, body: read } };
     } catch (thrown) {
-      return { error: describe(thrown) };
+      return { network: describe(thrown) };
     }
   }
 
   #tooLarge() {
     this.#controller.abort();
-    return { tooLarge: true };
+    return "tooLarge";
   }
 
   close() {
@@ -121,10 +121,10 @@ class Attempt {
 async function perform(io, request, controller, { departed, sign }) {
   if (!io.limiter) return send(io, request, controller, sign);
   const granted = await acquirePermit(io.limiter, io.limiterKey, io.rate, io.limiterWaitMs);
-  if (!granted.granted) return granted;
+  if (!granted?.granted) return granted;
   departed();
   const outcome = await send(io, request, controller, sign);
-  releasePermit(granted.permit, "response" in outcome);
+  releasePermit(granted.permit, outcome?.response !== undefined);
   return outcome;
 }
 
@@ -134,12 +134,13 @@ async function send(io, request, controller, sign) {
     let ready = request;
     if (request.sign && io.signer) {
       const signed = await deadline.sign(io.signer, request.sign);
-      if (!("signature" in signed)) return signed;
+      if (typeof signed !== "object" || !("signature" in signed)) return signed;
       ready = sign(signed.signature);
-      if (!ready) return { unsigned: true };
+      // An unusable signature has failed the call already.
+      if (!ready) return { network: "no usable signature" };
     }
     const fetchFn = io.fetch ?? globalThis.fetch;
-    if (typeof fetchFn !== "function") return { noFetch: true };
+    if (typeof fetchFn !== "function") return "noFetch";
     return await deadline.fetch(fetchFn, ready, io.maxResponseBytes);
   } finally {
     deadline.close();
@@ -147,7 +148,7 @@ async function send(io, request, controller, sign) {
 }
 
 /// One permit from `limiter.acquire(key, 1, { rate })`: `{ granted, permit }`,
-/// `{ permitTimedOut }` after `waitMs` (a limiter that hangs), or `{ noPermit: why }`.
+/// `"permitTimedOut"` after `waitMs` (a limiter that hangs), or `{ noPermit: why }`.
 async function acquirePermit(limiter, key, rate, waitMs) {
   let timer;
   const expired = new Promise((resolve) => {
@@ -155,7 +156,7 @@ async function acquirePermit(limiter, key, rate, waitMs) {
   });
   try {
     const permit = await Promise.race([invoke(limiter.acquire, limiter, key, 1, { rate }), expired]);
-    return permit === EXPIRED ? { permitTimedOut: true } : { granted: true, permit };
+    return permit === EXPIRED ? "permitTimedOut" : { granted: true, permit };
   } catch (thrown) {
     return { noPermit: describe(thrown) };
   } finally {
@@ -184,8 +185,9 @@ const YIELD_EVERY_MS = 50;
 /// limiter, the limits a request is held to, and the calls waiting. Any request's end wakes
 /// them all, since a freed concurrency slot may be what another call waits for.
 export class ClientIo {
-  constructor(fetch, signer, limiter, limiterKey, rate, timeoutMs, maxResponseBytes, limiterWaitMs) {
-    Object.assign(this, { fetch, signer, limiter, limiterKey, rate, timeoutMs, maxResponseBytes, limiterWaitMs });
+  /// `limits`: `{ rate, timeoutMs, maxResponseBytes, limiter, limiterKey, limiterWaitMs }`.
+  constructor(fetch, signer, limits) {
+    Object.assign(this, { fetch, signer }, limits);
     this.waiters = new Set();
   }
 
@@ -221,11 +223,125 @@ function report(call, onBatch, onProgress) {
   return pending.length > 0 ? Promise.all(pending) : undefined;
 }
 
+/// Up to `count` ids from `input` (an iterator), and whether it has no more; nothing once
+/// `stop` settles (the call was aborted). A sync iterator is read without waiting.
+async function pull(input, count, sync, stop) {
+  const ids = [];
+  while (ids.length < count) {
+    const next = sync ? input.next() : await Promise.race([input.next(), stop]);
+    if (next === undefined || next.done) return [ids, true];
+    ids.push(next.value);
+  }
+  return [ids, false];
+}
+
+/// Stops an iterator the call no longer reads; what its `return()` says is not the call's.
+function closeQuietly(iterator) {
+  try {
+    iterator.return?.()?.catch?.(() => {});
+  } catch {
+    // The caller's iterator failed to close: nothing the call can do about it.
+  }
+}
+
+/// Runs `call` (a CallHandle, made by src/client.rs): a promise of its outcome, or with `stream`,
+/// its requests' results as an async iterable (`streamProfiles`, `listPages`).
+export function run(call, io, { signal, onBatch, onProgress, source }, stream) {
+  return stream ? new ResultStream(call, io, signal, onProgress, source) : drive(call, io, signal, onBatch, onProgress, source);
+}
+
+/// A call's results, one item per finished request. The call starts when the first item is
+/// asked for; while the consumer does not ask, each result waits to be taken and nothing new
+/// is sent (the run loop waits for what onBatch returns). Leaving the loop early (`return()`)
+/// stops the call: nothing more is sent, and what is in flight is dropped.
+class ResultStream {
+  #start;
+  #call;
+  /// Results not yet taken, each with what lets the run loop go on once it is.
+  #items = [];
+  #wake;
+  #settled = false;
+  #error;
+  #closed = false;
+  #stop = new AbortController();
+
+  constructor(call, io, signal, onProgress, source) {
+    this.#call = call;
+    this.#start = () => {
+      // The caller's signal stops the call too; its listener goes when the call settles.
+      const stop = () => this.#stop.abort();
+      signal?.addEventListener("abort", stop, { once: true });
+      const onBatch = (batch) =>
+        new Promise((taken) => {
+          this.#items.push([batch, taken]);
+          this.#wake?.();
+        });
+      drive(call, io, this.#stop.signal, onBatch, onProgress, source)
+        .then(
+          () => this.#settle(undefined),
+          (error) => this.#settle(error),
+        )
+        .finally(() => signal?.removeEventListener("abort", stop));
+    };
+  }
+
+  #settle(error) {
+    this.#settled = true;
+    this.#error = error;
+    this.#wake?.();
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  async next() {
+    if (this.#start) {
+      this.#start();
+      this.#start = undefined;
+    }
+    for (;;) {
+      if (this.#closed) return { value: undefined, done: true };
+      const item = this.#items.shift();
+      if (item) {
+        item[1]();
+        return { value: item[0], done: false };
+      }
+      if (this.#settled) {
+        this.#closed = true;
+        if (this.#error !== undefined) throw this.#error;
+        continue;
+      }
+      await new Promise((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  async return(value) {
+    if (this.#start) this.#call.free();
+    this.#start = undefined;
+    this.#closed = true;
+    this.#stop.abort();
+    // The run loop may wait for results nobody will take: let it go on, to its end.
+    for (const [, taken] of this.#items.splice(0)) taken();
+    return { value, done: true };
+  }
+}
+
 /// Runs `call` (a CallHandle) to its end and frees it; resolves with its outcome, rejects with
 /// the error it failed with. The abort listener on the caller's `signal` is removed when the
 /// call settles: callers share one signal between many calls, and an abort after a call ended
-/// must find nothing of it.
-export async function drive(call, io, signal, onBatch, onProgress) {
+/// must find nothing of it. `source`, if given, is the iterable the call reads its ids from,
+/// as it asks for them; it is closed (`return()`) if the call ends before it does.
+export async function drive(call, io, signal, onBatch, onProgress, source) {
+  const sync = source !== undefined && typeof source[Symbol.asyncIterator] !== "function";
+  const input = source === undefined ? undefined : sync ? source[Symbol.iterator]() : source[Symbol.asyncIterator]();
+  let exhausted = input === undefined;
+  let stopped;
+  const stop = new Promise((resolve) => {
+    stopped = resolve;
+  });
   const controllers = new Map();
   const ended = [];
   let live = true;
@@ -239,6 +355,7 @@ export async function drive(call, io, signal, onBatch, onProgress) {
   const onAbort = () => {
     aborted = true;
     abandon();
+    stopped();
     io.wakeAll();
   };
   const start = (request) => {
@@ -283,7 +400,11 @@ export async function drive(call, io, signal, onBatch, onProgress) {
       if (step.send) start(step.send);
       else if (step.waitMs !== undefined) await io.wait(step.waitMs);
       else if (step.wait) await io.wait();
-      else if (step.finished) {
+      else if (step.needIds !== undefined) {
+        const [ids, ended] = await pull(input, step.needIds, sync, stop);
+        exhausted ||= ended;
+        if (!aborted) call.feed(ids, ended);
+      } else if (step.finished) {
         // Polling can settle ids too (the breaker failing what is queued): they reach
         // onBatch before the call resolves, like every other id.
         await report(call, onBatch, onProgress);
@@ -297,5 +418,6 @@ export async function drive(call, io, signal, onBatch, onProgress) {
     signal?.removeEventListener("abort", onAbort);
     live = false;
     call.free();
+    if (!exhausted) closeQuietly(input);
   }
 }

@@ -312,6 +312,13 @@ export interface VendorInfo {
   listsUsers: boolean;
 }
 
+/**
+ * A call's ids: an array, or any iterable or async iterable of them (a generator, a Set, lines of a
+ * file as they are read). An iterable is read only as fast as requests go out; repeats anywhere in
+ * it are fetched once.
+ */
+export type Ids = readonly string[] | Iterable<string> | AsyncIterable<string>;
+
 export interface GetProfilesOptions {
   signal?: AbortSignalLike;
   /** tencent / kaixin: overrides config.fields for this call. */
@@ -340,6 +347,12 @@ export interface ListAllProfilesOptions extends Omit<GetProfilesOptions, "fields
   pageSize?: number;
   max?: number;
 }
+
+/** `streamProfiles`: `getProfiles`'s options but its results' (`onBatch`, `collect`): the stream is them. */
+export type StreamProfilesOptions = Omit<GetProfilesOptions, "onBatch" | "collect">;
+
+/** `listPages`: `listAllProfiles`'s options but its results'. */
+export type ListPagesOptions = Omit<ListAllProfilesOptions, "onBatch" | "collect">;
 
 /**
  * Every error improfiles throws or rejects with, and what `loadMany` puts in an id's place.

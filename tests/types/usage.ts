@@ -117,6 +117,21 @@ async function main(): Promise<void> {
   // @ts-expect-error: the Vendor union is written in at build from the vendors' descriptors
   const unknown: Vendor = "icq";
   void unknown;
+  async function* lines(): AsyncGenerator<string> {
+    yield "u1";
+  }
+  const fromStream: BatchResult = await client.getProfiles(lines());
+  void fromStream;
+  for await (const item of client.streamProfiles(new Set(["u1", "u2"]), { includeRaw: true })) {
+    const each: BatchResult = item;
+    void each;
+  }
+  for await (const page of client.listPages({ pageSize: 100, max: 500 })) {
+    const next: string | undefined = page.cursor;
+    void next;
+  }
+  // @ts-expect-error: a stream's results are the stream, not onBatch's
+  client.streamProfiles(["u1"], { onBatch: () => undefined });
   // prime, clear and clearAll return the loader itself
   const same: ProfileLoader = loader.clear("u1").clearAll();
   void same;

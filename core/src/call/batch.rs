@@ -79,6 +79,8 @@ pub struct Batch {
     delayed: Vec<Delayed>,
     /// What the request being taken in settled.
     event: BatchEvent,
+    /// More ids may come: the call reads them from an iterable as requests go out.
+    input_open: bool,
 }
 
 impl Batch {
@@ -90,35 +92,53 @@ impl Batch {
         ids: impl IntoIterator<Item = Result<String, ProfileError>>,
         options: BatchOptions,
     ) -> Result<Self, ProfileError> {
-        let mut table = IdTable::default();
+        let mut batch = Self::streaming(vendor, options);
         for (position, id) in ids.into_iter().enumerate() {
             let id = id?;
             vendor.validate_id(&id).map_err(|why| {
                 ProfileError::invalid_input(format!("ids[{position}]: {why}"))
                     .with_vendor(vendor.key())
             })?;
-            table.push(&id);
+            batch.add(&id);
         }
-        let unique = table.deduplicated();
-        let batch_size = vendor.common().batch_size;
-        let ready: VecDeque<Vec<usize>> = (0..unique.len())
-            .collect::<Vec<_>>()
-            .chunks(batch_size)
-            .map(<[usize]>::to_vec)
-            .collect();
-        let n = unique.len();
-        Ok(Batch {
+        batch.input_open = false;
+        Ok(batch)
+    }
+
+    /// A call whose ids come over time, as it asks for them ([`Output::NeedIds`]): each
+    /// distinct id once, however far apart its repeats are. An id the vendor refuses fails
+    /// (`invalid_input`) instead of the call, which has sent requests already.
+    pub fn streaming(vendor: &dyn Vendor, options: BatchOptions) -> Self {
+        Batch {
             options,
-            batch_size,
-            ids: unique,
-            slots: vec![Slot::Pending; n],
-            attempts: vec![0; n],
+            batch_size: vendor.common().batch_size,
+            ids: IdTable::default(),
+            slots: Vec::new(),
+            attempts: Vec::new(),
             profiles: Vec::new(),
             failures: Vec::new(),
-            ready,
+            ready: VecDeque::new(),
             delayed: Vec::new(),
             event: BatchEvent::default(),
-        })
+            input_open: true,
+        }
+    }
+
+    /// Takes `id` unless it came before; its position when it is new.
+    fn add(&mut self, id: &str) -> Option<usize> {
+        let index = self.ids.insert(id)?;
+        self.slots.push(Slot::Pending);
+        self.attempts.push(0);
+        self.enqueue(index);
+        Some(index)
+    }
+
+    /// Puts an id in the last ready request if it has room, else in a new one.
+    fn enqueue(&mut self, index: usize) {
+        match self.ready.back_mut() {
+            Some(last) if last.len() < self.batch_size => last.push(index),
+            _ => self.ready.push_back(vec![index]),
+        }
     }
 
     /// As [`Batch::new`], from ids at hand.
@@ -232,14 +252,15 @@ impl Work for Batch {
             .partition(|d| d.at <= now);
         self.delayed = later;
         for index in due.into_iter().flat_map(|d| d.indices) {
-            match self.ready.back_mut() {
-                Some(last) if last.len() < self.batch_size => last.push(index),
-                _ => self.ready.push_back(vec![index]),
-            }
+            self.enqueue(index);
         }
     }
 
     fn idle(&self, _now: f64, in_flight: bool) -> Option<Output> {
+        let queued: usize = self.ready.iter().map(Vec::len).sum();
+        if self.input_open && queued < self.batch_size {
+            return Some(Output::NeedIds(self.batch_size - queued));
+        }
         if !self.ready.is_empty() {
             return None;
         }
@@ -403,6 +424,30 @@ impl Work for Batch {
 
     fn request_ended(&mut self, step: &mut Step) {
         step.events.push(std::mem::take(&mut self.event));
+    }
+
+    fn take_ids(&mut self, ids: Vec<String>, ended: bool, step: &mut Step) {
+        for id in ids {
+            let refused = step.vendor.validate_id(&id).err();
+            let Some(index) = self.add(&id) else {
+                continue;
+            };
+            step.stats.requested += 1;
+            if let Some(why) = refused {
+                // Taken out of the request it was queued for: nothing is sent for it.
+                if let Some(last) = self.ready.back_mut() {
+                    last.retain(|&i| i != index);
+                }
+                self.ready.retain(|batch| !batch.is_empty());
+                let error = ProfileError::invalid_input(format!("this id: {why}"));
+                let failure = error.with_vendor(step.vendor.key()).to_failure(&id);
+                self.settle(index, Err(failure), step.stats);
+            }
+        }
+        self.input_open &= !ended;
+        if !self.event.profiles.is_empty() || !self.event.failures.is_empty() {
+            step.events.push(std::mem::take(&mut self.event));
+        }
     }
 
     fn progress(&self, stats: &Stats) -> Progress {
@@ -715,6 +760,43 @@ mod tests {
         assert!(sim.received[1..]
             .iter()
             .all(|r| r.request.url.starts_with("https://backup.test/")));
+    }
+
+    #[test]
+    fn ids_read_as_requests_go_out_are_deduplicated_over_the_whole_stream() {
+        use std::cell::Cell;
+        // u1..u1200 then each again, with an id RongCloud refuses and ids nobody has.
+        let stream: Vec<String> = (1..=1200)
+            .map(|i| format!("u{i}"))
+            .chain((1..=1200).map(|i| format!("u{i}")))
+            .chain(["", "x1", "x2", "x1"].map(String::from))
+            .collect();
+        let pulled = Rc::new(Cell::new(0usize));
+        let counting = {
+            let pulled = Rc::clone(&pulled);
+            stream
+                .clone()
+                .into_iter()
+                .inspect(move |_| pulled.set(pulled.get() + 1))
+        };
+        let vendor = rongcloud(json!({}));
+        let work = Batch::streaming(vendor.as_ref(), BatchOptions::default());
+        let mut sim = Simulation::new(vendor, work, 0.0).reading(counting);
+        let mut pulled_at_send = Vec::new();
+        let result = sim
+            .run(|_, request| {
+                pulled_at_send.push(pulled.get());
+                Scripted::after(5.0, sim::Reply::Respond(serve(request)))
+            })
+            .unwrap();
+        assert_accounted(&stream, &result);
+        assert_eq!(result.profiles.len(), 1200);
+        let refused = result.failures.iter().find(|f| f.id.is_empty()).unwrap();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        // Each request goes once its 100 ids are read, and no more are read before it goes.
+        let planned: Vec<usize> = (1..=12).map(|n| 100 * n).collect();
+        assert_eq!(pulled_at_send[..12], planned);
+        assert_eq!(sim.received.len(), 13, "the repeats cost no request");
     }
 
     #[test]

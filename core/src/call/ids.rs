@@ -1,70 +1,66 @@
-//! The ids of a `getProfiles` call, kept compactly.
+//! The distinct ids of a `getProfiles` call, kept compactly, in first-seen order. Ids can
+//! arrive over the whole call (an iterable read as requests go out), so repeats are found as
+//! they arrive: a hash of each id points at where the id is kept, and the ids themselves are
+//! kept once.
 
-/// The ids of a call in one buffer. A million ids as a million `String`s take about three
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+/// The distinct ids in one buffer. A million ids as a million `String`s take about three
 /// times the memory (a header and a heap block each), and wasm memory never shrinks back.
 #[derive(Default)]
 pub struct IdTable {
     text: String,
     /// Where each id ends in `text`; id `i` starts where id `i - 1` ends.
     ends: Vec<u32>,
-    /// After deduplication: the table positions of the distinct ids, in first-seen order.
-    order: Option<Vec<u32>>,
+    /// Each id's hash, to the first id with that hash.
+    index: HashMap<u64, u32>,
+    /// Ids whose hash an earlier, different id has (64-bit hashes: almost never any).
+    collided: Vec<u32>,
+}
+
+fn hash(id: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl IdTable {
-    pub fn push(&mut self, id: &str) {
+    /// Adds `id` unless it is here already; its position when it is new.
+    pub fn insert(&mut self, id: &str) -> Option<usize> {
+        let key = hash(id);
+        let position = self.ends.len();
+        match self.index.get(&key) {
+            Some(&first) if self.get(first as usize) == id => return None,
+            Some(_) => {
+                let seen = self.collided.iter().any(|&p| self.get(p as usize) == id);
+                if seen {
+                    return None;
+                }
+                self.collided.push(position as u32);
+            }
+            None => {
+                self.index.insert(key, position as u32);
+            }
+        }
         self.text.push_str(id);
-        self.ends
-            .push(u32::try_from(self.text.len()).expect("under 4 GiB of ids"));
-    }
-
-    fn raw(&self, position: usize) -> &str {
-        let start = match position {
-            0 => 0,
-            p => self.ends[p - 1] as usize,
-        };
-        &self.text[start..self.ends[position] as usize]
+        let end = u32::try_from(self.text.len()).expect("under 4 GiB of ids");
+        self.ends.push(end);
+        Some(position)
     }
 
     pub fn len(&self) -> usize {
-        self.order.as_ref().map_or(self.ends.len(), Vec::len)
+        self.ends.len()
     }
 
     /// The `i`-th distinct id.
     pub fn get(&self, i: usize) -> &str {
-        match &self.order {
-            Some(order) => self.raw(order[i] as usize),
-            None => self.raw(i),
-        }
-    }
-
-    /// Keeps the first occurrence of each id. Sorting positions by id finds the repeats with
-    /// 4 bytes an id, where a hash set of the ids would take 16 or more.
-    pub fn deduplicated(mut self) -> Self {
-        let mut positions: Vec<u32> = (0..self.ends.len() as u32).collect();
-        positions.sort_unstable_by(|&a, &b| {
-            self.raw(a as usize)
-                .cmp(self.raw(b as usize))
-                .then(a.cmp(&b))
-        });
-        let mut keep = vec![true; self.ends.len()];
-        for pair in positions.windows(2) {
-            if self.raw(pair[0] as usize) == self.raw(pair[1] as usize) {
-                keep[pair[1] as usize] = false;
-            }
-        }
-        drop(positions);
-        if keep.iter().all(|&k| k) {
-            return self;
-        }
-        self.order = Some(
-            keep.iter()
-                .enumerate()
-                .filter(|(_, &k)| k)
-                .map(|(p, _)| p as u32)
-                .collect(),
-        );
-        self
+        let start = match i {
+            0 => 0,
+            p => self.ends[p - 1] as usize,
+        };
+        &self.text[start..self.ends[i] as usize]
     }
 }
 
@@ -76,8 +72,9 @@ mod tests {
     fn the_id_table_keeps_first_occurrences_in_order() {
         let table = |ids: &[&str]| {
             let mut t = IdTable::default();
-            ids.iter().for_each(|id| t.push(id));
-            let t = t.deduplicated();
+            ids.iter().for_each(|id| {
+                t.insert(id);
+            });
             (0..t.len())
                 .map(|i| t.get(i).to_owned())
                 .collect::<Vec<_>>()
@@ -89,5 +86,17 @@ mod tests {
         assert_eq!(table(&["x", "y"]), ["x", "y"]);
         assert!(table(&[]).is_empty());
         assert_eq!(table(&["ab", "a", "b", "ab"]), ["ab", "a", "b"]);
+    }
+
+    #[test]
+    fn ids_with_the_same_hash_are_told_apart() {
+        let mut t = IdTable::default();
+        assert_eq!(t.insert("first"), Some(0));
+        // As if "second" had the hash of "first": it is kept apart, and found again.
+        t.index.insert(hash("second"), 0);
+        assert_eq!(t.insert("second"), Some(1));
+        assert_eq!(t.insert("second"), None);
+        assert_eq!(t.insert("first"), None);
+        assert_eq!(t.collided, [1]);
     }
 }

@@ -17,7 +17,7 @@ mod pages;
 
 use std::rc::Rc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use batch::{Batch, BatchOptions};
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
@@ -62,6 +62,26 @@ pub struct Progress {
 pub struct BatchEvent {
     pub profiles: Vec<Profile>,
     pub failures: Vec<Failure>,
+    /// A listing's page: where the next page starts (none on the last).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// One request's results as `onBatch` receives them: the event and the call's counters.
+#[derive(Serialize)]
+pub struct BatchReport {
+    #[serde(flatten)]
+    pub event: BatchEvent,
+    pub stats: Stats,
+}
+
+/// What finished since the last report, for `onBatch` and `onProgress`.
+#[derive(Serialize)]
+pub struct Report {
+    /// Each request's results, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batches: Option<Vec<BatchReport>>,
+    pub progress: Progress,
 }
 
 /// `BatchResult` (js/shell/types.d.ts).
@@ -89,6 +109,9 @@ pub enum Output {
     WaitForResponses,
     /// Other calls of the same client hold every concurrency slot.
     WaitForCapacity,
+    /// The call takes up to this many more ids from its input (an iterable) before it goes
+    /// on: hand them in with [`Input::Ids`].
+    NeedIds(usize),
     /// [`Call::outcome`] is ready.
     Finished,
     /// The call must reject with this error (auth failure, unusable signer output).
@@ -111,6 +134,8 @@ pub enum Input<'a> {
     },
     /// Request `request_id` left only now: it waited for a shared limiter's permit.
     Departed { request_id: u64 },
+    /// More ids from the call's input; `ended`: there are no more.
+    Ids { ids: Vec<String>, ended: bool },
     /// The call must end with this error (an unusable signature from the user's signer).
     Fatal(ProfileError),
     /// The call was aborted: the requests in flight are given up, their answers ignored.
@@ -119,10 +144,18 @@ pub enum Input<'a> {
 
 /// How a request ended, as the shell saw it, before it is put in words: every message about
 /// it is made here ([`Call::ended`]), with the caller's secrets blanked out of whatever the
-/// caller's own code (fetch, signer, limiter) said.
-#[derive(Debug)]
+/// caller's own code (fetch, signer, limiter) said. The wasm shell reads it as js/shell/run.js
+/// writes it: `{ response: { status, headers, body } }`, `"timedOut"`, `{ network: why }`…
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Ended {
-    Response(HttpResponse),
+    Response {
+        status: u16,
+        headers: Vec<(String, String)>,
+        /// The body as it came; invalid UTF-8 is read as U+FFFD, as `text()` would.
+        #[serde(with = "serde_bytes")]
+        body: Vec<u8>,
+    },
     /// Its attempt's `timeoutMs` passed first.
     TimedOut,
     /// The body was larger than `maxResponseBytes`.
@@ -156,15 +189,13 @@ pub trait DynCall {
         now: f64,
         session: &mut Session,
     );
-    fn take_events(&mut self) -> Vec<BatchEvent>;
-    fn progress(&self) -> Progress;
-    fn stats(&self, now: f64) -> Stats;
-    fn outcome_json(&mut self, now: f64) -> String;
+    fn report(&mut self, now: f64, batches: bool) -> Option<Report>;
+    fn outcome(&mut self, now: f64) -> OutcomeParts;
 }
 
 impl<W: Work> DynCall for Call<W>
 where
-    W::Outcome: Serialize,
+    W::Outcome: Outcome,
 {
     fn poll(&mut self, now: f64, session: &mut Session) -> Output {
         Call::poll(self, now, session)
@@ -182,17 +213,86 @@ where
     ) {
         Call::ended(self, request_id, ended, secrets, now, session)
     }
-    fn take_events(&mut self) -> Vec<BatchEvent> {
-        Call::take_events(self)
+    fn report(&mut self, now: f64, batches: bool) -> Option<Report> {
+        Call::report(self, now, batches)
     }
-    fn progress(&self) -> Progress {
-        Call::progress(self)
+    fn outcome(&mut self, now: f64) -> OutcomeParts {
+        Call::outcome(self, now).into_parts()
     }
-    fn stats(&self, now: f64) -> Stats {
-        Call::stats(self, now)
+}
+
+/// The most items of a list in one part of an [`OutcomeParts`].
+pub const PART_ITEMS: usize = 1000;
+
+/// An outcome as JSON text a part at a time: no one string holds a whole call's results, which
+/// for a large call would pass the longest string JS can hold (about 2^29 characters).
+pub struct OutcomeParts {
+    /// The outcome with its lists empty.
+    pub head: String,
+    /// The lists' items, in order: the key of the list, and a JSON array of at most
+    /// [`PART_ITEMS`] of its items. Each is made only when asked for.
+    pub parts: Box<dyn Iterator<Item = (&'static str, String)>>,
+}
+
+/// What a call resolves with, written out in [`OutcomeParts`].
+pub trait Outcome {
+    fn into_parts(self) -> OutcomeParts;
+}
+
+/// The parts of `items`, listed under `key`.
+fn parts_of<T: Serialize + 'static>(
+    key: &'static str,
+    items: Vec<T>,
+) -> impl Iterator<Item = (&'static str, String)> {
+    let mut items = items.into_iter().peekable();
+    std::iter::from_fn(move || {
+        items.peek()?;
+        let part: Vec<T> = items.by_ref().take(PART_ITEMS).collect();
+        Some((
+            key,
+            serde_json::to_string(&part).expect("results serialize to JSON"),
+        ))
+    })
+}
+
+fn head(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("results serialize to JSON")
+}
+
+impl Outcome for BatchResult {
+    fn into_parts(self) -> OutcomeParts {
+        let BatchResult {
+            profiles,
+            failures,
+            stats,
+        } = self;
+        let empty = BatchResult {
+            profiles: Vec::new(),
+            failures: Vec::new(),
+            stats,
+        };
+        OutcomeParts {
+            head: head(&empty),
+            parts: Box::new(parts_of("profiles", profiles).chain(parts_of("failures", failures))),
+        }
     }
-    fn outcome_json(&mut self, now: f64) -> String {
-        serde_json::to_string(&Call::outcome(self, now)).expect("outcomes serialize to JSON")
+}
+
+impl Outcome for Listed {
+    fn into_parts(self) -> OutcomeParts {
+        match self {
+            Listed::All(result) => result.into_parts(),
+            Listed::Page(PageResult { profiles, cursor }) => {
+                let empty = PageResult {
+                    profiles: Vec::new(),
+                    cursor,
+                };
+                OutcomeParts {
+                    head: head(&empty),
+                    parts: Box::new(parts_of("profiles", profiles)),
+                }
+            }
+        }
     }
 }
 
@@ -291,6 +391,10 @@ pub trait Work {
     ) -> Result<(), ProfileError>;
     /// Its credential was refused and a fresh one is coming: send it again first.
     fn resend(&mut self, carried: Self::Carried);
+    /// More ids from the call's input ([`Output::NeedIds`]); `ended`: there are no more.
+    fn take_ids(&mut self, ids: Vec<String>, ended: bool, step: &mut Step) {
+        let _ = (ids, ended, step);
+    }
     /// A request (not a credential fetch) ended, however.
     fn request_ended(&mut self, step: &mut Step) {
         let _ = step;
@@ -343,7 +447,11 @@ pub fn parse_one(
     let (profiles, failures) = vendor
         .parse_response(&asked, response, ctx)
         .settle_all(&asked)?;
-    Ok(BatchEvent { profiles, failures })
+    Ok(BatchEvent {
+        profiles,
+        failures,
+        cursor: None,
+    })
 }
 
 /// One call: a [`Work`] and everything both kinds of call share.
@@ -459,6 +567,10 @@ impl<W: Work> Call<W> {
                 self.in_flight
                     .departed(request_id, now, &mut session.scheduler)
             }
+            Input::Ids { ids, ended } => {
+                let (work, mut step) = self.step(now, &mut session.scheduler);
+                work.take_ids(ids, ended, &mut step);
+            }
             Input::Fatal(error) => self.fail(error, now, session),
             Input::Abandoned => self
                 .in_flight
@@ -477,7 +589,12 @@ impl<W: Work> Call<W> {
     ) {
         let common = self.vendor.common();
         let (error, message) = match ended {
-            Ended::Response(response) => {
+            Ended::Response {
+                status,
+                headers,
+                body,
+            } => {
+                let response = HttpResponse::from_bytes(status, headers, body);
                 let input = Input::Response {
                     request_id,
                     response: &response,
@@ -545,6 +662,26 @@ impl<W: Work> Call<W> {
     /// Events of requests finished since the last call.
     pub fn take_events(&mut self) -> Vec<BatchEvent> {
         std::mem::take(&mut self.events)
+    }
+
+    /// What finished since the last report (each request's results when `batches`), or
+    /// `None` when nothing did.
+    pub fn report(&mut self, now: f64, batches: bool) -> Option<Report> {
+        let events = self.take_events();
+        if events.is_empty() {
+            return None;
+        }
+        let stats = self.stats(now);
+        let batches = batches.then(|| {
+            events
+                .into_iter()
+                .map(|event| BatchReport { event, stats })
+                .collect()
+        });
+        Some(Report {
+            batches,
+            progress: self.progress(),
+        })
     }
 
     /// The result, once [`Output::Finished`] was returned.
@@ -718,5 +855,53 @@ impl<W: Work> Call<W> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::model::{ErrorCode, Failure, VendorKey};
+
+    /// Puts an outcome's parts back together, as the shell does.
+    fn assemble(parts: OutcomeParts) -> (Value, usize) {
+        let mut whole: Value = serde_json::from_str(&parts.head).unwrap();
+        let mut count = 0;
+        for (key, part) in parts.parts {
+            let Value::Array(items) = serde_json::from_str(&part).unwrap() else {
+                panic!("a part is an array")
+            };
+            assert!(items.len() <= PART_ITEMS);
+            whole[key].as_array_mut().unwrap().extend(items);
+            count += 1;
+        }
+        (whole, count)
+    }
+
+    #[test]
+    fn an_outcome_in_parts_is_the_outcome() {
+        let result = BatchResult {
+            profiles: (0..2500)
+                .map(|i| Profile::new(VendorKey::RongCloud, format!("u{i}")))
+                .collect(),
+            failures: vec![Failure::new("x", ErrorCode::NotFound, "no such user")],
+            stats: Stats {
+                requested: 2501,
+                ..Stats::default()
+            },
+        };
+        let expected = serde_json::to_value(&result).unwrap();
+        let (whole, parts) = assemble(result.into_parts());
+        assert_eq!(whole, expected);
+        assert_eq!(parts, 4, "three of profiles, one of failures");
+
+        let page = Listed::Page(PageResult {
+            profiles: Vec::new(),
+            cursor: Some("c".into()),
+        });
+        let expected = serde_json::to_value(&page).unwrap();
+        assert_eq!(assemble(page.into_parts()), (expected, 0));
     }
 }

@@ -28,6 +28,13 @@ pub const LIST_KEYS: [&str; 8] = [
     "onProgress",
 ];
 
+/// The options of `streamProfiles`: those of `getProfiles` but its results' (`onBatch`,
+/// `collect`): the stream is the results.
+pub const STREAM_KEYS: [&str; 4] = ["fields", "includeRaw", "signal", "onProgress"];
+
+/// The options of `listPages`.
+pub const LIST_PAGES_KEYS: [&str; 5] = ["pageSize", "max", "includeRaw", "signal", "onProgress"];
+
 /// Keys whose values are objects only the shell can use (an `AbortSignal`, a caller's
 /// cache, a shared limiter): the shell keeps them as they are and checks them itself.
 pub const HANDLE_KEYS: [&str; 3] = ["signal", "cacheMap", "limiter"];

@@ -182,15 +182,16 @@ impl Work for Pages {
             && !barren
             && !self.options.single_page
             && self.options.max.map_or(true, |max| self.listed < max);
-        self.cursor = cursor;
         step.events.push(if self.options.emit_batches {
             BatchEvent {
                 profiles: profiles.clone(),
                 failures: Vec::new(),
+                cursor: cursor.clone().filter(|_| self.more),
             }
         } else {
             BatchEvent::default()
         });
+        self.cursor = cursor;
         if self.options.collect || self.options.single_page {
             self.profiles.extend(profiles);
         }

@@ -53,18 +53,31 @@ pub enum VendorCode {
 ///
 /// Messages are written by this crate and never include a configured secret: config errors
 /// name the key, never its value.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
 #[error("{message}")]
+#[serde(rename_all = "camelCase")]
 pub struct ProfileError {
     pub code: ErrorCode,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<VendorKey>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor_code: Option<VendorCode>,
     pub retryable: bool,
 }
 
 impl ProfileError {
+    /// The call was aborted through the caller's `AbortSignal`.
+    pub fn aborted(vendor: VendorKey) -> Self {
+        ProfileError::new(
+            ErrorCode::Aborted,
+            "the call was aborted through its AbortSignal",
+        )
+        .with_vendor(vendor)
+    }
+
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ProfileError {
             code,
