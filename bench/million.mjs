@@ -20,6 +20,7 @@ let peakRss = startRss;
 const sample = () => (peakRss = Math.max(peakRss, rss()));
 const timer = setInterval(sample, 5);
 const out = createWriteStream(path);
+let drained;
 async function* generated() {
   for (let i = 1; i <= MILLION; i++) yield `u${i}`;
 }
@@ -33,7 +34,8 @@ const result = await client.getProfiles(ids, {
     let text = "";
     for (const p of profiles) text += `${JSON.stringify({ id: p.id, name: p.name })}\n`;
     for (const f of failures) text += `${JSON.stringify({ id: f.id, code: f.code })}\n`;
-    if (!out.write(text)) await once(out, "drain");
+    // One wait for "drain" however many batches wait on it.
+    if (!out.write(text)) await (drained ??= once(out, "drain").finally(() => (drained = undefined)));
     sample();
   },
 });

@@ -223,13 +223,13 @@ function report(call, onBatch, onProgress) {
   return pending.length > 0 ? Promise.all(pending) : undefined;
 }
 
-/// Up to `count` ids from `input` (an iterator), and whether it has no more; nothing once
-/// `stop` settles (the call was aborted). A sync iterator is read without waiting.
-async function pull(input, count, sync, stop) {
+/// Up to `count` ids from `input` (an iterator), and whether it has no more. A sync iterator
+/// is read without waiting.
+async function pull(input, count, sync) {
   const ids = [];
   while (ids.length < count) {
-    const next = sync ? input.next() : await Promise.race([input.next(), stop]);
-    if (next === undefined || next.done) return [ids, true];
+    const next = sync ? input.next() : await input.next();
+    if (next.done) return [ids, true];
     ids.push(next.value);
   }
   return [ids, false];
@@ -338,10 +338,8 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   const sync = source !== undefined && typeof source[Symbol.asyncIterator] !== "function";
   const input = source === undefined ? undefined : sync ? source[Symbol.iterator]() : source[Symbol.asyncIterator]();
   let exhausted = input === undefined;
-  let stopped;
-  const stop = new Promise((resolve) => {
-    stopped = resolve;
-  });
+  /// Ends the wait for the caller's iterable when the call is aborted (it may never yield).
+  let interrupt;
   const controllers = new Map();
   const ended = [];
   let live = true;
@@ -355,7 +353,7 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   const onAbort = () => {
     aborted = true;
     abandon();
-    stopped();
+    interrupt?.();
     io.wakeAll();
   };
   const start = (request) => {
@@ -401,7 +399,13 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
       else if (step.waitMs !== undefined) await io.wait(step.waitMs);
       else if (step.wait) await io.wait();
       else if (step.needIds !== undefined) {
-        const [ids, ended] = await pull(input, step.needIds, sync, stop);
+        // One race per request's worth of ids: a promise raced per id would keep a reaction
+        // on the other side for each, a million for a million ids.
+        const interrupted = new Promise((resolve) => {
+          interrupt = () => resolve([[], true]);
+        });
+        const [ids, ended] = await Promise.race([pull(input, step.needIds, sync), interrupted]);
+        interrupt = undefined;
         exhausted ||= ended;
         if (!aborted) call.feed(ids, ended);
       } else if (step.finished) {

@@ -1,11 +1,12 @@
 //! The distinct ids of a `getProfiles` call, kept compactly, in first-seen order. Ids can
 //! arrive over the whole call (an iterable read as requests go out), so repeats are found as
-//! they arrive: a hash of each id points at where the id is kept, and the ids themselves are
-//! kept once.
+//! they arrive: a hash table of positions into the one buffer the ids are kept in, hashed by
+//! the ids themselves — 4 bytes a slot, the ids never stored twice.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault};
+
+use hashbrown::HashTable;
 
 /// The distinct ids in one buffer. A million ids as a million `String`s take about three
 /// times the memory (a header and a heap block each), and wasm memory never shrinks back.
@@ -14,39 +15,43 @@ pub struct IdTable {
     text: String,
     /// Where each id ends in `text`; id `i` starts where id `i - 1` ends.
     ends: Vec<u32>,
-    /// Each id's hash, to the first id with that hash.
-    index: HashMap<u64, u32>,
-    /// Ids whose hash an earlier, different id has (64-bit hashes: almost never any).
-    collided: Vec<u32>,
+    /// The position of every id, found by the id's hash.
+    index: HashTable<u32>,
+    /// SipHash with fixed keys: the ids are the caller's own, and wasm has no randomness at
+    /// start-up to key it with.
+    hasher: BuildHasherDefault<DefaultHasher>,
 }
 
-fn hash(id: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    id.hash(&mut hasher);
-    hasher.finish()
+/// The `i`-th id of `text` as `ends` marks the ids.
+fn id_at<'a>(text: &'a str, ends: &[u32], i: usize) -> &'a str {
+    let start = match i {
+        0 => 0,
+        p => ends[p - 1] as usize,
+    };
+    &text[start..ends[i] as usize]
 }
 
 impl IdTable {
     /// Adds `id` unless it is here already; its position when it is new.
     pub fn insert(&mut self, id: &str) -> Option<usize> {
-        let key = hash(id);
-        let position = self.ends.len();
-        match self.index.get(&key) {
-            Some(&first) if self.get(first as usize) == id => return None,
-            Some(_) => {
-                let seen = self.collided.iter().any(|&p| self.get(p as usize) == id);
-                if seen {
-                    return None;
-                }
-                self.collided.push(position as u32);
-            }
-            None => {
-                self.index.insert(key, position as u32);
-            }
+        let IdTable {
+            text,
+            ends,
+            index,
+            hasher,
+        } = self;
+        let hash = hasher.hash_one(id);
+        if index
+            .find(hash, |&p| id_at(text, ends, p as usize) == id)
+            .is_some()
+        {
+            return None;
         }
-        self.text.push_str(id);
-        let end = u32::try_from(self.text.len()).expect("under 4 GiB of ids");
-        self.ends.push(end);
+        let position = ends.len();
+        let rehash = |&p: &u32| hasher.hash_one(id_at(text, ends, p as usize));
+        index.insert_unique(hash, position as u32, rehash);
+        text.push_str(id);
+        ends.push(u32::try_from(text.len()).expect("under 4 GiB of ids"));
         Some(position)
     }
 
@@ -56,11 +61,7 @@ impl IdTable {
 
     /// The `i`-th distinct id.
     pub fn get(&self, i: usize) -> &str {
-        let start = match i {
-            0 => 0,
-            p => self.ends[p - 1] as usize,
-        };
-        &self.text[start..self.ends[i] as usize]
+        id_at(&self.text, &self.ends, i)
     }
 }
 
@@ -86,17 +87,5 @@ mod tests {
         assert_eq!(table(&["x", "y"]), ["x", "y"]);
         assert!(table(&[]).is_empty());
         assert_eq!(table(&["ab", "a", "b", "ab"]), ["ab", "a", "b"]);
-    }
-
-    #[test]
-    fn ids_with_the_same_hash_are_told_apart() {
-        let mut t = IdTable::default();
-        assert_eq!(t.insert("first"), Some(0));
-        // As if "second" had the hash of "first": it is kept apart, and found again.
-        t.index.insert(hash("second"), 0);
-        assert_eq!(t.insert("second"), Some(1));
-        assert_eq!(t.insert("second"), None);
-        assert_eq!(t.insert("first"), None);
-        assert_eq!(t.collided, [1]);
     }
 }
