@@ -35,7 +35,12 @@ const result = await client.getProfiles(ids, {
     for (const p of profiles) text += `${JSON.stringify({ id: p.id, name: p.name })}\n`;
     for (const f of failures) text += `${JSON.stringify({ id: f.id, code: f.code })}\n`;
     // One wait for "drain" however many batches wait on it.
-    if (!out.write(text)) await (drained ??= once(out, "drain").finally(() => (drained = undefined)));
+    if (!out.write(text)) {
+      drained ??= once(out, "drain").finally(() => {
+        drained = undefined;
+      });
+      await drained;
+    }
     sample();
   },
 });
