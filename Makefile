@@ -50,7 +50,7 @@ test-types: pkg link
 	# in Node gets node.cjs through "improfiles".
 	npx --no-install attw --pack pkg --profile node16 --ignore-rules cjs-resolves-to-esm
 	npx --no-install publint --strict pkg
-	! grep -nE '(: |=> |<|\| )any\b|\bany\[\]' pkg/*.d.ts pkg/*.d.cts pkg/web/*.d.ts pkg/node/*.d.ts
+	! grep -nE '(: |=> |<|\| )any\b|\bany\[\]' pkg/*.d.ts pkg/*.d.cts pkg/web/*.d.ts pkg/node/*.d.ts pkg/*/web/*.d.ts pkg/*/node/*.d.ts
 
 test: setup lint test-native test-types test-wasm-node test-wasm-chrome test-node
 

@@ -1,37 +1,52 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: the release .wasm through wasm-bindgen twice (a `nodejs`
 # build for require/import in Node, a `web` build for browsers and bundlers), plus the entry
-# points and types from js/package/.
+# points and types from js/package/. Besides the build holding every vendor (pkg/node,
+# pkg/web), one build per vendor module (pkg/<vendor>/) serves the entry points
+# improfiles/<vendor> (scripts/vendor-entries.mjs writes them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --target wasm32-unknown-unknown --lib
+VENDORS=(rongcloud tencent easemob kaixin)
 wasm=target/wasm32-unknown-unknown/release/improfiles.wasm
 rm -rf pkg
-wasm-bindgen --target nodejs --out-dir pkg/node "$wasm"
-wasm-bindgen --target web --out-dir pkg/web "$wasm"
-# Both targets get the same .wasm: shrink it once with binaryen's wasm-opt (the npm package:
-# wasm-pack's own download of binaryen needs a network). -Oz also drops the name section.
-# The features are those Rust enables by default for wasm32-unknown-unknown.
-if [ "${WASM_OPT:-1}" != 0 ]; then
-  node_modules/.bin/wasm-opt -Oz \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    pkg/web/improfiles_bg.wasm -o pkg/web/improfiles_bg.wasm
-  cp pkg/web/improfiles_bg.wasm pkg/node/improfiles_bg.wasm
-fi
-# The generated files are CommonJS in node/ and ES modules in web/: say so to Node. The JS
-# snippets (ProfileError) are ES modules everywhere; the nodejs glue loads them with
-# require(esm), which Node has without a flag since 20.19.
-printf '{ "type": "commonjs" }\n' > pkg/node/package.json
-printf '{ "type": "module" }\n' > pkg/node/snippets/package.json
-printf '{ "type": "module" }\n' > pkg/web/package.json
-# wasm-bindgen types the raw exports of the .wasm (and the web build's InitOutput) with `any`:
-# nothing a user calls, but a checker reading every shipped .d.ts should not meet `any`.
-sed -i -E 's/(: |=> )any\b/\1unknown/g' pkg/node/*.d.ts pkg/web/*.d.ts
-node scripts/vendor-types.mjs
+
+# build <dir> [cargo feature flags…]: the .wasm of those features into <dir>/node and <dir>/web.
+build() {
+  local dir=$1
+  shift
+  cargo build --release --target wasm32-unknown-unknown --lib "$@"
+  wasm-bindgen --target nodejs --out-dir "$dir/node" "$wasm"
+  wasm-bindgen --target web --out-dir "$dir/web" "$wasm"
+  # Both targets get the same .wasm: shrink it once with binaryen's wasm-opt (the npm package:
+  # wasm-pack's own download of binaryen needs a network). -Oz also drops the name section.
+  # The features are those Rust enables by default for wasm32-unknown-unknown.
+  if [ "${WASM_OPT:-1}" != 0 ]; then
+    node_modules/.bin/wasm-opt -Oz \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$dir/web/improfiles_bg.wasm" -o "$dir/web/improfiles_bg.wasm"
+    cp "$dir/web/improfiles_bg.wasm" "$dir/node/improfiles_bg.wasm"
+  fi
+  # The generated files are CommonJS in node/ and ES modules in web/: say so to Node. The JS
+  # snippets are ES modules everywhere; the nodejs glue loads them with require(esm), which
+  # Node has without a flag since 20.19.
+  printf '{ "type": "commonjs" }\n' > "$dir/node/package.json"
+  printf '{ "type": "module" }\n' > "$dir/node/snippets/package.json"
+  printf '{ "type": "module" }\n' > "$dir/web/package.json"
+  # wasm-bindgen types the raw exports of the .wasm (and the web build's InitOutput) with
+  # `any`: nothing a user calls, but a checker reading every shipped .d.ts should not meet it.
+  sed -i -E 's/(: |=> )any\b/\1unknown/g' "$dir"/node/*.d.ts "$dir"/web/*.d.ts
+  node scripts/vendor-types.mjs "$dir"
+}
+
+build pkg
+for vendor in "${VENDORS[@]}"; do
+  build "pkg/$vendor" --no-default-features --features "$vendor"
+done
 cp js/package/* pkg/
 cp README.md LICENSE pkg/
+node scripts/vendor-entries.mjs "${VENDORS[@]}"
 # CommonJS twins of the type entry points (`require` resolves them): the same declarations,
 # pointing at each other.
 cp pkg/index.d.ts pkg/index.d.cts
@@ -43,3 +58,6 @@ node -e 'const fs = require("node:fs"); const p = JSON.parse(fs.readFileSync("pk
 mkdir -p node_modules
 ln -sfn ../pkg node_modules/improfiles
 echo "pkg/ built: $(wc -c < pkg/web/improfiles_bg.wasm) bytes of wasm"
+for vendor in "${VENDORS[@]}"; do
+  echo "pkg/$vendor: $(wc -c < "pkg/$vendor/web/improfiles_bg.wasm") bytes of wasm"
+done

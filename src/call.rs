@@ -150,7 +150,7 @@ impl CallHandle {
         let mut read = Vec::with_capacity(ids.length() as usize);
         for value in ids.iter() {
             self.fed += 1;
-            match read_id(&value, Some(self.fed - 1), self.client.key()) {
+            match read_id(&value, Some(self.fed - 1), self.client.vendor.key()) {
                 Ok(id) => read.push(id),
                 Err(error) => return self.handle(Input::Fatal(error), now()),
             }
@@ -168,7 +168,7 @@ impl CallHandle {
     /// with.
     pub fn abandon(&mut self) -> JsValue {
         self.handle(Input::Abandoned, now());
-        to_js_error(&ProfileError::aborted(self.client.key()))
+        to_js_error(&ProfileError::aborted(self.client.vendor.key()))
     }
 
     /// What finished since the last report, for `onBatch` (each request's results, when

@@ -19,7 +19,7 @@ use improfiles_core::call::{
 };
 use improfiles_core::http::HttpResponse;
 use improfiles_core::loader::{LoaderSettings, LOADER_KEYS};
-use improfiles_core::model::{ProfileError, VendorKey};
+use improfiles_core::model::ProfileError;
 use improfiles_core::session::{limiter_key, Session};
 use improfiles_core::vendors::{self, ParseContext, Vendor};
 
@@ -72,13 +72,9 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn key(&self) -> VendorKey {
-        self.vendor.key()
-    }
-
     /// Reads a call's input object `name` (its options, say), with the keys it takes.
     fn read(&self, value: &JsValue, name: &str, keys: &[&str]) -> Result<ReadObject, ProfileError> {
-        let vendor = self.key();
+        let vendor = self.vendor.key();
         read_object(value, name, Some(keys), |why| {
             ProfileError::invalid_input(why).with_vendor(vendor)
         })
@@ -97,7 +93,7 @@ impl Client {
     where
         W::Outcome: Outcome,
     {
-        let vendor = self.key();
+        let vendor = self.vendor.key();
         let signal = options.raw("signal").map(|value| value.clone().dyn_into());
         let signal: Option<web_sys::AbortSignal> = signal.transpose().map_err(|_| {
             ProfileError::invalid_input("options.signal must be an AbortSignal").with_vendor(vendor)
@@ -225,7 +221,7 @@ impl ProfileClient {
                 &GET_PROFILES_KEYS
             };
             let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
-            let reader = read.plain.input("options", Some(client.key()));
+            let reader = read.plain.input("options", Some(client.vendor.key()));
             let vendor = client.vendor.as_ref();
             let mut options = BatchOptions::read(&reader, vendor)?;
             options.collect &= !stream;
@@ -234,7 +230,7 @@ impl ProfileClient {
                 let work = Batch::streaming(vendor, options);
                 return client.start(work, &read, Some(ids.clone()), stream);
             }
-            let work = Batch::new(vendor, read_ids(ids, client.key())?, options)?;
+            let work = Batch::new(vendor, read_ids(ids, client.vendor.key())?, options)?;
             client.start(work, &read, None, stream)
         };
         start()
@@ -270,7 +266,7 @@ impl ProfileClient {
         let keys: &[&str] = if stream { &LIST_PAGES_KEYS } else { &LIST_KEYS };
         let start = || {
             let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
-            let reader = read.plain.input("options", Some(client.key()));
+            let reader = read.plain.input("options", Some(client.vendor.key()));
             let mut options = ListOptions::read(&reader, one_page)?;
             options.collect &= !stream;
             options.emit_batches |= stream;
@@ -287,7 +283,7 @@ impl ProfileClient {
         let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
         let build = || {
             let read = client.read(&options, "options", &LOADER_KEYS)?;
-            let reader = read.plain.input("options", Some(client.key()));
+            let reader = read.plain.input("options", Some(client.vendor.key()));
             let cache_map = read.raw("cacheMap").cloned();
             let settings =
                 LoaderSettings::read(&reader, client.vendor.as_ref(), cache_map.is_some())?;
@@ -321,7 +317,7 @@ impl ProfileClient {
         #[wasm_bindgen(unchecked_param_type = "{ includeRaw?: boolean }")] options: Option<Object>,
     ) -> Result<JsValue, JsValue> {
         let client = &self.inner;
-        let key = client.key();
+        let key = client.vendor.key();
         let parse = || {
             let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
             let options = client.read(&options, "options", &["includeRaw"])?;
@@ -352,7 +348,7 @@ impl ProfileClient {
     /// The vendor key this client talks to.
     #[wasm_bindgen(getter, unchecked_return_type = "Vendor")]
     pub fn vendor(&self) -> JsValue {
-        JsValue::from_str(self.inner.key().as_str())
+        JsValue::from_str(self.inner.vendor.key().as_str())
     }
 }
 

@@ -1,6 +1,8 @@
 //! The package's plain functions: the vendor list, and the signature schemes for the servers
 //! behind browser clients (a RongCloud `signer` endpoint, a backend that hands a browser its
-//! Tencent UserSig, any other OAuth 1.0a request), the same code the clients sign with.
+//! Tencent UserSig, any other OAuth 1.0a request), the same code the clients sign with. A
+//! build exports those of the vendors it holds (and may leave helpers here unused).
+#![cfg_attr(not(all(feature = "tencent", feature = "kaixin")), allow(unused))]
 
 use wasm_bindgen::prelude::*;
 
@@ -10,9 +12,8 @@ use improfiles_core::reader::PlainObject;
 use improfiles_core::signing;
 use improfiles_core::vendors::DESCRIPTORS;
 
-/// Every vendor, as its module describes itself: its credential modes (which keys, which are
-/// secret, which mode a browser may hold), the environment variables the command line reads,
-/// and its limits.
+/// Every vendor of this build, as its module describes itself: credential modes, environment
+/// variables, limits.
 #[wasm_bindgen(unchecked_return_type = "VendorInfo[]")]
 pub fn vendors() -> JsValue {
     to_js(&DESCRIPTORS)
@@ -28,12 +29,14 @@ fn with_options(
         .map_err(|e| to_js_error(&e))
 }
 
+#[cfg(feature = "rongcloud")]
 /// RongCloud's `Signature` header: lowercase hex SHA1(appSecret + nonce + timestamp).
 #[wasm_bindgen(js_name = rongcloudSignature)]
 pub fn rongcloud_signature(app_secret: &str, nonce: &str, timestamp: &str) -> String {
     signing::rongcloud::signature(app_secret, nonce, timestamp)
 }
 
+#[cfg(feature = "tencent")]
 /// A Tencent Cloud Chat UserSig (TLSSigAPIv2) for `identifier`, valid from now for
 /// `expireSeconds` (default 86400).
 #[wasm_bindgen(js_name = tencentUserSig)]
@@ -48,6 +51,7 @@ pub fn tencent_user_sig(
     })
 }
 
+#[cfg(feature = "kaixin")]
 /// The RFC 5849 HMAC-SHA1 `oauth_signature` of a request: `params` holds every request
 /// parameter (query, form body and the `oauth_*` ones); `url` carries no query.
 #[wasm_bindgen(js_name = oauth1Signature)]

@@ -57,7 +57,7 @@ impl LoaderCore {
     }
 
     fn invalid(&self, message: &str) -> JsValue {
-        let error = ProfileError::invalid_input(message).with_vendor(self.client.key());
+        let error = ProfileError::invalid_input(message).with_vendor(self.client.vendor.key());
         to_js_error(&error)
     }
 }
@@ -136,7 +136,7 @@ impl LoaderCore {
 
     #[wasm_bindgen(getter)]
     pub fn vendor(&self) -> String {
-        self.client.key().as_str().into()
+        self.client.vendor.key().as_str().into()
     }
 
     // The loader's own cache, as a Map.
@@ -164,7 +164,7 @@ impl LoaderCore {
 
     pub fn describe(&self) -> JsValue {
         to_js(&Description {
-            vendor: self.client.key().as_str(),
+            vendor: self.client.vendor.key().as_str(),
             cache_ttl_ms: self.settings.cache.cache_ttl_ms,
             max_cache_size: self.settings.cache.max_cache_size,
         })

@@ -1,6 +1,7 @@
 // One package, every JS environment: Node ESM and CommonJS, a Vite production build, a plain
 // <script type="module"> page and a module Web Worker, each importing the built package and
-// fetching from the emulator (the browser cases in headless Chromium).
+// fetching from the emulator (the browser cases in headless Chromium); and the per-vendor
+// entry points improfiles/<vendor> in each.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -78,8 +79,48 @@ test("a Vite production build that imports 'improfiles' by name", async () => {
   try {
     const outcome = await outcomeOf(browser, `${dist.url}/?emulator=${encodeURIComponent(emulator.url)}`);
     assert.deepEqual(outcome, { result: EXPECTED, pageErrors: [] });
+    const entry = await outcomeOf(browser, `${dist.url}/rongcloud.html?emulator=${encodeURIComponent(emulator.url)}`);
+    assert.deepEqual(entry, { result: EXPECTED, vendors: ["rongcloud"], pageErrors: [] });
   } finally {
     await dist.close();
+  }
+});
+
+test("improfiles/rongcloud in a plain page: only its vendor", async () => {
+  const outcome = await outcomeOf(browser, page("tests/env/pages/vendor-entry.html"));
+  assert.deepEqual(outcome, { result: EXPECTED, vendors: ["rongcloud"], pageErrors: [] });
+});
+
+const ENTRIES = {
+  rongcloud: { vendors: ["rongcloud"], signing: ["rongcloudSignature"], id: "u1" },
+  tencent: { vendors: ["tencent", "tencent-attrs"], signing: ["tencentUserSig"], id: "t1" },
+  easemob: { vendors: ["easemob"], signing: [], id: "user1" },
+  kaixin: { vendors: ["kaixin"], signing: ["oauth1Signature"], id: "1" },
+};
+
+test("each improfiles/<vendor> entry, by import and by require: its vendors only, the rest named", async () => {
+  const require = createRequire(import.meta.url);
+  for (const [entry, expected] of Object.entries(ENTRIES)) {
+    const imported = await import(`improfiles/${entry}`);
+    const required = require(`improfiles/${entry}`);
+    for (const api of [imported, required]) {
+      assert.deepEqual(
+        api.vendors().map((v) => v.vendor),
+        expected.vendors,
+      );
+      const signing = ["rongcloudSignature", "tencentUserSig", "oauth1Signature"].filter((name) => typeof api[name] === "function");
+      assert.deepEqual(signing, expected.signing, entry);
+      const vendor = expected.vendors[0];
+      const client = new api.ProfileClient(demoConfig(vendor, emulator.url));
+      const result = await client.getProfiles([expected.id]);
+      assert.equal(result.profiles.length, 1, `${entry}: ${JSON.stringify(result.failures)}`);
+      const other = entry === "rongcloud" ? "easemob" : "rongcloud";
+      assert.throws(
+        () => new api.ProfileClient(demoConfig(other, emulator.url)),
+        (e) => e instanceof api.ProfileError && e.code === "invalid_config" && e.message.includes(`improfiles/${other}`),
+      );
+    }
+    assert.equal(imported.ProfileError, required.ProfileError, `${entry}: one ProfileError class`);
   }
 });
 

@@ -3,6 +3,13 @@
 import { ProfileClient, ProfileError, type ProfileLoader, vendors } from "improfiles";
 import type { BatchResult, ErrorCode, Failure, Limiter, Profile, Progress, Vendor, VendorInfo } from "improfiles";
 import { createRedisLimiter } from "improfiles/redis-limiter";
+import { ProfileClient as RongCloudClient, rongcloudSignature } from "improfiles/rongcloud";
+// @ts-expect-error: improfiles/rongcloud holds no Tencent signing
+import { tencentUserSig as notInRongCloud } from "improfiles/rongcloud";
+
+const rongcloudOnly = new RongCloudClient({ vendor: "rongcloud", appKey: "k", appSecret: "s" });
+const onlyKey: "rongcloud" = rongcloudOnly.vendor;
+void [onlyKey, rongcloudSignature, notInRongCloud];
 
 const client = new ProfileClient({
   vendor: "rongcloud",

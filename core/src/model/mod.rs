@@ -48,6 +48,16 @@ impl VendorKey {
     pub fn parse(key: &str) -> Option<VendorKey> {
         VendorKey::ALL.into_iter().find(|v| v.as_str() == key)
     }
+
+    /// The package entry point whose build holds this vendor (besides `improfiles` itself).
+    pub fn entry(self) -> &'static str {
+        match self {
+            VendorKey::RongCloud => "improfiles/rongcloud",
+            VendorKey::Tencent | VendorKey::TencentAttrs => "improfiles/tencent",
+            VendorKey::Easemob => "improfiles/easemob",
+            VendorKey::Kaixin => "improfiles/kaixin",
+        }
+    }
 }
 
 /// A credential. It has no `Serialize`, and `Debug` prints a placeholder, so a secret cannot

@@ -6,9 +6,13 @@
 //! the calls do not change.
 
 pub mod descriptor;
+#[cfg(feature = "easemob")]
 pub mod easemob;
+#[cfg(feature = "kaixin")]
 pub mod kaixin;
+#[cfg(feature = "rongcloud")]
 pub mod rongcloud;
+#[cfg(feature = "tencent")]
 pub mod tencent;
 
 use std::collections::HashSet;
@@ -277,11 +281,17 @@ pub struct ParseContext {
 
 /// Every vendor, as its module describes itself: the one list the project's vendor lists
 /// (the command line's, the console's, the TypeScript union) are made from.
-pub const DESCRIPTORS: [Descriptor; 5] = [
+/// A build holds the vendors of its features (the package's per-vendor entry points).
+pub const DESCRIPTORS: &[Descriptor] = &[
+    #[cfg(feature = "rongcloud")]
     rongcloud::DESCRIPTOR,
+    #[cfg(feature = "tencent")]
     tencent::PORTRAIT_GET,
+    #[cfg(feature = "tencent")]
     tencent::IM_GET_ATTR,
+    #[cfg(feature = "easemob")]
     easemob::DESCRIPTOR,
+    #[cfg(feature = "kaixin")]
     kaixin::DESCRIPTOR,
 ];
 
@@ -296,17 +306,19 @@ pub fn descriptor(key: VendorKey) -> &'static Descriptor {
 /// Builds the vendor a config names, validating all of it.
 pub fn from_config(input: &ObjectReader) -> Result<Box<dyn Vendor>, ProfileError> {
     let name = input.required_string("vendor")?;
-    let descriptor = DESCRIPTORS
-        .iter()
-        .find(|d| d.vendor.as_str() == name)
-        .ok_or_else(|| {
-            let known: Vec<&str> = DESCRIPTORS.iter().map(|d| d.vendor.as_str()).collect();
-            ProfileError::invalid_config(format!(
-                "config.vendor must be one of {}",
-                known.join(", ")
-            ))
-        })?;
-    (descriptor.build)(input)
+    if let Some(descriptor) = DESCRIPTORS.iter().find(|d| d.vendor.as_str() == name) {
+        return (descriptor.build)(input);
+    }
+    Err(ProfileError::invalid_config(match VendorKey::parse(&name) {
+        Some(key) => format!(
+            "config.vendor {name:?} is not in this build: import it from \"{}\" (or \"improfiles\")",
+            key.entry()
+        ),
+        None => {
+            let known: Vec<&str> = VendorKey::ALL.iter().map(|v| v.as_str()).collect();
+            format!("config.vendor must be one of {}", known.join(", "))
+        }
+    }))
 }
 
 /// The common part of [`Vendor::describe`].
@@ -395,6 +407,12 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(all(
+        feature = "rongcloud",
+        feature = "tencent",
+        feature = "easemob",
+        feature = "kaixin"
+    ))]
     fn every_vendor_key_has_one_descriptor_in_the_keys_order() {
         let keys: Vec<VendorKey> = DESCRIPTORS.iter().map(|d| d.vendor).collect();
         assert_eq!(keys, VendorKey::ALL);

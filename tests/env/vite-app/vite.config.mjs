@@ -8,5 +8,11 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL("../../output/vite-dist", import.meta.url)),
     emptyOutDir: true,
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL("./index.html", import.meta.url)),
+        rongcloud: fileURLToPath(new URL("./rongcloud.html", import.meta.url)),
+      },
+    },
   },
 });
