@@ -209,18 +209,22 @@ export class ClientIo {
   }
 }
 
-/// Calls `onBatch` and `onProgress` for what finished since the last report; what to wait
-/// for when `onBatch` returned promises (all of them).
+/// Calls `onBatch` for each request that finished since the last report, one at a time: when
+/// it returns a promise, the next batch waits for it (as the run loop does); then `onProgress`.
+/// What to wait for, if anything.
 function report(call, onBatch, onProgress) {
   const finished = call.report(onBatch !== undefined);
   if (finished === undefined) return undefined;
-  const pending = [];
-  for (const batch of finished.batches ?? []) {
-    const returned = onBatch(batch);
-    if (typeof returned?.then === "function") pending.push(returned);
-  }
-  onProgress?.(finished.progress);
-  return pending.length > 0 ? Promise.all(pending) : undefined;
+  const batches = finished.batches ?? [];
+  const deliver = (first) => {
+    for (let i = first; i < batches.length; i++) {
+      const returned = onBatch(batches[i]);
+      if (typeof returned?.then === "function") return Promise.resolve(returned).then(() => deliver(i + 1));
+    }
+    onProgress?.(finished.progress);
+    return undefined;
+  };
+  return deliver(0);
 }
 
 /// Up to `count` ids from `input` (an iterator), and whether it has no more. A sync iterator
