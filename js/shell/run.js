@@ -263,7 +263,8 @@ class ResultStream {
   #call;
   /// Results not yet taken, each with what lets the run loop go on once it is.
   #items = [];
-  #wake;
+  /// The `next()` calls waiting for an item (a consumer may ask again before an answer).
+  #waiting = [];
   #settled = false;
   #error;
   #closed = false;
@@ -278,7 +279,7 @@ class ResultStream {
       const onBatch = (batch) =>
         new Promise((taken) => {
           this.#items.push([batch, taken]);
-          this.#wake?.();
+          this.#wake();
         });
       drive(call, io, this.#stop.signal, onBatch, onProgress, source)
         .then(
@@ -292,7 +293,11 @@ class ResultStream {
   #settle(error) {
     this.#settled = true;
     this.#error = error;
-    this.#wake?.();
+    this.#wake();
+  }
+
+  #wake() {
+    for (const resolve of this.#waiting.splice(0)) resolve();
   }
 
   [Symbol.asyncIterator]() {
@@ -316,9 +321,7 @@ class ResultStream {
         if (this.#error !== undefined) throw this.#error;
         continue;
       }
-      await new Promise((resolve) => {
-        this.#wake = resolve;
-      });
+      await new Promise((resolve) => this.#waiting.push(resolve));
     }
   }
 
@@ -329,6 +332,7 @@ class ResultStream {
     this.#stop.abort();
     // The run loop may wait for results nobody will take: let it go on, to its end.
     for (const [, taken] of this.#items.splice(0)) taken();
+    this.#wake();
     return { value, done: true };
   }
 }
@@ -368,12 +372,15 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
       departed: () => live && call.departed(request.id, Date.now()),
       sign: (signature) => (live ? call.signed(request.id, signature) : null),
     };
-    perform(io, request, controller, hooks).then((outcome) => {
+    const end = (outcome) => {
       // Each at the time it ended, not when the loop gets round to it: the pacing counts
       // from the end of a request, and a busy loop would otherwise slow it for nothing.
       ended.push([request.id, Date.now(), outcome]);
       io.wakeAll();
-    });
+    };
+    // perform settles with an outcome, whatever the caller's functions do; a rejection would
+    // be a bug of ours, taken as a network failure rather than left unhandled.
+    perform(io, request, controller, hooks).then(end, (error) => end({ network: describe(error) }));
   };
   signal?.addEventListener("abort", onAbort);
   let lastYield = Date.now();

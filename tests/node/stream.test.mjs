@@ -112,6 +112,19 @@ test("streamProfiles: one item per request, nothing new sent while the consumer 
   assert.equal(seen.size, 500);
 });
 
+test("streamProfiles answers next() calls made before the last was answered", async () => {
+  await emulator.reset();
+  const iterator = rongcloud(emulator)
+    .streamProfiles(Array.from({ length: 300 }, (_, i) => `u${i + 1}`))
+    [Symbol.asyncIterator]();
+  const items = await Promise.all([iterator.next(), iterator.next(), iterator.next(), iterator.next()]);
+  assert.deepEqual(
+    items.map((item) => item.done),
+    [false, false, false, true],
+  );
+  assert.equal(new Set(items.flatMap((item) => item.value?.profiles.map((p) => p.id) ?? [])).size, 300);
+});
+
 test("streamProfiles: the caller's signal rejects the next item; a bad option throws at once", async () => {
   await emulator.reset();
   const controller = new AbortController();
