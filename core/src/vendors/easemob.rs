@@ -30,7 +30,7 @@ const TOKEN_RENEWAL_MARGIN_MS: f64 = 60_000.0;
 const TOKEN_RETRY_BASE_MS: f64 = 500.0;
 const TOKEN_RETRY_CAP_MS: f64 = 8_000.0;
 
-/// Easemob, for the project ([`super::descriptor`]).
+/// Easemob, for the project ([`super::descriptor::Descriptor`]).
 pub const DESCRIPTOR: Descriptor = Descriptor {
     vendor: VendorKey::Easemob,
     title: "Easemob",

@@ -48,7 +48,7 @@ const MAX_ID_BYTES: usize = 64;
 const MAX_NONCE_CHARS: usize = 18;
 const PATH: &str = "/user/profile/batch/query.json";
 
-/// RongCloud, for the project ([`super::descriptor`]).
+/// RongCloud, for the project ([`super::descriptor::Descriptor`]).
 pub const DESCRIPTOR: Descriptor = Descriptor {
     vendor: VendorKey::RongCloud,
     title: "RongCloud",

@@ -72,7 +72,7 @@ pub const BASIC_FIELDS: [&str; 4] = ["uid", "name", "gender", "logo50"];
 /// The fields the vendor documentation types as arrays: in XML, containers of one element per entry.
 pub(crate) const LIST_FIELDS: [&str; 2] = ["education", "career"];
 
-/// Kaixin001, for the project ([`super::descriptor`]).
+/// Kaixin001, for the project ([`super::descriptor::Descriptor`]).
 pub const DESCRIPTOR: Descriptor = Descriptor {
     vendor: VendorKey::Kaixin,
     title: "Kaixin001",

@@ -44,7 +44,7 @@ const DEFAULT_USER_SIG_TTL_SECONDS: u64 = 86_400;
 /// Tencent's code for a UserSig past its expiry.
 const USER_SIG_EXPIRED: i64 = 70001;
 
-/// The keys both Tencent APIs take, for their descriptors ([`super::descriptor`]).
+/// The keys both Tencent APIs take, for their descriptors ([`super::descriptor::Descriptor`]).
 const ACCOUNT: &[Field] = &[
     Field::number("sdkAppId", "SDKAppID", "TENCENT_SDK_APP_ID"),
     Field::text("identifier", "Admin identifier", "TENCENT_IDENTIFIER"),
