@@ -137,8 +137,12 @@ for (const [processes, latencyMs, jitterMs] of [
       sharedRun(processes, perWorker, `shared-${processes}-${latencyMs}:`),
     );
     assert.ok(seen.result.every((s) => s.profiles === perWorker && s.failures === 0));
-    assert.equal(seen.requests, processes * 200, "no retries: nothing was refused");
+    // What the vendor saw: nothing refused. A retry can still come from this side (a request
+    // or a permit slower than its timeout on a loaded machine); each one the vendor saw is
+    // one the workers counted.
     assert.equal(seen.refused, 0);
+    const retries = seen.result.reduce((sum, s) => sum + s.retries, 0);
+    assert.equal(seen.requests, processes * 200 + retries, "every request the vendor saw was planned or a counted retry");
     assert.ok(seen.busiest <= 100, `busiest second ${seen.busiest}`);
     console.log(
       `# ${processes} processes through Redis at ${latencyMs} ms: ${seen.requests} requests, ${seen.rate.toFixed(1)} requests/s by arrival (a figure, not asserted), busiest 1-s window ${seen.busiest}`,
