@@ -99,7 +99,9 @@ impl Batch {
                 ProfileError::invalid_input(format!("ids[{position}]: {why}"))
                     .with_vendor(vendor.key())
             })?;
-            batch.add(&id);
+            if let Some(index) = batch.register(&id) {
+                batch.enqueue(index);
+            }
         }
         batch.input_open = false;
         Ok(batch)
@@ -124,12 +126,11 @@ impl Batch {
         }
     }
 
-    /// Takes `id` unless it came before; its position when it is new.
-    fn add(&mut self, id: &str) -> Option<usize> {
+    /// Takes `id` unless it came before; its position when it is new (not yet queued).
+    fn register(&mut self, id: &str) -> Option<usize> {
         let index = self.ids.insert(id)?;
         self.slots.push(Slot::Pending);
         self.attempts.push(0);
-        self.enqueue(index);
         Some(index)
     }
 
@@ -428,20 +429,18 @@ impl Work for Batch {
 
     fn take_ids(&mut self, ids: Vec<String>, ended: bool, step: &mut Step) {
         for id in ids {
-            let refused = step.vendor.validate_id(&id).err();
-            let Some(index) = self.add(&id) else {
+            let Some(index) = self.register(&id) else {
                 continue;
             };
             step.stats.requested += 1;
-            if let Some(why) = refused {
-                // Taken out of the request it was queued for: nothing is sent for it.
-                if let Some(last) = self.ready.back_mut() {
-                    last.retain(|&i| i != index);
+            match step.vendor.validate_id(&id) {
+                Ok(()) => self.enqueue(index),
+                // Nothing is sent for it.
+                Err(why) => {
+                    let error = ProfileError::invalid_input(format!("this id: {why}"));
+                    let failure = error.with_vendor(step.vendor.key()).to_failure(&id);
+                    self.settle(index, Err(failure), step.stats);
                 }
-                self.ready.retain(|batch| !batch.is_empty());
-                let error = ProfileError::invalid_input(format!("this id: {why}"));
-                let failure = error.with_vendor(step.vendor.key()).to_failure(&id);
-                self.settle(index, Err(failure), step.stats);
             }
         }
         self.input_open &= !ended;

@@ -43,7 +43,6 @@ pub const MAX_EMPTY_PAGES_IN_A_ROW: u32 = 3;
 
 pub struct Pages {
     options: ListOptions,
-    max_page_size: u32,
     /// The cursor of the next page; `None` after the first page means the end.
     cursor: Option<String>,
     more: bool,
@@ -84,7 +83,6 @@ impl Pages {
             cursor: options.cursor.clone(),
             more: options.max != Some(0),
             options,
-            max_page_size,
             attempt: 0,
             not_before: 0.0,
             profiles: Vec::new(),
@@ -136,7 +134,6 @@ impl Work for Pages {
                 .page_size
                 .min(u32::try_from(r).unwrap_or(u32::MAX))
         });
-        debug_assert!(page_size <= self.max_page_size);
         let prepared = listing(vendor).build_page_request(page_size, self.cursor.as_deref(), &ctx);
         (prepared, self.attempt, self.attempt)
     }
