@@ -352,11 +352,15 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   const ended = [];
   let live = true;
   let aborted = false;
+  /// Gives up the requests in flight, once: the error an abort rejects with.
+  let abandoned;
   const abandon = () => {
-    if (!live) return undefined;
-    for (const controller of controllers.values()) controller.abort();
-    controllers.clear();
-    return call.abandon();
+    if (live && abandoned === undefined) {
+      for (const controller of controllers.values()) controller.abort();
+      controllers.clear();
+      abandoned = call.abandon();
+    }
+    return abandoned;
   };
   const onAbort = () => {
     aborted = true;
@@ -393,7 +397,7 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         lastYield = Date.now();
       }
-      if (aborted) throw call.abandon();
+      if (aborted) throw abandon();
       for (const [id, at, outcome] of ended.splice(0)) {
         controllers.delete(id);
         call.complete(id, at, outcome);
