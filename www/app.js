@@ -3,6 +3,7 @@
 // `?emulator=<url>` fills the base URL; `?demo=1` (what `make console` opens) fills the
 // emulator's demo account (GET <emulator>/__emulator/accounts) in each vendor's browser-safe
 // mode, where the signer and the UserSig come from the console script's demo backend.
+import { fieldValue, setField } from "../pkg/fields.mjs";
 import { CSV_COLUMNS, csvLine } from "../pkg/output.mjs";
 import { ProfileClient, ProfileError, vendors } from "../pkg/web.js";
 
@@ -31,8 +32,6 @@ let controller;
 
 const vendor = () => VENDORS.get($("vendor").value);
 const mode = () => vendor().modes.find((m) => m.id === $("mode").value);
-/** The value at `key` of an object, a nested key as `oauth1.token`. */
-const at = (object, key) => key.split(".").reduce((value, k) => value?.[k], object);
 
 function renderModes() {
   $("mode").replaceChildren(...vendor().modes.map((m) => new Option(m.label, m.id)));
@@ -51,7 +50,7 @@ async function renderCredentials() {
       autocomplete: "off",
     });
     if (field.optional) input.dataset.optional = "true";
-    const value = at(demo, field.key);
+    const value = fieldValue(demo, field.key);
     if (typeof value === "function")
       value().then(
         (v) => (input.value = v),
@@ -91,11 +90,7 @@ function buildConfig() {
     const text = $(`cred-${field.key}`)?.value.trim() ?? "";
     if (!text) continue;
     const value = field.kind === "number" ? Number(text) : field.kind === "function" ? remoteSigner(text) : text;
-    const path = field.key.split(".");
-    const leaf = path.pop();
-    let target = config;
-    for (const key of path) target = target[key] ??= {};
-    target[leaf] = value;
+    setField(config, field.key, value);
   }
   return config;
 }

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { parseArgs as parseNodeArgs } from "node:util";
 
 import { ProfileClient, ProfileError, vendors } from "./node.mjs";
+import { setField } from "./fields.mjs";
 import { CSV_COLUMNS, csvLine, tableWriter, terminalText } from "./output.mjs";
 
 // Every vendor, as its core module describes itself: the vendor list, the usage text and the
@@ -91,11 +92,7 @@ function fromEnvironment(vendor, env) {
   for (const field of fields) {
     const value = field.env === undefined ? undefined : env[field.env];
     if (value === undefined || value === "") continue;
-    const path = field.key.split(".");
-    const leaf = path.pop();
-    let target = config;
-    for (const key of path) target = target[key] ??= {};
-    target[leaf] = field.kind === "number" ? Number(value) : value;
+    setField(config, field.key, field.kind === "number" ? Number(value) : value);
   }
   return config;
 }

@@ -6,14 +6,7 @@ import { test } from "node:test";
 import { ProfileClient, tencentUserSig, vendors } from "improfiles";
 import { ACCOUNTS } from "improfiles-emulator";
 
-const at = (object, key) => key.split(".").reduce((value, k) => value?.[k], object);
-const put = (object, key, value) => {
-  const path = key.split(".");
-  const leaf = path.pop();
-  let target = object;
-  for (const k of path) target = target[k] ??= {};
-  target[leaf] = value;
-};
+import { fieldValue, setField } from "../../pkg/fields.mjs";
 
 test("every vendor lists its modes, browser-safe first, and each mode's keys make a client", () => {
   const described = vendors();
@@ -37,15 +30,15 @@ test("every vendor lists its modes, browser-safe first, and each mode's keys mak
             ? () => "0".repeat(40)
             : field.key === "userSig"
               ? tencentUserSig({ sdkAppId, identifier, secretKey })
-              : at(ACCOUNTS[vendor.vendor], field.key);
+              : fieldValue(ACCOUNTS[vendor.vendor], field.key);
         assert.notEqual(value, undefined, `${vendor.vendor} ${field.key}`);
-        put(config, field.key, value);
+        setField(config, field.key, value);
       }
       const client = new ProfileClient(config);
       assert.equal(client.vendor, vendor.vendor);
       const printed = JSON.stringify(client);
       for (const field of mode.fields.filter((f) => f.kind === "secret"))
-        assert.ok(!printed.includes(at(config, field.key)), `${vendor.vendor}: ${field.key} printed`);
+        assert.ok(!printed.includes(fieldValue(config, field.key)), `${vendor.vendor}: ${field.key} printed`);
     }
   }
 });
