@@ -172,10 +172,14 @@ impl CallHandle {
     }
 
     /// What finished since the last report, for `onBatch` (each request's results, when
-    /// `batches`) and `onProgress`; `undefined` when nothing did.
-    pub fn report(&mut self, batches: bool) -> JsValue {
+    /// `batches`) and `onProgress` (when `progress`); `undefined` when nothing did, or
+    /// nobody listens (then nothing is converted).
+    pub fn report(&mut self, batches: bool, progress: bool) -> JsValue {
         let report = self.call.report(now(), batches);
-        report.map_or(JsValue::UNDEFINED, |r| to_js(&r))
+        match report {
+            Some(report) if batches || progress => to_js(&report),
+            _ => JsValue::UNDEFINED,
+        }
     }
 
     /// What the call resolves with, once `poll` said `finished`: made a part at a time, so

@@ -156,11 +156,8 @@ pub fn read_id(
 /// Whether `ids` is read as it goes: an iterable or async iterable that is not an array.
 pub fn is_stream(ids: &JsValue) -> bool {
     let symbols = [js_sys::Symbol::async_iterator(), js_sys::Symbol::iterator()];
-    ids.is_object() && !Array::is_array(ids) && symbols.iter().any(|s| get_symbol(ids, s))
-}
-
-fn get_symbol(target: &JsValue, symbol: &js_sys::Symbol) -> bool {
-    Reflect::get(target, symbol).is_ok_and(|f| f.is_function())
+    let has = |symbol: &js_sys::Symbol| Reflect::get(ids, symbol).is_ok_and(|f| f.is_function());
+    ids.is_object() && !Array::is_array(ids) && symbols.iter().any(has)
 }
 
 /// A call's `ids` array, read one string at a time as the call takes them. Every read can

@@ -213,7 +213,7 @@ export class ClientIo {
 /// it returns a promise, the next batch waits for it (as the run loop does); then `onProgress`.
 /// What to wait for, if anything.
 function report(call, onBatch, onProgress) {
-  const finished = call.report(onBatch !== undefined);
+  const finished = call.report(onBatch !== undefined, onProgress !== undefined);
   if (finished === undefined) return undefined;
   const batches = finished.batches ?? [];
   const deliver = (first) => {
