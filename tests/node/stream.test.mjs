@@ -169,6 +169,27 @@ test("listPages: Easemob page by page with cursors, up to max; others are unsupp
   );
 });
 
+test("onBatch gets one batch at a time: the next waits for the promise the last returned", async () => {
+  await emulator.reset();
+  let active = 0;
+  let most = 0;
+  let batches = 0;
+  await rongcloud(emulator).getProfiles(
+    Array.from({ length: 3000 }, (_, i) => `u${i + 1}`),
+    {
+      collect: false,
+      onBatch: async () => {
+        batches++;
+        most = Math.max(most, ++active);
+        await sleep(20);
+        active--;
+      },
+    },
+  );
+  assert.equal(batches, 30);
+  assert.equal(most, 1, "no two onBatch calls overlap");
+});
+
 test("a result larger than any one string holds comes back whole", async () => {
   // 60 requests of 100 profiles of about 100,000 characters: over 2^29 characters in all,
   // more than one JS string can hold, which a single-JSON result could not cross.
