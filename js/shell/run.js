@@ -82,14 +82,16 @@ class Attempt {
       const response = await this.#race(invoke(fetchFn, undefined, request.url, init));
       if (response === EXPIRED) return "timedOut";
       const headers = [];
+      let declared = Number.NaN;
       const bag = response?.headers;
       if (typeof bag?.get === "function") {
         for (const name of RESPONSE_HEADERS) {
           const value = bag.get(name);
-          if (typeof value === "string") headers.push([name, value]);
+          if (typeof value !== "string") continue;
+          headers.push([name, value]);
+          if (name === "content-length") declared = Number.parseFloat(value);
         }
       }
-      const declared = Number.parseFloat(headers.find(([name]) => name === "content-length")?.[1]);
       if (declared > maxBytes) return this.#tooLarge();
       // Bytes go into wasm memory as they are, where text() would decode UTF-8 to a JS string
       // for the boundary to encode back; text() is the least a fetch-like response must have.
