@@ -5,15 +5,309 @@
 //! cannot). Only when serde_json refuses a body is it rewritten: such a number becomes `null`
 //! (what `JSON.stringify` makes of Infinity) and such an escape `\uFFFD` (the replacement
 //! character), and the rewritten body is read instead.
+//!
+//! Responses are read in one pass into each vendor's own borrowing types, never into a
+//! `serde_json::Value` tree (BENCHMARKS.md, "Optimizations made": the tree was most of the
+//! cost of a response). Vendor bodies cannot be trusted to have the documented shape, so the
+//! types here take any JSON without failing: [`Obj`] is a struct when the value is an
+//! object, [`List`] a list when it is an array, and [`Shallow`] any value one level deep,
+//! its members kept as the vendor's text ([`RawValue`]) until something reads them. Only
+//! broken JSON fails a read.
 
-use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+use serde_json::Number;
 
 /// `text` as a `T`, rewritten as above if serde_json refuses it as it stands.
 pub fn parse_lenient<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
-    serde_json::from_str(text).or_else(|error| match rewrite(text) {
-        Some(rewritten) => serde_json::from_str(&rewritten),
+    read_lenient(text, |text| serde_json::from_str(text))
+}
+
+/// `read` over `text`, or over its rewritten form if `read` refuses `text` as it stands; for
+/// reads that borrow from the text and return what they made of it.
+pub fn read_lenient<R>(
+    text: &str,
+    mut read: impl FnMut(&str) -> serde_json::Result<R>,
+) -> serde_json::Result<R> {
+    read(text).or_else(|error| match rewrite(text) {
+        Some(rewritten) => read(&rewritten),
         None => Err(error),
     })
+}
+
+/// `text` read as a `T` that borrows from it, rewritten as above (into `spare`, which the
+/// caller keeps for as long as the `T`) if serde_json refuses it as it stands; with the text
+/// that was read, for a second look.
+pub fn from_str_lenient<'t, T: Deserialize<'t>>(
+    text: &'t str,
+    spare: &'t mut Option<String>,
+) -> serde_json::Result<(T, &'t str)> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok((value, text)),
+        Err(error) => {
+            let rewritten: &'t str = spare.insert(rewrite(text).ok_or(error)?);
+            Ok((serde_json::from_str(rewritten)?, rewritten))
+        }
+    }
+}
+
+/// The elements of the array at `key` of the object `text`, as the vendor wrote them (for
+/// `includeRaw`: a second look at a body that was read already).
+pub fn raw_items<'t>(text: &'t str, key: &str) -> Option<Vec<&'t RawValue>> {
+    let body: Shallow = serde_json::from_str(text).ok()?;
+    match Shallow::of(body.get(key)?) {
+        Shallow::List(items) => Some(items),
+        _ => None,
+    }
+}
+
+/// A value read as `T` when it is a JSON object, and as `None` (skipped whole) when it is
+/// anything else. `T`'s own fields should be as forgiving (`Option` of these types).
+#[derive(Debug)]
+pub struct Obj<T>(pub Option<T>);
+
+/// A value read as a list of `T` when it is a JSON array, and as `None` when it is not.
+#[derive(Debug)]
+pub struct List<T>(pub Option<Vec<T>>);
+
+impl<T> Obj<T> {
+    pub fn into_inner(self) -> Option<T> {
+        self.0
+    }
+}
+
+impl<T> List<T> {
+    pub fn into_inner(self) -> Option<Vec<T>> {
+        self.0
+    }
+}
+
+/// A member that is absent, null, or a value: a `#[serde(default)]` field of this type tells
+/// the three apart where `Option` cannot.
+#[derive(Debug, Default)]
+pub enum Member<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Member<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|v| v.map_or(Member::Null, Member::Value))
+    }
+}
+
+/// Skips whatever value a visitor was not looking for.
+macro_rules! anything_else_is_none {
+    ($none:expr) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+    };
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|t| Obj(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Obj<T>, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| Obj(None))
+            }
+            anything_else_is_none!(Obj(None));
+        }
+        deserializer.deserialize_any(ObjVisitor(PhantomData))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ListVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<List<T>, A::Error> {
+                Vec::<T>::deserialize(SeqAccessDeserializer::new(seq)).map(|v| List(Some(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<List<T>, A::Error> {
+                IgnoredAny.visit_map(map).map(|_| List(None))
+            }
+            anything_else_is_none!(List(None));
+        }
+        deserializer.deserialize_any(ListVisitor(PhantomData))
+    }
+}
+
+/// Any JSON value, one level deep: scalars read, an object's members and an array's
+/// elements kept as their text, borrowed from the body.
+#[derive(Debug)]
+pub enum Shallow<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str(Cow<'a, str>),
+    List(Vec<&'a RawValue>),
+    Object(Vec<(Cow<'a, str>, &'a RawValue)>),
+}
+
+impl<'a> Shallow<'a> {
+    /// A member's text read one level deeper. Text kept as a member was not checked the way
+    /// a read checks it (a lone surrogate escape, a number past a double): such a scalar is
+    /// read as its rewritten form, as a whole body is. (An object's or array's own level
+    /// holds nothing that could fail; its members stay text.)
+    pub fn of(raw: &'a RawValue) -> Shallow<'a> {
+        serde_json::from_str(raw.get()).unwrap_or_else(|_| {
+            match parse_lenient::<serde_json::Value>(raw.get()) {
+                Ok(serde_json::Value::String(s)) => Shallow::Str(Cow::Owned(s)),
+                Ok(serde_json::Value::Number(n)) => Shallow::Number(n),
+                Ok(serde_json::Value::Bool(b)) => Shallow::Bool(b),
+                _ => Shallow::Null,
+            }
+        })
+    }
+
+    /// A number, or a string holding one (vendors are not consistent about which they send).
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Shallow::Number(n) => n.as_f64(),
+            Shallow::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// A string, or a number rendered as one.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Shallow::Str(s) => Some(s.clone().into_owned()),
+            Shallow::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Shallow::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Shallow::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The member `key` of an object (the last, if the key repeats: `JSON.parse`'s choice).
+    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
+        match self {
+            Shallow::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|m| m.1),
+            _ => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Shallow<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ShallowVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for ShallowVisitor<'a> {
+            type Value = Shallow<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Shallow<'a>, E> {
+                Ok(Shallow::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Shallow<'a>, E> {
+                Ok(Shallow::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Shallow<'a>, E> {
+                Ok(Shallow::Number(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Shallow<'a>, E> {
+                Ok(Shallow::Number(n.into()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Shallow<'a>, E> {
+                Ok(Number::from_f64(n).map_or(Shallow::Null, Shallow::Number))
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Shallow<'a>, E> {
+                Ok(Shallow::Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Shallow<'a>, E> {
+                Ok(Shallow::Str(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Shallow<'a>, E> {
+                Ok(Shallow::Str(Cow::Owned(s)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shallow<'a>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Shallow::List(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shallow<'a>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<Key<'a>>()? {
+                    members.push((key.0, map.next_value()?));
+                }
+                Ok(Shallow::Object(members))
+            }
+        }
+        deserializer.deserialize_any(ShallowVisitor(PhantomData))
+    }
+}
+
+/// An object key, borrowed unless it holds an escape.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'a> {
+            type Value = Key<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(s.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor(PhantomData))
+    }
 }
 
 /// The four hex digits at `at`, as a UTF-16 code unit.
@@ -111,5 +405,53 @@ mod tests {
         assert_eq!(value, json!({"n": "1e400 \\ud83d", "m": "张伟明"}));
         assert!(parse_lenient::<Value>(r#"{"a":1e400"#).is_err());
         assert!(parse_lenient::<Value>("not json").is_err());
+    }
+
+    #[test]
+    fn members_are_checked_when_read_and_kept_as_the_vendor_wrote_them() {
+        // The members are kept as text: the read of the object succeeds as it stands.
+        let body = r#"{"name":"Bob\ud83d","level":1e400,"tags":["\udc00"],"ok":"\u00e9"}"#;
+        let object: Shallow = serde_json::from_str(body).unwrap();
+        let member = |key| Shallow::of(object.get(key).unwrap());
+        assert_eq!(member("name").text().as_deref(), Some("Bob\u{FFFD}"));
+        assert!(matches!(member("level"), Shallow::Null));
+        assert!(matches!(member("tags"), Shallow::List(items) if items.len() == 1));
+        assert_eq!(member("ok").as_str(), Some("é"));
+        assert_eq!(object.get("tags").unwrap().get(), r#"["\udc00"]"#);
+    }
+
+    #[test]
+    fn shapes_other_than_the_expected_are_none_not_errors() {
+        #[derive(Deserialize)]
+        struct Body<'a> {
+            #[serde(borrow)]
+            list: Option<List<Obj<Item<'a>>>>,
+            #[serde(default)]
+            gone: Member<IgnoredAny>,
+            #[serde(default)]
+            null: Member<IgnoredAny>,
+        }
+        #[derive(Deserialize)]
+        struct Item<'a> {
+            #[serde(borrow)]
+            id: Option<Shallow<'a>>,
+        }
+        let body: Obj<Body> =
+            serde_json::from_str(r#"{"list":[{"id":1},"x",[2],{"id":"a"}],"null":null}"#).unwrap();
+        let body = body.into_inner().unwrap();
+        let items = body.list.unwrap().into_inner().unwrap();
+        let ids: Vec<Option<String>> = items
+            .iter()
+            .map(|item| item.0.as_ref().and_then(|i| i.id.as_ref()?.text()))
+            .collect();
+        assert_eq!(ids, [Some("1".into()), None, None, Some("a".into())]);
+        assert!(matches!(body.gone, Member::Absent) && matches!(body.null, Member::Null));
+        let not_a_list: Obj<Body> = serde_json::from_str(r#"{"list":{"id":1}}"#).unwrap();
+        assert!(not_a_list.0.unwrap().list.unwrap().0.is_none());
+        assert!(serde_json::from_str::<Obj<Body>>("[1]")
+            .unwrap()
+            .0
+            .is_none());
+        assert!(serde_json::from_str::<Obj<Body>>(r#"{"list":[}"#).is_err());
     }
 }

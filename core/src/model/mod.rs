@@ -9,7 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 pub use error::{ErrorCode, Failure, ProfileError, VendorCode};
-pub use profile::{Gender, Profile};
+pub use profile::{Custom, Gender, Profile, RawJson};
 
 /// The vendor keys (`Vendor` in js/shell/types.d.ts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -1,7 +1,8 @@
 //! The one profile shape every vendor is normalized into.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 use super::VendorKey;
 
@@ -45,9 +46,9 @@ pub struct Profile {
     pub active: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<f64>,
-    pub custom: Map<String, Value>,
+    pub custom: Custom,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub raw: Option<Value>,
+    pub raw: Option<RawJson>,
 }
 
 impl Profile {
@@ -69,8 +70,100 @@ impl Profile {
             updated_at: None,
             active: None,
             version: None,
-            custom: Map::new(),
+            custom: Custom::default(),
             raw: None,
         }
+    }
+}
+
+/// A piece of JSON kept as the vendor's own text: validated once by the parse that found it,
+/// written out as it came, never built into a `serde_json::Value` tree (the cost the lean
+/// parsers of BENCHMARKS.md removed).
+#[derive(Clone, Debug)]
+pub struct RawJson(Box<RawValue>);
+
+impl RawJson {
+    pub fn new(raw: &RawValue) -> Self {
+        RawJson(raw.to_owned())
+    }
+
+    pub fn null() -> Self {
+        RawJson(serde_json::value::to_raw_value(&()).expect("null is valid JSON"))
+    }
+
+    /// A value made here (Kaixin's XML read as JSON).
+    pub fn from_value(value: &Value) -> Self {
+        RawJson(serde_json::value::to_raw_value(value).expect("a Value is valid JSON"))
+    }
+
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value, parsed as `JSON.parse` would (for tests and the rare reader in Rust).
+    pub fn to_value(&self) -> Value {
+        crate::json::parse_lenient(self.get()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// A profile's vendor fields beyond the common shape, in the vendor's order; a key given
+/// twice keeps its place and takes the later value (what `Object.assign` does in JS).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Custom(Vec<(String, RawJson)>);
+
+impl Custom {
+    pub fn insert(&mut self, key: impl Into<String>, value: RawJson) {
+        let key = key.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.to_value())
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// All of it as one JSON object, parsed (for tests and the rare reader in Rust).
+    pub fn to_value(&self) -> Value {
+        let members = self.0.iter().map(|(k, v)| (k.clone(), v.to_value()));
+        Value::Object(members.collect())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+}
+
+impl Serialize for Custom {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
     }
 }

@@ -5,12 +5,19 @@
 //! shortly before it expires and renewed once after a 401 — one renewal however many
 //! requests were refused at the same time.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::model::{ErrorCode, Failure, Profile, ProfileError, Secret, VendorCode, VendorKey};
+use crate::json::{List, Obj, Shallow};
+use crate::model::{
+    ErrorCode, Failure, Profile, ProfileError, RawJson, Secret, VendorCode, VendorKey,
+};
 use crate::reader::ObjectReader;
 use crate::vendors::descriptor::{Descriptor, Field, Mode};
 use crate::vendors::{
@@ -234,8 +241,14 @@ impl Easemob {
         })
     }
 
-    /// The `entities` of an answer, and its `cursor` when it has one.
-    fn entities(&self, body: &str) -> Result<(Entities, Option<String>), ProfileError> {
+    /// The `entities` of an answer (read from `body`, or from `spare` when it had to be
+    /// rewritten: [`crate::json`]), and its `cursor` when it has one.
+    fn entities<'t>(
+        &self,
+        body: &'t str,
+        spare: &'t mut Option<String>,
+        include_raw: bool,
+    ) -> Result<(Vec<Entity<'t>>, Option<String>), ProfileError> {
         let unreadable = |why: &str| {
             ProfileError::unreadable_response(
                 VendorKey::Easemob,
@@ -243,30 +256,57 @@ impl Easemob {
                 format!("Easemob sent an unreadable answer: {why}"),
             )
         };
-        let Ok(Value::Object(mut body)) = crate::json::parse_lenient::<Value>(body) else {
+        let read = crate::json::from_str_lenient::<Obj<Answer>>(body, spare);
+        let Some((answer, text)) = read.ok().and_then(|(a, text)| Some((a.0?, text))) else {
             return Err(unreadable("not a JSON object"));
         };
-        let entities = match body.remove("entities") {
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .filter_map(|item| match item {
-                    Value::Object(map) => Some(map),
-                    _ => None,
-                })
-                .collect(),
-            None | Some(Value::Null) => Vec::new(),
-            Some(_) => return Err(unreadable("entities is not an array")),
+        let entities = match answer.entities {
+            Some(List(Some(items))) => items,
+            None => Vec::new(),
+            Some(List(None)) => return Err(unreadable("entities is not an array")),
         };
-        let cursor = body
-            .get("cursor")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
+        // includeRaw: the entities once more, as the vendor wrote them.
+        let raws = include_raw
+            .then(|| crate::json::raw_items(text, "entities"))
+            .flatten();
+        let entities = entities
+            .into_iter()
+            .enumerate()
+            .filter_map(|(at, entity)| match entity {
+                Shallow::Object(members) => Some(Entity {
+                    members,
+                    raw: raws.as_ref().and_then(|raws| raws.get(at).copied()),
+                }),
+                _ => None,
+            })
+            .collect();
+        let cursor = answer.cursor.as_ref().and_then(Shallow::as_str);
+        let cursor = cursor.filter(|c| !c.is_empty()).map(str::to_owned);
         Ok((entities, cursor))
     }
 }
 
-type Entities = Vec<Map<String, Value>>;
+/// An answer, as far as it is read ([`crate::json`]: any JSON is taken).
+#[derive(Deserialize)]
+struct Answer<'a> {
+    #[serde(borrow)]
+    entities: Option<List<Shallow<'a>>>,
+    #[serde(borrow)]
+    cursor: Option<Shallow<'a>>,
+}
+
+/// A user entity: its members, and its text when `includeRaw` asked for it.
+struct Entity<'a> {
+    members: Vec<(Cow<'a, str>, &'a RawValue)>,
+    raw: Option<&'a RawValue>,
+}
+
+impl Entity<'_> {
+    fn username(&self) -> Option<Shallow<'_>> {
+        let (_, value) = self.members.iter().rev().find(|(k, _)| k == "username")?;
+        Some(Shallow::of(value))
+    }
+}
 
 enum RequestVerdict {
     Failed(ProfileError, Option<f64>),
@@ -287,22 +327,25 @@ fn path_segment(input: &ObjectReader, key: &str) -> Result<String, ProfileError>
 
 /// username → id, nickname → name, created → createdAt, modified → updatedAt,
 /// activated → active; everything else (uuid, type, notification_*, …) → custom.
-fn normalize(entity: Map<String, Value>, id: &str, include_raw: bool) -> Profile {
+fn normalize(entity: &Entity, id: &str) -> Profile {
     let mut profile = Profile::new(VendorKey::Easemob, id);
-    let raw = include_raw.then(|| Value::Object(entity.clone()));
-    for (key, value) in entity {
-        match key.as_str() {
+    for (key, raw) in &entity.members {
+        let value = || Shallow::of(raw);
+        match key.as_ref() {
             "username" => {}
-            "nickname" => profile.name = json_string(&value),
-            "created" => profile.created_at = json_number(&value),
-            "modified" => profile.updated_at = json_number(&value),
-            "activated" => profile.active = value.as_bool(),
-            _ => {
-                profile.custom.insert(key, value);
+            "nickname" => profile.name = value().text(),
+            "created" => profile.created_at = value().number(),
+            "modified" => profile.updated_at = value().number(),
+            "activated" => {
+                profile.active = match value() {
+                    Shallow::Bool(b) => Some(b),
+                    _ => None,
+                }
             }
+            _ => profile.custom.insert(key.as_ref(), RawJson::new(raw)),
         }
     }
-    profile.raw = raw;
+    profile.raw = entity.raw.map(RawJson::new);
     profile
 }
 
@@ -486,7 +529,8 @@ impl Vendor for Easemob {
                 },
             };
         }
-        let entities = match self.entities(&response.body) {
+        let mut spare = None;
+        let entities = match self.entities(&response.body, &mut spare, ctx.include_raw) {
             Ok((entities, _)) => entities,
             Err(error) => {
                 return ResponseOutcome::Failed {
@@ -500,12 +544,11 @@ impl Vendor for Easemob {
         for &id in ids {
             // Usernames are case-insensitive at Easemob, which stores them in lowercase.
             let entity = entities.iter().find(|e| {
-                e.get("username")
-                    .and_then(Value::as_str)
-                    .is_some_and(|u| u.eq_ignore_ascii_case(id))
+                e.username()
+                    .is_some_and(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(id)))
             });
             match entity {
-                Some(entity) => profiles.push(normalize(entity.clone(), id, ctx.include_raw)),
+                Some(entity) => profiles.push(normalize(entity, id)),
                 None => failures.push(Failure {
                     id: id.to_owned(),
                     code: ErrorCode::NotFound,
@@ -591,13 +634,14 @@ impl Listing for Easemob {
                 },
             };
         }
-        match self.entities(&response.body) {
+        let mut spare = None;
+        match self.entities(&response.body, &mut spare, ctx.include_raw) {
             Ok((entities, cursor)) => {
                 let profiles = entities
-                    .into_iter()
+                    .iter()
                     .filter_map(|entity| {
-                        let id = entity.get("username").and_then(json_string)?;
-                        Some(normalize(entity, &id, ctx.include_raw))
+                        let id = entity.username()?.text()?;
+                        Some(normalize(entity, &id))
                     })
                     .collect();
                 PageOutcome::Parsed(Page { profiles, cursor })
@@ -686,7 +730,7 @@ mod tests {
             )
         );
         assert_eq!(
-            Value::Object(p.custom.clone()),
+            p.custom.to_value(),
             json!({"uuid": "b2aade90-XXXX-XXXX-a974-f3368f82e4f1", "type": "user"})
         );
         let last = r#"{"action":"get","entities":[{"uuid":"u","type":"user","created":1,"modified":2,"username":"z","activated":false,"notifier_name":"cert","device_token":"t"}],"count":1}"#;
@@ -697,7 +741,7 @@ mod tests {
         };
         assert_eq!(page.cursor, None, "no cursor: the last page");
         assert_eq!(page.profiles[0].active, Some(false));
-        assert_eq!(page.profiles[0].custom["device_token"], "t");
+        assert_eq!(page.profiles[0].custom.get("device_token").unwrap(), "t");
     }
 
     #[test]

@@ -2,19 +2,24 @@
 //! `POST {base}/user/profile/batch/query.json`, a form body with one `userId` field per id
 //! (at most 100), signed with `App-Key`/`Nonce`/`Timestamp`/`Signature` headers.
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{form_encode, HttpRequest, HttpResponse};
+use crate::json::{List, Obj, Shallow};
 use crate::model::{
-    ErrorCode, Failure, Gender, Profile, ProfileError, Secret, VendorCode, VendorKey,
+    ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, Secret, VendorCode, VendorKey,
 };
 use crate::reader::ObjectReader;
 use crate::signing;
 use crate::vendors::descriptor::{Descriptor, Field, FieldKind, Mode};
 use crate::vendors::{
-    check_id_common, describe_common, json_number, json_string, match_asked, ParseContext,
-    PreparedRequest, RequestContext, ResponseOutcome, SignatureRequest, Vendor,
+    check_id_common, describe_common, match_asked, ParseContext, PreparedRequest, RequestContext,
+    ResponseOutcome, SignatureRequest, Vendor,
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.rong-api.com";
@@ -146,6 +151,63 @@ impl RongCloud {
         })
     }
 
+    /// What a body read as JSON means: the request's outcome, or why it failed as a whole.
+    fn read_body(
+        &self,
+        ids: &[&str],
+        body: Body,
+        raws: Option<Vec<&RawValue>>,
+        status: u16,
+    ) -> Result<ResponseOutcome, ProfileError> {
+        let code = body.code.as_ref().and_then(Shallow::as_i64);
+        if status != 200 || code != Some(200) {
+            let message = body.error_message.as_ref().or(body.msg.as_ref());
+            let message = message.and_then(Shallow::as_str);
+            return Err(self.request_error(status, code.filter(|c| *c != 200), message));
+        }
+        let Some(users) = body.user_list.and_then(List::into_inner) else {
+            return Err(ProfileError::unreadable_response(
+                VendorKey::RongCloud,
+                200,
+                "RongCloud response has no userList array",
+            ));
+        };
+        let users = users
+            .into_iter()
+            .enumerate()
+            .filter_map(|(at, user)| Some((at, user.into_inner()?)));
+        let user_id = |(_, user): &(usize, User)| user.user_id.as_ref().and_then(Shallow::text);
+        let (matched, unnamed) = match_asked(ids, users, user_id);
+        let mut profiles = Vec::new();
+        let mut failures = Vec::new();
+        for (id, (at, user)) in matched {
+            match self.normalize(&user, id) {
+                Ok(mut profile) => {
+                    let raw = raws.as_ref().and_then(|raws| raws.get(at));
+                    profile.raw = raw.map(|raw| RawJson::new(raw));
+                    profiles.push(profile);
+                }
+                Err(why) => failures.push(Failure::new(
+                    id,
+                    ErrorCode::InvalidResponse,
+                    format!("RongCloud sent an unreadable profile: {why}"),
+                )),
+            }
+        }
+        failures.extend(unnamed.into_iter().map(|id| {
+            Failure::new(
+                id,
+                ErrorCode::NotFound,
+                "RongCloud has no profile for this user id",
+            )
+        }));
+        Ok(ResponseOutcome::Parsed {
+            profiles,
+            failures,
+            transient: Vec::new(),
+        })
+    }
+
     fn error(&self, code: ErrorCode, message: String) -> ProfileError {
         ProfileError::new(code, message).with_vendor(VendorKey::RongCloud)
     }
@@ -192,64 +254,96 @@ impl RongCloud {
         error
     }
 
-    fn normalize(
-        &self,
-        item: &Map<String, Value>,
-        id: &str,
-        include_raw: bool,
-    ) -> Result<Profile, String> {
+    fn normalize(&self, user: &User, id: &str) -> Result<Profile, String> {
         let mut profile = Profile::new(VendorKey::RongCloud, id);
-        profile.version = item.get("version").and_then(json_number);
-        if let Some(basic) =
-            embedded_object(item.get("userProfile")).map_err(|e| format!("userProfile {e}"))?
-        {
-            for (key, value) in basic {
-                match key.as_str() {
-                    "name" => profile.name = json_string(&value),
-                    "portraitUri" => profile.avatar_url = json_string(&value),
-                    "email" => profile.email = json_string(&value),
-                    "birthday" => profile.birthday = json_string(&value),
-                    "location" => profile.location = json_string(&value),
-                    "gender" => profile.gender = gender(&value),
-                    "role" => profile.role = json_number(&value),
-                    "level" => profile.level = json_number(&value),
-                    _ => {
-                        profile.custom.insert(key, value);
-                    }
-                }
+        profile.version = user.version.as_ref().and_then(Shallow::number);
+        each_member(user.user_profile.as_ref(), |key, raw| {
+            let value = || Shallow::of(raw);
+            match key {
+                "name" => profile.name = value().text(),
+                "portraitUri" => profile.avatar_url = value().text(),
+                "email" => profile.email = value().text(),
+                "birthday" => profile.birthday = value().text(),
+                "location" => profile.location = value().text(),
+                "gender" => profile.gender = gender(&value()),
+                "role" => profile.role = value().number(),
+                "level" => profile.level = value().number(),
+                _ => profile.custom.insert(key, RawJson::new(raw)),
             }
-        }
-        if let Some(ext) = embedded_object(item.get("userExtProfile"))
-            .map_err(|e| format!("userExtProfile {e}"))?
-        {
-            profile.custom.extend(ext);
-        }
-        if include_raw {
-            profile.raw = Some(Value::Object(item.clone()));
-        }
+        })
+        .map_err(|e| format!("userProfile {e}"))?;
+        each_member(user.user_ext_profile.as_ref(), |key, raw| {
+            profile.custom.insert(key, RawJson::new(raw))
+        })
+        .map_err(|e| format!("userExtProfile {e}"))?;
         Ok(profile)
     }
 }
 
+/// A response body, as far as it is read ([`crate::json`]: any JSON is taken).
+#[derive(Deserialize)]
+struct Body<'a> {
+    #[serde(borrow)]
+    code: Option<Shallow<'a>>,
+    #[serde(rename = "errorMessage", borrow)]
+    error_message: Option<Shallow<'a>>,
+    #[serde(borrow)]
+    msg: Option<Shallow<'a>>,
+    #[serde(rename = "userList", borrow)]
+    user_list: Option<List<Obj<User<'a>>>>,
+}
+
+#[derive(Deserialize)]
+struct User<'a> {
+    #[serde(rename = "userId", borrow)]
+    user_id: Option<Shallow<'a>>,
+    #[serde(borrow)]
+    version: Option<Shallow<'a>>,
+    #[serde(rename = "userProfile", borrow)]
+    user_profile: Option<Shallow<'a>>,
+    #[serde(rename = "userExtProfile", borrow)]
+    user_ext_profile: Option<Shallow<'a>>,
+}
+
 /// The vendor documentation's type table says `userProfile`/`userExtProfile` are JSON-encoded strings; its own
-/// example sends objects. Accept both, and treat absent, null or empty as nothing.
-fn embedded_object(value: Option<&Value>) -> Result<Option<Map<String, Value>>, &'static str> {
+/// example sends objects. Accept both, and treat absent, null or empty as nothing: each member
+/// of the object goes to `member`.
+fn each_member(
+    value: Option<&Shallow>,
+    mut member: impl FnMut(&str, &RawValue),
+) -> Result<(), &'static str> {
+    let mut members = |members: &[(Cow<str>, &RawValue)]| {
+        for (key, raw) in members {
+            member(key, raw);
+        }
+    };
     match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => Ok(Some(map.clone())),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => match crate::json::parse_lenient::<Value>(s) {
-            Ok(Value::Object(map)) => Ok(Some(map)),
-            Ok(Value::Null) => Ok(None),
-            _ => Err("is not a JSON object"),
-        },
+        None | Some(Shallow::Null) => Ok(()),
+        Some(Shallow::Object(object)) => {
+            members(object);
+            Ok(())
+        }
+        Some(Shallow::Str(s)) if s.trim().is_empty() => Ok(()),
+        Some(Shallow::Str(s)) => {
+            let read = crate::json::read_lenient(s, |text| {
+                serde_json::from_str::<Shallow>(text).map(|inner| match inner {
+                    Shallow::Object(object) => {
+                        members(&object);
+                        Ok(())
+                    }
+                    Shallow::Null => Ok(()),
+                    _ => Err("is not a JSON object"),
+                })
+            });
+            read.unwrap_or(Err("is not a JSON object"))
+        }
         Some(_) => Err("is neither an object nor a JSON string"),
     }
 }
 
 /// RongCloud codes gender as 0 unknown, 1 male, 2 female.
-fn gender(value: &Value) -> Gender {
-    match json_number(value) {
+fn gender(value: &Shallow) -> Gender {
+    match value.number() {
         Some(1.0) => Gender::Male,
         Some(2.0) => Gender::Female,
         _ => Gender::Unknown,
@@ -347,70 +441,30 @@ impl Vendor for RongCloud {
         ctx: &ParseContext,
     ) -> ResponseOutcome {
         let retry_after_ms = response.retry_after_ms(ctx.now_ms);
-        let parsed: Option<Map<String, Value>> = crate::json::parse_lenient(&response.body).ok();
-        let body_code = parsed
-            .as_ref()
-            .and_then(|b| b.get("code"))
-            .and_then(Value::as_i64);
-        let vendor_message = parsed
-            .as_ref()
-            .and_then(|b| b.get("errorMessage").or_else(|| b.get("msg")))
-            .and_then(Value::as_str);
-        let ok = response.status == 200 && body_code == Some(200);
-        if !ok {
-            if response.status == 200 && parsed.is_none() {
-                return ResponseOutcome::Failed {
-                    error: ProfileError::unreadable_response(
-                        VendorKey::RongCloud,
-                        200,
-                        "RongCloud sent a body that is not valid JSON",
-                    ),
-                    retry_after_ms,
-                };
-            }
-            let code = body_code.filter(|c| *c != 200);
-            return ResponseOutcome::Failed {
-                error: self.request_error(response.status, code, vendor_message),
-                retry_after_ms,
-            };
-        }
-        let Some(Value::Array(users)) = parsed.as_ref().and_then(|b| b.get("userList")) else {
-            return ResponseOutcome::Failed {
-                error: ProfileError::unreadable_response(
+        let failed = |error| ResponseOutcome::Failed {
+            error,
+            retry_after_ms,
+        };
+        let mut spare = None;
+        let read = crate::json::from_str_lenient::<Obj<Body>>(&response.body, &mut spare);
+        let Some((body, text)) = read.ok().and_then(|(body, text)| Some((body.0?, text))) else {
+            return failed(if response.status == 200 {
+                ProfileError::unreadable_response(
                     VendorKey::RongCloud,
                     200,
-                    "RongCloud response has no userList array",
-                ),
-                retry_after_ms,
-            };
+                    "RongCloud sent a body that is not valid JSON",
+                )
+            } else {
+                self.request_error(response.status, None, None)
+            });
         };
-        let user_id = |item: &&Map<String, Value>| item.get("userId").and_then(json_string);
-        let (matched, unnamed) =
-            match_asked(ids, users.iter().filter_map(Value::as_object), user_id);
-        let mut profiles = Vec::new();
-        let mut failures = Vec::new();
-        for (id, item) in matched {
-            match self.normalize(item, id, ctx.include_raw) {
-                Ok(profile) => profiles.push(profile),
-                Err(why) => failures.push(Failure::new(
-                    id,
-                    ErrorCode::InvalidResponse,
-                    format!("RongCloud sent an unreadable profile: {why}"),
-                )),
-            }
-        }
-        failures.extend(unnamed.into_iter().map(|id| {
-            Failure::new(
-                id,
-                ErrorCode::NotFound,
-                "RongCloud has no profile for this user id",
-            )
-        }));
-        ResponseOutcome::Parsed {
-            profiles,
-            failures,
-            transient: Vec::new(),
-        }
+        // includeRaw: the users once more, as the vendor wrote them.
+        let raws = ctx
+            .include_raw
+            .then(|| crate::json::raw_items(text, "userList"))
+            .flatten();
+        self.read_body(ids, body, raws, response.status)
+            .unwrap_or_else(failed)
     }
 
     fn secrets(&self) -> Vec<&str> {
@@ -561,7 +615,7 @@ mod tests {
         assert_eq!(u1.birthday.as_deref(), Some("20011221"));
         assert_eq!(u1.level, Some(2.0));
         assert_eq!(u1.gender, Gender::Unknown);
-        assert_eq!(u1.custom.get("ext_1"), Some(&Value::from("testext")));
+        assert_eq!(u1.custom.get("ext_1"), Some(Value::from("testext")));
         let u2 = &profiles[1];
         assert_eq!((u2.gender, u2.level), (Gender::Male, Some(5.0)));
         assert!(u2.custom.is_empty());
@@ -588,8 +642,8 @@ mod tests {
         assert_eq!(p.gender, Gender::Female);
         assert_eq!(p.location.as_deref(), Some("Hangzhou"));
         assert_eq!(p.role, Some(7.0));
-        assert_eq!(p.custom.get("uniqueId"), Some(&Value::from("A-1")));
-        assert_eq!(p.custom.get("ext_vip"), Some(&Value::from("gold")));
+        assert_eq!(p.custom.get("uniqueId"), Some(Value::from("A-1")));
+        assert_eq!(p.custom.get("ext_vip"), Some(Value::from("gold")));
     }
 
     #[test]
@@ -602,7 +656,7 @@ mod tests {
             ("\"1\"", Gender::Male),
             ("null", Gender::Unknown),
         ] {
-            let v: Value = serde_json::from_str(raw).unwrap();
+            let v: Shallow = serde_json::from_str(raw).unwrap();
             assert_eq!(gender(&v), want, "{raw}");
         }
     }

@@ -5,15 +5,17 @@
 
 use serde_json::{Map, Value};
 
+mod json;
+mod user;
 mod xml;
 
+use json::json_users;
+use user::User;
 use xml::{xml_text, xml_users};
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::model::{
-    ErrorCode, Failure, Gender, Profile, ProfileError, Secret, VendorCode, VendorKey,
-};
+use crate::model::{ErrorCode, Failure, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::oauth1;
 use crate::vendors::descriptor::{Descriptor, Field, Mode};
@@ -255,34 +257,6 @@ impl Kaixin {
             .retryable(retryable)
             .with_vendor_code(VendorCode::Number(i64::from(status)))
     }
-
-    fn normalize(&self, user: Map<String, Value>, id: &str, include_raw: bool) -> Profile {
-        let mut profile = Profile::new(VendorKey::Kaixin, id);
-        let raw = include_raw.then(|| Value::Object(user.clone()));
-        let mut logo50 = None;
-        for (key, value) in user {
-            match key.as_str() {
-                "uid" => {}
-                "name" => profile.name = json_string(&value),
-                "gender" => profile.gender = gender(&value),
-                "city" => profile.location = json_string(&value),
-                "logo120" => profile.avatar_url = json_string(&value),
-                "birthday" => profile.birthday = json_string(&value),
-                "logo50" => {
-                    logo50 = json_string(&value);
-                    profile.custom.insert(key, value);
-                }
-                _ => {
-                    profile.custom.insert(key, value);
-                }
-            }
-        }
-        if profile.avatar_url.as_deref().map_or(true, str::is_empty) {
-            profile.avatar_url = logo50.or(profile.avatar_url);
-        }
-        profile.raw = raw;
-        profile
-    }
 }
 
 fn required_secret(input: &ObjectReader, key: &str) -> Result<Secret, ProfileError> {
@@ -306,15 +280,6 @@ fn check_fields(fields: &[String]) -> Result<Vec<String>, String> {
         }
     }
     Ok(out)
-}
-
-/// Kaixin codes gender as "0" male, "1" female.
-fn gender(value: &Value) -> Gender {
-    match json_string(value).as_deref().map(str::trim) {
-        Some("0") => Gender::Male,
-        Some("1") => Gender::Female,
-        _ => Gender::Unknown,
-    }
 }
 
 /// The human-readable part of an error body (JSON `error`/`error_msg`, or XML text), short.
@@ -347,26 +312,6 @@ fn looks_like_invalid_request(text: &str) -> bool {
     ["invalid", "param", "missing", "参数", "不合法"]
         .iter()
         .any(|hint| lower.contains(hint))
-}
-
-/// The users of a JSON answer: `{"users":[...]}` (or a single user object).
-fn json_users(body: &str) -> Result<Vec<Map<String, Value>>, String> {
-    match crate::json::parse_lenient::<Value>(body).map_err(|_| "the body is not valid JSON")? {
-        Value::Object(mut map) => match map.remove("users") {
-            Some(Value::Array(users)) => Ok(users
-                .into_iter()
-                .filter_map(|u| match u {
-                    Value::Object(user) => Some(user),
-                    _ => None,
-                })
-                .collect()),
-            Some(Value::Null) => Ok(Vec::new()),
-            Some(_) => Err("users is not an array".into()),
-            None if map.contains_key("uid") => Ok(vec![map]),
-            None => Err("the body has no users array".into()),
-        },
-        _ => Err("the body is not a JSON object".into()),
-    }
 }
 
 impl Vendor for Kaixin {
@@ -453,9 +398,10 @@ impl Vendor for Kaixin {
                 retry_after_ms: response.retry_after_ms(ctx.now_ms),
             };
         }
+        let mut spare = None;
         let users = match self.format {
-            Format::Json => json_users(&response.body),
-            Format::Xml => xml_users(&response.body),
+            Format::Json => json_users(&response.body, &mut spare, ctx.include_raw),
+            Format::Xml => xml_users(&response.body, ctx.include_raw),
         };
         let users = match users {
             Ok(users) => users,
@@ -470,15 +416,10 @@ impl Vendor for Kaixin {
                 }
             }
         };
-        let uid = |user: &Map<String, Value>| {
-            user.get("uid")
-                .and_then(json_string)
-                .map(|u| u.trim().to_owned())
-        };
-        let (matched, unnamed) = match_asked(ids, users, uid);
+        let (matched, unnamed) = match_asked(ids, users, User::uid);
         let profiles = matched
             .into_iter()
-            .map(|(id, user)| self.normalize(user, id, ctx.include_raw))
+            .map(|(id, user)| user.into_profile(id))
             .collect();
         let failures = unnamed
             .into_iter()
@@ -543,6 +484,7 @@ impl Vendor for Kaixin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Gender, Profile};
     use crate::vendors::test_support;
 
     fn vendor_with(json: &str) -> Result<Kaixin, ProfileError> {
@@ -729,13 +671,25 @@ mod tests {
             Some("http://pic1.kaixin001.com.cn/logo/4/67/120_46765_2.jpg")
         );
         assert_eq!(liu.birthday.as_deref(), Some("80后1月1日"));
-        assert_eq!(liu.custom["hometown"], "北京");
-        assert_eq!(liu.custom["education"][0]["school"], "北京大学");
-        assert_eq!(liu.custom["career"][0]["company"], "开心网");
-        assert_eq!(liu.custom["isStar"], "0");
-        assert_eq!(liu.custom["online"], "0");
+        assert_eq!(liu.custom.get("hometown").unwrap(), "北京");
+        assert_eq!(
+            liu.custom.get("education").unwrap()[0]["school"],
+            "北京大学"
+        );
+        assert_eq!(liu.custom.get("career").unwrap()[0]["company"], "开心网");
+        assert_eq!(liu.custom.get("isStar").unwrap(), "0");
+        assert_eq!(liu.custom.get("online").unwrap(), "0");
         assert!(!liu.custom.contains_key("uid") && !liu.custom.contains_key("logo120"));
-        assert_eq!(profiles[1].custom["career"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            profiles[1]
+                .custom
+                .get("career")
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
         assert_eq!(failures.len(), 1);
         assert_eq!(
             (failures[0].id.as_str(), failures[0].code),
@@ -758,12 +712,18 @@ mod tests {
         assert_eq!(from_xml.location, from_json.location);
         assert_eq!(from_xml.avatar_url, from_json.avatar_url);
         assert_eq!(from_xml.birthday, from_json.birthday);
-        assert_eq!(from_xml.custom["education"], from_json.custom["education"]);
-        assert_eq!(from_xml.custom["career"], from_json.custom["career"]);
-        assert_eq!(from_xml.custom["favbook"], "武 侠小说");
-        assert_eq!(from_xml.custom["bodyform"], "0");
         assert_eq!(
-            from_xml.custom["logo50"],
+            from_xml.custom.get("education").unwrap(),
+            from_json.custom.get("education").unwrap()
+        );
+        assert_eq!(
+            from_xml.custom.get("career").unwrap(),
+            from_json.custom.get("career").unwrap()
+        );
+        assert_eq!(from_xml.custom.get("favbook").unwrap(), "武 侠小说");
+        assert_eq!(from_xml.custom.get("bodyform").unwrap(), "0");
+        assert_eq!(
+            from_xml.custom.get("logo50").unwrap(),
             "http: //pic1.kaixin001.com.cn/logo/4/67/50_46765_2.jpg"
         );
     }
@@ -785,8 +745,14 @@ mod tests {
         );
         assert_eq!(profiles[1].name.as_deref(), Some("<b>"));
         assert_eq!(profiles[1].gender, Gender::Unknown);
-        assert_eq!(profiles[1].custom["career"], serde_json::json!([]));
-        assert_eq!(profiles[1].custom["education"], serde_json::json!([]));
+        assert_eq!(
+            profiles[1].custom.get("career").unwrap(),
+            serde_json::json!([])
+        );
+        assert_eq!(
+            profiles[1].custom.get("education").unwrap(),
+            serde_json::json!([])
+        );
         assert_eq!(failures.len(), 1);
         assert_eq!(failures[0].id, "3");
     }

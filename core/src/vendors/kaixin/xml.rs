@@ -5,7 +5,10 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde_json::{Map, Value};
 
-use super::LIST_FIELDS;
+use std::borrow::Cow;
+
+use super::{User, LIST_FIELDS};
+use crate::model::RawJson;
 
 /// XML nesting deeper than any Kaixin document is refused rather than followed.
 const MAX_XML_DEPTH: usize = 16;
@@ -146,15 +149,27 @@ fn parse_xml_tree(xml: &str) -> Result<Element, String> {
 }
 
 /// The users of an XML answer: one `<user>` document, or `<users><user>…</user></users>`.
-pub(super) fn xml_users(body: &str) -> Result<Vec<Map<String, Value>>, String> {
+pub(super) fn xml_users(body: &str, include_raw: bool) -> Result<Vec<User<'static>>, String> {
     let root = parse_xml_tree(body)?;
+    let user = |element: Element| {
+        let user = element.into_user();
+        let raw = include_raw.then(|| RawJson::from_value(&Value::Object(user.clone())));
+        let members = user.into_iter().map(|(key, value)| {
+            let value = serde_json::value::to_raw_value(&value).expect("a Value is valid JSON");
+            (Cow::Owned(key), Cow::Owned(value))
+        });
+        User {
+            members: members.collect(),
+            raw,
+        }
+    };
     match root.name.as_str() {
-        "user" => Ok(vec![root.into_user()]),
+        "user" => Ok(vec![user(root)]),
         "users" => Ok(root
             .children
             .into_iter()
             .filter(|c| c.name == "user")
-            .map(Element::into_user)
+            .map(user)
             .collect()),
         other => Err(format!(
             "unexpected XML root element <{}>",

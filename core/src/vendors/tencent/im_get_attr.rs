@@ -2,22 +2,37 @@
 //! accounts. An account comes back with its `Attrs` (possibly `{}`), or not at all when it
 //! does not exist.
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::TencentAccess;
+use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
-use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
+use crate::json::{List, Obj, Shallow};
+use crate::model::{ErrorCode, Failure, Profile, ProfileError, RawJson, VendorKey};
 use crate::reader::ObjectReader;
 use crate::vendors::{
-    json_string, match_asked, CredentialStep, ParseContext, PreparedRequest, RequestContext,
-    ResponseOutcome, Vendor,
+    match_asked, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
+    Vendor,
 };
 
 const PATH: &str = "/v4/all_member_push/im_get_attr";
 /// The vendor documentation: "Maximum call frequency: 100 times/second".
 pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
+
+tencent_body!(Body {
+    #[serde(rename = "UserAttrs", borrow)]
+    items: Option<List<Obj<Item<'a>>>>,
+});
+
+#[derive(Deserialize)]
+struct Item<'a> {
+    #[serde(rename = "To_Account", borrow)]
+    to_account: Option<Shallow<'a>>,
+    #[serde(rename = "Attrs", borrow)]
+    attrs: Option<Shallow<'a>>,
+}
 
 pub struct ImGetAttr {
     access: TencentAccess,
@@ -82,15 +97,19 @@ impl Vendor for ImGetAttr {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome {
-        let body = match self.access.envelope(response, ctx.now_ms, classify) {
-            Ok(body) => body,
+        let mut spare = None;
+        let (body, text) = match self
+            .access
+            .envelope::<Body>(response, &mut spare, ctx.now_ms, classify)
+        {
+            Ok(read) => read,
             Err(outcome) => return outcome,
         };
-        let items = match body.get("UserAttrs") {
-            Some(Value::Array(items)) => items.as_slice(),
+        let items = match body.items {
+            Some(List(Some(items))) => items,
             // No account of the request has attributes (or exists).
-            None | Some(Value::Null) => &[],
-            Some(_) => {
+            None => Vec::new(),
+            Some(List(None)) => {
                 return ResponseOutcome::Failed {
                     error: ProfileError::unreadable_response(
                         self.key(),
@@ -101,15 +120,27 @@ impl Vendor for ImGetAttr {
                 }
             }
         };
-        let account = |item: &&Map<String, Value>| item.get("To_Account").and_then(json_string);
-        let (matched, unnamed) =
-            match_asked(ids, items.iter().filter_map(Value::as_object), account);
+        // includeRaw: the accounts once more, as the vendor wrote them.
+        let raws = ctx
+            .include_raw
+            .then(|| crate::json::raw_items(text, "UserAttrs"))
+            .flatten();
+        let items = items
+            .into_iter()
+            .enumerate()
+            .filter_map(|(at, item)| Some((at, item.into_inner()?)));
+        let account = |(_, item): &(usize, Item)| item.to_account.as_ref().and_then(Shallow::text);
+        let (matched, unnamed) = match_asked(ids, items, account);
         let (mut profiles, mut failures) = (Vec::new(), Vec::new());
-        for (id, item) in matched {
+        for (id, (at, item)) in matched {
             let mut profile = Profile::new(VendorKey::TencentAttrs, id);
-            match item.get("Attrs") {
-                Some(Value::Object(attrs)) => profile.custom = attrs.clone(),
-                None | Some(Value::Null) => {}
+            match item.attrs {
+                Some(Shallow::Object(attrs)) => {
+                    for (key, value) in attrs {
+                        profile.custom.insert(key, RawJson::new(value));
+                    }
+                }
+                None | Some(Shallow::Null) => {}
                 Some(_) => {
                     failures.push(Failure::new(
                         id,
@@ -119,9 +150,8 @@ impl Vendor for ImGetAttr {
                     continue;
                 }
             }
-            if ctx.include_raw {
-                profile.raw = Some(Value::Object(item.clone()));
-            }
+            let raw = raws.as_ref().and_then(|raws| raws.get(at));
+            profile.raw = raw.map(|raw| RawJson::new(raw));
             profiles.push(profile);
         }
         failures.extend(unnamed.into_iter().map(|id| {
@@ -204,7 +234,7 @@ mod tests {
         assert_eq!(zhang.id, "Zhang Xiaohong");
         assert_eq!(zhang.vendor, VendorKey::TencentAttrs);
         assert_eq!(
-            Value::Object(zhang.custom.clone()),
+            zhang.custom.to_value(),
             serde_json::json!({"sex": "Female", "city": "New York"})
         );
         assert_eq!(zhang.gender, crate::model::Gender::Unknown);
@@ -214,7 +244,7 @@ mod tests {
             profiles[1].custom.is_empty(),
             "{{}} is a profile with no attributes"
         );
-        assert_eq!(profiles[2].custom["city"], "Shenzhen");
+        assert_eq!(profiles[2].custom.get("city").unwrap(), "Shenzhen");
         assert_eq!(failures.len(), 1);
         assert_eq!(
             (failures[0].id.as_str(), failures[0].code),

@@ -12,11 +12,13 @@ mod portrait_get;
 pub use im_get_attr::ImGetAttr;
 pub use portrait_get::PortraitGet;
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::json::Obj;
 use crate::model::{ErrorCode, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::tls_sig::{decode_user_sig, UserSigIssuer};
@@ -24,6 +26,43 @@ use crate::vendors::descriptor::{Descriptor, Field, Mode};
 use crate::vendors::{
     check_id_common, CredentialStep, PreparedRequest, RequestContext, ResponseOutcome,
 };
+
+/// An endpoint's body: it has the members every Tencent body has (`ActionStatus`,
+/// `ErrorCode`, `ErrorInfo`), read in the same pass as its own.
+trait Envelope {
+    fn action_status(&self) -> Option<&str>;
+    fn error_code(&self) -> Option<i64>;
+    fn error_info(&self) -> Option<&str>;
+}
+
+/// A body struct of an endpoint: the shared members, then its own.
+macro_rules! tencent_body {
+    ($name:ident { $($field:tt)* }) => {
+        #[derive(serde::Deserialize)]
+        struct $name<'a> {
+            #[serde(rename = "ActionStatus", borrow)]
+            action_status: Option<crate::json::Shallow<'a>>,
+            #[serde(rename = "ErrorCode", borrow)]
+            error_code: Option<crate::json::Shallow<'a>>,
+            #[serde(rename = "ErrorInfo", borrow)]
+            error_info: Option<crate::json::Shallow<'a>>,
+            $($field)*
+        }
+
+        impl super::Envelope for $name<'_> {
+            fn action_status(&self) -> Option<&str> {
+                self.action_status.as_ref()?.as_str()
+            }
+            fn error_code(&self) -> Option<i64> {
+                self.error_code.as_ref()?.as_i64()
+            }
+            fn error_info(&self) -> Option<&str> {
+                self.error_info.as_ref()?.as_str()
+            }
+        }
+    };
+}
+use tencent_body;
 
 /// The region → host table (docs/vendors/tencent-portrait-get.md).
 pub const REGIONS: [(&str, &str); 8] = [
@@ -305,13 +344,16 @@ impl TencentAccess {
     }
 
     /// Checks the parts every Tencent response shares and returns the body of one that
-    /// succeeded. `classify` knows the endpoint's own error codes; the public ones are here.
-    fn envelope(
+    /// succeeded, read as the endpoint's `B` (borrowing from the response, or from `spare`
+    /// when the body had to be rewritten: [`crate::json`]), with the text it was read from.
+    /// `classify` knows the endpoint's own error codes; the public ones are here.
+    fn envelope<'t, B: Deserialize<'t> + Envelope>(
         &self,
-        response: &HttpResponse,
+        response: &'t HttpResponse,
+        spare: &'t mut Option<String>,
         now_ms: f64,
         classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
-    ) -> Result<Map<String, Value>, ResponseOutcome> {
+    ) -> Result<(B, &'t str), ResponseOutcome> {
         let retry_after_ms = response.retry_after_ms(now_ms);
         let failed = |error: ProfileError| ResponseOutcome::Failed {
             error: error.with_status(response.status),
@@ -327,22 +369,20 @@ impl TencentAccess {
             let message = format!("Tencent Cloud Chat {what} (HTTP {})", response.status);
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
-        let Ok(Value::Object(body)) = crate::json::parse_lenient::<Value>(&response.body) else {
+        let read = crate::json::from_str_lenient::<Obj<B>>(&response.body, spare);
+        let Some((body, text)) = read.ok().and_then(|(body, text)| Some((body.0?, text))) else {
             return Err(failed(ProfileError::unreadable_response(
                 self.key,
                 response.status,
                 "Tencent Cloud Chat sent a body that is not a JSON object",
             )));
         };
-        let code = body.get("ErrorCode").and_then(Value::as_i64).unwrap_or(0);
-        match body.get("ActionStatus").and_then(Value::as_str) {
-            Some("OK") if code == 0 => Ok(body),
+        let code = body.error_code().unwrap_or(0);
+        match body.action_status() {
+            Some("OK") if code == 0 => Ok((body, text)),
             Some("OK" | "FAIL") | None if code != 0 => {
-                let info = body
-                    .get("ErrorInfo")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let error = self.request_error(code, info, classify);
+                let error =
+                    self.request_error(code, body.error_info().unwrap_or_default(), classify);
                 // A UserSig this module made, refused as expired: the call asks
                 // `credential_rejected` whether a fresh one is worth a second try.
                 if code == USER_SIG_EXPIRED && matches!(self.credential, Credential::Issued(_)) {

@@ -3,17 +3,22 @@
 
 use std::collections::HashSet;
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::TencentAccess;
+use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
-use crate::model::{ErrorCode, Failure, Gender, Profile, ProfileError, VendorCode, VendorKey};
+use crate::json::{List, Obj, Shallow};
+use crate::model::{
+    ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, VendorCode, VendorKey,
+};
 use crate::reader::ObjectReader;
 use crate::vendors::{
-    json_number, json_string, match_asked, CredentialStep, ParseContext, PreparedRequest,
-    RequestContext, ResponseOutcome, Vendor,
+    match_asked, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
+    Vendor,
 };
 
 const PATH: &str = "/v4/profile/portrait_get";
@@ -53,38 +58,60 @@ impl PortraitGet {
         Ok(PortraitGet { access, tags })
     }
 
-    fn normalize(&self, item: &Map<String, Value>, id: &str, include_raw: bool) -> Profile {
+    fn normalize(item: &Item, id: &str) -> Profile {
         let mut profile = Profile::new(VendorKey::Tencent, id);
         let entries = item
-            .get("ProfileItem")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_object);
-        for entry in entries {
-            let Some(tag) = entry.get("Tag").and_then(Value::as_str) else {
+            .profile_item
+            .iter()
+            .flat_map(|list| list.0.iter().flatten());
+        for entry in entries.filter_map(|entry| entry.0.as_ref()) {
+            let Some(tag) = entry.tag.as_ref().and_then(Shallow::as_str) else {
                 continue;
             };
-            let value = entry.get("Value").cloned().unwrap_or(Value::Null);
+            let value = || entry.value.map_or(Shallow::Null, Shallow::of);
             match tag {
-                "Tag_Profile_IM_Nick" => profile.name = json_string(&value),
-                "Tag_Profile_IM_Gender" => profile.gender = gender(&value),
-                "Tag_Profile_IM_BirthDay" => profile.birthday = json_string(&value),
-                "Tag_Profile_IM_Location" => profile.location = json_string(&value),
-                "Tag_Profile_IM_SelfSignature" => profile.signature = json_string(&value),
-                "Tag_Profile_IM_Image" => profile.avatar_url = json_string(&value),
-                "Tag_Profile_IM_Level" => profile.level = json_number(&value),
-                "Tag_Profile_IM_Role" => profile.role = json_number(&value),
-                other => {
-                    profile.custom.insert(other.to_owned(), value);
-                }
+                "Tag_Profile_IM_Nick" => profile.name = value().text(),
+                "Tag_Profile_IM_Gender" => profile.gender = gender(&value()),
+                "Tag_Profile_IM_BirthDay" => profile.birthday = value().text(),
+                "Tag_Profile_IM_Location" => profile.location = value().text(),
+                "Tag_Profile_IM_SelfSignature" => profile.signature = value().text(),
+                "Tag_Profile_IM_Image" => profile.avatar_url = value().text(),
+                "Tag_Profile_IM_Level" => profile.level = value().number(),
+                "Tag_Profile_IM_Role" => profile.role = value().number(),
+                other => profile
+                    .custom
+                    .insert(other, entry.value.map_or_else(RawJson::null, RawJson::new)),
             }
-        }
-        if include_raw {
-            profile.raw = Some(Value::Object(item.clone()));
         }
         profile
     }
+}
+
+tencent_body!(Body {
+    #[serde(rename = "UserProfileItem", borrow)]
+    items: Option<List<Obj<Item<'a>>>>,
+    #[serde(rename = "Fail_Account", borrow)]
+    fail_account: Option<Shallow<'a>>,
+});
+
+#[derive(Deserialize)]
+struct Item<'a> {
+    #[serde(rename = "To_Account", borrow)]
+    to_account: Option<Shallow<'a>>,
+    #[serde(rename = "ProfileItem", borrow)]
+    profile_item: Option<List<Obj<TagValue<'a>>>>,
+    #[serde(rename = "ResultCode", borrow)]
+    result_code: Option<Shallow<'a>>,
+    #[serde(rename = "ResultInfo", borrow)]
+    result_info: Option<Shallow<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TagValue<'a> {
+    #[serde(rename = "Tag", borrow)]
+    tag: Option<Shallow<'a>>,
+    #[serde(rename = "Value", borrow)]
+    value: Option<&'a RawValue>,
 }
 
 /// Checks tag names (standard ones, or `Tag_Profile_Custom_` and a key of letters, digits and
@@ -114,7 +141,7 @@ fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// Tencent codes gender as `Gender_Type_Male` / `Gender_Type_Female` / `Gender_Type_Unknown`.
-fn gender(value: &Value) -> Gender {
+fn gender(value: &Shallow) -> Gender {
     match value.as_str() {
         Some("Gender_Type_Male") => Gender::Male,
         Some("Gender_Type_Female") => Gender::Female,
@@ -222,11 +249,15 @@ impl Vendor for PortraitGet {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome {
-        let body = match self.access.envelope(response, ctx.now_ms, classify) {
-            Ok(body) => body,
+        let mut spare = None;
+        let (body, text) = match self
+            .access
+            .envelope::<Body>(response, &mut spare, ctx.now_ms, classify)
+        {
+            Ok(read) => read,
             Err(outcome) => return outcome,
         };
-        let Some(items) = body.get("UserProfileItem").and_then(Value::as_array) else {
+        let Some(items) = body.items.and_then(List::into_inner) else {
             return ResponseOutcome::Failed {
                 error: ProfileError::unreadable_response(
                     self.key(),
@@ -236,19 +267,29 @@ impl Vendor for PortraitGet {
                 retry_after_ms: None,
             };
         };
-        let account = |item: &&Map<String, Value>| item.get("To_Account").and_then(json_string);
-        let (matched, unnamed) =
-            match_asked(ids, items.iter().filter_map(Value::as_object), account);
+        // includeRaw: the accounts once more, as the vendor wrote them.
+        let raws = ctx
+            .include_raw
+            .then(|| crate::json::raw_items(text, "UserProfileItem"))
+            .flatten();
+        let items = items
+            .into_iter()
+            .enumerate()
+            .filter_map(|(at, item)| Some((at, item.into_inner()?)));
+        let account = |(_, item): &(usize, Item)| item.to_account.as_ref().and_then(Shallow::text);
+        let (matched, unnamed) = match_asked(ids, items, account);
         let (mut profiles, mut failures, mut transient) = (Vec::new(), Vec::new(), Vec::new());
-        for (id, item) in matched {
-            match item.get("ResultCode").map(|c| c.as_i64()) {
-                None | Some(Some(0)) => profiles.push(self.normalize(item, id, ctx.include_raw)),
+        for (id, (at, item)) in matched {
+            match item.result_code.as_ref().map(Shallow::as_i64) {
+                None | Some(Some(0)) => {
+                    let mut profile = Self::normalize(&item, id);
+                    let raw = raws.as_ref().and_then(|raws| raws.get(at));
+                    profile.raw = raw.map(|raw| RawJson::new(raw));
+                    profiles.push(profile);
+                }
                 Some(Some(code)) => {
-                    let info = item
-                        .get("ResultInfo")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    let (failure, again) = account_failure(id, code, info);
+                    let info = item.result_info.as_ref().and_then(Shallow::as_str);
+                    let (failure, again) = account_failure(id, code, info.unwrap_or_default());
                     if again {
                         transient.push(failure);
                     } else {
@@ -265,10 +306,12 @@ impl Vendor for PortraitGet {
         // An account left out, or named only in Fail_Account, failed for no stated reason:
         // ask for it again in a later request.
         for id in unnamed {
-            let listed = body
-                .get("Fail_Account")
-                .and_then(Value::as_array)
-                .is_some_and(|failed| failed.iter().any(|f| f.as_str() == Some(id)));
+            let listed = match &body.fail_account {
+                Some(Shallow::List(failed)) => {
+                    failed.iter().any(|f| Shallow::of(f).as_str() == Some(id))
+                }
+                _ => false,
+            };
             let message = if listed {
                 "Tencent Cloud Chat listed the account in Fail_Account without a result"
             } else {
@@ -382,7 +425,7 @@ mod tests {
             })
         );
         assert_eq!(
-            profiles[2].custom["Tag_Profile_IM_AllowType"],
+            profiles[2].custom.get("Tag_Profile_IM_AllowType").unwrap(),
             "AllowType_Type_AllowAny"
         );
         assert_eq!(transient.len(), 1);
@@ -441,14 +484,15 @@ mod tests {
         assert_eq!(a.signature.as_deref(), Some("hi"));
         assert_eq!(a.avatar_url.as_deref(), Some("https://cdn/a.png"));
         assert_eq!((a.level, a.role), (Some(7.0), Some(3.0)));
-        let keys: Vec<&str> = a.custom.keys().map(String::as_str).collect();
+        // In the vendor's order.
+        let keys: Vec<&str> = a.custom.keys().collect();
         assert_eq!(
             keys,
             [
-                "Tag_Profile_Custom_Vip",
-                "Tag_Profile_IM_AdminForbidType",
                 "Tag_Profile_IM_Language",
-                "Tag_Profile_IM_MsgSettings"
+                "Tag_Profile_IM_MsgSettings",
+                "Tag_Profile_IM_AdminForbidType",
+                "Tag_Profile_Custom_Vip"
             ]
         );
         assert_eq!(profiles[1].gender, Gender::Male);

@@ -1,0 +1,59 @@
+//! A Kaixin user, read from either answer format, and the profile it makes.
+
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
+
+use crate::json::Shallow;
+use crate::model::{Gender, Profile, RawJson, VendorKey};
+
+/// A user of an answer, JSON or XML: its members as JSON text, and the whole of it when
+/// `includeRaw` asked for it.
+pub(super) struct User<'a> {
+    pub(super) members: Vec<(Cow<'a, str>, Cow<'a, RawValue>)>,
+    pub(super) raw: Option<RawJson>,
+}
+
+impl User<'_> {
+    pub(super) fn uid(&self) -> Option<String> {
+        let (_, value) = self.members.iter().rev().find(|(k, _)| k == "uid")?;
+        Some(Shallow::of(value).text()?.trim().to_owned())
+    }
+
+    /// The profile of the user `id`.
+    pub(super) fn into_profile(self, id: &str) -> Profile {
+        let mut profile = Profile::new(VendorKey::Kaixin, id);
+        let mut logo50 = None;
+        for (key, raw) in &self.members {
+            let value = || Shallow::of(raw);
+            match key.as_ref() {
+                "uid" => {}
+                "name" => profile.name = value().text(),
+                "gender" => profile.gender = gender(&value()),
+                "city" => profile.location = value().text(),
+                "logo120" => profile.avatar_url = value().text(),
+                "birthday" => profile.birthday = value().text(),
+                key => {
+                    if key == "logo50" {
+                        logo50 = value().text();
+                    }
+                    profile.custom.insert(key, RawJson::new(raw));
+                }
+            }
+        }
+        if profile.avatar_url.as_deref().map_or(true, str::is_empty) {
+            profile.avatar_url = logo50.or(profile.avatar_url);
+        }
+        profile.raw = self.raw;
+        profile
+    }
+}
+
+/// Kaixin codes gender as "0" male, "1" female.
+fn gender(value: &Shallow) -> Gender {
+    match value.text().as_deref().map(str::trim) {
+        Some("0") => Gender::Male,
+        Some("1") => Gender::Female,
+        _ => Gender::Unknown,
+    }
+}
