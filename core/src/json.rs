@@ -186,8 +186,15 @@ impl<'a> Shallow<'a> {
     /// read as its rewritten form, as a whole body is. (An object's or array's own level
     /// holds nothing that could fail; its members stay text.)
     pub fn of(raw: &'a RawValue) -> Shallow<'a> {
-        serde_json::from_str(raw.get()).unwrap_or_else(|_| {
-            match parse_lenient::<serde_json::Value>(raw.get()) {
+        // Most members read this way are plain strings: taken as they are, without a parse.
+        let text = raw.get();
+        if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            if !inner.contains('\\') {
+                return Shallow::Str(Cow::Borrowed(inner));
+            }
+        }
+        serde_json::from_str(text).unwrap_or_else(|_| {
+            match parse_lenient::<serde_json::Value>(text) {
                 Ok(serde_json::Value::String(s)) => Shallow::Str(Cow::Owned(s)),
                 Ok(serde_json::Value::Number(n)) => Shallow::Number(n),
                 Ok(serde_json::Value::Bool(b)) => Shallow::Bool(b),
