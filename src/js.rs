@@ -160,12 +160,19 @@ pub fn is_stream(ids: &JsValue) -> bool {
     ids.is_object() && !Array::is_array(ids) && symbols.iter().any(has)
 }
 
-/// A call's `ids` array, read one string at a time as the call takes them. Every read can
+#[wasm_bindgen(module = "/js/shell/ids.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = joinedIds)]
+    fn joined_ids(ids: &JsValue) -> Option<String>;
+}
+
+/// A call's `ids` array: in one string when js/shell/ids.js can join it (and the count
+/// comes out right), else read one string at a time as the call takes them. Every read can
 /// throw (a getter, a Proxy): that is `invalid_input` before anything is sent.
 pub fn read_ids(
     ids: &JsValue,
     vendor: VendorKey,
-) -> Result<impl Iterator<Item = Result<String, ProfileError>>, ProfileError> {
+) -> Result<Box<dyn Iterator<Item = Result<String, ProfileError>>>, ProfileError> {
     let invalid = move |why: String| ProfileError::invalid_input(why).with_vendor(vendor);
     if !Array::is_array(ids) {
         return Err(invalid(
@@ -177,9 +184,23 @@ pub fn read_ids(
         .ok()
         .and_then(|n| n.as_f64())
         .ok_or_else(|| invalid("ids could not be read: its length threw".into()))?;
-    Ok((0..length as u32).map(move |i| {
+    if length == 0.0 {
+        return Ok(Box::new(std::iter::empty()));
+    }
+    if let Some(joined) = joined_ids(&array) {
+        if joined.split('\n').count() as f64 == length {
+            let mut at = 0;
+            return Ok(Box::new(std::iter::from_fn(move || {
+                let rest = joined.get(at..)?;
+                let id = rest.split('\n').next().unwrap_or(rest);
+                at += id.len() + 1;
+                Some(Ok(id.to_owned()))
+            })));
+        }
+    }
+    Ok(Box::new((0..length as u32).map(move |i| {
         let id = Reflect::get_u32(&array, i)
             .map_err(|_| invalid(format!("ids[{i}] could not be read: reading it threw")))?;
         read_id(&id, Some(u64::from(i)), vendor)
-    }))
+    })))
 }

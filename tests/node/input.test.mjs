@@ -69,6 +69,19 @@ test("invalid ids reject invalid_input and nothing is sent", async () => {
   for (const [name, ids] of Object.entries(cases)) {
     await assert.rejects(client.getProfiles(ids), (e) => assertProfileError(e, "invalid_input"), name);
   }
+  // The ids cross into wasm joined by "\n" (js/shell/ids.js): an id holding one, or an
+  // empty one between others, is still refused by its own position.
+  for (const [ids, at] of [
+    [["u1", "u2\nu3", "u4"], 1],
+    [["u1", "", "u2"], 1],
+    [["u1", "u2", "u3\n"], 2],
+  ]) {
+    await assert.rejects(
+      client.getProfiles(ids),
+      (e) => assertProfileError(e, "invalid_input") && e.message.includes(`ids[${at}]`),
+      JSON.stringify(ids),
+    );
+  }
   await assert.rejects(client.getProfiles(["u1"], { onBatch: "no" }), (e) => assertProfileError(e, "invalid_input"));
   await assert.rejects(client.getProfiles(["u1"], { fields: ["name"] }), (e) => assertProfileError(e, "invalid_input"));
   assert.equal((await emulator.log()).length, 0);

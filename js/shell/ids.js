@@ -1,0 +1,16 @@
+// The fast way for an array of ids into wasm: one string, the ids joined by "\n", instead of
+// four crossings of the boundary per id (BENCHMARKS.md). Only for the common case — every
+// element a string and the whole well-formed UTF-16 — and anything else (a getter that
+// throws, a non-string, a lone surrogate, an engine without isWellFormed) is `undefined`,
+// for src/js.rs to read one element at a time and say which one is wrong. An id holding
+// "\n" is refused anyway (no vendor takes control characters); src/js.rs sees the count
+// differ and reads the array the slow way, to say so.
+export function joinedIds(ids) {
+  try {
+    for (let i = 0; i < ids.length; i++) if (typeof ids[i] !== "string") return undefined;
+    const joined = ids.join("\n");
+    return typeof joined.isWellFormed === "function" && joined.isWellFormed() ? joined : undefined;
+  } catch {
+    return undefined;
+  }
+}
