@@ -3,13 +3,16 @@
 // seconds, the file's line and distinct-id counts, and the peak RSS growth (over the start,
 // and during the call alone: the rest is the ids array), sampled every 5 ms. With `stream`,
 // the ids come from an async generator instead of an array, and never all exist at once.
-// Used by `make bench` and by tests/node/scale.test.mjs:
-// `node bench/million.mjs <emulator url> <out file> [stream]`.
+// With `plain`, the same streamed job is done the way a user would without improfiles — the
+// baseline: fetch 64 at a time (bench/plain-client.mjs's requests), a Set of the ids seen
+// for the repeats, the same writer. Used by `make bench` and by tests/node/scale.test.mjs:
+// `node bench/million.mjs <emulator url> <out file> [stream|plain]`.
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 
 import { rongcloud } from "../tests/node/helpers/rongcloud.mjs";
+import { plainRequest } from "./plain-client.mjs";
 
 const [baseUrl, path, mode] = process.argv.slice(2);
 const MILLION = 1_000_000;
@@ -24,26 +27,58 @@ let drained;
 async function* generated() {
   for (let i = 1; i <= MILLION; i++) yield `u${i}`;
 }
-const ids = mode === "stream" ? generated() : Array.from({ length: MILLION }, (_, i) => `u${i + 1}`);
+const ids = mode === "stream" || mode === "plain" ? generated() : Array.from({ length: MILLION }, (_, i) => `u${i + 1}`);
 const beforeCall = rss();
-const client = rongcloud({ url: baseUrl }, { rateLimit: 100_000 });
-const started = performance.now();
-const result = await client.getProfiles(ids, {
-  collect: false,
-  onBatch: async ({ profiles, failures }) => {
-    let text = "";
-    for (const p of profiles) text += `${JSON.stringify({ id: p.id, name: p.name })}\n`;
-    for (const f of failures) text += `${JSON.stringify({ id: f.id, code: f.code })}\n`;
-    // One wait for "drain" however many batches wait on it.
-    if (!out.write(text)) {
-      drained ??= once(out, "drain").finally(() => {
-        drained = undefined;
+async function write(profiles, failures) {
+  let text = "";
+  for (const p of profiles) text += `${JSON.stringify({ id: p.id, name: p.name })}\n`;
+  for (const f of failures) text += `${JSON.stringify({ id: f.id, code: f.code })}\n`;
+  // One wait for "drain" however many batches wait on it.
+  if (!out.write(text)) {
+    drained ??= once(out, "drain").finally(() => {
+      drained = undefined;
+    });
+    await drained;
+  }
+  sample();
+}
+/** The baseline: what improfiles does here, in plain JS (no retries, no pacing). */
+async function plain() {
+  const seen = new Set();
+  const stats = { requests: 0, profiles: 0, failures: 0 };
+  async function worker() {
+    for (;;) {
+      const chunk = [];
+      while (chunk.length < 100) {
+        const { value, done } = await ids.next();
+        if (done) break;
+        if (seen.has(value)) continue;
+        seen.add(value);
+        chunk.push(value);
+      }
+      if (chunk.length === 0) return;
+      const profiles = await plainRequest("rongcloud", baseUrl, chunk);
+      const named = new Set(profiles.map((p) => p.id));
+      const failures = chunk.filter((id) => !named.has(id)).map((id) => ({ id, code: "not_found" }));
+      Object.assign(stats, {
+        requests: stats.requests + 1,
+        profiles: stats.profiles + profiles.length,
+        failures: stats.failures + failures.length,
       });
-      await drained;
+      await write(profiles, failures);
     }
-    sample();
-  },
-});
+  }
+  await Promise.all(Array.from({ length: 64 }, worker));
+  return { stats, profiles: [], failures: [] };
+}
+const started = performance.now();
+const result =
+  mode === "plain"
+    ? await plain()
+    : await rongcloud({ url: baseUrl }, { rateLimit: 100_000 }).getProfiles(ids, {
+        collect: false,
+        onBatch: ({ profiles, failures }) => write(profiles, failures),
+      });
 const seconds = (performance.now() - started) / 1000;
 clearInterval(timer);
 out.end();
