@@ -70,3 +70,18 @@ test("a failed request fails every id; a refused credential and bad arguments th
     (e) => e.code === "invalid_input",
   );
 });
+
+test("vendor fields beyond the common shape come out as JSON.parse reads them, in the vendor's order", () => {
+  // Kept as the vendor's own text in wasm and written out as it came (core/src/json.rs):
+  // nested values, escapes, big and fractional numbers, a lone surrogate, all as JSON.parse
+  // makes them; a key given again (userExtProfile after userProfile) keeps its place.
+  const item =
+    '{"userId":"u1","userProfile":{"z":1,"name":"Ann","nested":{"b":[1,2.50,{"c":"\\u00e9\\ud83d"}]},"big":12345678901234567890,"tiny":1e-7},"userExtProfile":{"z":"again","ext":null}}';
+  const body = `{"code":200,"userList":[${item}]}`;
+  const [profile] = rongcloud.parseResponse(["u1"], { status: 200, body }, { includeRaw: true }).profiles;
+  const sent = JSON.parse(item);
+  assert.equal(profile.name, "Ann");
+  assert.deepEqual(Object.keys(profile.custom), ["z", "nested", "big", "tiny", "ext"]);
+  assert.deepEqual(profile.custom, { z: "again", nested: sent.userProfile.nested, big: sent.userProfile.big, tiny: 1e-7, ext: null });
+  assert.deepEqual(profile.raw, sent);
+});
