@@ -35,7 +35,8 @@ export interface Profile {
   updatedAt?: number;
   active?: boolean;
   version?: number;
-  /** Every vendor field not mapped above, under its vendor name. */
+  /** Every vendor field not mapped above, under its vendor name, in the vendor's order, its
+   * value as `JSON.parse` reads the vendor's JSON. */
   custom: Record<string, unknown>;
   /** The vendor's own record, only with `includeRaw: true`. */
   raw?: unknown;
