@@ -726,6 +726,10 @@ mod tests {
             from_xml.custom.get("logo50").unwrap(),
             "http: //pic1.kaixin001.com.cn/logo/4/67/50_46765_2.jpg"
         );
+        // The fields in the document's order, as the JSON answer's are.
+        let at = |key: &str| DOC_XML.find(&format!("<{key}>")).unwrap_or(usize::MAX);
+        let keys: Vec<&str> = from_xml.custom.keys().collect();
+        assert!(keys.windows(2).all(|w| at(w[0]) < at(w[1])), "{keys:?}");
     }
 
     #[test]

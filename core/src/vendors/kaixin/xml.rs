@@ -3,7 +3,8 @@
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use serde_json::{Map, Value};
+use serde_json::value::{to_raw_value, RawValue};
+use serde_json::Value;
 
 use std::borrow::Cow;
 
@@ -57,10 +58,12 @@ impl Element {
         )
     }
 
-    fn into_user(self) -> Map<String, Value> {
+    /// A user's fields in document order, each as JSON.
+    fn into_user(self) -> Vec<(String, Box<RawValue>)> {
+        let json = |value: Value| to_raw_value(&value).expect("a Value is valid JSON");
         self.children
             .into_iter()
-            .map(|child| (child.name.clone(), child.into_value()))
+            .map(|child| (child.name.clone(), json(child.into_value())))
             .collect()
     }
 }
@@ -152,14 +155,21 @@ fn parse_xml_tree(xml: &str) -> Result<Element, String> {
 pub(super) fn xml_users(body: &str, include_raw: bool) -> Result<Vec<User<'static>>, String> {
     let root = parse_xml_tree(body)?;
     let user = |element: Element| {
-        let user = element.into_user();
-        let raw = include_raw.then(|| RawJson::from_value(&Value::Object(user.clone())));
-        let members = user.into_iter().map(|(key, value)| {
-            let value = serde_json::value::to_raw_value(&value).expect("a Value is valid JSON");
-            (Cow::Owned(key), Cow::Owned(value))
+        let members = element.into_user();
+        // includeRaw: the user as one JSON object, its fields in document order.
+        let raw = include_raw.then(|| {
+            let fields: Vec<String> = members
+                .iter()
+                .map(|(key, value)| format!("{}:{}", Value::from(key.as_str()), value.get()))
+                .collect();
+            let object = RawValue::from_string(format!("{{{}}}", fields.join(",")));
+            RawJson::from(object.expect("JSON members make a JSON object"))
         });
+        let members = members.into_iter();
         User {
-            members: members.collect(),
+            members: members
+                .map(|(k, v)| (Cow::Owned(k), Cow::Owned(v)))
+                .collect(),
             raw,
         }
     };
