@@ -21,7 +21,8 @@ use serde_json::{Map, Value};
 use crate::config::CommonConfig;
 use crate::credential::{CredentialState, Held};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::model::{ErrorCode, Failure, Profile, ProfileError, VendorKey};
+use crate::json::Obj;
+use crate::model::{ErrorCode, Failure, Profile, ProfileError, RawJson, VendorKey};
 use crate::reader::ObjectReader;
 use descriptor::Descriptor;
 
@@ -383,6 +384,31 @@ pub fn match_asked<'a, T>(
         .filter(|id| !seen.contains(id))
         .collect();
     (matched, unnamed)
+}
+
+/// An item of a response matched to the id it answers, with its text when asked for.
+pub type Matched<'a, T> = (&'a str, T, Option<RawJson>);
+
+/// [`match_asked`] over a response's items as [`crate::json::List`] reads them (an item that is
+/// not an object is no item), each matched one with its text when `raw` names where the
+/// items are (`includeRaw`: the body's text and the items' key, read once more).
+pub fn match_items<'a, T>(
+    ids: &[&'a str],
+    items: Vec<Obj<T>>,
+    id_of: impl Fn(&T) -> Option<String>,
+    raw: Option<(&str, &str)>,
+) -> (Vec<Matched<'a, T>>, Vec<&'a str>) {
+    let raws = raw.and_then(|(text, key)| crate::json::raw_items(text, key));
+    let items = items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(at, item)| Some((at, item.into_inner()?)));
+    let (matched, unnamed) = match_asked(ids, items, |(_, item)| id_of(item));
+    let matched = matched.into_iter().map(|(id, (at, item))| {
+        let raw = raws.as_ref().and_then(|raws| raws.get(at));
+        (id, item, raw.map(|raw| RawJson::new(raw)))
+    });
+    (matched.collect(), unnamed)
 }
 
 /// A JSON number or numeric string as `f64` (vendors are not consistent about which they send).

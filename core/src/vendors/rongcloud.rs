@@ -18,7 +18,7 @@ use crate::reader::ObjectReader;
 use crate::signing;
 use crate::vendors::descriptor::{Descriptor, Field, FieldKind, Mode};
 use crate::vendors::{
-    check_id_common, describe_common, match_asked, ParseContext, PreparedRequest, RequestContext,
+    check_id_common, describe_common, match_items, ParseContext, PreparedRequest, RequestContext,
     ResponseOutcome, SignatureRequest, Vendor,
 };
 
@@ -156,7 +156,7 @@ impl RongCloud {
         &self,
         ids: &[&str],
         body: Body,
-        raws: Option<Vec<&RawValue>>,
+        raw: Option<&str>,
         status: u16,
     ) -> Result<ResponseOutcome, ProfileError> {
         let code = body.code.as_ref().and_then(Shallow::as_i64);
@@ -172,19 +172,15 @@ impl RongCloud {
                 "RongCloud response has no userList array",
             ));
         };
-        let users = users
-            .into_iter()
-            .enumerate()
-            .filter_map(|(at, user)| Some((at, user.into_inner()?)));
-        let user_id = |(_, user): &(usize, User)| user.user_id.as_ref().and_then(Shallow::text);
-        let (matched, unnamed) = match_asked(ids, users, user_id);
+        let user_id = |user: &User| user.user_id.as_ref().and_then(Shallow::text);
+        let (matched, unnamed) =
+            match_items(ids, users, user_id, raw.map(|text| (text, "userList")));
         let mut profiles = Vec::new();
         let mut failures = Vec::new();
-        for (id, (at, user)) in matched {
+        for (id, user, raw) in matched {
             match self.normalize(&user, id) {
                 Ok(mut profile) => {
-                    let raw = raws.as_ref().and_then(|raws| raws.get(at));
-                    profile.raw = raw.map(|raw| RawJson::new(raw));
+                    profile.raw = raw;
                     profiles.push(profile);
                 }
                 Err(why) => failures.push(Failure::new(
@@ -458,12 +454,8 @@ impl Vendor for RongCloud {
                 self.request_error(response.status, None, None)
             });
         };
-        // includeRaw: the users once more, as the vendor wrote them.
-        let raws = ctx
-            .include_raw
-            .then(|| crate::json::raw_items(text, "userList"))
-            .flatten();
-        self.read_body(ids, body, raws, response.status)
+        let raw = ctx.include_raw.then_some(text);
+        self.read_body(ids, body, raw, response.status)
             .unwrap_or_else(failed)
     }
 

@@ -13,7 +13,7 @@ use crate::json::{List, Obj, Shallow};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, RawJson, VendorKey};
 use crate::reader::ObjectReader;
 use crate::vendors::{
-    match_asked, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
+    match_items, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
     Vendor,
 };
 
@@ -120,19 +120,11 @@ impl Vendor for ImGetAttr {
                 }
             }
         };
-        // includeRaw: the accounts once more, as the vendor wrote them.
-        let raws = ctx
-            .include_raw
-            .then(|| crate::json::raw_items(text, "UserAttrs"))
-            .flatten();
-        let items = items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(at, item)| Some((at, item.into_inner()?)));
-        let account = |(_, item): &(usize, Item)| item.to_account.as_ref().and_then(Shallow::text);
-        let (matched, unnamed) = match_asked(ids, items, account);
+        let account = |item: &Item| item.to_account.as_ref().and_then(Shallow::text);
+        let raw = ctx.include_raw.then_some((text, "UserAttrs"));
+        let (matched, unnamed) = match_items(ids, items, account, raw);
         let (mut profiles, mut failures) = (Vec::new(), Vec::new());
-        for (id, (at, item)) in matched {
+        for (id, item, raw) in matched {
             let mut profile = Profile::new(VendorKey::TencentAttrs, id);
             match item.attrs {
                 Some(Shallow::Object(attrs)) => {
@@ -150,8 +142,7 @@ impl Vendor for ImGetAttr {
                     continue;
                 }
             }
-            let raw = raws.as_ref().and_then(|raws| raws.get(at));
-            profile.raw = raw.map(|raw| RawJson::new(raw));
+            profile.raw = raw;
             profiles.push(profile);
         }
         failures.extend(unnamed.into_iter().map(|id| {

@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::reader::ObjectReader;
 use crate::vendors::{
-    match_asked, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
+    match_items, CredentialStep, ParseContext, PreparedRequest, RequestContext, ResponseOutcome,
     Vendor,
 };
 
@@ -267,24 +267,15 @@ impl Vendor for PortraitGet {
                 retry_after_ms: None,
             };
         };
-        // includeRaw: the accounts once more, as the vendor wrote them.
-        let raws = ctx
-            .include_raw
-            .then(|| crate::json::raw_items(text, "UserProfileItem"))
-            .flatten();
-        let items = items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(at, item)| Some((at, item.into_inner()?)));
-        let account = |(_, item): &(usize, Item)| item.to_account.as_ref().and_then(Shallow::text);
-        let (matched, unnamed) = match_asked(ids, items, account);
+        let account = |item: &Item| item.to_account.as_ref().and_then(Shallow::text);
+        let raw = ctx.include_raw.then_some((text, "UserProfileItem"));
+        let (matched, unnamed) = match_items(ids, items, account, raw);
         let (mut profiles, mut failures, mut transient) = (Vec::new(), Vec::new(), Vec::new());
-        for (id, (at, item)) in matched {
+        for (id, item, raw) in matched {
             match item.result_code.as_ref().map(Shallow::as_i64) {
                 None | Some(Some(0)) => {
                     let mut profile = Self::normalize(&item, id);
-                    let raw = raws.as_ref().and_then(|raws| raws.get(at));
-                    profile.raw = raw.map(|raw| RawJson::new(raw));
+                    profile.raw = raw;
                     profiles.push(profile);
                 }
                 Some(Some(code)) => {
