@@ -107,12 +107,10 @@ impl Client {
         let set = |key: &str, value: Option<JsValue>| {
             let _ = Reflect::set(&run, &key.into(), &value.unwrap_or_default());
         };
+        let function = |key| options.function(key).map(JsValue::from);
         set("signal", signal.map(JsValue::from));
-        set("onBatch", options.function("onBatch").map(JsValue::from));
-        set(
-            "onProgress",
-            options.function("onProgress").map(JsValue::from),
-        );
+        set("onBatch", function("onBatch"));
+        set("onProgress", function("onProgress"));
         set("source", source);
         Ok(run_call(handle, &self.io, &run, stream))
     }
@@ -166,11 +164,8 @@ impl ProfileClient {
                 .transpose()?,
             limiter_wait_ms: LIMITER_WAIT_MS,
         });
-        let _ = Reflect::set(
-            &limits,
-            &"limiter".into(),
-            &limiter.cloned().unwrap_or_default(),
-        );
+        let limiter_js = limiter.cloned().unwrap_or_default();
+        let _ = Reflect::set(&limits, &"limiter".into(), &limiter_js);
         let io = ClientIo::new(read.function("fetch"), read.function("signer"), limits);
         let session = Session::new(vendor.as_ref(), limiter.is_some());
         let secrets = vendor.secrets().into_iter().map(str::to_owned).collect();
@@ -214,26 +209,23 @@ impl ProfileClient {
         stream: bool,
     ) -> Result<JsValue, ProfileError> {
         let client = &self.inner;
-        let start = || {
-            let keys: &[&str] = if stream {
-                &STREAM_KEYS
-            } else {
-                &GET_PROFILES_KEYS
-            };
-            let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
-            let reader = read.plain.input("options", Some(client.vendor.key()));
-            let vendor = client.vendor.as_ref();
-            let mut options = BatchOptions::read(&reader, vendor)?;
-            options.collect &= !stream;
-            options.emit_batches |= stream;
-            if is_stream(ids) {
-                let work = Batch::streaming(vendor, options);
-                return client.start(work, &read, Some(ids.clone()), stream);
-            }
-            let work = Batch::new(vendor, read_ids(ids, client.vendor.key())?, options)?;
-            client.start(work, &read, None, stream)
+        let keys: &[&str] = if stream {
+            &STREAM_KEYS
+        } else {
+            &GET_PROFILES_KEYS
         };
-        start()
+        let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
+        let reader = read.plain.input("options", Some(client.vendor.key()));
+        let vendor = client.vendor.as_ref();
+        let mut options = BatchOptions::read(&reader, vendor)?;
+        options.collect &= !stream;
+        options.emit_batches |= stream;
+        if is_stream(ids) {
+            let work = Batch::streaming(vendor, options);
+            return client.start(work, &read, Some(ids.clone()), stream);
+        }
+        let work = Batch::new(vendor, read_ids(ids, client.vendor.key())?, options)?;
+        client.start(work, &read, None, stream)
     }
 
     /// One page of the vendor's user listing (Easemob). Other vendors reject `unsupported`.
@@ -264,16 +256,13 @@ impl ProfileClient {
     ) -> Result<JsValue, ProfileError> {
         let client = &self.inner;
         let keys: &[&str] = if stream { &LIST_PAGES_KEYS } else { &LIST_KEYS };
-        let start = || {
-            let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
-            let reader = read.plain.input("options", Some(client.vendor.key()));
-            let mut options = ListOptions::read(&reader, one_page)?;
-            options.collect &= !stream;
-            options.emit_batches |= stream;
-            let work = Pages::new(client.vendor.as_ref(), options)?;
-            client.start(work, &read, None, stream)
-        };
-        start()
+        let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
+        let reader = read.plain.input("options", Some(client.vendor.key()));
+        let mut options = ListOptions::read(&reader, one_page)?;
+        options.collect &= !stream;
+        options.emit_batches |= stream;
+        let work = Pages::new(client.vendor.as_ref(), options)?;
+        client.start(work, &read, None, stream)
     }
 
     /// A DataLoader-style loader over this client: coalesced `load(id)` calls and a cache.

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use improfiles_core::call::options::HANDLE_KEYS;
+use improfiles_core::call::split_joined;
 use improfiles_core::model::{ProfileError, VendorKey};
 use improfiles_core::reader::PlainObject;
 
@@ -166,9 +167,9 @@ extern "C" {
     fn joined_ids(ids: &JsValue) -> Option<String>;
 }
 
-/// A call's `ids` array: in one string when js/shell/ids.js can join it (and the count
-/// comes out right), else read one string at a time as the call takes them. Every read can
-/// throw (a getter, a Proxy): that is `invalid_input` before anything is sent.
+/// A call's `ids` array: in one string when js/shell/ids.js can join it (and the count comes
+/// out right), else one string at a time as the call takes them. Every read can throw (a
+/// getter, a Proxy): that is `invalid_input` before anything is sent.
 pub fn read_ids(
     ids: &JsValue,
     vendor: VendorKey,
@@ -184,19 +185,8 @@ pub fn read_ids(
         .ok()
         .and_then(|n| n.as_f64())
         .ok_or_else(|| invalid("ids could not be read: its length threw".into()))?;
-    if length == 0.0 {
-        return Ok(Box::new(std::iter::empty()));
-    }
-    if let Some(joined) = joined_ids(&array) {
-        if joined.split('\n').count() as f64 == length {
-            let mut at = 0;
-            return Ok(Box::new(std::iter::from_fn(move || {
-                let rest = joined.get(at..)?;
-                let id = rest.split('\n').next().unwrap_or(rest);
-                at += id.len() + 1;
-                Some(Ok(id.to_owned()))
-            })));
-        }
+    if let Some(ids) = joined_ids(&array).and_then(|ids| split_joined(ids, length as usize)) {
+        return Ok(Box::new(ids.map(Ok)));
     }
     Ok(Box::new((0..length as u32).map(move |i| {
         let id = Reflect::get_u32(&array, i)

@@ -65,6 +65,21 @@ impl IdTable {
     }
 }
 
+/// The ids of `joined` (joined by `"\n"`, as js/shell/ids.js joins an array's), one at a time,
+/// when there are `count` of them; `None` when there are not (an id held a `"\n"`).
+pub fn split_joined(joined: String, count: usize) -> Option<impl Iterator<Item = String>> {
+    if joined.split('\n').count() != count {
+        return None;
+    }
+    let mut at = 0;
+    Some(std::iter::from_fn(move || {
+        let rest = joined.get(at..)?;
+        let id = rest.split('\n').next().unwrap_or(rest);
+        at += id.len() + 1;
+        Some(id.to_owned())
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +102,20 @@ mod tests {
         assert_eq!(table(&["x", "y"]), ["x", "y"]);
         assert!(table(&[]).is_empty());
         assert_eq!(table(&["ab", "a", "b", "ab"]), ["ab", "a", "b"]);
+    }
+
+    #[test]
+    fn joined_ids_split_only_when_the_count_is_right() {
+        let split = |joined: &str, count| {
+            split_joined(joined.to_owned(), count).map(|ids| ids.collect::<Vec<_>>())
+        };
+        assert_eq!(split("a\nb\nc", 3).unwrap(), ["a", "b", "c"]);
+        assert_eq!(split("a\n\nb\n", 4).unwrap(), ["a", "", "b", ""]);
+        assert_eq!(split("é", 1).unwrap(), ["é"]);
+        assert!(split("a\nb", 3).is_none(), "an id held a newline");
+        assert!(
+            split("", 0).is_none(),
+            "an empty array is read the slow way"
+        );
     }
 }

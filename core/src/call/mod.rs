@@ -20,6 +20,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 pub use batch::{Batch, BatchOptions};
+pub use ids::split_joined;
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
 use crate::http::HttpResponse;
