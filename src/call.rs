@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -16,20 +15,6 @@ use crate::js::{get, now, read_id, to_js, to_js_error};
 use improfiles_core::call::{DynCall, Ended, Input, Output};
 use improfiles_core::http::HttpRequest;
 use improfiles_core::model::ProfileError;
-
-/// A request for js/shell/run.js to send.
-#[derive(Serialize)]
-struct Request<'a> {
-    id: f64,
-    method: &'a str,
-    url: &'a str,
-    headers: &'a [(String, String)],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<&'a str>,
-    /// The inputs of the caller's signer, when the request still needs its signature.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sign: Option<(&'a str, &'a str)>,
-}
 
 #[wasm_bindgen(skip_typescript)]
 pub struct CallHandle {
@@ -67,14 +52,7 @@ fn ended(outcome: JsValue) -> Ended {
 }
 
 fn request_js(id: u64, http: &HttpRequest, sign: Option<(&str, &str)>) -> JsValue {
-    to_js(&Request {
-        id: id as f64,
-        method: http.method,
-        url: &http.url,
-        headers: &http.headers,
-        body: http.body.as_deref(),
-        sign,
-    })
+    js_sys::JSON::parse(&http.to_shell_json(id, sign)).expect("serde_json writes valid JSON")
 }
 
 #[wasm_bindgen]
@@ -180,6 +158,12 @@ impl CallHandle {
             Some(report) if batches || progress => to_js(&report),
             _ => JsValue::UNDEFINED,
         }
+    }
+
+    /// The results collected since the last time, as JSON (`Collected`, in core/src/call/) for
+    /// js/shell/run.js to keep in their places: wasm memory would never shrink back.
+    pub fn collected(&mut self) -> Option<String> {
+        self.call.collected()
     }
 
     /// What the call resolves with, once `poll` said `finished`: made a part at a time, so

@@ -1,5 +1,7 @@
 //! HTTP as data: what a vendor module asks the shell to send, and what the shell hands back.
 
+use serde::Serialize;
+
 use crate::model::ProfileError;
 use crate::reader::ObjectReader;
 
@@ -15,6 +17,32 @@ pub struct HttpRequest {
 impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
+    }
+
+    /// The request as the shell's run loop takes it (`{ id, method, url, headers, body?,
+    /// sign? }`, js/shell/run.js), `sign` being the inputs of the caller's signer when the
+    /// request still needs its signature.
+    pub fn to_shell_json(&self, id: u64, sign: Option<(&str, &str)>) -> String {
+        #[derive(Serialize)]
+        struct Request<'a> {
+            id: f64,
+            method: &'a str,
+            url: &'a str,
+            headers: &'a [(String, String)],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            body: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sign: Option<(&'a str, &'a str)>,
+        }
+        let request = Request {
+            id: id as f64,
+            method: self.method,
+            url: &self.url,
+            headers: &self.headers,
+            body: self.body.as_deref(),
+            sign,
+        };
+        serde_json::to_string(&request).expect("a request serializes to JSON")
     }
 }
 
@@ -200,6 +228,26 @@ mod tests {
         assert_eq!(date.retry_after_ms(784_111_777_000.0 + 9.0), Some(0.0));
         let junk = HttpResponse::new(429, "").with_header("Retry-After", "soon");
         assert_eq!(junk.retry_after_ms(0.0), None);
+    }
+
+    #[test]
+    fn a_request_goes_to_the_shell_as_json() {
+        let request = HttpRequest {
+            method: "POST",
+            url: "https://a.test/x?y=1".into(),
+            headers: vec![("Nonce".into(), "n\"1".into())],
+            body: Some("userId=u1".into()),
+        };
+        assert_eq!(
+            request.to_shell_json(7, Some(("n", "1700"))),
+            r#"{"id":7.0,"method":"POST","url":"https://a.test/x?y=1","headers":[["Nonce","n\"1"]],"body":"userId=u1","sign":["n","1700"]}"#
+        );
+        let get = HttpRequest {
+            body: None,
+            method: "GET",
+            ..request
+        };
+        assert!(!get.to_shell_json(8, None).contains("body"));
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub struct Simulation<W: Work> {
     pending: Vec<Pending>,
     /// Where a call that reads its ids as it goes ([`Output::NeedIds`]) takes them from.
     source: Option<Box<dyn Iterator<Item = String>>>,
+    /// With [`Simulation::taking_collected`]: what the call handed over as it went, as the
+    /// shell takes it after every step.
+    pub collected: Option<Vec<String>>,
 }
 
 /// Polls at most this often before a call is declared stuck.
@@ -82,7 +85,14 @@ impl<W: Work> Simulation<W> {
             answered: Vec::new(),
             pending: Vec::new(),
             source: None,
+            collected: None,
         }
+    }
+
+    /// Takes what the call collected after every step, as js/shell/run.js does.
+    pub fn taking_collected(mut self) -> Self {
+        self.collected = Some(Vec::new());
+        self
     }
 
     /// The call reads its ids from `ids` as it asks for them.
@@ -128,7 +138,10 @@ impl<W: Work> Simulation<W> {
                     self.call.handle(input, self.now, &mut self.session);
                     continue;
                 }
-                Output::Finished => return Ok(self.call.outcome(self.now)),
+                Output::Finished => {
+                    self.take_collected();
+                    return Ok(self.call.outcome(self.now));
+                }
                 Output::Failed(error) => return Err(error),
                 Output::WaitUntil(at) => {
                     self.now = next_answer.map_or(at, |a| a.min(at)).max(self.now)
@@ -138,8 +151,15 @@ impl<W: Work> Simulation<W> {
                 }
             }
             self.deliver_due();
+            self.take_collected();
         }
         panic!("the call did not finish");
+    }
+
+    fn take_collected(&mut self) {
+        if let Some(taken) = self.collected.as_mut() {
+            taken.extend(self.call.collected());
+        }
     }
 
     /// Hands the call every answer due by now, each at the time it arrives.

@@ -229,6 +229,25 @@ function report(call, onBatch, onProgress) {
   return deliver(0);
 }
 
+/// A call's outcome with the results it handed over as it went (`taken`: src/call.rs
+/// `collected`, so that wasm memory holds none of them), each put back at its place in the
+/// outcome's order: the position of its id among the call's distinct ids.
+function withTaken(outcome, taken) {
+  if (taken.length === 0) return outcome;
+  let size = 0;
+  for (const part of taken) size += part.profiles.length + part.failures.length;
+  const profiles = new Array(size);
+  const failures = new Array(size);
+  for (const { profiles: p, profileAt, failures: f, failureAt } of taken) {
+    for (let i = 0; i < p.length; i++) profiles[profileAt[i]] = p[i];
+    for (let i = 0; i < f.length; i++) failures[failureAt[i]] = f[i];
+  }
+  // filter skips the holes: what is left is each list in order.
+  outcome.profiles = profiles.filter(() => true).concat(outcome.profiles);
+  outcome.failures = failures.filter(() => true).concat(outcome.failures);
+  return outcome;
+}
+
 /// Up to `count` ids from `input` (an iterator), and whether it has no more. A sync iterator
 /// is read without waiting.
 async function pull(input, count, sync) {
@@ -352,6 +371,11 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   let interrupt;
   const controllers = new Map();
   const ended = [];
+  const taken = [];
+  const take = () => {
+    const json = call.collected();
+    if (json !== undefined) taken.push(JSON.parse(json));
+  };
   let live = true;
   let aborted = false;
   /// Gives up the requests in flight, once: the error an abort rejects with.
@@ -404,6 +428,7 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
         controllers.delete(id);
         call.complete(id, at, outcome);
       }
+      take();
       // Backpressure: while the promise onBatch returned is pending, no new request starts,
       // so a slow consumer keeps memory flat instead of queueing results.
       const reported = report(call, onBatch, onProgress);
@@ -429,7 +454,8 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
         // Polling can settle ids too (the breaker failing what is queued): they reach
         // onBatch before the call resolves, like every other id.
         await report(call, onBatch, onProgress);
-        return call.outcome();
+        take();
+        return withTaken(call.outcome(), taken);
       } else throw step.failed;
     }
   } catch (error) {

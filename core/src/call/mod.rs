@@ -191,6 +191,7 @@ pub trait DynCall {
         session: &mut Session,
     );
     fn report(&mut self, now: f64, batches: bool) -> Option<Report>;
+    fn collected(&mut self) -> Option<String>;
     fn outcome(&mut self, now: f64) -> OutcomeParts;
 }
 
@@ -216,6 +217,9 @@ where
     }
     fn report(&mut self, now: f64, batches: bool) -> Option<Report> {
         Call::report(self, now, batches)
+    }
+    fn collected(&mut self) -> Option<String> {
+        Call::collected(self)
     }
     fn outcome(&mut self, now: f64) -> OutcomeParts {
         Call::outcome(self, now).into_parts()
@@ -401,7 +405,24 @@ pub trait Work {
         let _ = step;
     }
     fn progress(&self, stats: &Stats) -> Progress;
+    /// What was collected for the outcome since the last time, handed over (as JSON:
+    /// [`Collected`]) so that the shell keeps a call's results and wasm memory does not grow
+    /// with them; `None` when nothing was. What is not taken stays for [`Work::outcome`].
+    fn collected(&mut self) -> Option<String> {
+        None
+    }
     fn outcome(&mut self, stats: Stats) -> Self::Outcome;
+}
+
+/// Results collected for a call's outcome, each with its place in the outcome's order (the
+/// position of its id among the call's distinct ids): the shell puts them in that order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Collected<'a> {
+    pub profiles: Vec<&'a Profile>,
+    pub profile_at: Vec<usize>,
+    pub failures: Vec<&'a Failure>,
+    pub failure_at: Vec<usize>,
 }
 
 /// SplitMix64: a small, well-distributed generator for nonces and jitter. It is seeded by the
@@ -683,6 +704,11 @@ impl<W: Work> Call<W> {
             batches,
             progress: self.progress(),
         })
+    }
+
+    /// What was collected for the outcome since the last time ([`Work::collected`]).
+    pub fn collected(&mut self) -> Option<String> {
+        self.work.collected()
     }
 
     /// The result, once [`Output::Finished`] was returned.
