@@ -390,6 +390,18 @@ if (wanted("memory")) {
     (streamed.growthMb / plain.growthMb).toFixed(2),
     "≤ 100 MB",
   );
+  const large = JSON.parse(
+    (await run(process.execPath, [fileURLToPath(new URL("./large-result.mjs", import.meta.url))], { maxBuffer: 1 << 20 })).stdout,
+  );
+  row(
+    "memory",
+    "600,000 ids with ~1 KB profiles, collect: true (bench/large-result.mjs)",
+    large.rejected ??
+      `${thousands(large.profiles)} profiles in ${large.inOrder ? "order" : "the wrong order"} in ${large.seconds} s; peak RSS +${large.growthMb} MB, ${large.externalMb} MB external (wasm memory) after`,
+    "",
+    "",
+    "completes, no wasm trap",
+  );
 }
 
 await emulator.stop();
