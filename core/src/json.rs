@@ -26,19 +26,7 @@ use serde_json::Number;
 
 /// `text` as a `T`, rewritten as above if serde_json refuses it as it stands.
 pub fn parse_lenient<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
-    read_lenient(text, |text| serde_json::from_str(text))
-}
-
-/// `read` over `text`, or over its rewritten form if `read` refuses `text` as it stands; for
-/// reads that borrow from the text and return what they made of it.
-pub fn read_lenient<R>(
-    text: &str,
-    mut read: impl FnMut(&str) -> serde_json::Result<R>,
-) -> serde_json::Result<R> {
-    read(text).or_else(|error| match rewrite(text) {
-        Some(rewritten) => read(&rewritten),
-        None => Err(error),
-    })
+    from_str_lenient(text, &mut None).map(|(value, _)| value)
 }
 
 /// `text` read as a `T` that borrows from it, rewritten as above (into `spare`, which the

@@ -91,11 +91,6 @@ impl RawJson {
         RawJson(serde_json::value::to_raw_value(&()).expect("null is valid JSON"))
     }
 
-    /// A value made here (Kaixin's XML read as JSON).
-    pub fn from_value(value: &Value) -> Self {
-        RawJson(serde_json::value::to_raw_value(value).expect("a Value is valid JSON"))
-    }
-
     pub fn get(&self) -> &str {
         self.0.get()
     }

@@ -2,8 +2,6 @@
 //! `POST {base}/user/profile/batch/query.json`, a form body with one `userId` field per id
 //! (at most 100), signed with `App-Key`/`Nonce`/`Timestamp`/`Signature` headers.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -308,33 +306,26 @@ fn each_member(
     value: Option<&Shallow>,
     mut member: impl FnMut(&str, &RawValue),
 ) -> Result<(), &'static str> {
-    let mut members = |members: &[(Cow<str>, &RawValue)]| {
-        for (key, raw) in members {
-            member(key, raw);
-        }
-    };
-    match value {
-        None | Some(Shallow::Null) => Ok(()),
-        Some(Shallow::Object(object)) => {
-            members(object);
-            Ok(())
-        }
-        Some(Shallow::Str(s)) if s.trim().is_empty() => Ok(()),
+    let mut spare = None;
+    let embedded;
+    let members = match value {
+        None | Some(Shallow::Null) => return Ok(()),
+        Some(Shallow::Object(object)) => object,
+        Some(Shallow::Str(s)) if s.trim().is_empty() => return Ok(()),
         Some(Shallow::Str(s)) => {
-            let read = crate::json::read_lenient(s, |text| {
-                serde_json::from_str::<Shallow>(text).map(|inner| match inner {
-                    Shallow::Object(object) => {
-                        members(&object);
-                        Ok(())
-                    }
-                    Shallow::Null => Ok(()),
-                    _ => Err("is not a JSON object"),
-                })
-            });
-            read.unwrap_or(Err("is not a JSON object"))
+            embedded = crate::json::from_str_lenient::<Shallow>(s, &mut spare).map(|(v, _)| v);
+            match &embedded {
+                Ok(Shallow::Object(object)) => object,
+                Ok(Shallow::Null) => return Ok(()),
+                _ => return Err("is not a JSON object"),
+            }
         }
-        Some(_) => Err("is neither an object nor a JSON string"),
+        Some(_) => return Err("is neither an object nor a JSON string"),
+    };
+    for (key, raw) in members {
+        member(key, raw);
     }
+    Ok(())
 }
 
 /// RongCloud codes gender as 0 unknown, 1 male, 2 female.
