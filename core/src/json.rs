@@ -49,7 +49,7 @@ pub fn from_str_lenient<'t, T: Deserialize<'t>>(
 /// `includeRaw`: a second look at a body that was read already).
 pub fn raw_items<'t>(text: &'t str, key: &str) -> Option<Vec<&'t RawValue>> {
     let body: Shallow = serde_json::from_str(text).ok()?;
-    match Shallow::of(body.get(key)?) {
+    match body.member(key)? {
         Shallow::List(items) => Some(items),
         _ => None,
     }
@@ -221,6 +221,11 @@ impl<'a> Shallow<'a> {
             Shallow::Number(n) => n.as_i64(),
             _ => None,
         }
+    }
+
+    /// The member `key` of an object, read one level deeper ([`Shallow::of`]).
+    pub fn member(&self, key: &str) -> Option<Shallow<'a>> {
+        self.get(key).map(Shallow::of)
     }
 
     /// The member `key` of an object (the last, if the key repeats: `JSON.parse`'s choice).

@@ -21,8 +21,8 @@ use crate::model::{
 use crate::reader::ObjectReader;
 use crate::vendors::descriptor::{Descriptor, Field, Mode};
 use crate::vendors::{
-    check_id_common, describe_common, json_number, json_string, CredentialStep, Listing, Page,
-    PageOutcome, ParseContext, PreparedRequest, RequestContext, ResponseOutcome, Vendor,
+    check_id_common, describe_common, CredentialStep, Listing, Page, PageOutcome, ParseContext,
+    PreparedRequest, RequestContext, ResponseOutcome, Vendor,
 };
 
 /// The vendor documentation: 100 calls per second per App Key for this and the other user APIs.
@@ -175,18 +175,11 @@ impl Easemob {
 
     /// Easemob's error body: `{"error": "...", "error_description": "..."}`.
     fn error_parts(body: &str) -> (Option<String>, String) {
-        let parsed: Option<Map<String, Value>> = crate::json::parse_lenient(body).ok();
-        let kind = parsed
-            .as_ref()
-            .and_then(|b| b.get("error"))
-            .and_then(json_string);
-        let description = parsed
-            .as_ref()
-            .and_then(|b| b.get("error_description"))
-            .and_then(json_string)
-            .map(|d| d.chars().take(200).collect())
-            .unwrap_or_default();
-        (kind, description)
+        let mut spare = None;
+        let parsed = crate::json::from_str_lenient::<Shallow>(body, &mut spare).ok();
+        let member = |key| parsed.as_ref()?.0.member(key)?.text();
+        let description = member("error_description").map(|d| d.chars().take(200).collect());
+        (member("error"), description.unwrap_or_default())
     }
 
     /// Classifies a non-200 answer. `Ok(failure)` is a per-id verdict (the user does not
@@ -414,17 +407,16 @@ impl Vendor for Easemob {
         let outcome = match response {
             None => Err(token_error(ErrorCode::Network, true, "no response".into())),
             Some(r) if r.status == 200 => {
-                let body: Option<Map<String, Value>> = crate::json::parse_lenient(&r.body).ok();
-                let token = body
+                let mut spare = None;
+                let body = crate::json::from_str_lenient::<Shallow>(&r.body, &mut spare).ok();
+                let member = |key| body.as_ref()?.0.member(key);
+                let token = member("access_token");
+                let token = token
                     .as_ref()
-                    .and_then(|b| b.get("access_token"))
-                    .and_then(Value::as_str)
+                    .and_then(Shallow::as_str)
                     .filter(|t| !t.is_empty());
-                let expires_in = body
-                    .as_ref()
-                    .and_then(|b| b.get("expires_in"))
-                    .and_then(json_number)
-                    .filter(|s| *s > 0.0);
+                let expires_in = member("expires_in").and_then(|s| s.number());
+                let expires_in = expires_in.filter(|s| *s > 0.0);
                 // It goes into an Authorization header: checked like a token the caller gives.
                 let header_safe = token.filter(|t| t.bytes().all(|b| b.is_ascii_graphic()));
                 match (token, header_safe, expires_in) {

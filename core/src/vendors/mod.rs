@@ -411,24 +411,6 @@ pub fn match_items<'a, T>(
     (matched.collect(), unnamed)
 }
 
-/// A JSON number or numeric string as `f64` (vendors are not consistent about which they send).
-pub fn json_number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A JSON string, or a number rendered as one.
-pub fn json_string(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,13 +15,14 @@ use xml::{xml_text, xml_users};
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::json::Shallow;
 use crate::model::{ErrorCode, Failure, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::oauth1;
 use crate::vendors::descriptor::{Descriptor, Field, Mode};
 use crate::vendors::{
-    check_id_common, describe_common, json_string, match_asked, ParseContext, PreparedRequest,
-    RequestContext, ResponseOutcome, Vendor,
+    check_id_common, describe_common, match_asked, ParseContext, PreparedRequest, RequestContext,
+    ResponseOutcome, Vendor,
 };
 
 pub const DEFAULT_BASE_URL: &str = "https://api.kaixin001.com";
@@ -284,11 +285,14 @@ fn check_fields(fields: &[String]) -> Result<Vec<String>, String> {
 
 /// The human-readable part of an error body (JSON `error`/`error_msg`, or XML text), short.
 fn error_text(body: &str) -> String {
-    let text = match crate::json::parse_lenient::<Value>(body) {
-        Ok(Value::Object(map)) => ["error", "error_msg", "error_description", "message"]
-            .iter()
-            .find_map(|k| map.get(*k).and_then(json_string))
-            .unwrap_or_default(),
+    let mut spare = None;
+    let text = match crate::json::from_str_lenient::<Shallow>(body, &mut spare) {
+        Ok((object @ Shallow::Object(_), _)) => {
+            ["error", "error_msg", "error_description", "message"]
+                .iter()
+                .find_map(|k| object.member(k)?.text())
+                .unwrap_or_default()
+        }
         _ if body.trim_start().starts_with('<') => xml_text(body),
         _ => String::new(),
     };
