@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::client::Client;
-use crate::js::{get, now, read_id, to_js, to_js_error};
+use crate::js::{from_json, get, now, read_id, to_js, to_js_error};
 use improfiles_core::call::{DynCall, Ended, Input, Output};
 use improfiles_core::http::HttpRequest;
 use improfiles_core::model::ProfileError;
@@ -52,7 +52,7 @@ fn ended(outcome: JsValue) -> Ended {
 }
 
 fn request_js(id: u64, http: &HttpRequest, sign: Option<(&str, &str)>) -> JsValue {
-    js_sys::JSON::parse(&http.to_shell_json(id, sign)).expect("serde_json writes valid JSON")
+    from_json(&http.to_shell_json(id, sign))
 }
 
 #[wasm_bindgen]
@@ -169,13 +169,12 @@ impl CallHandle {
     /// What the call resolves with, once `poll` said `finished`: made a part at a time, so
     /// that a result of any size works (no string holds all of it).
     pub fn outcome(&mut self) -> JsValue {
-        let parse = |json: &str| js_sys::JSON::parse(json).expect("serde_json writes valid JSON");
         let parts = self.call.outcome(now());
-        let outcome = parse(&parts.head);
+        let outcome = from_json(&parts.head);
         for (key, part) in parts.parts {
             let list: Array = get(&outcome, key).unchecked_into();
             let push = get(&list, "push").unchecked_into::<js_sys::Function>();
-            let _ = push.apply(&list, &parse(&part).unchecked_into());
+            let _ = push.apply(&list, &from_json(&part).unchecked_into());
         }
         outcome
     }

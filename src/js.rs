@@ -37,8 +37,12 @@ pub fn to_js_error(error: &ProfileError) -> JsValue {
 /// them property by property through the boundary (serde-wasm-bindgen) normalized a
 /// response's worth of profiles 5-35% slower (BENCHMARKS.md).
 pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    let text = serde_json::to_string(value).expect("result types serialize to JSON");
-    js_sys::JSON::parse(&text).expect("serde_json writes valid JSON")
+    from_json(&serde_json::to_string(value).expect("result types serialize to JSON"))
+}
+
+/// JSON that serde_json wrote (here or in the core), as JS values.
+pub fn from_json(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).expect("serde_json writes valid JSON")
 }
 
 pub fn get(target: &JsValue, key: &str) -> JsValue {
