@@ -55,6 +55,36 @@ pub fn raw_items<'t>(text: &'t str, key: &str) -> Option<Vec<&'t RawValue>> {
     }
 }
 
+/// An object's members as [`Shallow`] keeps them: each key with the member's text.
+pub type Members<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+
+/// The value of the member `key` (the last, if the key repeats: `JSON.parse`'s choice).
+pub fn member_named<'m, V>(members: &'m [(Cow<str>, V)], key: &str) -> Option<&'m V> {
+    members
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, value)| value)
+}
+
+/// The objects of a list read as [`Shallow`]s (anything else is no item), each with its text
+/// when `raw` says where the list is (`includeRaw`: the body's text and the list's key, read
+/// once more).
+pub fn objects<'a>(
+    items: Vec<Shallow<'a>>,
+    raw: Option<(&'a str, &str)>,
+) -> Vec<(Members<'a>, Option<&'a RawValue>)> {
+    let raws = raw.and_then(|(text, key)| raw_items(text, key));
+    let raw_at = |at: usize| raws.as_ref().and_then(|raws| raws.get(at).copied());
+    let objects = items.into_iter().enumerate();
+    objects
+        .filter_map(|(at, item)| match item {
+            Shallow::Object(members) => Some((members, raw_at(at))),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A value read as `T` when it is a JSON object, and as `None` (skipped whole) when it is
 /// anything else. `T`'s own fields should be as forgiving (`Option` of these types).
 #[derive(Debug)]
@@ -165,7 +195,7 @@ pub enum Shallow<'a> {
     Number(Number),
     Str(Cow<'a, str>),
     List(Vec<&'a RawValue>),
-    Object(Vec<(Cow<'a, str>, &'a RawValue)>),
+    Object(Members<'a>),
 }
 
 impl<'a> Shallow<'a> {
@@ -231,7 +261,7 @@ impl<'a> Shallow<'a> {
     /// The member `key` of an object (the last, if the key repeats: `JSON.parse`'s choice).
     pub fn get(&self, key: &str) -> Option<&'a RawValue> {
         match self {
-            Shallow::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|m| m.1),
+            Shallow::Object(members) => member_named(members, key).copied(),
             _ => None,
         }
     }
@@ -453,5 +483,35 @@ mod tests {
             .0
             .is_none());
         assert!(serde_json::from_str::<Obj<Body>>(r#"{"list":[}"#).is_err());
+    }
+
+    #[test]
+    fn objects_of_a_list_keep_their_own_text() {
+        let body = r#"{"users":[{"uid":"1"},"x",null,{"uid":"2","n":[1]}]}"#;
+        let read: Shallow = serde_json::from_str(body).unwrap();
+        let Some(Shallow::List(items)) = read.member("users") else {
+            panic!("a list")
+        };
+        let items: Vec<Shallow> = items.into_iter().map(Shallow::of).collect();
+        let with_text: Vec<(Option<String>, Option<&str>)> = objects(items, Some((body, "users")))
+            .into_iter()
+            .map(|(members, raw)| {
+                let uid = member_named(&members, "uid").and_then(|v| Shallow::of(v).text());
+                (uid, raw.map(RawValue::get))
+            })
+            .collect();
+        assert_eq!(
+            with_text,
+            [
+                (Some("1".into()), Some(r#"{"uid":"1"}"#)),
+                (Some("2".into()), Some(r#"{"uid":"2","n":[1]}"#))
+            ]
+        );
+        let members = vec![(Cow::Borrowed("k"), 1), (Cow::Borrowed("k"), 2)];
+        assert_eq!(
+            member_named(&members, "k"),
+            Some(&2),
+            "the last, as JSON.parse"
+        );
     }
 }

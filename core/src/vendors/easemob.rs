@@ -5,8 +5,6 @@
 //! shortly before it expires and renewed once after a 401 — one renewal however many
 //! requests were refused at the same time.
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
@@ -14,7 +12,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::json::{List, Obj, Shallow};
+use crate::json::{member_named, List, Members, Obj, Shallow};
 use crate::model::{
     ErrorCode, Failure, Profile, ProfileError, RawJson, Secret, VendorCode, VendorKey,
 };
@@ -258,20 +256,10 @@ impl Easemob {
             None => Vec::new(),
             Some(List(None)) => return Err(unreadable("entities is not an array")),
         };
-        // includeRaw: the entities once more, as the vendor wrote them.
-        let raws = include_raw
-            .then(|| crate::json::raw_items(text, "entities"))
-            .flatten();
+        let raw = include_raw.then_some((text, "entities"));
+        let entities = crate::json::objects(entities, raw).into_iter();
         let entities = entities
-            .into_iter()
-            .enumerate()
-            .filter_map(|(at, entity)| match entity {
-                Shallow::Object(members) => Some(Entity {
-                    members,
-                    raw: raws.as_ref().and_then(|raws| raws.get(at).copied()),
-                }),
-                _ => None,
-            })
+            .map(|(members, raw)| Entity { members, raw })
             .collect();
         let cursor = answer.cursor.as_ref().and_then(Shallow::as_str);
         let cursor = cursor.filter(|c| !c.is_empty()).map(str::to_owned);
@@ -290,14 +278,13 @@ struct Answer<'a> {
 
 /// A user entity: its members, and its text when `includeRaw` asked for it.
 struct Entity<'a> {
-    members: Vec<(Cow<'a, str>, &'a RawValue)>,
+    members: Members<'a>,
     raw: Option<&'a RawValue>,
 }
 
 impl Entity<'_> {
     fn username(&self) -> Option<Shallow<'_>> {
-        let (_, value) = self.members.iter().rev().find(|(k, _)| k == "username")?;
-        Some(Shallow::of(value))
+        member_named(&self.members, "username").map(|value| Shallow::of(value))
     }
 }
 

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::User;
-use crate::json::{List, Member, Obj, Shallow};
+use crate::json::{List, Member, Members, Obj, Shallow};
 use crate::model::RawJson;
 
 /// An answer, as far as it is read ([`crate::json`]: any JSON is taken).
@@ -34,33 +34,24 @@ pub(super) fn json_users<'t>(
         Member::Absent if !matches!(answer.uid, Member::Absent) => {
             // One user, the whole body.
             let user: Shallow = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            let Shallow::Object(members) = user else {
+                return Err("the body is not a JSON object".into());
+            };
             let raw = include_raw.then(|| serde_json::from_str::<&RawValue>(text));
-            return Ok(vec![User::json(user, raw.and_then(Result::ok))]);
+            return Ok(vec![User::json(members, raw.and_then(Result::ok))]);
         }
         Member::Absent => return Err("the body has no users array".into()),
     };
-    // includeRaw: the users once more, as the vendor wrote them.
-    let raws = include_raw
-        .then(|| crate::json::raw_items(text, "users"))
-        .flatten();
+    let raw = include_raw.then_some((text, "users"));
+    let users = crate::json::objects(users, raw).into_iter();
     Ok(users
-        .into_iter()
-        .enumerate()
-        .filter(|(_, user)| matches!(user, Shallow::Object(_)))
-        .map(|(at, user)| {
-            let raw = raws.as_ref().and_then(|raws| raws.get(at).copied());
-            User::json(user, raw)
-        })
+        .map(|(members, raw)| User::json(members, raw))
         .collect())
 }
 
 impl<'a> User<'a> {
     /// A user object of a JSON answer, with its text when `includeRaw` asked for it.
-    fn json(user: Shallow<'a>, raw: Option<&RawValue>) -> Self {
-        let members = match user {
-            Shallow::Object(members) => members,
-            _ => Vec::new(),
-        };
+    fn json(members: Members<'a>, raw: Option<&RawValue>) -> Self {
         User {
             members: members
                 .into_iter()

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
-use crate::json::Shallow;
+use crate::json::{member_named, Shallow};
 use crate::model::{Gender, Profile, RawJson, VendorKey};
 
 /// A user of an answer, JSON or XML: its members as JSON text, and the whole of it when
@@ -16,7 +16,7 @@ pub(super) struct User<'a> {
 
 impl User<'_> {
     pub(super) fn uid(&self) -> Option<String> {
-        let (_, value) = self.members.iter().rev().find(|(k, _)| k == "uid")?;
+        let value = member_named(&self.members, "uid")?;
         Some(Shallow::of(value).text()?.trim().to_owned())
     }
 
