@@ -85,3 +85,20 @@ test("vendor fields beyond the common shape come out as JSON.parse reads them, i
   assert.deepEqual(profile.custom, { z: "again", nested: sent.userProfile.nested, big: sent.userProfile.big, tiny: 1e-7, ext: null });
   assert.deepEqual(profile.raw, sent);
 });
+
+test("includeRaw gives each Easemob entity and Kaixin001 user its own record, past items that are not objects", () => {
+  const easemob = new ProfileClient({ vendor: "easemob", baseUrl: "https://a1.easemob.com", orgName: "o", appName: "a", token: "t" });
+  const entities = [{ username: "ann", nickname: "Ann", extra: [1] }, "x", { username: "bob" }];
+  const fromEasemob = easemob.parseResponse(["ann", "bob"], { status: 200, body: JSON.stringify({ entities }) }, { includeRaw: true });
+  assert.deepEqual(
+    fromEasemob.profiles.map((p) => p.raw),
+    [entities[0], entities[2]],
+  );
+  const kaixin = new ProfileClient({ vendor: "kaixin", accessToken: "t" });
+  const users = [7, { uid: "1", name: "一", city: "北京" }, { uid: "2", name: "二" }];
+  const fromKaixin = kaixin.parseResponse(["1", "2"], { status: 200, body: JSON.stringify({ users }) }, { includeRaw: true });
+  assert.deepEqual(
+    fromKaixin.profiles.map((p) => p.raw),
+    [users[1], users[2]],
+  );
+});
