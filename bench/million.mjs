@@ -57,9 +57,7 @@ async function plain() {
         chunk.push(value);
       }
       if (chunk.length === 0) return;
-      const profiles = await plainRequest("rongcloud", baseUrl, chunk);
-      const named = new Set(profiles.map((p) => p.id));
-      const failures = chunk.filter((id) => !named.has(id)).map((id) => ({ id, code: "not_found" }));
+      const { profiles, failures } = await plainRequest("rongcloud", baseUrl, chunk);
       Object.assign(stats, {
         requests: stats.requests + 1,
         profiles: stats.profiles + profiles.length,

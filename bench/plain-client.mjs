@@ -5,11 +5,14 @@
 import { MAPPERS } from "./mappers.mjs";
 import { REQUESTS } from "./requests.mjs";
 
-/** Profiles of the ids of one request: fetched, parsed and mapped. */
+/** `{ profiles, failures }` of the ids of one request: fetched, parsed and mapped. */
 export async function plainRequest(vendor, baseUrl, ids) {
   const response = await fetch(...REQUESTS[vendor].request(baseUrl, ids));
   const text = await response.text();
-  return response.ok ? MAPPERS[vendor](JSON.parse(text)) : [];
+  const profiles = response.ok ? MAPPERS[vendor](JSON.parse(text)) : [];
+  const named = new Set(profiles.map((p) => p.id));
+  const failures = ids.filter((id) => !named.has(id)).map((id) => ({ id, code: "not_found", message: "no such user", retryable: false }));
+  return { profiles, failures };
 }
 
 /** `{ profiles, failures }` for `ids` of `vendor` from the emulator at `baseUrl`. */
@@ -23,11 +26,9 @@ export async function plainClient(vendor, { baseUrl, ids, concurrency = 8 }) {
   let next = 0;
   async function worker() {
     while (next < chunks.length) {
-      const chunk = chunks[next++];
-      const found = await plainRequest(vendor, baseUrl, chunk);
-      const named = new Set(found.map((p) => p.id));
-      profiles.push(...found);
-      for (const id of chunk) if (!named.has(id)) failures.push({ id, code: "not_found", message: "no such user", retryable: false });
+      const found = await plainRequest(vendor, baseUrl, chunks[next++]);
+      profiles.push(...found.profiles);
+      failures.push(...found.failures);
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
