@@ -71,7 +71,9 @@ pub struct Batch {
     batch_size: usize,
     ids: IdTable,
     slots: Vec<Slot>,
-    attempts: Vec<u32>,
+    /// Attempts so far per id: retries are at most 20 (core/src/config.rs), and a byte an
+    /// id counts at a million ids.
+    attempts: Vec<u8>,
     profiles: Vec<(usize, Profile)>,
     failures: Vec<(usize, Failure)>,
     ready: VecDeque<Vec<usize>>,
@@ -186,7 +188,11 @@ impl Batch {
             }
             return;
         }
-        let attempt = indices.iter().map(|&i| self.attempts[i]).max().unwrap_or(1);
+        let attempt = indices
+            .iter()
+            .map(|&i| u32::from(self.attempts[i]))
+            .max()
+            .unwrap_or(1);
         let at = step.now + step.scheduler.backoff.delay_ms(attempt, step.rng.unit());
         self.delayed.push(Delayed {
             at,
@@ -307,7 +313,11 @@ impl Work for Batch {
             .ready
             .pop_front()
             .expect("build is only called with work ready");
-        let attempt = indices.iter().map(|&i| self.attempts[i]).max().unwrap_or(0);
+        let attempt = indices
+            .iter()
+            .map(|&i| u32::from(self.attempts[i]))
+            .max()
+            .unwrap_or(0);
         let ids: Vec<&str> = indices.iter().map(|&i| self.ids.get(i)).collect();
         let ctx = RequestContext {
             fields: self.options.fields.as_deref(),
@@ -371,7 +381,7 @@ impl Work for Batch {
             if self.slots[i] != Slot::Pending {
                 continue;
             }
-            if self.attempts[i] < retries {
+            if u32::from(self.attempts[i]) < retries {
                 self.attempts[i] += 1;
                 again.push((i, failure));
             } else {
@@ -393,7 +403,7 @@ impl Work for Batch {
     fn retry(&mut self, carried: Carried, at: f64) {
         let pending = self.pending(carried.indices);
         for &i in &pending {
-            self.attempts[i] = carried.attempt + 1;
+            self.attempts[i] = u8::try_from(carried.attempt + 1).unwrap_or(u8::MAX);
         }
         self.delayed.push(Delayed {
             at,

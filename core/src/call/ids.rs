@@ -1,20 +1,30 @@
 //! The distinct ids of a `getProfiles` call, kept compactly, in first-seen order. Ids can
 //! arrive over the whole call (an iterable read as requests go out), so repeats are found as
-//! they arrive: a hash table of positions into the one buffer the ids are kept in, hashed by
-//! the ids themselves — 4 bytes a slot, the ids never stored twice.
+//! they arrive: a hash table of positions into the blocks the ids are kept in, hashed by the
+//! ids themselves — 4 bytes a slot, the ids never stored twice.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{BuildHasher, BuildHasherDefault};
 
 use hashbrown::HashTable;
 
-/// The distinct ids in one buffer. A million ids as a million `String`s take about three
-/// times the memory (a header and a heap block each), and wasm memory never shrinks back.
+/// The text of the ids is kept in blocks of this many bytes, and their ends in blocks of
+/// this many entries: wasm memory never shrinks back, and one buffer doubling as it grows
+/// holds its old and new copies at once and leaves the old one behind as a hole.
+const TEXT_BLOCK: usize = 64 * 1024;
+const ENDS_BLOCK: usize = 16 * 1024;
+
+/// The distinct ids in blocks of text. A million ids as a million `String`s take about three
+/// times the memory (a header and a heap block each).
 #[derive(Default)]
 pub struct IdTable {
-    text: String,
-    /// Where each id ends in `text`; id `i` starts where id `i - 1` ends.
-    ends: Vec<u32>,
+    /// Whole ids, one after another: a block holds `TEXT_BLOCK` bytes, or one longer id.
+    text: Vec<String>,
+    /// The position of the first id of each block of `text`.
+    firsts: Vec<u32>,
+    /// Where each id ends in its block of `text`, in blocks of `ENDS_BLOCK`.
+    ends: Vec<Vec<u32>>,
+    len: usize,
     /// The position of every id, found by the id's hash.
     index: HashTable<u32>,
     /// SipHash with fixed keys: the ids are the caller's own, and wasm has no randomness at
@@ -22,46 +32,88 @@ pub struct IdTable {
     hasher: BuildHasherDefault<DefaultHasher>,
 }
 
-/// The `i`-th id of `text` as `ends` marks the ids.
-fn id_at<'a>(text: &'a str, ends: &[u32], i: usize) -> &'a str {
-    let start = match i {
-        0 => 0,
-        p => ends[p - 1] as usize,
-    };
-    &text[start..ends[i] as usize]
+/// The ids' text and where each ends: all a lookup reads, apart from the hash table that is
+/// being changed.
+struct Stored<'a> {
+    text: &'a [String],
+    firsts: &'a [u32],
+    ends: &'a [Vec<u32>],
+}
+
+impl<'a> Stored<'a> {
+    fn end(&self, i: usize) -> usize {
+        self.ends[i / ENDS_BLOCK][i % ENDS_BLOCK] as usize
+    }
+
+    /// The `i`-th id.
+    fn get(&self, i: usize) -> &'a str {
+        let block = self.firsts.partition_point(|&first| first as usize <= i) - 1;
+        let start = match i == self.firsts[block] as usize {
+            true => 0,
+            false => self.end(i - 1),
+        };
+        &self.text[block][start..self.end(i)]
+    }
 }
 
 impl IdTable {
+    fn stored(&self) -> Stored<'_> {
+        Stored {
+            text: &self.text,
+            firsts: &self.firsts,
+            ends: &self.ends,
+        }
+    }
+
     /// Adds `id` unless it is here already; its position when it is new.
     pub fn insert(&mut self, id: &str) -> Option<usize> {
         let IdTable {
             text,
+            firsts,
             ends,
             index,
             hasher,
+            ..
         } = self;
+        let stored = Stored { text, firsts, ends };
         let hash = hasher.hash_one(id);
         if index
-            .find(hash, |&p| id_at(text, ends, p as usize) == id)
+            .find(hash, |&p| stored.get(p as usize) == id)
             .is_some()
         {
             return None;
         }
-        let position = ends.len();
-        let rehash = |&p: &u32| hasher.hash_one(id_at(text, ends, p as usize));
+        let position = self.len;
+        let rehash = |&p: &u32| hasher.hash_one(stored.get(p as usize));
         index.insert_unique(hash, position as u32, rehash);
-        text.push_str(id);
-        ends.push(u32::try_from(text.len()).expect("under 4 GiB of ids"));
+        let full = self
+            .text
+            .last()
+            .map_or(true, |block| block.len() + id.len() > block.capacity());
+        if full {
+            self.text
+                .push(String::with_capacity(TEXT_BLOCK.max(id.len())));
+            self.firsts
+                .push(u32::try_from(position).expect("under 4 billion ids"));
+        }
+        let block = self.text.last_mut().expect("a block with room");
+        block.push_str(id);
+        if position % ENDS_BLOCK == 0 {
+            self.ends.push(Vec::with_capacity(ENDS_BLOCK));
+        }
+        let end = u32::try_from(block.len()).expect("a block under 4 GiB");
+        self.ends.last_mut().expect("a block of ends").push(end);
+        self.len += 1;
         Some(position)
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.len
     }
 
     /// The `i`-th distinct id.
     pub fn get(&self, i: usize) -> &str {
-        id_at(&self.text, &self.ends, i)
+        self.stored().get(i)
     }
 }
 
@@ -102,6 +154,24 @@ mod tests {
         assert_eq!(table(&["x", "y"]), ["x", "y"]);
         assert!(table(&[]).is_empty());
         assert_eq!(table(&["ab", "a", "b", "ab"]), ["ab", "a", "b"]);
+    }
+
+    #[test]
+    fn ids_span_many_blocks_and_a_long_id_has_its_own() {
+        let long = "x".repeat(TEXT_BLOCK + 1);
+        let mut ids: Vec<String> = (0..3 * ENDS_BLOCK).map(|i| format!("id-{i}")).collect();
+        ids.insert(ENDS_BLOCK, long.clone());
+        let mut t = IdTable::default();
+        for id in ids.iter().chain(&ids) {
+            t.insert(id);
+        }
+        assert_eq!(t.len(), ids.len());
+        assert!(t.text.len() > 2, "the text spans blocks");
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(t.get(i), id);
+        }
+        assert_eq!(t.insert(&long), None);
+        assert_eq!(t.insert("new"), Some(ids.len()));
     }
 
     #[test]
