@@ -5,8 +5,10 @@
 // the ids come from an async generator instead of an array, and never all exist at once.
 // With `plain`, the same streamed job is done the way a user would without improfiles — the
 // baseline: fetch 64 at a time (bench/plain-client.mjs's requests), a Set of the ids seen
-// for the repeats, the same writer. Used by `make bench` and by tests/node/scale.test.mjs:
-// `node bench/million.mjs <emulator url> <out file> [stream|plain]`.
+// for the repeats, the same writer; `floor` is that job with no client at all (see
+// withoutImprofiles). A fourth argument gives improfiles a `concurrency`. Used by `make
+// bench` and by tests/node/scale.test.mjs:
+// `node bench/million.mjs <emulator url> <out file> array|stream|plain|floor [concurrency]`.
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
@@ -14,7 +16,7 @@ import { createInterface } from "node:readline";
 import { rongcloud } from "../tests/node/helpers/rongcloud.mjs";
 import { plainRequest } from "./plain-client.mjs";
 
-const [baseUrl, path, mode] = process.argv.slice(2);
+const [baseUrl, path, mode = "array", concurrency] = process.argv.slice(2);
 const MILLION = 1_000_000;
 const rss = () => process.memoryUsage().rss;
 
@@ -27,7 +29,7 @@ let drained;
 async function* generated() {
   for (let i = 1; i <= MILLION; i++) yield `u${i}`;
 }
-const ids = mode === "stream" || mode === "plain" ? generated() : Array.from({ length: MILLION }, (_, i) => `u${i + 1}`);
+const ids = mode !== "array" ? generated() : Array.from({ length: MILLION }, (_, i) => `u${i + 1}`);
 const beforeCall = rss();
 async function write(profiles, failures) {
   let text = "";
@@ -42,22 +44,31 @@ async function write(profiles, failures) {
   }
   sample();
 }
-/** The baseline: what improfiles does here, in plain JS (no retries, no pacing). */
-async function plain() {
+/**
+ * The job without improfiles, 64 requests' worth of ids at a time: `plain` is the baseline
+ * (plain-client.mjs's request, no retries or pacing, a Set of the ids seen for the repeats);
+ * `floor` is what is left of any client: the same ids and writer, each request's profiles
+ * parsed from JSON made in this process (no fetch, no repeats looked for).
+ */
+async function withoutImprofiles(floor) {
   const seen = new Set();
   const stats = { requests: 0, profiles: 0, failures: 0 };
+  const made = (chunk) => ({
+    profiles: JSON.parse(JSON.stringify(chunk.map((id) => ({ id, name: `User ${id}`, avatarUrl: `https://cdn.example.com/${id}.png` })))),
+    failures: [],
+  });
   async function worker() {
     for (;;) {
       const chunk = [];
       while (chunk.length < 100) {
         const { value, done } = await ids.next();
         if (done) break;
-        if (seen.has(value)) continue;
-        seen.add(value);
+        if (!floor && seen.has(value)) continue;
+        if (!floor) seen.add(value);
         chunk.push(value);
       }
       if (chunk.length === 0) return;
-      const { profiles, failures } = await plainRequest("rongcloud", baseUrl, chunk);
+      const { profiles, failures } = floor ? await Promise.resolve(made(chunk)) : await plainRequest("rongcloud", baseUrl, chunk);
       Object.assign(stats, {
         requests: stats.requests + 1,
         profiles: stats.profiles + profiles.length,
@@ -71,9 +82,9 @@ async function plain() {
 }
 const started = performance.now();
 const result =
-  mode === "plain"
-    ? await plain()
-    : await rongcloud({ url: baseUrl }, { rateLimit: 100_000 }).getProfiles(ids, {
+  mode === "plain" || mode === "floor"
+    ? await withoutImprofiles(mode === "floor")
+    : await rongcloud({ url: baseUrl }, { rateLimit: 100_000, ...(concurrency && { concurrency: Number(concurrency) }) }).getProfiles(ids, {
         collect: false,
         onBatch: ({ profiles, failures }) => write(profiles, failures),
       });
