@@ -477,12 +477,10 @@ impl Work for Batch {
         let profiles = std::mem::take(&mut self.profiles);
         let failures = std::mem::take(&mut self.failures);
         let collected = Collected {
-            profiles: profiles.iter().map(|(_, p)| p).collect(),
-            profile_at: profiles.iter().map(|(i, _)| *i).collect(),
-            failures: failures.iter().map(|(_, f)| f).collect(),
-            failure_at: failures.iter().map(|(i, _)| *i).collect(),
+            profiles: &profiles,
+            failures: &failures,
         };
-        Some(serde_json::to_string(&collected).expect("results serialize to JSON"))
+        Some(collected.to_json())
     }
 
     fn outcome(&mut self, stats: Stats) -> BatchResult {

@@ -24,7 +24,7 @@ pub use ids::split_joined;
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
 use crate::http::HttpResponse;
-use crate::model::{redact, ErrorCode, Failure, Profile, ProfileError, VendorKey};
+use crate::model::{redact, write, ErrorCode, Failure, Profile, ProfileError, VendorKey};
 use crate::scheduler::{Blame, Circuit, Gate, Scheduler};
 use crate::session::Session;
 use crate::vendors::Answer;
@@ -416,13 +416,32 @@ pub trait Work {
 
 /// Results collected for a call's outcome, each with its place in the outcome's order (the
 /// position of its id among the call's distinct ids): the shell puts them in that order.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Collected<'a> {
-    pub profiles: Vec<&'a Profile>,
-    pub profile_at: Vec<usize>,
-    pub failures: Vec<&'a Failure>,
-    pub failure_at: Vec<usize>,
+    pub profiles: &'a [(usize, Profile)],
+    pub failures: &'a [(usize, Failure)],
+}
+
+impl Collected<'_> {
+    /// `{"profiles":[…],"profileAt":[…],"failures":[…],"failureAt":[…]}`, written straight
+    /// into one buffer: this is most of what a call writes.
+    pub fn to_json(&self) -> String {
+        let (profiles, failures) = (self.profiles, self.failures);
+        let mut out = String::with_capacity(256 * (profiles.len() + failures.len()) + 64);
+        out.push_str("{\"profiles\":");
+        write::array(&mut out, profiles, |out, (_, p)| p.write_json(out));
+        out.push_str(",\"profileAt\":");
+        write::array(&mut out, profiles, |out, (i, _)| {
+            write::integer(out, *i as i64)
+        });
+        out.push_str(",\"failures\":");
+        write::array(&mut out, failures, |out, (_, f)| f.write_json(out));
+        out.push_str(",\"failureAt\":");
+        write::array(&mut out, failures, |out, (i, _)| {
+            write::integer(out, *i as i64)
+        });
+        out.push('}');
+        out
+    }
 }
 
 /// SplitMix64: a small, well-distributed generator for nonces and jitter. It is seeded by the

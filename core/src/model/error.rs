@@ -138,14 +138,13 @@ impl ProfileError {
     }
 }
 
-/// One id that did not become a profile (`Failure` in js/shell/types.d.ts).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One id that did not become a profile (`Failure` in js/shell/types.d.ts), written as JSON by
+/// core/src/model/write.rs.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Failure {
     pub id: String,
     pub code: ErrorCode,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor_code: Option<VendorCode>,
     pub retryable: bool,
 }

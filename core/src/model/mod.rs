@@ -3,6 +3,7 @@
 
 mod error;
 mod profile;
+pub mod write;
 
 use std::fmt;
 

@@ -1,53 +1,37 @@
 //! The one profile shape every vendor is normalized into.
 
-use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::VendorKey;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gender {
     Male,
     Female,
     Unknown,
 }
 
-/// `Profile` (js/shell/types.d.ts). Numbers are `f64` because that is what they become in JS anyway, and a
+/// `Profile` (js/shell/types.d.ts), written as JSON by core/src/model/write.rs. Numbers are `f64` because that is what they become in JS anyway, and a
 /// RongCloud `version` (a millisecond-scale long) fits exactly.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Profile {
     pub vendor: VendorKey,
     pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     pub gender: Gender,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub birthday: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<f64>,
     pub custom: Custom,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<RawJson>,
 }
 
@@ -113,12 +97,6 @@ impl PartialEq for RawJson {
     }
 }
 
-impl Serialize for RawJson {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
-
 /// A profile's vendor fields beyond the common shape, in the vendor's order; a key given
 /// twice keeps its place and takes the later value (what `Object.assign` does in JS).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -158,13 +136,12 @@ impl Custom {
         self.0.len()
     }
 
+    /// Its members, in the vendor's order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &RawJson)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| k.as_str())
-    }
-}
-
-impl Serialize for Custom {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
     }
 }

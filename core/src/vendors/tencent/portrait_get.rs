@@ -409,7 +409,7 @@ mod tests {
         assert_eq!(p.signature.as_deref(), Some("I'm Test1"));
         assert_eq!(p.gender, Gender::Unknown);
         assert_eq!(
-            serde_json::to_value(&p.custom).unwrap(),
+            p.custom.to_value(),
             serde_json::json!({
                 "Tag_Profile_IM_AllowType": "AllowType_Type_NeedConfirm",
                 "Tag_Profile_Custom_Test": "Custom Data1"
