@@ -211,22 +211,34 @@ export class ClientIo {
   }
 }
 
-/// Calls `onBatch` for each request that finished since the last report, one at a time: when
-/// it returns a promise, the next batch waits for it (as the run loop does); then `onProgress`.
-/// What to wait for, if anything.
-function report(call, onBatch, onProgress) {
+/// Moves what finished since the last time out of wasm into `pending`: each request's batch
+/// (when there is an onBatch) and the call's progress. The run loop does this after every
+/// request it hands in, so that wasm memory holds one request's batch at a time, however many
+/// answers arrive together.
+function gather(call, pending, onBatch, onProgress) {
   const finished = call.report(onBatch !== undefined, onProgress !== undefined);
-  if (finished === undefined) return undefined;
-  const batches = finished.batches ?? [];
-  const deliver = (first) => {
+  if (finished === undefined) return;
+  for (const batch of finished.batches ?? []) pending.batches.push(batch);
+  pending.progress = finished.progress;
+}
+
+/// Calls `onBatch` for each gathered batch, one at a time: when it returns a promise, the next
+/// batch waits for it (as the run loop does); then `onProgress` with the latest progress.
+/// What to wait for, if anything.
+function deliver(pending, onBatch, onProgress) {
+  const { progress } = pending;
+  if (progress === undefined) return undefined;
+  const batches = pending.batches.splice(0);
+  pending.progress = undefined;
+  const next = (first) => {
     for (let i = first; i < batches.length; i++) {
       const returned = onBatch(batches[i]);
-      if (typeof returned?.then === "function") return Promise.resolve(returned).then(() => deliver(i + 1));
+      if (typeof returned?.then === "function") return Promise.resolve(returned).then(() => next(i + 1));
     }
-    onProgress?.(finished.progress);
+    onProgress?.(progress);
     return undefined;
   };
-  return deliver(0);
+  return next(0);
 }
 
 /// A call's outcome with the results it handed over as it went (`taken`: src/call.rs
@@ -372,6 +384,7 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   const controllers = new Map();
   const ended = [];
   const taken = [];
+  const pending = { batches: [], progress: undefined };
   const take = () => {
     const json = call.collected();
     if (json !== undefined) taken.push(JSON.parse(json));
@@ -424,14 +437,18 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
         lastYield = Date.now();
       }
       if (aborted) throw abandon();
+      // Each request's results are taken as soon as it is handed in: wasm memory then holds
+      // one request's worth at a time, however many answers arrived together.
       for (const [id, at, outcome] of ended.splice(0)) {
         controllers.delete(id);
         call.complete(id, at, outcome);
+        take();
+        gather(call, pending, onBatch, onProgress);
       }
-      take();
+      gather(call, pending, onBatch, onProgress);
       // Backpressure: while the promise onBatch returned is pending, no new request starts,
       // so a slow consumer keeps memory flat instead of queueing results.
-      const reported = report(call, onBatch, onProgress);
+      const reported = deliver(pending, onBatch, onProgress);
       if (reported !== undefined) {
         await reported;
         continue;
@@ -453,7 +470,8 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
       } else if (step.finished) {
         // Polling can settle ids too (the breaker failing what is queued): they reach
         // onBatch before the call resolves, like every other id.
-        await report(call, onBatch, onProgress);
+        gather(call, pending, onBatch, onProgress);
+        await deliver(pending, onBatch, onProgress);
         take();
         return withTaken(call.outcome(), taken);
       } else throw step.failed;
