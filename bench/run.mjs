@@ -407,7 +407,7 @@ if (wanted("memory")) {
     "memory",
     "600,000 ids with ~1 KB profiles, collect: true (bench/large-result.mjs)",
     large.rejected ??
-      `${thousands(large.profiles)} profiles in ${large.inOrder ? "order" : "the wrong order"} in ${large.seconds} s; peak RSS +${large.growthMb} MB, ${large.externalMb} MB external (wasm memory) after`,
+      `${thousands(large.profiles)} profiles in ${large.inOrder ? "order" : "the wrong order"} in ${large.seconds} s; peak RSS +${large.growthMb} MB, ${large.wasmMb} MB of wasm memory after`,
     "",
     "",
     "completes, no wasm trap",
