@@ -58,10 +58,11 @@ const ROUND_TRIPS_KEPT: usize = 256;
 /// The round trips of recently answered requests, and what the pacing may credit of them.
 #[derive(Clone, Debug, Default)]
 pub struct RoundTrips {
+    /// In the order they came, the oldest first.
     samples: VecDeque<f64>,
-    /// Cached on every sample: the shortest, the 90th percentile.
-    floor: f64,
-    high: f64,
+    /// The same, in order of length: kept as samples come and go (a search and a shift of
+    /// at most [`ROUND_TRIPS_KEPT`] numbers) rather than sorted again at every answer.
+    sorted: Vec<f64>,
 }
 
 impl RoundTrips {
@@ -70,13 +71,27 @@ impl RoundTrips {
             return;
         }
         self.samples.push_back(ms);
+        let at = self.sorted.partition_point(|&s| s < ms);
+        self.sorted.insert(at, ms);
         if self.samples.len() > ROUND_TRIPS_KEPT {
-            self.samples.pop_front();
+            if let Some(oldest) = self.samples.pop_front() {
+                let at = self.sorted.partition_point(|&s| s < oldest);
+                self.sorted.remove(at);
+            }
         }
-        let mut sorted: Vec<f64> = self.samples.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
-        self.floor = sorted[0];
-        self.high = sorted[(sorted.len() - 1) * 9 / 10];
+    }
+
+    /// The shortest round trip kept.
+    fn floor(&self) -> f64 {
+        self.sorted.first().copied().unwrap_or(0.0)
+    }
+
+    /// The 90th percentile of those kept.
+    fn high(&self) -> f64 {
+        match self.sorted.len() {
+            0 => 0.0,
+            n => self.sorted[(n - 1) * 9 / 10],
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -89,7 +104,7 @@ impl RoundTrips {
 
     /// A round trip most requests stay under (the 90th percentile), for sizing concurrency.
     pub fn typical_high(&self) -> Option<f64> {
-        (!self.is_empty()).then_some(self.high)
+        (!self.is_empty()).then(|| self.high())
     }
 
     /// How far the true floor may lie below the shortest round trip seen: the minimum of n
@@ -97,7 +112,7 @@ impl RoundTrips {
     /// floor the way a sum of two jittered legs does; twice that, plus the clocks' tick.
     pub fn margin(&self) -> f64 {
         let n = self.samples.len().max(1) as f64;
-        MIN_MARGIN_MS + 2.0 * (self.high - self.floor) / n.sqrt()
+        MIN_MARGIN_MS + 2.0 * (self.high() - self.floor()) / n.sqrt()
     }
 
     /// How much of a round trip the model may take as the floor F: the shortest seen, less
@@ -106,7 +121,7 @@ impl RoundTrips {
         if self.is_empty() {
             return 0.0;
         }
-        (self.floor - self.margin() - extra_margin).max(0.0)
+        (self.floor() - self.margin() - extra_margin).max(0.0)
     }
 }
 
@@ -208,6 +223,31 @@ impl ArrivalPacer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_floor_and_the_high_are_those_of_the_samples_kept() {
+        let mut trips = RoundTrips::default();
+        let mut all = Vec::new();
+        // Repeats, a slow drift and a few outliers, well past the number kept.
+        for i in 0..1000u32 {
+            let ms =
+                f64::from(150 + (i * 37) % 61 + i / 10) + if i % 97 == 0 { 900.0 } else { 0.0 };
+            trips.record(ms);
+            all.push(ms);
+            let mut kept = all[all.len().saturating_sub(ROUND_TRIPS_KEPT)..].to_vec();
+            kept.sort_by(f64::total_cmp);
+            assert_eq!(trips.floor(), kept[0], "after {} samples", i + 1);
+            assert_eq!(
+                trips.high(),
+                kept[(kept.len() - 1) * 9 / 10],
+                "after {} samples",
+                i + 1
+            );
+        }
+        trips.record(f64::NAN);
+        trips.record(-1.0);
+        assert_eq!(trips.len(), ROUND_TRIPS_KEPT, "only round trips are kept");
+    }
 
     #[test]
     fn the_floor_is_credited_less_a_margin_that_shrinks_with_samples() {
