@@ -329,6 +329,20 @@ mod tests {
     }
 
     #[test]
+    fn serde_json_copies_the_written_text_as_it_is() {
+        // If serde_json ever renamed its marker, this would come out as a one-field struct.
+        let profile = Profile::new(VendorKey::Easemob, "e1");
+        let failure = Failure::new("e2", ErrorCode::NotFound, "gone");
+        let both = serde_json::to_string(&(vec![&profile], vec![&failure])).unwrap();
+        let expected = format!(
+            "[[{}],[{}]]",
+            written(|out| profile.write_json(out)),
+            written(|out| failure.write_json(out))
+        );
+        assert_eq!(both, expected);
+    }
+
+    #[test]
     fn a_failure_has_its_vendor_code_only_when_it_has_one() {
         let plain = Failure::new("u\u{1}", ErrorCode::NotFound, "no such user");
         assert_eq!(
