@@ -1,15 +1,10 @@
 // 600,000 RongCloud ids with ~1 KB profiles (a name of 700 characters, 1,000 bytes of UTF-8)
 // and `collect: true`, from a fetch that answers at once: the whole result must come back.
 // Prints one JSON line: the counts, seconds, peak RSS growth (sampled every 20 ms) and the
-// size of the wasm memory after the call (it never shrinks), read through the instance the
-// glue creates. Used by `make bench`: `node bench/large-result.mjs`.
-let memory;
-WebAssembly.Instance = class extends WebAssembly.Instance {
-  constructor(module, imports) {
-    super(module, imports);
-    memory ??= this.exports.memory;
-  }
-};
+// size of the wasm memory after the call (it never shrinks). Used by `make bench`:
+// `node bench/large-result.mjs`.
+import { wasmMemoryBytes } from "../tests/node/helpers/wasm-memory.mjs";
+
 const { demoClient } = await import("improfiles-emulator/clients.mjs");
 
 const IDS = 600_000;
@@ -42,6 +37,6 @@ console.log(
     ...outcome,
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     growthMb: mb(peakRss - startRss),
-    wasmMb: mb(memory.buffer.byteLength),
+    wasmMb: mb(wasmMemoryBytes()),
   }),
 );

@@ -1,15 +1,10 @@
 // Child process of memory.test.mjs: a fresh wasm instance, its memory read through the
-// instance the glue creates. 200 RongCloud requests of 100 ~1 KB profiles are held until all
-// 200 are out, then answered together; prints how far wasm memory grew over a call of the
-// same ids answered one at a time: `node wasm-burst.mjs collected` (`collect: true`) or
-// `node wasm-burst.mjs batches` (`onBatch` with `collect: false`).
-let memory;
-WebAssembly.Instance = class extends WebAssembly.Instance {
-  constructor(module, imports) {
-    super(module, imports);
-    memory ??= this.exports.memory;
-  }
-};
+// instance the glue creates (./wasm-memory.mjs). 200 RongCloud requests of 100 ~1 KB profiles
+// are held until all 200 are out, then answered together; prints how far wasm memory grew
+// over a call of the same ids answered one at a time: `node wasm-burst.mjs collected`
+// (`collect: true`) or `node wasm-burst.mjs batches` (`onBatch` with `collect: false`).
+import { wasmMemoryBytes } from "./wasm-memory.mjs";
+
 const { demoClient } = await import("improfiles-emulator/clients.mjs");
 
 const IN_FLIGHT = 200;
@@ -33,7 +28,7 @@ const client = (fetch) => demoClient("rongcloud", "https://vendor.invalid", { fe
 const options = process.argv[2] === "batches" ? { collect: false, onBatch: () => {} } : {};
 // One request at a time first: whatever a call needs however its answers come.
 const alone = await client(burstFetch(1)).getProfiles(ids, options);
-const before = memory.buffer.byteLength;
+const before = wasmMemoryBytes();
 const together = await client(burstFetch(IN_FLIGHT)).getProfiles(ids, options);
 if (alone.stats.profiles !== ids.length || together.stats.profiles !== ids.length) throw new Error("profiles missing");
-console.log(JSON.stringify({ grewBytes: memory.buffer.byteLength - before }));
+console.log(JSON.stringify({ grewBytes: wasmMemoryBytes() - before }));
