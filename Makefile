@@ -39,8 +39,15 @@ test-wasm-node:
 test-wasm-chrome:
 	$(WITH_EMULATOR) wasm-pack test --headless --chrome --chromedriver $(CHROMEDRIVER)
 
+# The Redis pacing tests run alone, after the rest. Their round trips include the event-loop
+# delays of four client processes, Redis and the emulator on 2 cores; with another test file's
+# load on top, those delays vary from request to request by more than the limiter's margin
+# under the shortest round trip allows for, and the emulator counted one request too many in a
+# window in two of three full runs (the margin is sized for the network's spread, not a
+# starved machine's).
 test-node: pkg link
-	node --test --test-concurrency=2 tests/node/
+	node --test --test-concurrency=2 $$(ls tests/node/*.test.mjs | grep -v '/limiter.test.mjs$$')
+	node --test tests/node/limiter.test.mjs
 
 # The consumer's types under NodeNext (with the DOM lib), Node16 ESM and CommonJS without it,
 # and a bundler's resolution; then the packaging checkers and a grep for `any` in the public
