@@ -18,8 +18,6 @@
 //! - Circuit breaker: after many failed requests in a row the client stops sending for a
 //!   while; the ids still queued fail at once, retryable, instead of waiting out timeouts.
 
-use std::collections::BTreeMap;
-
 mod breaker;
 mod hosts;
 mod retries;
@@ -102,7 +100,8 @@ pub struct Scheduler {
     concurrency: Option<usize>,
     next_ticket: u64,
     /// Requests out, and when each left (`None` while it waits for a shared limiter's permit).
-    in_flight: BTreeMap<SendTicket, Option<f64>>,
+    /// The requests out, each with when it left (once it has): at most 256, so a list.
+    in_flight: Vec<(SendTicket, Option<f64>)>,
     round_trips: RoundTrips,
     /// The last rate-limit reply: the causal rule for [`CAUTION_MS`] after it, and a wider
     /// margin after that.
@@ -127,7 +126,7 @@ impl Scheduler {
             rate,
             concurrency: concurrency.map(|c| c.max(1)),
             next_ticket: 0,
-            in_flight: BTreeMap::new(),
+            in_flight: Vec::new(),
             round_trips: RoundTrips::default(),
             caution_since: f64::NEG_INFINITY,
             caution_margin: 0.0,
@@ -177,9 +176,9 @@ impl Scheduler {
     /// When the oldest request still out left (infinity when none has).
     fn oldest_departure(&self) -> f64 {
         self.in_flight
-            .values()
-            .flatten()
-            .fold(f64::INFINITY, |a, &b| a.min(b))
+            .iter()
+            .filter_map(|(_, departed)| *departed)
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// When the automatic limit, full now, lets one more request out though none ends: it
@@ -267,14 +266,14 @@ impl Scheduler {
             }
             None => None,
         };
-        self.in_flight.insert(ticket, departed);
+        self.in_flight.push((ticket, departed));
         ticket
     }
 
     /// The request of `ticket` left only now: it waited for a shared limiter's permit (or
     /// something else) after [`Self::on_send`]. Its round trip counts from here.
     pub fn on_departure(&mut self, ticket: SendTicket, now: f64) {
-        if let Some(departed) = self.in_flight.get_mut(&ticket) {
+        if let Some((_, departed)) = self.in_flight.iter_mut().find(|(t, _)| *t == ticket) {
             *departed = Some(departed.map_or(now, |d| d.max(now)));
         }
         if let Some(pacer) = &mut self.pacer {
@@ -285,7 +284,8 @@ impl Scheduler {
     /// A request ended at `now`: `answered` when a response came back (any status), not
     /// when it failed at the network level, timed out or was abandoned.
     pub fn on_finish(&mut self, ticket: SendTicket, now: f64, answered: bool) {
-        let departed = self.in_flight.remove(&ticket).flatten();
+        let out = self.in_flight.iter().position(|(t, _)| *t == ticket);
+        let departed = out.and_then(|at| self.in_flight.swap_remove(at).1);
         if let (Some(departed), true) = (departed, answered) {
             self.round_trips.record(now - departed);
         }
