@@ -125,7 +125,7 @@ pub fn read_object(
             return Err(refuse(format!("{name}.{key} must be a finite number")));
         }
         if item.is_function() {
-            read.plain.functions.insert(key.clone());
+            read.plain.functions.push(key.clone());
         } else if !item.is_undefined() && !HANDLE_KEYS.contains(&key.as_str()) {
             let json = serde_wasm_bindgen::from_value(item.clone())
                 .map_err(|_| refuse(format!("{name}.{key} has a value of an unsupported type")))?;

@@ -3,7 +3,7 @@
 //! for every later call, so each entry point here must return, whatever its input, and check
 //! the invariants the rest of the crate relies on.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -45,7 +45,7 @@ pub fn vendor(selector: u8) -> Rc<dyn Vendor> {
     let json = CONFIGS[usize::from(selector % VENDOR_COUNT)];
     let mut values: Map<String, Value> = serde_json::from_str(json).expect("a valid literal");
     values.insert("baseUrl".into(), BASE_URL.into());
-    let built = from_config(&ObjectReader::config(&values, &BTreeSet::new()));
+    let built = from_config(&ObjectReader::config(&values, &[]));
     Rc::from(built.expect("the harness configs are valid"))
 }
 
@@ -121,7 +121,7 @@ pub fn check_config_and_request(config: &str, ids: &[String], fields: &[String],
     let Ok(Value::Object(values)) = serde_json::from_str::<Value>(config) else {
         return;
     };
-    let functions: BTreeSet<String> = values
+    let functions: Vec<String> = values
         .iter()
         .filter(|(_, v)| v.as_str() == Some("<function>"))
         .map(|(k, _)| k.clone())

@@ -7,8 +7,6 @@
 //! Messages name the key (`config.appSecret`, `options.pageSize`), never its value: values
 //! can be secrets.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value};
 
 use crate::model::{ProfileError, Secret, VendorKey};
@@ -17,7 +15,8 @@ use crate::model::{ProfileError, Secret, VendorKey};
 #[derive(Debug, Default)]
 pub struct PlainObject {
     pub values: Map<String, Value>,
-    pub functions: BTreeSet<String>,
+    /// The keys whose values are functions (a handful at most).
+    pub functions: Vec<String>,
 }
 
 impl PlainObject {
@@ -46,20 +45,17 @@ enum Refusal {
 /// Typed reads of one object, every refusal naming the key.
 pub struct ObjectReader<'a> {
     values: &'a Map<String, Value>,
-    functions: &'a BTreeSet<String>,
+    functions: &'a [String],
     /// How messages name this object's keys: `config.`, nested `config.oauth1.`, `options.`.
     path: String,
     refusal: Refusal,
 }
 
-/// Nested objects hold data only: functions are looked for at the top level.
-static NO_FUNCTIONS: BTreeSet<String> = BTreeSet::new();
-
 /// The largest whole number a JS number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 impl<'a> ObjectReader<'a> {
-    pub fn config(values: &'a Map<String, Value>, functions: &'a BTreeSet<String>) -> Self {
+    pub fn config(values: &'a Map<String, Value>, functions: &'a [String]) -> Self {
         ObjectReader {
             values,
             functions,
@@ -95,7 +91,7 @@ impl<'a> ObjectReader<'a> {
 
     /// Whether `key` holds anything (data or a function).
     pub fn has(&self, key: &str) -> bool {
-        self.present(key).is_some() || self.functions.contains(key)
+        self.present(key).is_some() || self.functions.iter().any(|f| f == key)
     }
 
     /// The object under `key`, read with the same rules.
@@ -104,7 +100,8 @@ impl<'a> ObjectReader<'a> {
             None => Ok(None),
             Some(Value::Object(values)) => Ok(Some(ObjectReader {
                 values,
-                functions: &NO_FUNCTIONS,
+                // Nested objects hold data only: functions are looked for at the top level.
+                functions: &[],
                 path: format!("{}{key}.", self.path),
                 refusal: self.refusal,
             })),
@@ -234,7 +231,7 @@ impl<'a> ObjectReader<'a> {
     }
 
     pub fn has_function(&self, key: &str) -> bool {
-        self.functions.contains(key)
+        self.functions.iter().any(|f| f == key)
     }
 
     /// A key that must be a function when given (the shell keeps the function itself).

@@ -234,7 +234,6 @@ impl Work for Pages {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
 
     use serde_json::{json, Map, Value};
 
@@ -250,7 +249,7 @@ mod tests {
             r#"{"orgName":"o","appName":"a","baseUrl":"https://h.test","token":"t"}"#,
         )
         .unwrap();
-        let functions = BTreeSet::new();
+        let functions: Vec<String> = Vec::new();
         Rc::new(Easemob::from_config(&ObjectReader::config(&values, &functions)).unwrap())
     }
 

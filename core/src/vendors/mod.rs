@@ -484,7 +484,6 @@ mod tests {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    use std::collections::BTreeSet;
 
     use serde_json::{Map, Value};
 
@@ -515,7 +514,7 @@ pub(crate) mod test_support {
         build: fn(&ObjectReader) -> Result<T, ProfileError>,
     ) -> Result<T, ProfileError> {
         let values: Map<String, Value> = serde_json::from_str(json).unwrap();
-        build(&ObjectReader::config(&values, &BTreeSet::new()))
+        build(&ObjectReader::config(&values, &[]))
     }
 
     /// The error a config literal is refused with.

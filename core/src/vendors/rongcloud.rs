@@ -478,7 +478,6 @@ impl Vendor for RongCloud {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
 
     use super::*;
 
@@ -541,7 +540,7 @@ mod tests {
     fn external_signer_leaves_the_signature_to_the_shell() {
         let values: Map<String, Value> =
             serde_json::from_str(r#"{"vendor":"rongcloud","appKey":"k"}"#).unwrap();
-        let functions: BTreeSet<String> = ["signer".to_owned()].into();
+        let functions = ["signer".to_owned()];
         let vendor = RongCloud::from_config(&ObjectReader::config(&values, &functions)).unwrap();
         let mut prepared = vendor.build_request(&["u1"], &ctx());
         assert_eq!(

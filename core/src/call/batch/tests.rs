@@ -21,7 +21,7 @@ fn rongcloud(extra: Value) -> Rc<dyn Vendor> {
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
     let values: Map<String, Value> = config.as_object().unwrap().clone();
-    Rc::new(RongCloud::from_config(&ObjectReader::config(&values, &BTreeSet::new())).unwrap())
+    Rc::new(RongCloud::from_config(&ObjectReader::config(&values, &[])).unwrap())
 }
 
 /// What the simulated vendor does with the n-th request it receives.
@@ -418,7 +418,7 @@ fn invalid_ids_are_refused_before_anything_is_planned() {
 
 fn tencent(config: Value) -> Rc<dyn Vendor> {
     let values: Map<String, Value> = config.as_object().unwrap().clone();
-    let functions = BTreeSet::new();
+    let functions: Vec<String> = Vec::new();
     let input = ObjectReader::config(&values, &functions);
     Rc::new(crate::vendors::tencent::PortraitGet::from_config(&input).unwrap())
 }
