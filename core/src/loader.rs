@@ -2,7 +2,7 @@
 //! eviction, and the queue that coalesces `load(id)` calls into full requests. The shell
 //! keeps the promises and starts the calls; time comes in as arguments.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::model::ProfileError;
 use crate::reader::ObjectReader;
@@ -112,7 +112,11 @@ struct Entry<V> {
 pub struct ProfileCache<V> {
     options: LoaderOptions,
     entries: HashMap<String, Entry<V>>,
-    recency: BTreeMap<u64, String>,
+    /// Every use, the oldest first: `(used, id)`. A record whose entry has been used again
+    /// since, or removed, is stale and skipped; they are swept out once they outnumber the
+    /// entries. (A queue, not an ordered map: each ordered map's key type is its own copy of
+    /// the B-tree's code in the .wasm.)
+    recency: VecDeque<(u64, String)>,
     clock: u64,
 }
 
@@ -121,7 +125,7 @@ impl<V: Clone> ProfileCache<V> {
         ProfileCache {
             options,
             entries: HashMap::new(),
-            recency: BTreeMap::new(),
+            recency: VecDeque::new(),
             clock: 0,
         }
     }
@@ -153,10 +157,20 @@ impl<V: Clone> ProfileCache<V> {
         }
         let used = self.tick();
         let entry = self.entries.get_mut(id)?;
-        self.recency.remove(&entry.used);
         entry.used = used;
-        self.recency.insert(used, id.to_owned());
-        Some(entry.value.clone())
+        let value = entry.value.clone();
+        self.used(used, id);
+        Some(value)
+    }
+
+    /// Records a use of `id`, and sweeps out the stale records once they are most of them.
+    fn used(&mut self, used: u64, id: &str) {
+        self.recency.push_back((used, id.to_owned()));
+        if self.recency.len() > 2 * self.entries.len() + 64 {
+            let entries = &self.entries;
+            self.recency
+                .retain(|(used, id)| entries.get(id).is_some_and(|e| e.used == *used));
+        }
     }
 
     /// Stores `value` for `id` as of `now`, evicting the least recently used entries beyond
@@ -175,12 +189,14 @@ impl<V: Clone> ProfileCache<V> {
                 used,
             },
         );
-        self.recency.insert(used, id.to_owned());
+        self.used(used, id);
         while self.entries.len() > self.options.max_cache_size {
-            let Some((_, oldest)) = self.recency.pop_first() else {
+            let Some((used, oldest)) = self.recency.pop_front() else {
                 break;
             };
-            self.entries.remove(&oldest);
+            if self.entries.get(&oldest).is_some_and(|e| e.used == used) {
+                self.entries.remove(&oldest);
+            }
         }
     }
 
@@ -194,9 +210,7 @@ impl<V: Clone> ProfileCache<V> {
     }
 
     pub fn remove(&mut self, id: &str) {
-        if let Some(entry) = self.entries.remove(id) {
-            self.recency.remove(&entry.used);
-        }
+        self.entries.remove(id);
     }
 
     pub fn clear(&mut self) {
@@ -330,6 +344,38 @@ mod tests {
         c.insert("e", 5, 5.0);
         assert_eq!(c.get("a", 6.0), None, "re-inserting c made a the oldest");
         assert_eq!(c.get("c", 6.0), Some(30));
+    }
+
+    #[test]
+    fn many_uses_keep_the_recency_small_and_in_order() {
+        let mut c = cache(None, 3);
+        c.insert("a", 1, 0.0);
+        c.insert("b", 2, 0.0);
+        c.insert("c", 3, 0.0);
+        for i in 0..1000 {
+            let id = ["c", "a"][i % 2];
+            assert!(c.get(id, 1.0).is_some());
+            assert!(c.recency.len() <= 2 * 3 + 65, "{} records", c.recency.len());
+        }
+        c.remove("c");
+        c.insert("d", 4, 2.0);
+        c.insert("e", 5, 2.0);
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.get("b", 3.0), None, "b was used least recently");
+        assert_eq!(
+            (c.get("a", 3.0), c.get("d", 3.0), c.get("e", 3.0)),
+            (Some(1), Some(4), Some(5))
+        );
+        c.insert("f", 6, 4.0);
+        assert_eq!(
+            c.get("a", 5.0),
+            None,
+            "a's older uses are skipped: it went first"
+        );
+        assert_eq!(
+            (c.get("d", 5.0), c.get("e", 5.0), c.get("f", 5.0)),
+            (Some(4), Some(5), Some(6))
+        );
     }
 
     #[test]
