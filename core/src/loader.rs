@@ -326,12 +326,18 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_least_recently_used_entry_goes_first() {
+    /// A cache of 3 holding a, b and c (1, 2, 3), inserted in that order.
+    fn full_of_abc() -> ProfileCache<u32> {
         let mut c = cache(None, 3);
         c.insert("a", 1, 0.0);
         c.insert("b", 2, 0.0);
         c.insert("c", 3, 0.0);
+        c
+    }
+
+    #[test]
+    fn the_least_recently_used_entry_goes_first() {
+        let mut c = full_of_abc();
         assert_eq!(c.get("a", 1.0), Some(1), "a is now the most recent");
         c.insert("d", 4, 2.0);
         assert_eq!(c.len(), 3);
@@ -348,10 +354,7 @@ mod tests {
 
     #[test]
     fn many_uses_keep_the_recency_small_and_in_order() {
-        let mut c = cache(None, 3);
-        c.insert("a", 1, 0.0);
-        c.insert("b", 2, 0.0);
-        c.insert("c", 3, 0.0);
+        let mut c = full_of_abc();
         for i in 0..1000 {
             let id = ["c", "a"][i % 2];
             assert!(c.get(id, 1.0).is_some());
