@@ -445,6 +445,8 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
         take();
         gather(call, pending, onBatch, onProgress);
       }
+      // And what the last poll settled (the breaker failing what was queued).
+      take();
       gather(call, pending, onBatch, onProgress);
       // Backpressure: while the promise onBatch returned is pending, no new request starts,
       // so a slow consumer keeps memory flat instead of queueing results.
