@@ -45,6 +45,16 @@ pub fn from_str_lenient<'t, T: Deserialize<'t>>(
     }
 }
 
+/// The object `text` read as a `T` (leniently, as [`from_str_lenient`]), with the text it
+/// was read from; `None` when it is not JSON or not an object.
+pub fn object_lenient<'t, T: Deserialize<'t>>(
+    text: &'t str,
+    spare: &'t mut Option<String>,
+) -> Option<(T, &'t str)> {
+    let (object, read) = from_str_lenient::<Obj<T>>(text, spare).ok()?;
+    Some((object.0?, read))
+}
+
 /// The elements of the array at `key` of the object `text`, as the vendor wrote them (for
 /// `includeRaw`: a second look at a body that was read already).
 pub fn raw_items<'t>(text: &'t str, key: &str) -> Option<Vec<&'t RawValue>> {

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::json::{member_named, List, Members, Obj, Shallow};
+use crate::json::{member_named, List, Members, Shallow};
 use crate::model::{
     ErrorCode, Failure, Profile, ProfileError, RawJson, Secret, VendorCode, VendorKey,
 };
@@ -247,8 +247,7 @@ impl Easemob {
                 format!("Easemob sent an unreadable answer: {why}"),
             )
         };
-        let read = crate::json::from_str_lenient::<Obj<Answer>>(body, spare);
-        let Some((answer, text)) = read.ok().and_then(|(a, text)| Some((a.0?, text))) else {
+        let Some((answer, text)) = crate::json::object_lenient::<Answer>(body, spare) else {
             return Err(unreadable("not a JSON object"));
         };
         let entities = match answer.entities {

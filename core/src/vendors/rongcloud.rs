@@ -433,8 +433,8 @@ impl Vendor for RongCloud {
             retry_after_ms,
         };
         let mut spare = None;
-        let read = crate::json::from_str_lenient::<Obj<Body>>(&response.body, &mut spare);
-        let Some((body, text)) = read.ok().and_then(|(body, text)| Some((body.0?, text))) else {
+        let read = crate::json::object_lenient::<Body>(&response.body, &mut spare);
+        let Some((body, text)) = read else {
             return failed(if response.status == 200 {
                 ProfileError::unreadable_response(
                     VendorKey::RongCloud,

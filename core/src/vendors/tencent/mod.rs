@@ -18,7 +18,6 @@ use serde_json::{Map, Value};
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::json::Obj;
 use crate::model::{ErrorCode, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::tls_sig::{decode_user_sig, UserSigIssuer};
@@ -369,8 +368,7 @@ impl TencentAccess {
             let message = format!("Tencent Cloud Chat {what} (HTTP {})", response.status);
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
-        let read = crate::json::from_str_lenient::<Obj<B>>(&response.body, spare);
-        let Some((body, text)) = read.ok().and_then(|(body, text)| Some((body.0?, text))) else {
+        let Some((body, text)) = crate::json::object_lenient::<B>(&response.body, spare) else {
             return Err(failed(ProfileError::unreadable_response(
                 self.key,
                 response.status,
