@@ -161,6 +161,11 @@ impl Batch {
         self.delayed.iter().map(|d| d.at).reduce(f64::min)
     }
 
+    /// The most attempts any id of `indices` has had (`None` for no ids).
+    fn most_attempts(&self, indices: &[usize]) -> Option<u32> {
+        indices.iter().map(|&i| u32::from(self.attempts[i])).max()
+    }
+
     /// The ids of `indices` still waiting for a result.
     fn pending(&self, indices: Vec<usize>) -> Vec<usize> {
         indices
@@ -188,11 +193,7 @@ impl Batch {
             }
             return;
         }
-        let attempt = indices
-            .iter()
-            .map(|&i| u32::from(self.attempts[i]))
-            .max()
-            .unwrap_or(1);
+        let attempt = self.most_attempts(&indices).unwrap_or(1);
         let at = step.now + step.scheduler.backoff.delay_ms(attempt, step.rng.unit());
         self.delayed.push(Delayed {
             at,
@@ -313,11 +314,7 @@ impl Work for Batch {
             .ready
             .pop_front()
             .expect("build is only called with work ready");
-        let attempt = indices
-            .iter()
-            .map(|&i| u32::from(self.attempts[i]))
-            .max()
-            .unwrap_or(0);
+        let attempt = self.most_attempts(&indices).unwrap_or(0);
         let ids: Vec<&str> = indices.iter().map(|&i| self.ids.get(i)).collect();
         let ctx = RequestContext {
             fields: self.options.fields.as_deref(),
