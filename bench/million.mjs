@@ -68,7 +68,7 @@ async function withoutImprofiles(floor) {
         chunk.push(value);
       }
       if (chunk.length === 0) return;
-      const { profiles, failures } = floor ? await Promise.resolve(made(chunk)) : await plainRequest("rongcloud", baseUrl, chunk);
+      const { profiles, failures } = await (floor ? made(chunk) : plainRequest("rongcloud", baseUrl, chunk));
       Object.assign(stats, {
         requests: stats.requests + 1,
         profiles: stats.profiles + profiles.length,
