@@ -385,9 +385,12 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   const ended = [];
   const taken = [];
   const pending = { batches: [], progress: undefined };
-  const take = () => {
+  /// Moves what the call has settled out of wasm: its results for the outcome, and its
+  /// batches and progress for the callbacks.
+  const handOver = () => {
     const json = call.collected();
     if (json !== undefined) taken.push(JSON.parse(json));
+    gather(call, pending, onBatch, onProgress);
   };
   let live = true;
   let aborted = false;
@@ -442,12 +445,10 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
       for (const [id, at, outcome] of ended.splice(0)) {
         controllers.delete(id);
         call.complete(id, at, outcome);
-        take();
-        gather(call, pending, onBatch, onProgress);
+        handOver();
       }
       // And what the last poll settled (the breaker failing what was queued).
-      take();
-      gather(call, pending, onBatch, onProgress);
+      handOver();
       // Backpressure: while the promise onBatch returned is pending, no new request starts,
       // so a slow consumer keeps memory flat instead of queueing results.
       const reported = deliver(pending, onBatch, onProgress);
@@ -472,9 +473,8 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
       } else if (step.finished) {
         // Polling can settle ids too (the breaker failing what is queued): they reach
         // onBatch before the call resolves, like every other id.
-        gather(call, pending, onBatch, onProgress);
+        handOver();
         await deliver(pending, onBatch, onProgress);
-        take();
         return withTaken(call.outcome(), taken);
       } else throw step.failed;
     }
