@@ -22,12 +22,13 @@ export function arrivals(log, vendor) {
 }
 
 /**
- * Runs `work()` (which sends to `vendor`) with the emulator at `latencyMs` ± `jitterMs` and
- * returns what the vendor saw, plus what `work` returned.
+ * Runs `work()` (which sends to `vendor`) with the emulator at `latencyMs` ± `jitterMs`, each
+ * new connection's first request `handshakeRoundTrips` round trips later, and returns what the
+ * vendor saw, plus what `work` returned.
  */
-export async function atDistance(emulator, { vendor, latencyMs = 0, jitterMs = 0 }, work) {
+export async function atDistance(emulator, { vendor, latencyMs = 0, jitterMs = 0, handshakeRoundTrips = 0 }, work) {
   await emulator.reset();
-  await emulator.latency({ latencyMs, jitterMs });
+  await emulator.latency({ latencyMs, jitterMs, handshakeRoundTrips });
   try {
     const result = await work();
     return { ...arrivals(await emulator.log(), vendor), result };

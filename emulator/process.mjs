@@ -46,7 +46,7 @@ export async function startEmulator({ seed, size, latencyMs, jitterMs } = {}) {
     limits: (limits) => control("limits", limits),
     /** Sets users' names (`{ n: name }`) until the next reset. */
     names: (names) => control("names", names),
-    /** The emulated network's round trip, `{ latencyMs, jitterMs }`. */
+    /** The emulated network's round trip, `{ latencyMs, jitterMs, handshakeRoundTrips }` (see server.mjs). */
     latency: (latency) => control("latency", latency),
     vendorControl: (vendor, input) => control(`vendor/${vendor}`, input),
     stop() {

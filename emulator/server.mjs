@@ -31,7 +31,12 @@
 // --latency-ms / --jitter-ms, or the control route) every vendor request waits one leg before
 // the vendor sees it (and counts it against its rate window: the log's `at` is that arrival)
 // and another leg before its answer goes back. Each leg is L/2 ± J/2, drawn uniformly and
-// independently per leg, so the round trip is L ± J. A reset keeps the latency.
+// independently per leg, so the round trip is L ± J. With `handshakeRoundTrips` H (the control
+// route only) the first request on each new connection waits H more round trips before its
+// uplink, as TCP and TLS handshakes make it (H = 2 for TLS 1.3): a cold start, whose round
+// trips are all longer than later requests' on the same connections; setting the latency makes
+// every connection open until then count as new, as for a client just started. A reset keeps
+// the latency.
 //   POST /__emulator/vendor/<name>    <- vendor-specific switches (see the vendor's module)
 
 import http from "node:http";
@@ -102,16 +107,25 @@ function legDelay(latency, random) {
   return Math.max(0, ms);
 }
 
-function checkLatency({ latencyMs = 0, jitterMs = 0 }) {
+function checkLatency({ latencyMs = 0, jitterMs = 0, handshakeRoundTrips = 0 }) {
   if (!(Number.isFinite(latencyMs) && latencyMs >= 0 && Number.isFinite(jitterMs) && jitterMs >= 0 && jitterMs <= latencyMs)) {
     throw new RangeError("latencyMs and jitterMs must be numbers, 0 ≤ jitterMs ≤ latencyMs");
   }
-  return { latencyMs, jitterMs };
+  if (!(Number.isInteger(handshakeRoundTrips) && handshakeRoundTrips >= 0 && handshakeRoundTrips <= 4)) {
+    throw new RangeError("handshakeRoundTrips must be a whole number from 0 to 4");
+  }
+  return { latencyMs, jitterMs, handshakeRoundTrips };
 }
 
 export function createEmulator({ seed, size, now = () => Date.now(), latencyMs = 0, jitterMs = 0, random = Math.random } = {}) {
   let latency = checkLatency({ latencyMs, jitterMs });
   const leg = () => (latency.latencyMs > 0 ? new Promise((resolve) => setTimeout(resolve, legDelay(latency, random))) : undefined);
+  let connected = new WeakSet(); // sockets that have carried a request since the latency was set
+  async function handshake(socket) {
+    if (connected.has(socket)) return;
+    connected.add(socket);
+    for (let i = 0; i < 2 * latency.handshakeRoundTrips; i++) await leg();
+  }
   const directory = new Directory({ seed, size });
   const vendors = [
     createRongCloud({ directory }),
@@ -175,6 +189,7 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
     if (route === "latency") {
       try {
         latency = checkLatency(input);
+        connected = new WeakSet();
       } catch (error) {
         return send(req, res, 400, { error: error.message });
       }
@@ -189,6 +204,7 @@ export function createEmulator({ seed, size, now = () => Date.now(), latencyMs =
 
   async function vendorRequest(req, res, url, vendor) {
     const body = await readBody(req);
+    await handshake(req.socket);
     await leg(); // uplink: the vendor sees and counts the request only now
     const entry = { at: now(), vendor: vendor.name, method: req.method, path: url.pathname, status: 0, outcome: "", ids: 0 };
     log.push(entry);

@@ -34,6 +34,10 @@
 //! - A request that got no answer (a timeout, a network error, an abandoned one) may have
 //!   arrived as late as when the client gave up on it: it gets no credit, as in the causal
 //!   rule below.
+//! - Nor does a request that opened a connection: its way out included the TCP and TLS
+//!   handshakes, which the request depending on it may not pay. At a cold start every request
+//!   does, so every round trip measured first would be longer than a later request's way out
+//!   plus another's way back (see [`crate::scheduler::Scheduler::on_finish`]).
 //!
 //! The causal rule is the same formula with F = 0: `s(k) ≥ c(k−N) + W` holds whatever the
 //! latency, since a request arrives after it is sent and before it is answered. It is what the
@@ -54,6 +58,11 @@ const MIN_MARGIN_MS: f64 = 3.0;
 /// How many round trips the floor and spread are taken over: a few seconds' worth at the
 /// vendors' rates, so the estimate follows a route that changes.
 const ROUND_TRIPS_KEPT: usize = 256;
+/// How many round trips must be known before any is credited: with fewer, the shortest seen
+/// may lie far above the floor and the spread says nothing (with one sample it is zero).
+/// Until then the causal rule holds, which at the vendors' rates costs nothing (the first
+/// request k−N comes back long after this many others), and at a few per second a second.
+pub const MIN_SAMPLES: usize = 8;
 
 /// The round trips of recently answered requests, and what the pacing may credit of them.
 #[derive(Clone, Debug, Default)]
@@ -116,9 +125,10 @@ impl RoundTrips {
     }
 
     /// How much of a round trip the model may take as the floor F: the shortest seen, less
-    /// the margin and `extra_margin` (widened after refusals). 0 with no samples.
+    /// the margin and `extra_margin` (widened after refusals). 0 with fewer than
+    /// [`MIN_SAMPLES`].
     pub fn credit(&self, extra_margin: f64) -> f64 {
-        if self.is_empty() {
+        if self.len() < MIN_SAMPLES {
             return 0.0;
         }
         (self.floor() - self.margin() - extra_margin).max(0.0)
@@ -129,9 +139,11 @@ impl RoundTrips {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Ended {
     pub at: f64,
-    /// Its answer came back (any HTTP response): the model may credit its floor. A timeout or
-    /// a network error may have reached the vendor as late as `at`.
-    pub answered: bool,
+    /// Its answer came back (any HTTP response) and it went on a connection already open:
+    /// the model may credit its floor. A timeout or a network error may have reached the
+    /// vendor as late as `at`; a request that opened a connection paid handshakes on its way
+    /// out that the request depending on it may not.
+    pub creditable: bool,
 }
 
 /// The in-process limiter: the arrival rule above plus a GCRA smoothing bucket.
@@ -176,7 +188,7 @@ impl ArrivalPacer {
         if self.recent.len() as u64 == self.per_window {
             let (sent_at, ended) = self.recent[0];
             let ended = ended?;
-            let credit = if ended.answered {
+            let credit = if ended.creditable {
                 // Never more than its own round trip: it did not arrive before it was sent.
                 credit.clamp(0.0, ended.at - sent_at)
             } else {
@@ -253,6 +265,10 @@ mod tests {
     fn the_floor_is_credited_less_a_margin_that_shrinks_with_samples() {
         let mut trips = RoundTrips::default();
         assert_eq!(trips.credit(0.0), 0.0, "nothing known: the causal rule");
+        for _ in 1..MIN_SAMPLES {
+            trips.record(200.0);
+        }
+        assert_eq!(trips.credit(0.0), 0.0, "too few known: the causal rule");
         trips.record(200.0);
         assert_eq!(trips.credit(0.0), 200.0 - MIN_MARGIN_MS);
         for i in 0..100 {
@@ -281,7 +297,7 @@ mod tests {
             first,
             Ended {
                 at: 300.0,
-                answered: true,
+                creditable: true,
             },
         );
         assert_eq!(pacer.earliest(600.0, 150.0), Some(1150.0));
@@ -301,7 +317,7 @@ mod tests {
             first,
             Ended {
                 at: 10_000.0,
-                answered: false,
+                creditable: false,
             },
         );
         assert_eq!(pacer.earliest(10_000.0, 9_000.0), Some(11_000.0));
@@ -316,7 +332,7 @@ mod tests {
             first,
             Ended {
                 at: 500.0,
-                answered: true,
+                creditable: true,
             },
         );
         assert_eq!(

@@ -99,9 +99,11 @@ pub struct Scheduler {
     /// A cap the caller gave; `None` follows the measured round trip.
     concurrency: Option<usize>,
     next_ticket: u64,
-    /// Requests out, and when each left (`None` while it waits for a shared limiter's permit).
-    /// The requests out, each with when it left (once it has): at most 256, so a list.
-    in_flight: Vec<(SendTicket, Option<f64>)>,
+    /// The requests out: at most 256, so a list.
+    in_flight: Vec<Out>,
+    /// The most requests that were ever out on the network at once: as many connections as
+    /// the fetch underneath has had to open (see [`Out::warm`]).
+    most_departed: usize,
     round_trips: RoundTrips,
     /// The last rate-limit reply: the causal rule for [`CAUTION_MS`] after it, and a wider
     /// margin after that.
@@ -117,6 +119,16 @@ pub struct Scheduler {
     breaker: CircuitBreaker,
 }
 
+/// A request out.
+#[derive(Clone, Debug)]
+struct Out {
+    ticket: SendTicket,
+    /// When it left: `None` while it waits for a shared limiter's permit.
+    departed: Option<f64>,
+    /// It left on a connection already open (see [`Scheduler::departs`]).
+    warm: bool,
+}
+
 impl Scheduler {
     /// `concurrency`: a hard cap on requests in flight, or `None` to follow the latency.
     pub fn new(rate: f64, concurrency: Option<usize>, hosts: Vec<String>) -> Self {
@@ -127,6 +139,7 @@ impl Scheduler {
             concurrency: concurrency.map(|c| c.max(1)),
             next_ticket: 0,
             in_flight: Vec::new(),
+            most_departed: 0,
             round_trips: RoundTrips::default(),
             caution_since: f64::NEG_INFINITY,
             caution_margin: 0.0,
@@ -177,7 +190,7 @@ impl Scheduler {
     fn oldest_departure(&self) -> f64 {
         self.in_flight
             .iter()
-            .filter_map(|(_, departed)| *departed)
+            .filter_map(|out| out.departed)
             .fold(f64::INFINITY, f64::min)
     }
 
@@ -258,23 +271,47 @@ impl Scheduler {
         self.next_ticket += 1;
         self.last_send = now;
         self.breaker.on_send(now);
-        let departed = match &mut self.pacer {
-            Some(pacer) => {
-                let index = pacer.record_send(now);
-                debug_assert_eq!(index, ticket.0, "one pacer send per ticket, in order");
-                Some(now)
-            }
-            None => None,
+        let mut out = Out {
+            ticket,
+            departed: None,
+            warm: false,
         };
-        self.in_flight.push((ticket, departed));
+        if let Some(pacer) = &mut self.pacer {
+            let index = pacer.record_send(now);
+            debug_assert_eq!(index, ticket.0, "one pacer send per ticket, in order");
+            out.warm = self.departs();
+            out.departed = Some(now);
+        }
+        self.in_flight.push(out);
         ticket
+    }
+
+    /// A request goes out on the network: whether fewer were out than at the busiest moment
+    /// before, so that a connection was open and idle for it. Otherwise it opens one (a
+    /// browser or Node's fetch keeps as many as were ever needed at once, HTTP/1.1 carrying
+    /// one request at a time) and pays the TCP and TLS handshakes on its way out: its round
+    /// trip says nothing of a later request's way out. At a cold start every request is such
+    /// a one until the first answers free connections.
+    fn departs(&mut self) -> bool {
+        let out = self
+            .in_flight
+            .iter()
+            .filter(|o| o.departed.is_some())
+            .count();
+        let warm = out < self.most_departed;
+        self.most_departed = self.most_departed.max(out + 1);
+        warm
     }
 
     /// The request of `ticket` left only now: it waited for a shared limiter's permit (or
     /// something else) after [`Self::on_send`]. Its round trip counts from here.
     pub fn on_departure(&mut self, ticket: SendTicket, now: f64) {
-        if let Some((_, departed)) = self.in_flight.iter_mut().find(|(t, _)| *t == ticket) {
-            *departed = Some(departed.map_or(now, |d| d.max(now)));
+        if let Some(at) = self.in_flight.iter().position(|o| o.ticket == ticket) {
+            if self.in_flight[at].departed.is_none() {
+                self.in_flight[at].warm = self.departs();
+            }
+            let out = &mut self.in_flight[at];
+            out.departed = Some(out.departed.map_or(now, |d| d.max(now)));
         }
         if let Some(pacer) = &mut self.pacer {
             pacer.record_departure(ticket.0, now);
@@ -282,15 +319,24 @@ impl Scheduler {
     }
 
     /// A request ended at `now`: `answered` when a response came back (any status), not
-    /// when it failed at the network level, timed out or was abandoned.
+    /// when it failed at the network level, timed out or was abandoned. Only an answered
+    /// request that went on a connection already open is credited (see [`Self::departs`]).
     pub fn on_finish(&mut self, ticket: SendTicket, now: f64, answered: bool) {
-        let out = self.in_flight.iter().position(|(t, _)| *t == ticket);
-        let departed = out.and_then(|at| self.in_flight.swap_remove(at).1);
-        if let (Some(departed), true) = (departed, answered) {
+        let at = self.in_flight.iter().position(|o| o.ticket == ticket);
+        let out = at.map(|at| self.in_flight.swap_remove(at));
+        let departed = out.filter(|o| o.warm && answered).and_then(|o| o.departed);
+        if let Some(departed) = departed {
             self.round_trips.record(now - departed);
         }
         if let Some(pacer) = &mut self.pacer {
-            pacer.record_end(ticket.0, Ended { at: now, answered });
+            let creditable = departed.is_some();
+            pacer.record_end(
+                ticket.0,
+                Ended {
+                    at: now,
+                    creditable,
+                },
+            );
         }
     }
 
@@ -403,16 +449,18 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pacing::MIN_SAMPLES;
 
     /// Runs a client that sends as fast as the scheduler allows against a vendor whose legs
-    /// take `latency(n)` = (uplink, downlink) for the n-th request. Returns the arrival times,
+    /// take `latency(n, opens)` = (uplink, downlink) for the n-th request, `opens` when no
+    /// connection was idle for it (more were out than ever before). Returns the arrival times,
     /// sorted (the tests count them by window, as the vendor does), and the largest number of
     /// requests that were out at once.
     fn simulate(
         rate: f64,
         concurrency: Option<usize>,
         seconds: f64,
-        mut latency: impl FnMut(usize) -> (f64, f64),
+        mut latency: impl FnMut(usize, bool) -> (f64, f64),
     ) -> (Vec<f64>, usize) {
         let mut s = Scheduler::new(rate, concurrency, vec!["https://h".into()]);
         let mut now = 0.0;
@@ -427,7 +475,7 @@ mod tests {
             }
             match s.gate(now) {
                 Gate::Open => {
-                    let (to_vendor, back) = latency(arrivals.len());
+                    let (to_vendor, back) = latency(arrivals.len(), in_flight.len() >= most_out);
                     arrivals.push(now + to_vendor);
                     in_flight.push((now + to_vendor + back, s.on_send(now)));
                     most_out = most_out.max(in_flight.len());
@@ -469,9 +517,9 @@ mod tests {
     }
 
     /// The emulator's network: each leg half the round trip, ± half the jitter, independently.
-    fn legs(round_trip: f64, jitter: f64, seed: u64) -> impl FnMut(usize) -> (f64, f64) {
+    fn legs(round_trip: f64, jitter: f64, seed: u64) -> impl FnMut(usize, bool) -> (f64, f64) {
         let mut uniform = Uniform(seed);
-        move |_| {
+        move |_, _| {
             let mut leg = || round_trip / 2.0 + (uniform.next() * 2.0 - 1.0) * jitter / 2.0;
             (leg(), leg())
         }
@@ -510,13 +558,13 @@ mod tests {
     fn arrivals_stay_within_the_rate_when_only_the_uplink_varies_or_connections_open() {
         // All the variation on the way out, none back: the case the floor model trusts least.
         let mut uniform = Uniform(7);
-        let (arrivals, _) = simulate(100.0, None, 20.0, |_| {
+        let (arrivals, _) = simulate(100.0, None, 20.0, |_, _| {
             (100.0 + 100.0 * uniform.next(), 100.0)
         });
         assert!(max_in_any_window(&arrivals, 1000.0) <= 100);
         // The first requests pay a connection setup (one more round trip), then jitter.
         let mut uniform = Uniform(8);
-        let (arrivals, _) = simulate(100.0, None, 20.0, |n| {
+        let (arrivals, _) = simulate(100.0, None, 20.0, |n, _| {
             let setup = if n < 30 { 200.0 } else { 0.0 };
             (
                 setup + 90.0 + 20.0 * uniform.next(),
@@ -524,6 +572,29 @@ mod tests {
             )
         });
         assert!(max_in_any_window(&arrivals, 1000.0) <= 100);
+    }
+
+    /// As against a real vendor over TLS: every request that finds no idle connection opens
+    /// one, two more round trips on its way out (TCP, TLS 1.3). At a cold start that is every
+    /// request until the first answers come back, and all those round trips are longer than
+    /// a later request's way out plus another's way back: credited, they would let the second
+    /// window's requests arrive on top of the first's.
+    #[test]
+    fn arrivals_stay_within_the_rate_from_a_cold_start() {
+        for (round_trip, jitter) in [(50.0, 5.0), (200.0, 20.0), (500.0, 50.0)] {
+            for rate in [10.0, 100.0, 200.0] {
+                let mut legs = legs(round_trip, jitter, 11);
+                let (arrivals, _) = simulate(rate, None, 10.0, |n, opens| {
+                    let (out, back) = legs(n, opens);
+                    (out + if opens { 2.0 * round_trip } else { 0.0 }, back)
+                });
+                let busiest = max_in_any_window(&arrivals, 1000.0);
+                assert!(
+                    busiest <= rate as usize,
+                    "{round_trip} ms, rate {rate}: {busiest}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -573,17 +644,23 @@ mod tests {
     #[test]
     fn a_refusal_falls_back_to_the_causal_rule_for_a_while() {
         let mut s = Scheduler::new(1.0, None, vec!["https://h".into()]);
-        let t = s.on_send(0.0);
-        s.on_finish(t, 400.0, true);
+        let mut last = 0.0;
+        // The first opened a connection: it is not credited.
+        for i in 0..=MIN_SAMPLES {
+            let sent = 1000.0 * i as f64;
+            let t = s.on_send(sent);
+            last = sent + 400.0;
+            s.on_finish(t, last, true);
+        }
         assert_eq!(
-            s.gate(400.0),
-            Gate::OpensAt(1000.0 + 3.0),
-            "1 s + 400 ms - (400 - 3) ms"
+            s.gate(last),
+            Gate::OpensAt(last + 600.0 + 3.0),
+            "1 s + 400 ms - (400 - 3) ms after the last send"
         );
         let limited = failure(ErrorCode::RateLimited, Some(429));
-        s.on_request_failed(&limited, vendor(Some(0.0)), 0, 400.0);
-        assert_eq!(s.credit(400.0), 0.0, "the causal rule");
-        let later = 400.0 + CAUTION_MS;
+        s.on_request_failed(&limited, vendor(Some(0.0)), 0, last);
+        assert_eq!(s.credit(last), 0.0, "the causal rule");
+        let later = last + CAUTION_MS;
         assert!(s.credit(later) > 0.0, "the model is trusted again…");
         assert!(
             s.credit(later) < 400.0 - 3.0 - CAUTION_MARGIN_MS / 2.0 + 1e-9,
@@ -593,7 +670,7 @@ mod tests {
 
     #[test]
     fn slow_rates_space_sends_out() {
-        let (arrivals, _) = simulate(0.5, Some(4), 10.0, |_| (1.0, 1.0));
+        let (arrivals, _) = simulate(0.5, Some(4), 10.0, |_, _| (1.0, 1.0));
         assert!(arrivals.windows(2).all(|w| w[1] - w[0] >= 2000.0));
     }
 
