@@ -31,13 +31,15 @@
 //!
 //! - One request's uplink plus another's downlink is never shorter than the floor estimate:
 //!   true when the legs vary independently and the estimate is at or below the true floor.
+//!   So the floor is taken only over requests that went on a connection already open: one
+//!   that opened a connection paid the TCP and TLS handshakes on its way out, which a later
+//!   request does not. At a cold start every request does, and their round trips would put
+//!   the floor above a later request's way out plus another's way back (see
+//!   [`crate::scheduler::Scheduler::on_finish`]). Such a request is still credited the floor
+//!   taken over the others, since its own way back is as short as any.
 //! - A request that got no answer (a timeout, a network error, an abandoned one) may have
 //!   arrived as late as when the client gave up on it: it gets no credit, as in the causal
 //!   rule below.
-//! - Nor does a request that opened a connection: its way out included the TCP and TLS
-//!   handshakes, which the request depending on it may not pay. At a cold start every request
-//!   does, so every round trip measured first would be longer than a later request's way out
-//!   plus another's way back (see [`crate::scheduler::Scheduler::on_finish`]).
 //!
 //! The causal rule is the same formula with F = 0: `s(k) ≥ c(k−N) + W` holds whatever the
 //! latency, since a request arrives after it is sent and before it is answered. It is what the
@@ -139,11 +141,9 @@ impl RoundTrips {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Ended {
     pub at: f64,
-    /// Its answer came back (any HTTP response) and it went on a connection already open:
-    /// the model may credit its floor. A timeout or a network error may have reached the
-    /// vendor as late as `at`; a request that opened a connection paid handshakes on its way
-    /// out that the request depending on it may not.
-    pub creditable: bool,
+    /// Its answer came back (any HTTP response): the model may credit its floor. A timeout or
+    /// a network error may have reached the vendor as late as `at`.
+    pub answered: bool,
 }
 
 /// The in-process limiter: the arrival rule above plus a GCRA smoothing bucket.
@@ -188,7 +188,7 @@ impl ArrivalPacer {
         if self.recent.len() as u64 == self.per_window {
             let (sent_at, ended) = self.recent[0];
             let ended = ended?;
-            let credit = if ended.creditable {
+            let credit = if ended.answered {
                 // Never more than its own round trip: it did not arrive before it was sent.
                 credit.clamp(0.0, ended.at - sent_at)
             } else {
@@ -297,7 +297,7 @@ mod tests {
             first,
             Ended {
                 at: 300.0,
-                creditable: true,
+                answered: true,
             },
         );
         assert_eq!(pacer.earliest(600.0, 150.0), Some(1150.0));
@@ -317,7 +317,7 @@ mod tests {
             first,
             Ended {
                 at: 10_000.0,
-                creditable: false,
+                answered: false,
             },
         );
         assert_eq!(pacer.earliest(10_000.0, 9_000.0), Some(11_000.0));
@@ -332,7 +332,7 @@ mod tests {
             first,
             Ended {
                 at: 500.0,
-                creditable: true,
+                answered: true,
             },
         );
         assert_eq!(

@@ -12,11 +12,12 @@
 // minus the shortest way back, and no earlier than its grant plus the shortest way out, so
 // every window at the vendor holds at most N, paying for latency *variation*, not latency. A
 // permit released without an answer (`release({ answered: false })`: a timeout, a network
-// error) earns no credit: the causal rule, a full window after its release. Nor does one
-// granted while every permit this process holds was out (as in core/src/scheduler: its
-// request found no idle connection, opened one and paid the TCP and TLS handshakes on its way
-// out, as every request does at a cold start), and no round trip counts until 8 are known. A
-// permit's time is worked out again just before it goes, from the round trips known by then.
+// error) earns no credit: the causal rule, a full window after its release. The floor is taken
+// only over permits granted while fewer of this process's permits were out than at its busiest
+// (as in core/src/scheduler): any other one's request found no idle connection, opened one and
+// paid the TCP and TLS handshakes on its way out, as every request does at a cold start. No
+// floor counts until 8 round trips are known, and a permit's time is worked out again just
+// before it goes, from the round trips known by then.
 // On top, grants follow a GCRA schedule (as redis-cell and API gateways do) so that they are
 // spread evenly.
 //
@@ -111,7 +112,8 @@ const CHECK = `${COMMON}
 return answer(tonumber(ARGV[1]))
 `;
 
-// ARGV[1]: the permit's seq; ARGV[2]: 1 when its request was answered
+// ARGV[1]: the permit's seq; ARGV[2]: 1 when its request was answered; ARGV[3]: 1 when its round
+// trip counts towards the floor
 const RELEASE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -120,8 +122,10 @@ local sent = redis.call('HGET', ${K.sent}, ARGV[1])
 if ARGV[2] == '1' and sent then
   local rtt = string.format('%.0f', math.max(0, now - tonumber(sent)))
   redis.call('HSET', ${K.rtt_of}, ARGV[1], rtt)
-  redis.call('LPUSH', ${K.rtt}, rtt)
-  redis.call('LTRIM', ${K.rtt}, 0, ${ROUND_TRIPS_KEPT - 1})
+  if ARGV[3] == '1' then
+    redis.call('LPUSH', ${K.rtt}, rtt)
+    redis.call('LTRIM', ${K.rtt}, 0, ${ROUND_TRIPS_KEPT - 1})
+  end
 end
 return 1
 `;
@@ -235,7 +239,7 @@ function createRedisLimiter(options = {}) {
     return (answered) => {
       if (!released) pool.out -= 1;
       released = true;
-      return run(RELEASE, keys, [seq, answered && warm ? 1 : 0]).catch(() => {});
+      return run(RELEASE, keys, [seq, answered ? 1 : 0, warm ? 1 : 0]).catch(() => {});
     };
   }
 

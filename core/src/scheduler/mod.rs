@@ -319,24 +319,22 @@ impl Scheduler {
     }
 
     /// A request ended at `now`: `answered` when a response came back (any status), not
-    /// when it failed at the network level, timed out or was abandoned. Only an answered
-    /// request that went on a connection already open is credited (see [`Self::departs`]).
+    /// when it failed at the network level, timed out or was abandoned. The floor of the round
+    /// trip is taken only over requests that went on a connection already open (see
+    /// [`Self::departs`]).
     pub fn on_finish(&mut self, ticket: SendTicket, now: f64, answered: bool) {
         let at = self.in_flight.iter().position(|o| o.ticket == ticket);
         let out = at.map(|at| self.in_flight.swap_remove(at));
-        let departed = out.filter(|o| o.warm && answered).and_then(|o| o.departed);
-        if let Some(departed) = departed {
+        if let Some(Out {
+            departed: Some(departed),
+            warm: true,
+            ..
+        }) = out.filter(|_| answered)
+        {
             self.round_trips.record(now - departed);
         }
         if let Some(pacer) = &mut self.pacer {
-            let creditable = departed.is_some();
-            pacer.record_end(
-                ticket.0,
-                Ended {
-                    at: now,
-                    creditable,
-                },
-            );
+            pacer.record_end(ticket.0, Ended { at: now, answered });
         }
     }
 
@@ -645,7 +643,7 @@ mod tests {
     fn a_refusal_falls_back_to_the_causal_rule_for_a_while() {
         let mut s = Scheduler::new(1.0, None, vec!["https://h".into()]);
         let mut last = 0.0;
-        // The first opened a connection: it is not credited.
+        // The first opened a connection: its round trip is not a sample.
         for i in 0..=MIN_SAMPLES {
             let sent = 1000.0 * i as f64;
             let t = s.on_send(sent);
