@@ -29,16 +29,6 @@ pub struct CallHandle {
 }
 
 impl CallHandle {
-    fn complete(&mut self, id: f64, at: f64, ended: Ended) {
-        let request_id = id as u64;
-        self.unsigned.remove(&request_id);
-        let extra = self.redact.remove(&request_id).unwrap_or_default();
-        let secrets: Vec<String> = self.client.secrets.iter().cloned().chain(extra).collect();
-        let mut session = self.client.session.borrow_mut();
-        self.call
-            .ended(request_id, ended, &secrets, at, &mut session);
-    }
-
     pub fn new(client: Rc<Client>, call: Box<dyn DynCall>) -> Self {
         CallHandle {
             client,
@@ -53,6 +43,12 @@ impl CallHandle {
         let mut session = self.client.session.borrow_mut();
         self.call.handle(input, at, &mut session);
     }
+}
+
+/// How a request ended, as js/shell/run.js reports it (`Ended` says the shapes).
+fn ended(outcome: JsValue) -> Ended {
+    serde_wasm_bindgen::from_value(outcome)
+        .unwrap_or_else(|_| Ended::Network("the request ended in an unknown way".into()))
 }
 
 fn request_js(id: u64, http: &HttpRequest, sign: Option<(&str, &str)>) -> JsValue {
@@ -115,16 +111,15 @@ impl CallHandle {
         }
     }
 
-    /// Request `id` was answered at `at` (epoch ms): its status, its headers as name, value,
-    /// name…, and its body.
-    pub fn answered(&mut self, id: f64, at: f64, status: f64, headers: Vec<String>, body: Vec<u8>) {
-        self.complete(id, at, Ended::answered(status, &headers, body));
-    }
-
-    /// Request `id` ended at `at` with no answer, in js/shell/run.js's words: what happened
-    /// and what was said of it.
-    pub fn failed(&mut self, id: f64, at: f64, kind: &str, text: Option<String>) {
-        self.complete(id, at, Ended::named(kind, text));
+    /// Request `id` ended at `at` (epoch ms) with `outcome`.
+    pub fn complete(&mut self, id: f64, at: f64, outcome: JsValue) {
+        let request_id = id as u64;
+        self.unsigned.remove(&request_id);
+        let extra = self.redact.remove(&request_id).unwrap_or_default();
+        let secrets: Vec<String> = self.client.secrets.iter().cloned().chain(extra).collect();
+        let mut session = self.client.session.borrow_mut();
+        self.call
+            .ended(request_id, ended(outcome), &secrets, at, &mut session);
     }
 
     /// More ids from the call's input (`ended`: there are no more). One that is not a string

@@ -127,20 +127,13 @@ pub fn read_object(
         if item.is_function() {
             read.plain.functions.push(key.clone());
         } else if !item.is_undefined() && !HANDLE_KEYS.contains(&key.as_str()) {
-            let json = as_json(&item).ok_or_else(|| {
-                refuse(format!("{name}.{key} has a value of an unsupported type"))
-            })?;
+            let json = serde_wasm_bindgen::from_value(item.clone())
+                .map_err(|_| refuse(format!("{name}.{key} has a value of an unsupported type")))?;
             read.plain.values.insert(key.clone(), json);
         }
         read.raw.insert(key, item);
     }
     Ok(read)
-}
-
-/// A caller's value as the JSON data `JSON.stringify` writes of it: none for a bigint or a
-/// cycle.
-fn as_json(value: &JsValue) -> Option<serde_json::Value> {
-    serde_json::from_str(&js_sys::JSON::stringify(value).ok()?.as_string()?).ok()
 }
 
 /// One id from JS: a string of well-formed UTF-16 (a lone surrogate would reach the vendor

@@ -10,7 +10,6 @@
 //! what the call resolves with — is the [`Work`] it drives.
 
 mod batch;
-mod ended;
 mod flights;
 mod ids;
 pub mod options;
@@ -18,10 +17,9 @@ mod pages;
 
 use std::rc::Rc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use batch::{Batch, BatchOptions};
-pub use ended::Ended;
 pub use ids::split_joined;
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
@@ -143,6 +141,36 @@ pub enum Input<'a> {
     Fatal(ProfileError),
     /// The call was aborted: the requests in flight are given up, their answers ignored.
     Abandoned,
+}
+
+/// How a request ended, as the shell saw it, before it is put in words: every message about
+/// it is made here ([`Call::ended`]), with the caller's secrets blanked out of whatever the
+/// caller's own code (fetch, signer, limiter) said. The wasm shell reads it as js/shell/run.js
+/// writes it: `{ response: { status, headers, body } }`, `"timedOut"`, `{ network: why }`…
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Ended {
+    Response {
+        status: u16,
+        headers: Vec<(String, String)>,
+        /// The body as it came; invalid UTF-8 is read as U+FFFD, as `text()` would.
+        #[serde(with = "serde_bytes")]
+        body: Vec<u8>,
+    },
+    /// Its attempt's `timeoutMs` passed first.
+    TimedOut,
+    /// The body was larger than `maxResponseBytes`.
+    TooLarge,
+    /// The caller's signer threw an error of this type.
+    SignerThrew(String),
+    /// The shared limiter granted no permit within [`LIMITER_WAIT_MS`].
+    PermitTimedOut,
+    /// The shared limiter failed, saying this.
+    NoPermit(String),
+    /// There is no fetch to send with.
+    NoFetch,
+    /// fetch or the body failed, saying this.
+    Network(String),
 }
 
 /// The longest a request waits for a shared limiter's permit: well past any queue a working
