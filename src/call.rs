@@ -55,12 +55,18 @@ fn request_js(id: u64, http: &HttpRequest, sign: Option<(&str, &str)>) -> JsValu
     from_json(&http.to_shell_json(id, sign))
 }
 
+/// What the methods js/shell/run.js calls while a call runs return: never an error, but a
+/// second result, so that Node 20's TurboFan does not inline the call into its JS caller; it
+/// inlines one with a single result, and deoptimizing the caller then aborted the process
+/// (BENCHMARKS.md, "Node 20 aborting in V8's deoptimizer").
+type NotInlined<T> = Result<T, JsValue>;
+
 #[wasm_bindgen]
 impl CallHandle {
     /// `{ send }`, `{ waitMs }`, `{ wait }` (for an answer or a free slot), `{ needIds }` (read
     /// up to that many from the input, then `feed`), `{ finished }`, or `{ failed }` with the
     /// error to reject with.
-    pub fn poll(&mut self) -> JsValue {
+    pub fn poll(&mut self) -> NotInlined<JsValue> {
         let step = Object::new();
         let set = |key: &str, value: &JsValue| {
             let _ = Reflect::set(&step, &key.into(), value);
@@ -84,14 +90,14 @@ impl CallHandle {
             Output::Finished => set("finished", &true.into()),
             Output::Failed(error) => set("failed", &to_js_error(&error)),
         }
-        step.into()
+        Ok(step.into())
     }
 
     /// Puts what the caller's signer returned into request `id`: the request to send, or
     /// `null` when the signature is unusable (the call then fails).
-    pub fn signed(&mut self, id: f64, signature: JsValue) -> JsValue {
+    pub fn signed(&mut self, id: f64, signature: JsValue) -> NotInlined<JsValue> {
         let Some(mut http) = self.unsigned.remove(&(id as u64)) else {
-            return JsValue::NULL;
+            return Ok(JsValue::NULL);
         };
         let applied = match signature.as_string() {
             Some(signature) => self
@@ -102,62 +108,69 @@ impl CallHandle {
                 "config.signer must return a string",
             )),
         };
-        match applied {
+        Ok(match applied {
             Ok(()) => request_js(id as u64, &http, None),
             Err(error) => {
                 self.handle(Input::Fatal(error), now());
                 JsValue::NULL
             }
-        }
+        })
     }
 
     /// Request `id` ended at `at` (epoch ms) with `outcome`.
-    pub fn complete(&mut self, id: f64, at: f64, outcome: JsValue) {
+    pub fn complete(&mut self, id: f64, at: f64, outcome: JsValue) -> NotInlined<()> {
         let request_id = id as u64;
         self.unsigned.remove(&request_id);
         let extra = self.redact.remove(&request_id).unwrap_or_default();
         let secrets: Vec<String> = self.client.secrets.iter().cloned().chain(extra).collect();
         let mut session = self.client.session.borrow_mut();
-        self.call
-            .ended(request_id, ended(outcome), &secrets, at, &mut session);
+        (self.call).ended(request_id, ended(outcome), &secrets, at, &mut session);
+        Ok(())
     }
 
     /// More ids from the call's input (`ended`: there are no more). One that is not a string
     /// of well-formed UTF-16 fails the call.
-    pub fn feed(&mut self, ids: Array, ended: bool) {
-        let mut read = Vec::with_capacity(ids.length() as usize);
-        for value in ids.iter() {
-            self.fed += 1;
-            match read_id(&value, Some(self.fed - 1), self.client.vendor.key()) {
-                Ok(id) => read.push(id),
-                Err(error) => return self.handle(Input::Fatal(error), now()),
-            }
-        }
-        self.handle(Input::Ids { ids: read, ended }, now());
+    pub fn feed(&mut self, ids: Array, ended: bool) -> NotInlined<()> {
+        let vendor = self.client.vendor.key();
+        let fed = self.fed;
+        self.fed += u64::from(ids.length());
+        let ids = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| read_id(&id, Some(fed + i as u64), vendor));
+        let input = match ids.collect::<Result<Vec<_>, _>>() {
+            Ok(ids) => Input::Ids { ids, ended },
+            Err(error) => Input::Fatal(error),
+        };
+        self.handle(input, now());
+        Ok(())
     }
 
     /// Request `id` left only at `at`: it waited for a shared limiter's permit.
-    pub fn departed(&mut self, id: f64, at: f64) {
+    pub fn departed(&mut self, id: f64, at: f64) -> NotInlined<()> {
         let request_id = id as u64;
         self.handle(Input::Departed { request_id }, at);
+        Ok(())
     }
 
     /// The caller aborted: the requests in flight are given up. Returns the error to reject
     /// with.
-    pub fn abandon(&mut self) -> JsValue {
+    pub fn abandon(&mut self) -> NotInlined<JsValue> {
         self.handle(Input::Abandoned, now());
-        to_js_error(&ProfileError::aborted(self.client.vendor.key()))
+        Ok(to_js_error(&ProfileError::aborted(
+            self.client.vendor.key(),
+        )))
     }
 
     /// What finished since the last report, for `onBatch` (each request's results, when
     /// `batches`) and `onProgress` (when `progress`); `undefined` when nothing did, or
     /// nobody listens (then nothing is converted).
-    pub fn report(&mut self, batches: bool, progress: bool) -> JsValue {
+    pub fn report(&mut self, batches: bool, progress: bool) -> NotInlined<JsValue> {
         let report = self.call.report(now(), batches);
-        match report {
+        Ok(match report {
             Some(report) if batches || progress => to_js(&report),
             _ => JsValue::UNDEFINED,
-        }
+        })
     }
 
     /// The results collected since the last time, as JSON (`Collected`, in core/src/call/) for
@@ -168,7 +181,7 @@ impl CallHandle {
 
     /// What the call resolves with, once `poll` said `finished`: made a part at a time, so
     /// that a result of any size works (no string holds all of it).
-    pub fn outcome(&mut self) -> JsValue {
+    pub fn outcome(&mut self) -> NotInlined<JsValue> {
         let parts = self.call.outcome(now());
         let outcome = from_json(&parts.head);
         for (key, part) in parts.parts {
@@ -176,6 +189,6 @@ impl CallHandle {
             let push = get(&list, "push").unchecked_into::<js_sys::Function>();
             let _ = push.apply(&list, &from_json(&part).unchecked_into());
         }
-        outcome
+        Ok(outcome)
     }
 }
