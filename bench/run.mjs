@@ -102,15 +102,13 @@ for (const [latencyMs, jitterMs] of wanted("rate") ? DISTANCES : []) {
       goalAt(latencyMs),
     );
   }
+  const ids = range("u", 100 * rateSeconds * 100);
   if (latencyMs > 0) {
     // A cold start, as against a real vendor over TLS: each new connection's first request pays
     // two more round trips (TCP, TLS 1.3) on its way out.
     const cold = { vendor: "rongcloud", latencyMs, jitterMs, handshakeRoundTrips: 2 };
-    const coldIds = range("u", 100 * rateSeconds * 100);
-    const ours = await atDistance(emulator, cold, () => CLIENTS.rongcloud().getProfiles(coldIds, { collect: false }));
-    const plain = await atDistance(emulator, cold, () =>
-      plainPaced({ vendor: "rongcloud", baseUrl: emulator.url, ids: coldIds, limit: 100 }),
-    );
+    const ours = await atDistance(emulator, cold, () => CLIENTS.rongcloud().getProfiles(ids, { collect: false }));
+    const plain = await atDistance(emulator, cold, () => plainPaced({ vendor: "rongcloud", baseUrl: emulator.url, ids, limit: 100 }));
     row(
       "pacing at a distance",
       `rongcloud at ${latencyMs} ± ${jitterMs} ms from a cold start (new connections +2 round trips), ${ours.requests} requests`,
@@ -120,7 +118,6 @@ for (const [latencyMs, jitterMs] of wanted("rate") ? DISTANCES : []) {
       "0 refused",
     );
   }
-  const ids = range("u", 100 * rateSeconds * 100);
   for (const processes of [2, 4]) {
     const shared = await atDistance(emulator, { vendor: "rongcloud", latencyMs, jitterMs }, () =>
       sharedThroughRedis(processes, ids, `bench-${processes}-${latencyMs}:`),
