@@ -1,7 +1,6 @@
 //! One call in progress, as js/shell/run.js drives it: poll the core's [`Call`] for what to do,
-//! perform it in JS (fetch, timers, abort), hand back what happened. Each method converts
-//! in, calls the core, converts out; what an outcome means — its error code, its message,
-//! which secrets to blank out of it — is decided here or in the core, never in JS.
+//! perform it in JS (fetch, timers, abort), hand back what happened. Each method converts in,
+//! calls the core, converts out; what an outcome means is decided in the core, never in JS.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -20,20 +19,24 @@ use improfiles_core::model::ProfileError;
 pub struct CallHandle {
     client: Rc<Client>,
     call: Box<dyn DynCall>,
-    /// Requests out: what each carries beyond the configured secrets (to blank out of any
-    /// message about it), and, until signed, the request itself.
-    redact: HashMap<u64, Vec<String>>,
+    /// Requests out that wait for the caller's signature.
     unsigned: HashMap<u64, HttpRequest>,
     /// How many ids the call has read from its input.
     fed: u64,
 }
 
 impl CallHandle {
+    fn complete(&mut self, id: f64, at: f64, ended: Ended) -> NotInlined<()> {
+        self.unsigned.remove(&(id as u64));
+        let mut session = self.client.session.borrow_mut();
+        self.call.ended(id as u64, ended, at, &mut session);
+        Ok(())
+    }
+
     pub fn new(client: Rc<Client>, call: Box<dyn DynCall>) -> Self {
         CallHandle {
             client,
             call,
-            redact: HashMap::new(),
             unsigned: HashMap::new(),
             fed: 0,
         }
@@ -45,20 +48,9 @@ impl CallHandle {
     }
 }
 
-/// How a request ended, as js/shell/run.js reports it (`Ended` says the shapes).
-fn ended(outcome: JsValue) -> Ended {
-    serde_wasm_bindgen::from_value(outcome)
-        .unwrap_or_else(|_| Ended::Network("the request ended in an unknown way".into()))
-}
-
-fn request_js(id: u64, http: &HttpRequest, sign: Option<(&str, &str)>) -> JsValue {
-    from_json(&http.to_shell_json(id, sign))
-}
-
-/// What the methods js/shell/run.js calls while a call runs return: never an error, but a
-/// second result, so that Node 20's TurboFan does not inline the call into its JS caller; it
-/// inlines one with a single result, and deoptimizing the caller then aborted the process
-/// (BENCHMARKS.md, "Node 20 aborting in V8's deoptimizer").
+/// What js/shell/run.js calls while a call runs returns: never an error, but a second result,
+/// so that Node 20 does not inline the call into its JS (it inlines one with a single result,
+/// and deoptimizing that aborted the process: see "Node 20 aborting" in BENCHMARKS.md).
 type NotInlined<T> = Result<T, JsValue>;
 
 #[wasm_bindgen]
@@ -74,12 +66,11 @@ impl CallHandle {
         let output = self.call.poll(now(), &mut self.client.session.borrow_mut());
         match output {
             Output::Send(out) => {
-                let id = out.request_id;
-                let prepared = out.prepared;
+                let (id, prepared) = (out.request_id, out.prepared);
                 let sign = prepared.external_signature.as_ref();
                 let sign_with = sign.map(|s| (s.nonce.as_str(), s.timestamp.as_str()));
-                set("send", &request_js(id, &prepared.http, sign_with));
-                self.redact.insert(id, prepared.redact);
+                let request = prepared.http.to_shell_json(id, sign_with);
+                set("send", &from_json(&request));
                 if sign.is_some() {
                     self.unsigned.insert(id, prepared.http);
                 }
@@ -109,7 +100,7 @@ impl CallHandle {
             )),
         };
         Ok(match applied {
-            Ok(()) => request_js(id as u64, &http, None),
+            Ok(()) => from_json(&http.to_shell_json(id as u64, None)),
             Err(error) => {
                 self.handle(Input::Fatal(error), now());
                 JsValue::NULL
@@ -117,15 +108,23 @@ impl CallHandle {
         })
     }
 
-    /// Request `id` ended at `at` (epoch ms) with `outcome`.
-    pub fn complete(&mut self, id: f64, at: f64, outcome: JsValue) -> NotInlined<()> {
-        let request_id = id as u64;
-        self.unsigned.remove(&request_id);
-        let extra = self.redact.remove(&request_id).unwrap_or_default();
-        let secrets: Vec<String> = self.client.secrets.iter().cloned().chain(extra).collect();
-        let mut session = self.client.session.borrow_mut();
-        (self.call).ended(request_id, ended(outcome), &secrets, at, &mut session);
-        Ok(())
+    /// Request `id` was answered at `at` (epoch ms): its status, its headers as name, value,
+    /// name…, and its body.
+    pub fn answered(
+        &mut self,
+        id: f64,
+        at: f64,
+        status: f64,
+        headers: Vec<String>,
+        body: Vec<u8>,
+    ) -> NotInlined<()> {
+        self.complete(id, at, Ended::answered(status, &headers, body))
+    }
+
+    /// Request `id` ended at `at` with no answer, in js/shell/run.js's words: what happened
+    /// and what was said of it.
+    pub fn failed(&mut self, id: f64, at: f64, kind: &str, text: Option<String>) -> NotInlined<()> {
+        self.complete(id, at, Ended::named(kind, text))
     }
 
     /// More ids from the call's input (`ended`: there are no more). One that is not a string
@@ -148,8 +147,12 @@ impl CallHandle {
 
     /// Request `id` left only at `at`: it waited for a shared limiter's permit.
     pub fn departed(&mut self, id: f64, at: f64) -> NotInlined<()> {
-        let request_id = id as u64;
-        self.handle(Input::Departed { request_id }, at);
+        self.handle(
+            Input::Departed {
+                request_id: id as u64,
+            },
+            at,
+        );
         Ok(())
     }
 
@@ -157,9 +160,8 @@ impl CallHandle {
     /// with.
     pub fn abandon(&mut self) -> NotInlined<JsValue> {
         self.handle(Input::Abandoned, now());
-        Ok(to_js_error(&ProfileError::aborted(
-            self.client.vendor.key(),
-        )))
+        let error = ProfileError::aborted(self.client.vendor.key());
+        Ok(to_js_error(&error))
     }
 
     /// What finished since the last report, for `onBatch` (each request's results, when

@@ -67,8 +67,6 @@ pub struct Client {
     pub session: RefCell<Session>,
     /// The caller's fetch, signer and limiter, and the limits a request is held to.
     io: ClientIo,
-    /// Every configured secret, blanked out of any text that crosses into JS.
-    pub secrets: Vec<String>,
 }
 
 impl Client {
@@ -168,12 +166,10 @@ impl ProfileClient {
         let _ = Reflect::set(&limits, &"limiter".into(), &limiter_js);
         let io = ClientIo::new(read.function("fetch"), read.function("signer"), limits);
         let session = Session::new(vendor.as_ref(), limiter.is_some());
-        let secrets = vendor.secrets().into_iter().map(str::to_owned).collect();
         Ok(ProfileClient {
             inner: Rc::new(Client {
                 session: RefCell::new(session),
                 io,
-                secrets,
                 vendor,
             }),
         })
@@ -198,8 +194,8 @@ impl ProfileClient {
         #[wasm_bindgen(unchecked_param_type = "Ids")] ids: JsValue,
         options: Option<StreamProfilesOptionsArg>,
     ) -> Result<JsValue, JsValue> {
-        let stream = self.batch(&ids, options.map(JsValue::from), true);
-        stream.map_err(|e| to_js_error(&e))
+        self.batch(&ids, options.map(JsValue::from), true)
+            .map_err(|e| to_js_error(&e))
     }
 
     fn batch(
@@ -243,8 +239,8 @@ impl ProfileClient {
     /// Every page of the vendor's user listing as it comes (Easemob): an async iterable.
     #[wasm_bindgen(js_name = listPages, unchecked_return_type = "AsyncIterable<ProfilePage & { failures: Failure[] }>")]
     pub fn list_pages(&self, options: Option<ListPagesOptionsArg>) -> Result<JsValue, JsValue> {
-        let stream = self.listing(options.map(JsValue::from), false, true);
-        stream.map_err(|e| to_js_error(&e))
+        self.listing(options.map(JsValue::from), false, true)
+            .map_err(|e| to_js_error(&e))
     }
 
     /// `listProfiles` (`one_page`), `listAllProfiles`, or `listPages` (`stream`).
@@ -321,11 +317,9 @@ impl ProfileClient {
                 now_ms: now(),
                 include_raw,
             };
-            parse_one(client.vendor.as_ref(), &ids, &http, &ctx)
+            parse_one(client.vendor.as_ref(), &ids, &http, &ctx).map(|event| to_js(&event))
         };
-        parse()
-            .map(|event| to_js(&event))
-            .map_err(|e| to_js_error(&e))
+        parse().map_err(|e| to_js_error(&e))
     }
 
     /// What `JSON.stringify` prints: the config without any secret.

@@ -127,8 +127,14 @@ pub fn read_object(
         if item.is_function() {
             read.plain.functions.push(key.clone());
         } else if !item.is_undefined() && !HANDLE_KEYS.contains(&key.as_str()) {
-            let json = serde_wasm_bindgen::from_value(item.clone())
-                .map_err(|_| refuse(format!("{name}.{key} has a value of an unsupported type")))?;
+            // The data `JSON.stringify` writes of it: none for a bigint or a cycle.
+            let json = js_sys::JSON::stringify(&item)
+                .ok()
+                .and_then(|json| json.as_string());
+            let json = json.and_then(|json| serde_json::from_str(&json).ok());
+            let json = json.ok_or_else(|| {
+                refuse(format!("{name}.{key} has a value of an unsupported type"))
+            })?;
             read.plain.values.insert(key.clone(), json);
         }
         read.raw.insert(key, item);

@@ -3,8 +3,7 @@
 //! half, js/shell/, is the only code that touches fetch, timers, `AbortSignal` and promises.
 //!
 //! - `client`: `ProfileClient`, and what the calls of one client share.
-//! - `call`: one call in progress, for js/shell/run.js (the run loop, which also sends its
-//!   requests) to drive.
+//! - `call`: one call in progress, which js/shell/run.js (the run loop) drives.
 //! - `loader`: `client.loader()`'s cache, queue and checks; js/shell/loader.js holds the
 //!   promises.
 //! - `functions`: the vendor list and the signature schemes, as plain functions.

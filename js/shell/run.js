@@ -241,6 +241,15 @@ function deliver(pending, onBatch, onProgress) {
   return next(0);
 }
 
+/// Hands the call how request `id` ended at `at` (`perform`'s outcome): an answer's parts, or
+/// the name of what happened and what was said of it (`Ended` of core/src/call/mod.rs).
+function complete(call, id, at, outcome) {
+  const response = outcome?.response;
+  if (response !== undefined) return call.answered(id, at, response.status, response.headers.flat(), response.body);
+  const kind = typeof outcome === "string" ? outcome : Object.keys(outcome)[0];
+  call.failed(id, at, kind, typeof outcome === "string" ? undefined : outcome[kind]);
+}
+
 /// A call's outcome with the results it handed over as it went (`taken`: src/call.rs
 /// `collected`, so that wasm memory holds none of them), each put back at its place in the
 /// outcome's order: the position of its id among the call's distinct ids.
@@ -444,7 +453,7 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
       // one request's worth at a time, however many answers arrived together.
       for (const [id, at, outcome] of ended.splice(0)) {
         controllers.delete(id);
-        call.complete(id, at, outcome);
+        complete(call, id, at, outcome);
         handOver();
       }
       // And what the last poll settled (the breaker failing what was queued).

@@ -54,6 +54,35 @@ test("invalid config throws invalid_config at construction", async () => {
   assert.equal((await emulator.log()).length, 0);
 });
 
+test("config values JSON cannot hold, and a getter that throws, are invalid_config naming the key", () => {
+  const cyclic = { consumerKey: "k" };
+  cyclic.self = cyclic;
+  const throwing = Object.defineProperty({ ...valid() }, "timeoutMs", {
+    enumerable: true,
+    get() {
+      throw new Error("no");
+    },
+  });
+  const cases = [
+    [{ ...valid(), rateLimit: 10n }, /config\.rateLimit has a value of an unsupported type/],
+    [{ ...valid(), appKey: Symbol("k") }, /config\.appKey has a value of an unsupported type/],
+    [{ ...valid(), oauth1: cyclic }, /config\.oauth1 has a value of an unsupported type/],
+    [{ ...valid(), rateLimit: Number.NaN }, /config\.rateLimit must be a finite number/],
+    [throwing, /config\.timeoutMs could not be read: its getter threw/],
+  ];
+  for (const [config, message] of cases) {
+    assert.throws(
+      () => new ProfileClient(config),
+      (e) => assertProfileError(e, "invalid_config") && message.test(e.message),
+      String(message),
+    );
+  }
+  // Numbers arrive as they are: a whole one as an integer, a fraction as it is.
+  const shown = JSON.parse(JSON.stringify(new ProfileClient({ ...valid(), rateLimit: 2.5, concurrency: 4 })));
+  assert.equal(shown.rateLimit, 2.5);
+  assert.equal(shown.concurrency, 4);
+});
+
 test("invalid ids reject invalid_input and nothing is sent", async () => {
   await emulator.reset();
   const client = rongcloud(emulator);

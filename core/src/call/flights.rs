@@ -17,6 +17,8 @@ pub struct Flight<T> {
     /// What the call needs back with the answer (the ids it carried, their attempt); `None`
     /// for a fetch of the vendor's credential (a token).
     pub payload: Option<T>,
+    /// The credentials it carries beyond the configured secrets (`PreparedRequest::redact`).
+    redact: Vec<String>,
 }
 
 pub struct Flights<T> {
@@ -74,6 +76,7 @@ impl<T> Flights<T> {
                 host,
                 credential_generation: prepared.credential_generation,
                 payload,
+                redact: prepared.redact.clone(),
             },
         );
         id
@@ -98,6 +101,11 @@ impl<T> Flights<T> {
         if let Some(flight) = self.open.get(&id) {
             scheduler.on_departure(flight.ticket, now);
         }
+    }
+
+    /// The credentials request `id` carries beyond the configured secrets.
+    pub fn carried_secrets(&self, id: u64) -> &[String] {
+        self.open.get(&id).map_or(&[], |flight| &flight.redact)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -10,6 +10,7 @@
 //! what the call resolves with — is the [`Work`] it drives.
 
 mod batch;
+mod ended;
 mod flights;
 mod ids;
 pub mod options;
@@ -17,9 +18,10 @@ mod pages;
 
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use batch::{Batch, BatchOptions};
+pub use ended::Ended;
 pub use ids::split_joined;
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
@@ -143,36 +145,6 @@ pub enum Input<'a> {
     Abandoned,
 }
 
-/// How a request ended, as the shell saw it, before it is put in words: every message about
-/// it is made here ([`Call::ended`]), with the caller's secrets blanked out of whatever the
-/// caller's own code (fetch, signer, limiter) said. The wasm shell reads it as js/shell/run.js
-/// writes it: `{ response: { status, headers, body } }`, `"timedOut"`, `{ network: why }`…
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Ended {
-    Response {
-        status: u16,
-        headers: Vec<(String, String)>,
-        /// The body as it came; invalid UTF-8 is read as U+FFFD, as `text()` would.
-        #[serde(with = "serde_bytes")]
-        body: Vec<u8>,
-    },
-    /// Its attempt's `timeoutMs` passed first.
-    TimedOut,
-    /// The body was larger than `maxResponseBytes`.
-    TooLarge,
-    /// The caller's signer threw an error of this type.
-    SignerThrew(String),
-    /// The shared limiter granted no permit within [`LIMITER_WAIT_MS`].
-    PermitTimedOut,
-    /// The shared limiter failed, saying this.
-    NoPermit(String),
-    /// There is no fetch to send with.
-    NoFetch,
-    /// fetch or the body failed, saying this.
-    Network(String),
-}
-
 /// The longest a request waits for a shared limiter's permit: well past any queue a working
 /// limiter builds, so only one that hangs meets it.
 pub const LIMITER_WAIT_MS: f64 = 60_000.0;
@@ -182,14 +154,7 @@ pub const LIMITER_WAIT_MS: f64 = 60_000.0;
 pub trait DynCall {
     fn poll(&mut self, now: f64, session: &mut Session) -> Output;
     fn handle(&mut self, input: Input, now: f64, session: &mut Session);
-    fn ended(
-        &mut self,
-        request_id: u64,
-        ended: Ended,
-        secrets: &[String],
-        now: f64,
-        session: &mut Session,
-    );
+    fn ended(&mut self, request_id: u64, ended: Ended, now: f64, session: &mut Session);
     fn report(&mut self, now: f64, batches: bool) -> Option<Report>;
     fn collected(&mut self) -> Option<String>;
     fn outcome(&mut self, now: f64) -> OutcomeParts;
@@ -205,15 +170,8 @@ where
     fn handle(&mut self, input: Input, now: f64, session: &mut Session) {
         Call::handle(self, input, now, session)
     }
-    fn ended(
-        &mut self,
-        request_id: u64,
-        ended: Ended,
-        secrets: &[String],
-        now: f64,
-        session: &mut Session,
-    ) {
-        Call::ended(self, request_id, ended, secrets, now, session)
+    fn ended(&mut self, request_id: u64, ended: Ended, now: f64, session: &mut Session) {
+        Call::ended(self, request_id, ended, now, session)
     }
     fn report(&mut self, now: f64, batches: bool) -> Option<Report> {
         Call::report(self, now, batches)
@@ -619,15 +577,21 @@ impl<W: Work> Call<W> {
         }
     }
 
+    /// `why` request `request_id` failed, with every secret blanked out: the configured ones
+    /// and those the request alone carried (a UserSig, a token).
+    fn redact(&self, request_id: u64, why: &str) -> String {
+        let mut secrets = self.vendor.secrets();
+        secrets.extend(
+            self.in_flight
+                .carried_secrets(request_id)
+                .iter()
+                .map(String::as_str),
+        );
+        redact(why, &secrets)
+    }
+
     /// Takes in how request `request_id` ended at `now`, as [`Ended`] says it.
-    pub fn ended(
-        &mut self,
-        request_id: u64,
-        ended: Ended,
-        secrets: &[String],
-        now: f64,
-        session: &mut Session,
-    ) {
+    pub fn ended(&mut self, request_id: u64, ended: Ended, now: f64, session: &mut Session) {
         let common = self.vendor.common();
         let (error, message) = match ended {
             Ended::Response {
@@ -673,11 +637,14 @@ impl<W: Work> Call<W> {
             ),
             Ended::NoPermit(why) => (
                 TransportError::NoPermit,
-                format!("config.limiter.acquire failed: {}", redact(&why, secrets)),
+                format!(
+                    "config.limiter.acquire failed: {}",
+                    self.redact(request_id, &why)
+                ),
             ),
             Ended::Network(why) => (
                 TransportError::Network,
-                format!("network error: {}", redact(&why, secrets)),
+                format!("network error: {}", self.redact(request_id, &why)),
             ),
         };
         let input = Input::Transport {

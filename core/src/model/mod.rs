@@ -84,12 +84,13 @@ impl fmt::Debug for Secret {
 
 /// `text` with every one of `secrets` blanked out: what user callbacks and fetch throw can
 /// carry request URLs, and so credentials.
-pub fn redact(text: &str, secrets: &[String]) -> String {
+pub fn redact<S: AsRef<str>>(text: &str, secrets: &[S]) -> String {
     secrets
         .iter()
+        .map(AsRef::as_ref)
         .filter(|s| !s.is_empty())
         .fold(text.to_owned(), |acc, secret| {
-            acc.replace(secret.as_str(), "[redacted]")
+            acc.replace(secret, "[redacted]")
         })
 }
 
