@@ -22,6 +22,8 @@ for (const vendor of process.argv.slice(2)) {
     `${pkg}/${vendor}.cjs`,
     `${header}const wasm = require("./${vendor}/node/improfiles.js");
 
+require("./node-fetch.cjs").install();
+
 module.exports = {
   ProfileClient: wasm.ProfileClient,
   ProfileLoader: wasm.__profileLoaderClass(),

@@ -2,6 +2,9 @@
 // synchronously from disk.
 const wasm = require("./node/improfiles.js");
 
+// Clients without config.fetch send through node:http(s) (node-fetch.cjs says why).
+require("./node-fetch.cjs").install();
+
 module.exports = {
   ProfileClient: wasm.ProfileClient,
   ProfileLoader: wasm.__profileLoaderClass(),

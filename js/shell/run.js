@@ -116,6 +116,15 @@ class Attempt {
   }
 }
 
+/// The fetch of a client whose config names none: `globalThis.fetch`, or in Node the
+/// package's own over node:http(s), which its Node entries install under this key
+/// (js/package/node-fetch.cjs), while `globalThis.fetch` is still the one it found there.
+const NODE_FETCH = Symbol.for("improfiles.nodeFetch");
+function defaultFetch() {
+  const node = globalThis[NODE_FETCH];
+  return node !== undefined && globalThis.fetch === node.replaces ? node.fetch : globalThis.fetch;
+}
+
 /// Sends `request` (`{ id, method, url, headers, body?, sign? }`) as `io` (ClientIo, in
 /// run.js) says: after a shared limiter's permit (`departed()` once it is granted), signed by
 /// the caller's signer when it needs to be (`sign(signature)`: the signed request, or null),
@@ -141,7 +150,7 @@ async function send(io, request, controller, sign) {
       // An unusable signature has failed the call already.
       if (!ready) return { network: "no usable signature" };
     }
-    const fetchFn = io.fetch ?? globalThis.fetch;
+    const fetchFn = io.fetch ?? defaultFetch();
     if (typeof fetchFn !== "function") return "noFetch";
     return await deadline.fetch(fetchFn, ready, io.maxResponseBytes);
   } finally {

@@ -126,7 +126,11 @@ export interface Limiter {
 export interface CommonConfig {
   /** Scheme + host (+ path prefix); `http://` only to loopback. */
   baseUrl?: string;
-  /** Default: `globalThis.fetch`. */
+  /**
+   * Default: `globalThis.fetch`; in Node, improfiles' own transport over `node:http` /
+   * `node:https` with keep-alive (less CPU than Node's fetch), unless `globalThis.fetch` was
+   * replaced after improfiles was loaded (a test's stub), which then gets the requests.
+   */
   fetch?: FetchLike;
   /** Requests per second, never exceeded over any 1-second window. Default: the vendor's documented rate. */
   rateLimit?: number;
