@@ -90,15 +90,11 @@ impl CallHandle {
         let Some(mut http) = self.unsigned.remove(&(id as u64)) else {
             return Ok(JsValue::NULL);
         };
-        let applied = match signature.as_string() {
-            Some(signature) => self
-                .client
-                .vendor
-                .apply_external_signature(&mut http, &signature),
-            None => Err(ProfileError::invalid_config(
-                "config.signer must return a string",
-            )),
-        };
+        let vendor = &self.client.vendor;
+        let signature = signature
+            .as_string()
+            .ok_or_else(|| ProfileError::invalid_config("config.signer must return a string"));
+        let applied = signature.and_then(|s| vendor.apply_external_signature(&mut http, &s));
         Ok(match applied {
             Ok(()) => from_json(&http.to_shell_json(id as u64, None)),
             Err(error) => {

@@ -75,10 +75,8 @@ impl LoaderCore {
 
     #[wasm_bindgen(js_name = checkMany)]
     pub fn check_many(&self, ids: JsValue) -> Result<(), JsValue> {
-        match Array::is_array(&ids) {
-            true => Ok(()),
-            false => Err(self.invalid("ids must be an array of strings")),
-        }
+        let array = Array::is_array(&ids).then_some(());
+        array.ok_or_else(|| self.invalid("ids must be an array of strings"))
     }
 
     /// `[id, profile]` for `prime(profile)` or `prime(id, profile)`.
