@@ -16,15 +16,20 @@
 // of the global or a mocking library's replacement still gets the requests.
 "use strict";
 
-const http = require("node:http");
-const https = require("node:https");
-const zlib = require("node:zlib");
-
-const AGENTS = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
-};
-const DECODERS = { gzip: zlib.gunzip, "x-gzip": zlib.gunzip, deflate: zlib.inflate, br: zlib.brotliDecompress };
+/// node:http, node:https (and with them TLS) and node:zlib, loaded at the first request:
+/// requiring them with the package would add a third to its start.
+let loaded;
+function node() {
+  if (loaded === undefined) {
+    const [http, https, zlib] = [require("node:http"), require("node:https"), require("node:zlib")];
+    loaded = {
+      "http:": { module: http, agent: new http.Agent({ keepAlive: true }) },
+      "https:": { module: https, agent: new https.Agent({ keepAlive: true }) },
+      decoders: { gzip: zlib.gunzip, "x-gzip": zlib.gunzip, deflate: zlib.inflate, br: zlib.brotliDecompress },
+    };
+  }
+  return loaded;
+}
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
 /// Request headers that describe a body, dropped with it when a redirect turns a POST into a GET.
@@ -66,7 +71,7 @@ class NodeResponse {
     }
     let body = Buffer.concat(chunks);
     const encoding = this.#message.headers["content-encoding"]?.trim().toLowerCase();
-    const decode = DECODERS[encoding];
+    const decode = node().decoders[encoding];
     if (decode !== undefined && body.length > 0) {
       body = await new Promise((resolve, reject) => {
         decode(body, (error, decoded) => (error ? reject(new TypeError("terminated", { cause: error })) : resolve(decoded)));
@@ -86,11 +91,8 @@ class NodeResponse {
 /// One request and its answer's head, no redirect followed.
 function exchange(url, method, headers, body, signal) {
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === "https:" ? https : http).request(
-      url,
-      { method, headers, agent: AGENTS[url.protocol], signal },
-      resolve,
-    );
+    const { module, agent } = node()[url.protocol];
+    const request = module.request(url, { method, headers, agent, signal }, resolve);
     request.on("error", (error) => reject(signal?.aborted ? aborted(signal) : new TypeError("fetch failed", { cause: error })));
     request.end(body);
   });
