@@ -5,7 +5,7 @@
 //! failure. Ids are settled only through one method (`settle`), which ignores an id that is
 //! already settled or that the answering request did not carry.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use super::ids::IdTable;
 use super::{Answer, BatchEvent, BatchResult, Collected, Output, Progress, Stats, Step, Work};
@@ -202,12 +202,16 @@ impl Batch {
         });
     }
 
-    /// Where each id of a request sits in the call (owned keys: settling mutates the call).
-    fn positions(&self, indices: &[usize]) -> HashMap<String, usize> {
-        indices
-            .iter()
-            .map(|&i| (self.ids.get(i).to_owned(), i))
-            .collect()
+    /// Where `id`, one of a request's ids (`indices`), sits in the call. Vendors answer in
+    /// the order asked, so the search starts after the last id found (`cursor`): one look per
+    /// answer, with no map of the request's ids to build for each answer.
+    fn position(&self, indices: &[usize], id: &str, cursor: &mut usize) -> Option<usize> {
+        let count = indices.len();
+        let at = (0..count)
+            .map(|k| (*cursor + k) % count)
+            .find(|&k| self.ids.get(indices[k]) == id)?;
+        *cursor = at + 1;
+        Some(indices[at])
     }
 
     /// The one place an id is settled; a second settlement of the same id is ignored.
@@ -358,21 +362,22 @@ impl Work for Batch {
     }
 
     fn accept(&mut self, carried: Carried, parsed: Parsed, step: &mut Step) {
-        let position = self.positions(&carried.indices);
+        let indices = &carried.indices;
+        let mut cursor = 0;
         for profile in parsed.profiles {
-            if let Some(&i) = position.get(&profile.id) {
+            if let Some(i) = self.position(indices, &profile.id, &mut cursor) {
                 self.settle(i, Ok(profile), step.stats);
             }
         }
         for failure in parsed.failures {
-            if let Some(&i) = position.get(&failure.id) {
+            if let Some(i) = self.position(indices, &failure.id, &mut cursor) {
                 self.settle(i, Err(failure), step.stats);
             }
         }
         let retries = step.vendor.common().retries;
         let mut again = Vec::new();
         for failure in parsed.transient {
-            let Some(&i) = position.get(&failure.id) else {
+            let Some(i) = self.position(indices, &failure.id, &mut cursor) else {
                 continue;
             };
             if self.slots[i] != Slot::Pending {
@@ -385,9 +390,9 @@ impl Work for Batch {
                 self.settle(i, Err(failure), step.stats);
             }
         }
-        let retried: HashSet<usize> = again.iter().map(|(i, _)| *i).collect();
-        for &i in &carried.indices {
-            if self.slots[i] == Slot::Pending && !retried.contains(&i) {
+        let retried = |i: usize| again.iter().any(|&(j, _)| j == i);
+        for &i in indices {
+            if self.slots[i] == Slot::Pending && !retried(i) {
                 let failure = unaccounted(self.ids.get(i));
                 self.settle(i, Err(failure), step.stats);
             }

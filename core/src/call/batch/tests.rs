@@ -404,6 +404,40 @@ fn results_keep_first_seen_order_and_duplicates_collapse() {
 }
 
 #[test]
+fn answers_in_any_order_settle_each_id_once_as_itself() {
+    // Each answer lists its users backwards, one of them twice, and one nobody asked for.
+    let shuffled = Rc::new(|request: &HttpRequest| {
+        let body: Value = serde_json::from_str(&serve(request).body).unwrap();
+        let mut users = body["userList"].as_array().unwrap().clone();
+        users.reverse();
+        if let Some(first) = users.first().cloned() {
+            users.push(first);
+        }
+        users.push(json!({"userId": "u999", "userProfile": {"name": "name of u999"}}));
+        HttpResponse::new(200, json!({"code": 200, "userList": users}).to_string())
+    });
+    let asked = ids(250, 20);
+    let (result, sim) = run(rongcloud(json!({})), &asked, |_| {
+        Reply::Respond(shuffled.clone())
+    });
+    let result = result.unwrap();
+    assert_accounted(&asked, &result);
+    let profiles: Vec<(&str, &str)> = (result.profiles.iter())
+        .map(|p| (p.id.as_str(), p.name.as_deref().unwrap()))
+        .collect();
+    let expected: Vec<(String, String)> = (1..=250)
+        .map(|i| (format!("u{i}"), format!("name of u{i}")))
+        .collect();
+    let expected: Vec<(&str, &str)> = expected
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(profiles, expected);
+    assert_eq!(result.failures.len(), 20);
+    assert_eq!(sim.received.len(), 3);
+}
+
+#[test]
 fn invalid_ids_are_refused_before_anything_is_planned() {
     let error = Batch::of(
         rongcloud(json!({})).as_ref(),
