@@ -31,12 +31,17 @@
 //!
 //! - One request's uplink plus another's downlink is never shorter than the floor estimate:
 //!   true when the legs vary independently and the estimate is at or below the true floor.
-//!   So the floor is taken only over requests that went on a connection already open: one
-//!   that opened a connection paid the TCP and TLS handshakes on its way out, which a later
+//!   So the floor is taken over requests that went on a connection already open: one that
+//!   opened a connection paid the TCP and TLS handshakes on its way out, which a later
 //!   request does not. At a cold start every request does, and their round trips would put
 //!   the floor above a later request's way out plus another's way back (see
 //!   [`crate::scheduler::Scheduler::on_finish`]). Such a request is still credited the floor
-//!   taken over the others, since its own way back is as short as any.
+//!   taken over the others, since its own way back is as short as any. And the floor is
+//!   never above the shortest round trip of a request that opened a connection: behind a
+//!   browser's six connections per origin (HTTP/1.1) a request may wait, unseen, for one,
+//!   and while a starting page keeps them busy every later round trip holds that wait; the
+//!   first requests, which each had a connection of their own, are then the only ones that
+//!   show the floor.
 //! - A request that got no answer (a timeout, a network error, an abandoned one) may have
 //!   arrived as late as when the client gave up on it: it gets no credit, as in the causal
 //!   rule below.
@@ -74,11 +79,20 @@ pub struct RoundTrips {
     /// The same, in order of length: kept as samples come and go (a search and a shift of
     /// at most [`ROUND_TRIPS_KEPT`] numbers) rather than sorted again at every answer.
     sorted: Vec<f64>,
+    /// The shortest round trip of a request that opened a connection, over the client's
+    /// life: no sample above, but a bound on the floor (see [`Self::credit`]).
+    opening: Option<f64>,
 }
 
 impl RoundTrips {
-    pub fn record(&mut self, ms: f64) {
+    /// Records the round trip `ms` of an answered request; `opened`: it opened a connection
+    /// ([`crate::scheduler::Scheduler::on_finish`]).
+    pub fn record(&mut self, ms: f64, opened: bool) {
         if !(ms.is_finite() && ms >= 0.0) {
+            return;
+        }
+        if opened {
+            self.opening = Some(self.opening.map_or(ms, |o| o.min(ms)));
             return;
         }
         self.samples.push_back(ms);
@@ -128,12 +142,15 @@ impl RoundTrips {
 
     /// How much of a round trip the model may take as the floor F: the shortest seen, less
     /// the margin and `extra_margin` (widened after refusals). 0 with fewer than
-    /// [`MIN_SAMPLES`].
+    /// [`MIN_SAMPLES`]. Never more than the shortest round trip of a request that opened a
+    /// connection: behind a browser's six connections per origin (HTTP/1.1) every later
+    /// request waits for one, so the first few are the only ones that show the floor.
     pub fn credit(&self, extra_margin: f64) -> f64 {
         if self.len() < MIN_SAMPLES {
             return 0.0;
         }
-        (self.floor() - self.margin() - extra_margin).max(0.0)
+        let floor = self.opening.map_or(self.floor(), |o| o.min(self.floor()));
+        (floor - self.margin() - extra_margin).max(0.0)
     }
 }
 
@@ -244,7 +261,7 @@ mod tests {
         for i in 0..1000u32 {
             let ms =
                 f64::from(150 + (i * 37) % 61 + i / 10) + if i % 97 == 0 { 900.0 } else { 0.0 };
-            trips.record(ms);
+            trips.record(ms, false);
             all.push(ms);
             let mut kept = all[all.len().saturating_sub(ROUND_TRIPS_KEPT)..].to_vec();
             kept.sort_by(f64::total_cmp);
@@ -256,8 +273,8 @@ mod tests {
                 i + 1
             );
         }
-        trips.record(f64::NAN);
-        trips.record(-1.0);
+        trips.record(f64::NAN, false);
+        trips.record(-1.0, false);
         assert_eq!(trips.len(), ROUND_TRIPS_KEPT, "only round trips are kept");
     }
 
@@ -266,23 +283,23 @@ mod tests {
         let mut trips = RoundTrips::default();
         assert_eq!(trips.credit(0.0), 0.0, "nothing known: the causal rule");
         for _ in 1..MIN_SAMPLES {
-            trips.record(200.0);
+            trips.record(200.0, false);
         }
         assert_eq!(trips.credit(0.0), 0.0, "too few known: the causal rule");
-        trips.record(200.0);
+        trips.record(200.0, false);
         assert_eq!(trips.credit(0.0), 200.0 - MIN_MARGIN_MS);
         for i in 0..100 {
-            trips.record(200.0 + f64::from(i % 41));
+            trips.record(200.0 + f64::from(i % 41), false);
         }
         let few = trips.margin();
         for i in 0..1000 {
-            trips.record(200.0 + f64::from(i % 41));
+            trips.record(200.0 + f64::from(i % 41), false);
         }
         assert!(trips.margin() < few, "more samples, a tighter margin");
         assert_eq!(trips.len(), ROUND_TRIPS_KEPT);
         assert!(trips.credit(0.0) < 200.0 && trips.credit(0.0) > 190.0);
         assert_eq!(trips.credit(1000.0), 0.0, "never negative");
-        trips.record(f64::NAN);
+        trips.record(f64::NAN, false);
         assert_eq!(trips.len(), ROUND_TRIPS_KEPT);
     }
 
