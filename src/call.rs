@@ -2,7 +2,6 @@
 //! perform it in JS (fetch, timers, abort), hand back what happened. Each method converts in,
 //! calls the core, converts out; what an outcome means is decided in the core, never in JS.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect};
@@ -19,15 +18,15 @@ use improfiles_core::model::ProfileError;
 pub struct CallHandle {
     client: Rc<Client>,
     call: Box<dyn DynCall>,
-    /// Requests out that wait for the caller's signature.
-    unsigned: HashMap<u64, HttpRequest>,
+    /// Requests out that wait for the caller's signature (a few: a list, not a hash map).
+    unsigned: Vec<(u64, HttpRequest)>,
     /// How many ids the call has read from its input.
     fed: u64,
 }
 
 impl CallHandle {
     fn complete(&mut self, id: f64, at: f64, ended: Ended) -> NotInlined<()> {
-        self.unsigned.remove(&(id as u64));
+        self.unsigned.retain(|(unsigned, _)| *unsigned != id as u64);
         let mut session = self.client.session.borrow_mut();
         self.call.ended(id as u64, ended, at, &mut session);
         Ok(())
@@ -37,7 +36,7 @@ impl CallHandle {
         CallHandle {
             client,
             call,
-            unsigned: HashMap::new(),
+            unsigned: Vec::new(),
             fed: 0,
         }
     }
@@ -72,7 +71,7 @@ impl CallHandle {
                 let request = prepared.http.to_shell_json(id, sign_with);
                 set("send", &from_json(&request));
                 if sign.is_some() {
-                    self.unsigned.insert(id, prepared.http);
+                    self.unsigned.push((id, prepared.http));
                 }
             }
             Output::WaitUntil(at) => set("waitMs", &(at - now()).into()),
@@ -87,7 +86,11 @@ impl CallHandle {
     /// Puts what the caller's signer returned into request `id`: the request to send, or
     /// `null` when the signature is unusable (the call then fails).
     pub fn signed(&mut self, id: f64, signature: JsValue) -> NotInlined<JsValue> {
-        let Some(mut http) = self.unsigned.remove(&(id as u64)) else {
+        let at = self
+            .unsigned
+            .iter()
+            .position(|(unsigned, _)| *unsigned == id as u64);
+        let Some((_, mut http)) = at.map(|at| self.unsigned.swap_remove(at)) else {
             return Ok(JsValue::NULL);
         };
         let vendor = &self.client.vendor;

@@ -2,8 +2,6 @@
 //! their values is the core's, in `improfiles_core::reader`), ids, errors and results, and
 //! the few globals the shell uses.
 
-use std::collections::HashMap;
-
 use js_sys::{Array, Function, Object, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -78,15 +76,15 @@ pub fn random_seed() -> u64 {
 #[derive(Default)]
 pub struct ReadObject {
     pub plain: PlainObject,
-    raw: HashMap<String, JsValue>,
+    /// Each key with its value (a few: a list, not a hash map).
+    raw: Vec<(String, JsValue)>,
 }
 
 impl ReadObject {
     /// The value of `key`, unless absent (undefined or null).
     pub fn raw(&self, key: &str) -> Option<&JsValue> {
-        self.raw
-            .get(key)
-            .filter(|v| !v.is_undefined() && !v.is_null())
+        let value = self.raw.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+        value.filter(|v| !v.is_undefined() && !v.is_null())
     }
 
     pub fn function(&self, key: &str) -> Option<Function> {
@@ -140,7 +138,7 @@ pub fn read_object(
             })?;
             read.plain.values.insert(key.clone(), json);
         }
-        read.raw.insert(key, item);
+        read.raw.push((key, item));
     }
     Ok(read)
 }

@@ -2,8 +2,6 @@
 //! until it ends, remembers the host it went to and the credential it carried, and, when the
 //! call ends early, is given back without a verdict on the vendor.
 
-use std::collections::HashMap;
-
 use crate::scheduler::{Scheduler, SendTicket};
 use crate::session::Session;
 use crate::vendors::{PreparedRequest, Vendor};
@@ -23,14 +21,16 @@ pub struct Flight<T> {
 
 pub struct Flights<T> {
     next_id: u64,
-    open: HashMap<u64, Flight<T>>,
+    /// By request id. At most the scheduler's 256 requests out: a list, searched, where a hash
+    /// map would be its own copy of the hashing code for each kind of call.
+    open: Vec<(u64, Flight<T>)>,
 }
 
 impl<T> Default for Flights<T> {
     fn default() -> Self {
         Flights {
             next_id: 1,
-            open: HashMap::new(),
+            open: Vec::new(),
         }
     }
 }
@@ -69,7 +69,7 @@ impl<T> Flights<T> {
         self.next_id += 1;
         let host = scheduler.hosts.active();
         let ticket = scheduler.on_send(now);
-        self.open.insert(
+        self.open.push((
             id,
             Flight {
                 ticket,
@@ -78,8 +78,15 @@ impl<T> Flights<T> {
                 payload,
                 redact: prepared.redact.clone(),
             },
-        );
+        ));
         id
+    }
+
+    fn get(&self, id: u64) -> Option<&Flight<T>> {
+        self.open
+            .iter()
+            .find(|(open, _)| *open == id)
+            .map(|(_, flight)| flight)
     }
 
     /// The request `id` ended at `now` (`answered`: with a response): frees its slot and
@@ -91,21 +98,22 @@ impl<T> Flights<T> {
         answered: bool,
         scheduler: &mut Scheduler,
     ) -> Option<Flight<T>> {
-        let flight = self.open.remove(&id)?;
+        let at = self.open.iter().position(|(open, _)| *open == id)?;
+        let (_, flight) = self.open.swap_remove(at);
         scheduler.on_finish(flight.ticket, now, answered);
         Some(flight)
     }
 
     /// The request `id` left only at `now` (after a shared limiter's permit).
     pub fn departed(&self, id: u64, now: f64, scheduler: &mut Scheduler) {
-        if let Some(flight) = self.open.get(&id) {
+        if let Some(flight) = self.get(id) {
             scheduler.on_departure(flight.ticket, now);
         }
     }
 
     /// The credentials request `id` carries beyond the configured secrets.
     pub fn carried_secrets(&self, id: u64) -> &[String] {
-        self.open.get(&id).map_or(&[], |flight| &flight.redact)
+        self.get(id).map_or(&[], |flight| &flight.redact)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -115,7 +123,7 @@ impl<T> Flights<T> {
     /// Gives back the slot of every request still out (the call was aborted or failed; their
     /// responses will be ignored), with no verdict on the vendor's health.
     pub fn abandon_all(&mut self, now: f64, session: &mut Session, vendor: &dyn Vendor) {
-        for (_, flight) in self.open.drain() {
+        for (_, flight) in self.open.drain(..) {
             session.scheduler.on_finish(flight.ticket, now, false);
             session.scheduler.on_request_neutral();
             if flight.payload.is_none() {
