@@ -47,10 +47,10 @@ impl CallHandle {
     }
 }
 
-/// What js/shell/run.js calls while a call runs returns: never an error, but a second result,
+/// What run.js and loader.js call in their loops returns: never an error, but a second result,
 /// so that Node 20 does not inline the call into its JS (it inlines one with a single result,
 /// and deoptimizing that aborted the process: see "Node 20 aborting" in BENCHMARKS.md).
-type NotInlined<T> = Result<T, JsValue>;
+pub type NotInlined<T> = Result<T, JsValue>;
 
 #[wasm_bindgen]
 impl CallHandle {

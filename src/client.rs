@@ -13,7 +13,7 @@ use crate::js::{
     get, is_stream, now, random_seed, read_ids, read_object, to_js, to_js_error, ReadObject,
 };
 use crate::loader::{JsProfileLoader, LoaderCore};
-use improfiles_core::call::options::{GET_PROFILES_KEYS, LIST_KEYS, LIST_PAGES_KEYS, STREAM_KEYS};
+use improfiles_core::call::options::{batch_keys, list_keys};
 use improfiles_core::call::{
     parse_one, Batch, BatchOptions, Call, ListOptions, Outcome, Pages, Work, LIMITER_WAIT_MS,
 };
@@ -205,12 +205,8 @@ impl ProfileClient {
         stream: bool,
     ) -> Result<JsValue, ProfileError> {
         let client = &self.inner;
-        let keys: &[&str] = if stream {
-            &STREAM_KEYS
-        } else {
-            &GET_PROFILES_KEYS
-        };
-        let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let read = client.read(&options, "options", batch_keys(stream))?;
         let reader = read.plain.input("options", Some(client.vendor.key()));
         let vendor = client.vendor.as_ref();
         let mut options = BatchOptions::read(&reader, vendor)?;
@@ -251,8 +247,8 @@ impl ProfileClient {
         stream: bool,
     ) -> Result<JsValue, ProfileError> {
         let client = &self.inner;
-        let keys: &[&str] = if stream { &LIST_PAGES_KEYS } else { &LIST_KEYS };
-        let read = client.read(&options.unwrap_or(JsValue::UNDEFINED), "options", keys)?;
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let read = client.read(&options, "options", list_keys(stream))?;
         let reader = read.plain.input("options", Some(client.vendor.key()));
         let mut options = ListOptions::read(&reader, one_page)?;
         options.collect &= !stream;

@@ -8,6 +8,7 @@ use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::call::NotInlined;
 use crate::client::Client;
 use crate::js::{get, now, read_id, to_js, to_js_error, ReadObject};
 use improfiles_core::call::{Batch, BatchOptions};
@@ -114,12 +115,13 @@ impl LoaderCore {
     }
 
     #[wasm_bindgen(js_name = hasQueued)]
-    pub fn has_queued(&self) -> bool {
-        self.queue.has_queued()
+    pub fn has_queued(&self) -> NotInlined<bool> {
+        Ok(self.queue.has_queued())
     }
 
-    pub fn done(&mut self, id: &str) {
+    pub fn done(&mut self, id: &str) -> NotInlined<()> {
         self.queue.done(id);
+        Ok(())
     }
 
     /// Fetches `ids` as one getProfiles call; resolves with its `BatchResult`.
@@ -137,27 +139,30 @@ impl LoaderCore {
         self.client.vendor.key().as_str().into()
     }
 
-    // The loader's own cache, as a Map.
+    // The loader's own cache, as a Map; single results as `NotInlined` (src/call.rs) here too.
 
-    pub fn get(&mut self, id: &str) -> JsValue {
-        self.cache.get(id, now()).unwrap_or(JsValue::UNDEFINED)
+    pub fn get(&mut self, id: &str) -> NotInlined<JsValue> {
+        Ok(self.cache.get(id, now()).unwrap_or(JsValue::UNDEFINED))
     }
 
-    pub fn set(&mut self, id: &str, profile: JsValue) {
+    pub fn set(&mut self, id: &str, profile: JsValue) -> NotInlined<()> {
         self.cache.insert(id, profile, now());
+        Ok(())
     }
 
-    pub fn delete(&mut self, id: &str) {
+    pub fn delete(&mut self, id: &str) -> NotInlined<()> {
         self.cache.remove(id);
+        Ok(())
     }
 
-    pub fn clear(&mut self) {
+    pub fn clear(&mut self) -> NotInlined<()> {
         self.cache.clear();
+        Ok(())
     }
 
     #[wasm_bindgen(getter)]
-    pub fn size(&self) -> usize {
-        self.cache.len()
+    pub fn size(&self) -> NotInlined<usize> {
+        Ok(self.cache.len())
     }
 
     pub fn describe(&self) -> JsValue {

@@ -17,7 +17,9 @@
 // (as in core/src/scheduler): any other one's request found no idle connection, opened one and
 // paid the TCP and TLS handshakes on its way out, as every request does at a cold start. No
 // floor counts until 8 round trips are known, and a permit's time is worked out again just
-// before it goes, from the round trips known by then.
+// before it goes, from the round trips known by then. (In-process pacing also caps the floor
+// at the shortest round trip of a request that opened a connection, for the requests a
+// browser queues out of sight; the processes of a Redis limiter are Node's, which queue none.)
 // On top, grants follow a GCRA schedule (as redis-cell and API gateways do) so that they are
 // spread evenly.
 //

@@ -35,6 +35,24 @@ pub const STREAM_KEYS: [&str; 4] = ["fields", "includeRaw", "signal", "onProgres
 /// The options of `listPages`.
 pub const LIST_PAGES_KEYS: [&str; 5] = ["pageSize", "max", "includeRaw", "signal", "onProgress"];
 
+/// The options of `streamProfiles` (`stream`) or of `getProfiles`.
+pub fn batch_keys(stream: bool) -> &'static [&'static str] {
+    if stream {
+        &STREAM_KEYS
+    } else {
+        &GET_PROFILES_KEYS
+    }
+}
+
+/// The options of `listPages` (`stream`) or of `listProfiles` and `listAllProfiles`.
+pub fn list_keys(stream: bool) -> &'static [&'static str] {
+    if stream {
+        &LIST_PAGES_KEYS
+    } else {
+        &LIST_KEYS
+    }
+}
+
 /// Keys whose values are objects only the shell can use (an `AbortSignal`, a caller's
 /// cache, a shared limiter): the shell keeps them as they are and checks them itself.
 pub const HANDLE_KEYS: [&str; 3] = ["signal", "cacheMap", "limiter"];
