@@ -1,11 +1,17 @@
 // The Node transport (js/package/node-fetch.cjs): what clients without config.fetch send
 // through in Node. It must answer as fetch would for what improfiles asks of it — decoded
-// bodies, redirects, aborts, failures — and step aside when globalThis.fetch is replaced.
+// bodies, redirects, aborts, failures, TLS checks — and step aside when globalThis.fetch is replaced.
 import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 
 import { startEmulator } from "improfiles-emulator";
@@ -13,6 +19,7 @@ import { rongcloud } from "./helpers/rongcloud.mjs";
 
 const require = createRequire(import.meta.url);
 const { nodeFetch } = require("../../pkg/node-fetch.cjs");
+const run = promisify(execFile);
 
 const PROFILES = JSON.stringify({ code: 200, userList: [{ userId: "u1", userProfile: { name: "名字 🙂" } }] });
 const ENCODERS = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
@@ -160,5 +167,49 @@ test("clients without config.fetch use it; a replaced globalThis.fetch gets the 
     assert.deepEqual([profiles.length, stubbed], [1, 1], "back to the Node transport once the global is restored");
   } finally {
     await emulator.stop();
+  }
+});
+
+test("https goes through TLS with the platform's certificate checks", async () => {
+  // A certificate of our own for 127.0.0.1: refused as any fetch refuses it, and accepted by a
+  // process told to trust it (NODE_EXTRA_CA_CERTS, read at start).
+  const dir = mkdtempSync(join(tmpdir(), "improfiles-tls-"));
+  const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  const tls = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_, response) => {
+    response.writeHead(200, { "content-encoding": "gzip" });
+    response.end(gzipSync(PROFILES));
+  });
+  tls.listen(0, "127.0.0.1");
+  await once(tls, "listening");
+  const url = `https://127.0.0.1:${tls.address().port}/`;
+  try {
+    await assert.rejects(nodeFetch(url), (error) => error instanceof TypeError && /SELF_SIGNED/.test(error.cause.code));
+    const script = `require(${JSON.stringify(require.resolve("../../pkg/node-fetch.cjs"))}).nodeFetch(${JSON.stringify(url)}).then((r) => r.text()).then((t) => process.stdout.write(t))`;
+    const { stdout } = await run(process.execPath, ["-e", script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert } });
+    assert.equal(stdout, PROFILES);
+  } finally {
+    tls.closeAllConnections();
+    tls.close();
   }
 });
