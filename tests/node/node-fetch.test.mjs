@@ -1,6 +1,7 @@
 // The Node transport (js/package/node-fetch.cjs): what clients without config.fetch send
 // through in Node. It must answer as fetch would for what improfiles asks of it — decoded
-// bodies, redirects, aborts, failures, TLS checks — and step aside when globalThis.fetch is replaced.
+// bodies, redirects, aborts, failures, TLS checks — and step aside when globalThis.fetch is
+// replaced.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { once } from "node:events";
