@@ -304,6 +304,31 @@ mod tests {
     }
 
     #[test]
+    fn a_round_trip_that_opened_a_connection_bounds_the_credit_but_is_no_sample() {
+        let mut trips = RoundTrips::default();
+        trips.record(120.0, true);
+        assert_eq!(trips.credit(0.0), 0.0, "no sample yet");
+        for _ in 0..MIN_SAMPLES {
+            trips.record(200.0, false);
+        }
+        assert_eq!(trips.len(), MIN_SAMPLES);
+        assert_eq!(trips.credit(0.0), 120.0 - MIN_MARGIN_MS);
+        trips.record(500.0, true);
+        assert_eq!(
+            trips.credit(0.0),
+            120.0 - MIN_MARGIN_MS,
+            "the shortest bounds it"
+        );
+        // One that paid a handshake on its way out is longer than the rest: no bound then.
+        let mut cold = RoundTrips::default();
+        cold.record(900.0, true);
+        for _ in 0..MIN_SAMPLES {
+            cold.record(200.0, false);
+        }
+        assert_eq!(cold.credit(0.0), 200.0 - MIN_MARGIN_MS);
+    }
+
+    #[test]
     fn request_k_waits_for_k_minus_n_then_a_window_less_the_credit() {
         let mut pacer = ArrivalPacer::new(2.0);
         assert_eq!(pacer.earliest(0.0, 0.0), Some(0.0));
