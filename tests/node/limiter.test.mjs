@@ -2,9 +2,7 @@
 // as improfiles/redis-limiter, against a real redis-server.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
@@ -13,10 +11,11 @@ import { createRedisLimiter } from "improfiles/redis-limiter";
 
 import { atDistance } from "../../bench/rate.mjs";
 import { accountingErrors, busiestSecond, startEmulator } from "improfiles-emulator";
+import { localhostCertificate } from "./helpers/certificate.mjs";
 import { startRedis } from "./helpers/redis.mjs";
 import { APP_KEY, rongcloud } from "./helpers/rongcloud.mjs";
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 let emulator;
 let redis;
 before(async () => {
@@ -208,25 +207,7 @@ test("a node-redis client of your own, keys in one hash slot, and a Redis that n
 });
 
 test("rediss:// (TLS) and an ACL user in the URL", { timeout: 30_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "improfiles-redis-tls-"));
-  const [cert, key] = [join(dir, "redis.crt"), join(dir, "redis.key")];
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    key,
-    "-out",
-    cert,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-  ]);
+  const { cert, key } = await localhostCertificate();
   const secure = await startRedis({ tls: { cert, key } });
   try {
     const tls = createRedisLimiter({ url: secure.url, redisOptions: { tls: { ca: readFileSync(cert) } } });

@@ -3,19 +3,18 @@
 // bodies, redirects, aborts, failures, TLS checks — and step aside when globalThis.fetch is
 // replaced.
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 
 import { startEmulator } from "improfiles-emulator";
+import { localhostCertificate } from "./helpers/certificate.mjs";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 
 const require = createRequire(import.meta.url);
@@ -174,29 +173,7 @@ test("clients without config.fetch use it; a replaced globalThis.fetch gets the 
 test("https goes through TLS with the platform's certificate checks", async () => {
   // A certificate of our own for 127.0.0.1: refused as any fetch refuses it, and accepted by a
   // process told to trust it (NODE_EXTRA_CA_CERTS, read at start).
-  const dir = mkdtempSync(join(tmpdir(), "improfiles-tls-"));
-  const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
+  const { key, cert } = await localhostCertificate();
   const tls = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_, response) => {
     response.writeHead(200, { "content-encoding": "gzip" });
     response.end(gzipSync(PROFILES));
