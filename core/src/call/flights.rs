@@ -82,11 +82,13 @@ impl<T> Flights<T> {
         id
     }
 
+    /// Where request `id` is in [`Self::open`].
+    fn position(&self, id: u64) -> Option<usize> {
+        self.open.iter().position(|(open, _)| *open == id)
+    }
+
     fn get(&self, id: u64) -> Option<&Flight<T>> {
-        self.open
-            .iter()
-            .find(|(open, _)| *open == id)
-            .map(|(_, flight)| flight)
+        self.position(id).map(|at| &self.open[at].1)
     }
 
     /// The request `id` ended at `now` (`answered`: with a response): frees its slot and
@@ -98,8 +100,7 @@ impl<T> Flights<T> {
         answered: bool,
         scheduler: &mut Scheduler,
     ) -> Option<Flight<T>> {
-        let at = self.open.iter().position(|(open, _)| *open == id)?;
-        let (_, flight) = self.open.swap_remove(at);
+        let (_, flight) = self.open.swap_remove(self.position(id)?);
         scheduler.on_finish(flight.ticket, now, answered);
         Some(flight)
     }
