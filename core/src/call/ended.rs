@@ -1,9 +1,10 @@
 //! How a request ended, as the shell saw it, and as js/shell/run.js hands it in.
 
 /// How a request ended, as the shell saw it, before it is put in words: every message about
-/// it is made here ([`Call::ended`]), with the caller's secrets blanked out of whatever the
-/// caller's own code (fetch, signer, limiter) said. The wasm shell reads it as js/shell/run.js
-/// writes it: `{ response: { status, headers, body } }`, `"timedOut"`, `{ network: why }`…
+/// it is made in [`super::Call::ended`], with the caller's secrets blanked out of whatever the
+/// caller's own code (fetch, signer, limiter) said. js/shell/run.js hands it in through the
+/// binding's `answered` (an answer: [`Ended::answered`]) or `failed` (the name of what
+/// happened and what was said of it: [`Ended::named`]).
 #[derive(Debug)]
 pub enum Ended {
     Response {
@@ -18,7 +19,7 @@ pub enum Ended {
     TooLarge,
     /// The caller's signer threw an error of this type.
     SignerThrew(String),
-    /// The shared limiter granted no permit within [`LIMITER_WAIT_MS`].
+    /// The shared limiter granted no permit within [`super::LIMITER_WAIT_MS`].
     PermitTimedOut,
     /// The shared limiter failed, saying this.
     NoPermit(String),

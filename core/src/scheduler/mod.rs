@@ -321,8 +321,8 @@ impl Scheduler {
 
     /// A request ended at `now`: `answered` when a response came back (any status), not
     /// when it failed at the network level, timed out or was abandoned. The floor of the round
-    /// trip is taken over requests that went on a connection already open (see
-    /// [`Self::departs`]), and bounded by those that opened one ([`RoundTrips::credit`]).
+    /// trip is taken over requests that went on a connection already open (fewer were out
+    /// than ever before), and bounded by those that opened one ([`RoundTrips::credit`]).
     pub fn on_finish(&mut self, ticket: SendTicket, now: f64, answered: bool) {
         let at = self.in_flight.iter().position(|o| o.ticket == ticket);
         let out = at.map(|at| self.in_flight.swap_remove(at));
