@@ -36,11 +36,12 @@ impl<T> Default for Flights<T> {
 }
 
 impl<T> Flights<T> {
-    /// Records that `prepared` goes now to the scheduler's active host; returns its request
-    /// id for the shell to report back with.
+    /// Records that `prepared` goes now to the scheduler's active host, keeping the
+    /// credentials it carries (`redact`, taken out of it); returns its request id for the
+    /// shell to report back with.
     pub fn send(
         &mut self,
-        prepared: &PreparedRequest,
+        prepared: &mut PreparedRequest,
         payload: T,
         now: f64,
         scheduler: &mut Scheduler,
@@ -51,7 +52,7 @@ impl<T> Flights<T> {
     /// As [`Flights::send`], for a fetch of the vendor's credential.
     pub fn send_credential_fetch(
         &mut self,
-        prepared: &PreparedRequest,
+        prepared: &mut PreparedRequest,
         now: f64,
         scheduler: &mut Scheduler,
     ) -> u64 {
@@ -60,7 +61,7 @@ impl<T> Flights<T> {
 
     fn open(
         &mut self,
-        prepared: &PreparedRequest,
+        prepared: &mut PreparedRequest,
         payload: Option<T>,
         now: f64,
         scheduler: &mut Scheduler,
@@ -76,7 +77,7 @@ impl<T> Flights<T> {
                 host,
                 credential_generation: prepared.credential_generation,
                 payload,
-                redact: prepared.redact.clone(),
+                redact: std::mem::take(&mut prepared.redact),
             },
         ));
         id

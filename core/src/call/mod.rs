@@ -514,9 +514,9 @@ impl<W: Work> Call<W> {
         match session.scheduler.gate(now) {
             Gate::Open => match self.vendor.credential_step(&mut session.credentials, now) {
                 CredentialStep::Ready => self.send(now, session),
-                CredentialStep::Fetch(prepared) => {
+                CredentialStep::Fetch(mut prepared) => {
                     let request_id = self.in_flight.send_credential_fetch(
-                        &prepared,
+                        &mut prepared,
                         now,
                         &mut session.scheduler,
                     );
@@ -750,10 +750,10 @@ impl<W: Work> Call<W> {
             fields: None,
             credential: session.credentials.held(),
         };
-        let (prepared, carried, attempt) = self.work.build(self.vendor.as_ref(), ctx);
+        let (mut prepared, carried, attempt) = self.work.build(self.vendor.as_ref(), ctx);
         let request_id = self
             .in_flight
-            .send(&prepared, carried, now, &mut session.scheduler);
+            .send(&mut prepared, carried, now, &mut session.scheduler);
         self.stats.requests += 1;
         if attempt > 0 {
             self.stats.retries += 1;

@@ -57,7 +57,8 @@ pub struct PreparedRequest {
     /// shell obtains it and calls [`Vendor::apply_external_signature`].
     pub external_signature: Option<SignatureRequest>,
     /// Credentials this request carries beyond the configured secrets (a generated UserSig,
-    /// an obtained token): the shell blanks them out of any error text it passes on.
+    /// an obtained token): the call keeps them while it is out and blanks them out of any
+    /// error text about it ([`crate::call::Call::ended`]).
     pub redact: Vec<String>,
     /// Which obtained credential (token) signed this request, for [`Vendor::credential_rejected`].
     pub credential_generation: u64,
