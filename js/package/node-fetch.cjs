@@ -1,5 +1,5 @@
 // The fetch a client uses in Node when its config names none: the little of fetch that
-// js/shell/run.js reads (status, headers.get, arrayBuffer, text), over node:http and
+// js/shell/run.js reads (status, headers.get, bytes, arrayBuffer, text), over node:http and
 // node:https with a keep-alive agent per protocol.
 //
 // Why not Node's own fetch: undici's WHATWG layers (Request, Headers, web streams, a
@@ -63,14 +63,16 @@ class NodeResponse {
     };
   }
 
-  async arrayBuffer() {
+  /// The body (fetch's `bytes()`, which run.js prefers): the very bytes the socket read when
+  /// the body came in one piece, with no copy.
+  async bytes() {
     const chunks = [];
     try {
       for await (const chunk of this.#message) chunks.push(chunk);
     } catch (error) {
       throw this.#signal?.aborted ? aborted(this.#signal) : new TypeError("terminated", { cause: error });
     }
-    let body = Buffer.concat(chunks);
+    let body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     const encoding = this.#message.headers["content-encoding"]?.trim().toLowerCase();
     const decode = node().decoders[encoding];
     if (decode !== undefined && body.length > 0) {
@@ -78,14 +80,20 @@ class NodeResponse {
         decode(body, (error, decoded) => (error ? reject(new TypeError("terminated", { cause: error })) : resolve(decoded)));
       });
     }
-    // A small Buffer is a view of a shared pool: hand out only its own bytes.
+    return body;
+  }
+
+  async arrayBuffer() {
+    const body = await this.bytes();
+    // A Buffer may be a view of a larger one (a socket's read, a shared pool): hand out only
+    // its own bytes.
     return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
       ? body.buffer
       : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
   }
 
   async text() {
-    return new TextDecoder().decode(await this.arrayBuffer());
+    return new TextDecoder().decode(await this.bytes());
   }
 }
 

@@ -94,11 +94,11 @@ class Attempt {
       }
       if (declared > maxBytes) return this.#tooLarge();
       // Bytes go into wasm memory as they are, where text() would decode UTF-8 to a JS string
-      // for the boundary to encode back; text() is the least a fetch-like response must have.
-      const bytes = typeof response.arrayBuffer === "function";
-      const body = await this.#race(bytes ? invoke(response.arrayBuffer, response) : invoke(response.text, response));
-      if (body === EXPIRED) return "timedOut";
-      const read = bytes ? new Uint8Array(body) : new TextEncoder().encode(typeof body === "string" ? body : "");
+      // for the boundary to encode back: bytes() (newer fetches, and the Node transport, which
+      // then copies nothing), else arrayBuffer(); text() is the least a fetch-like response
+      // must have.
+      const read = await this.#race(readBody(response));
+      if (read === EXPIRED) return "timedOut";
       if (read.length > maxBytes) return this.#tooLarge();
       return { response: { status: Number(response.status) || 0, headers, body: read } };
     } catch (thrown) {
@@ -114,6 +114,18 @@ class Attempt {
   close() {
     clearTimeout(this.#timer);
   }
+}
+
+/// A response's body as a Uint8Array, by the first of bytes(), arrayBuffer() and text() it has.
+async function readBody(response) {
+  if (typeof response.bytes === "function") {
+    const body = await response.bytes();
+    if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    throw new TypeError("the response's bytes() gave no bytes");
+  }
+  if (typeof response.arrayBuffer === "function") return new Uint8Array(await response.arrayBuffer());
+  const text = await response.text();
+  return new TextEncoder().encode(typeof text === "string" ? text : "");
 }
 
 /// The fetch of a client whose config names none: `globalThis.fetch`, or in Node the

@@ -44,6 +44,36 @@ test("a body that never settles times out", BOUNDED, async () => {
   );
 });
 
+test("a body is read by bytes(), else arrayBuffer(), else text(); bytes() that gives no bytes fails as the network", BOUNDED, async () => {
+  const answer = async (url, init) => {
+    const response = await globalThis.fetch(url, init);
+    return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
+  };
+  const shapes = {
+    bytes: ({ body }) => ({ bytes: async () => body, arrayBuffer: never, text: never }),
+    // A view into a larger buffer, as a socket's read is.
+    view: ({ body }) => ({ bytes: async () => new Uint8Array([120, ...body, 120]).subarray(1, body.length + 1) }),
+    arrayBuffer: ({ body }) => ({ arrayBuffer: async () => body.slice().buffer, text: never }),
+    text: ({ body }) => ({ text: async () => new TextDecoder().decode(body) }),
+  };
+  for (const [shape, make] of Object.entries(shapes)) {
+    const fetch = async (url, init) => {
+      const answered = await answer(url, init);
+      return { status: answered.status, headers: answered.headers, ...make(answered) };
+    };
+    const result = await rongcloud(emulator, { fetch, retries: 0 }).getProfiles(["u1", "u2"]);
+    assert.deepEqual(
+      result.profiles.map((p) => p.id),
+      ["u1", "u2"],
+      shape,
+    );
+  }
+  const fetch = async () => ({ status: 200, headers: new Headers(), bytes: async () => "{}" });
+  const result = await rongcloud(emulator, { fetch, retries: 0 }).getProfiles(["u1"]);
+  assert.equal(result.failures[0].code, "network");
+  assert.match(result.failures[0].message, /bytes\(\) gave no bytes/);
+});
+
 test("a signer that never settles times out", BOUNDED, async () => {
   await emulator.reset();
   const client = rongcloud(emulator, { appSecret: undefined, signer: never, timeoutMs: 150, retries: 0 });

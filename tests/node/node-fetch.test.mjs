@@ -74,6 +74,9 @@ test("a body is decoded as fetch decodes it, gzip, deflate and br alike", async 
     const response = await nodeFetch(`${base}/encoded/${encoding}`);
     assert.equal(response.status, 200);
     assert.equal(new TextDecoder().decode(await response.arrayBuffer()), PROFILES, encoding);
+    const bytes = await (await nodeFetch(`${base}/encoded/${encoding}`)).bytes();
+    assert.ok(bytes instanceof Uint8Array);
+    assert.equal(new TextDecoder().decode(bytes), PROFILES, encoding);
   }
   assert.match(seen.at(-1).headers["accept-encoding"], /gzip.*deflate.*br/);
 });
