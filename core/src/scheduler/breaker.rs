@@ -42,6 +42,11 @@ impl CircuitBreaker {
         }
     }
 
+    /// Closed: no failures in a row to speak of (cheaper than [`Self::state`]).
+    pub fn is_closed(&self) -> bool {
+        self.open_until.is_none()
+    }
+
     fn open_error(&self, remaining_ms: f64) -> ProfileError {
         let last = self
             .last_failure

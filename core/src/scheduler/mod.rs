@@ -5,7 +5,9 @@
 //!   that is by arrival, at any distance from the vendor: [`crate::pacing`] has the model.
 //! - Concurrency: a given `concurrency` is a hard cap. Without one, as many requests are in
 //!   flight as the rate needs at the round trip the client measures (Little's law: 100
-//!   requests/s at 200 ms needs 20 out at once), with headroom, and never more than the rate.
+//!   requests/s at 200 ms needs 20 out at once), with headroom, and never more than the rate;
+//!   and when the rate is out of the vendor's reach, no more than still buy answers
+//!   ([`Ceiling`]).
 //! - Pauses: a rate-limit reply or `Retry-After` stops every send until it has passed.
 //! - Backoff: exponential with full jitter (AWS architecture blog, "Exponential Backoff And
 //!   Jitter"), so many clients retrying at once spread out instead of stampeding.
@@ -19,10 +21,12 @@
 //!   while; the ids still queued fail at once, retryable, instead of waiting out timeouts.
 
 mod breaker;
+mod ceiling;
 mod hosts;
 mod retries;
 
 pub use breaker::{Circuit, CircuitBreaker};
+use ceiling::Ceiling;
 pub use hosts::{Hosts, HOST_SWITCH_INTERVAL_MS};
 pub use retries::{Backoff, RetryBudget};
 
@@ -105,6 +109,7 @@ pub struct Scheduler {
     /// the fetch underneath has had to open (see [`Out::warm`]).
     most_departed: usize,
     round_trips: RoundTrips,
+    ceiling: Ceiling,
     /// The last rate-limit reply: the causal rule for [`CAUTION_MS`] after it, and a wider
     /// margin after that.
     caution_since: f64,
@@ -141,6 +146,7 @@ impl Scheduler {
             in_flight: Vec::new(),
             most_departed: 0,
             round_trips: RoundTrips::default(),
+            ceiling: Ceiling::default(),
             caution_since: f64::NEG_INFINITY,
             caution_margin: 0.0,
             paused_until: f64::NEG_INFINITY,
@@ -170,11 +176,18 @@ impl Scheduler {
     /// How many requests may be out at once now. Without a given cap: what the rate needs
     /// at the round trip most requests stay under, or at the age of the oldest request still
     /// out if that is longer (a first request, or a vendor slowing down, says more than old
-    /// samples), with headroom; at least one, at most the rate's N (and 256).
+    /// samples), with headroom; at least one, at most the rate's N (and 256); and no more than
+    /// the [`Ceiling`] found.
     pub fn concurrency_limit(&self, now: f64) -> usize {
-        if let Some(cap) = self.concurrency {
-            return cap;
+        match (self.concurrency, self.ceiling.cap()) {
+            (Some(cap), _) => cap,
+            (None, Some(ceiling)) => self.law(now).min(ceiling),
+            (None, None) => self.law(now),
         }
+    }
+
+    /// What Little's law asks for at the rate and round trip, as above.
+    fn law(&self, now: f64) -> usize {
         let age = (now - self.oldest_departure()).max(0.0);
         let round_trip = self.round_trips.typical_high().unwrap_or(0.0).max(age);
         let needed = self.current_rate(now) * round_trip / 1000.0 * CONCURRENCY_HEADROOM;
@@ -200,7 +213,8 @@ impl Scheduler {
     /// for the first answer. `None` with a given cap, at the most, or with nothing out.
     fn concurrency_grows_at(&self, now: f64) -> Option<f64> {
         let out = self.in_flight.len() as f64;
-        if self.concurrency.is_some() || out >= self.most_in_flight() {
+        let ceiling = self.ceiling.cap().map_or(f64::INFINITY, |c| c as f64);
+        if self.concurrency.is_some() || out >= self.most_in_flight().min(ceiling) {
             return None;
         }
         let oldest = self.oldest_departure();
@@ -283,6 +297,7 @@ impl Scheduler {
             out.departed = Some(now);
         }
         self.in_flight.push(out);
+        self.ceiling.on_send(self.in_flight.len());
         ticket
     }
 
@@ -336,6 +351,18 @@ impl Scheduler {
         }
         if let Some(pacer) = &mut self.pacer {
             pacer.record_end(ticket.0, Ended { at: now, answered });
+        }
+        // With a shared limiter the rate is the processes' together: short of it, this one
+        // may only be waiting for the others' permits.
+        if self.concurrency.is_none() && self.pacer.is_some() {
+            if answered {
+                self.ceiling.on_answer();
+            }
+            let steady =
+                self.slowdown.is_none() && now >= self.paused_until && self.breaker.is_closed();
+            let (rate, law) = (self.current_rate(now), self.law(now));
+            let round_trips = &self.round_trips;
+            self.ceiling.review(now, rate, law, round_trips, steady);
         }
     }
 

@@ -17,16 +17,31 @@ fn simulate(
     seconds: f64,
     mut latency: impl FnMut(usize, bool) -> (f64, f64),
 ) -> (Vec<f64>, usize) {
-    simulate_behind(None, rate, concurrency, seconds, |n, opens, _| {
-        latency(n, opens)
-    })
+    simulate_behind(
+        Client::default(),
+        rate,
+        concurrency,
+        seconds,
+        |n, opens, _| latency(n, opens),
+    )
 }
 
-/// [`simulate`] behind a fetch that puts at most `connections` requests on the wire at once
-/// (a browser's 6 per origin over HTTP/1.1): the others wait where the scheduler cannot see
-/// them, and leave when a connection is free. `latency` also takes the time each leaves.
-fn simulate_behind(
+/// How the client of [`simulate_behind`] runs.
+#[derive(Clone, Copy, Default)]
+struct Client {
+    /// A fetch that puts at most this many requests on the wire at once (a browser's 6 per
+    /// origin over HTTP/1.1): the others wait where the scheduler cannot see them, and leave
+    /// when a connection is free.
     connections: Option<usize>,
+    /// The answers are handed in every this many ms, each with the time it came, as a busy
+    /// JS loop hands them in (0: each as it comes).
+    hand_in_ms: f64,
+}
+
+/// [`simulate`] with the client running as `client` says; `latency` also takes the time
+/// each request leaves.
+fn simulate_behind(
+    client: Client,
     rate: f64,
     concurrency: Option<usize>,
     seconds: f64,
@@ -38,25 +53,38 @@ fn simulate_behind(
     let (mut most_out, mut opened) = (0, 0);
     let mut wire: Vec<(f64, SendTicket)> = Vec::new();
     let mut queued: VecDeque<SendTicket> = VecDeque::new();
+    // Answers that came back and wait for the client to hand them in.
+    let mut came: Vec<(f64, SendTicket)> = Vec::new();
+    let mut hand_in_at = 0.0;
     while now < seconds * 1000.0 {
+        // The network: answers come back, and the connection each frees takes the next
+        // request waiting for one.
         loop {
             wire.sort_by(|a, b| a.0.total_cmp(&b.0));
             let Some(&(done, ticket)) = wire.first().filter(|(done, _)| *done <= now) else {
                 break;
             };
             wire.remove(0);
-            s.on_finish(ticket, done, true);
-            // The next one waiting takes the connection this one freed.
+            came.push((done, ticket));
             if let Some(next) = queued.pop_front() {
                 let (to_vendor, back) = latency(arrivals.len(), false, done);
                 arrivals.push(done + to_vendor);
                 wire.push((done + to_vendor + back, next));
             }
         }
+        if now >= hand_in_at {
+            for (done, ticket) in came.drain(..) {
+                s.on_finish(ticket, done, true);
+            }
+            hand_in_at = now + client.hand_in_ms;
+        }
+        let handing_in = (!came.is_empty()).then_some(hand_in_at);
+        let next = wire.first().map(|f| f.0).into_iter().chain(handing_in);
+        let next = next.fold(f64::INFINITY, f64::min);
         match s.gate(now) {
             Gate::Open => {
                 let ticket = s.on_send(now);
-                if wire.len() < connections.unwrap_or(usize::MAX) {
+                if wire.len() < client.connections.unwrap_or(usize::MAX) {
                     let opens = wire.len() >= opened;
                     opened = opened.max(wire.len() + 1);
                     let (to_vendor, back) = latency(arrivals.len(), opens, now);
@@ -67,8 +95,11 @@ fn simulate_behind(
                 }
                 most_out = most_out.max(wire.len() + queued.len());
             }
-            Gate::OpensAt(at) => now = at.min(wire.first().map_or(at, |f| f.0)),
-            Gate::Full => now = wire.first().expect("full means something is in flight").0,
+            Gate::OpensAt(at) => now = at.min(next),
+            Gate::Full => {
+                assert!(next.is_finite(), "full means something is in flight");
+                now = next;
+            }
         }
     }
     arrivals.sort_by(f64::total_cmp);
@@ -203,7 +234,11 @@ fn arrivals_stay_within_the_rate_behind_a_browsers_six_connections() {
                     }
                     (to_vendor, read - at - to_vendor)
                 };
-                let (arrivals, _) = simulate_behind(Some(6), 100.0, None, 5.0, latency);
+                let browser = Client {
+                    connections: Some(6),
+                    ..Client::default()
+                };
+                let (arrivals, _) = simulate_behind(browser, 100.0, None, 5.0, latency);
                 let busiest = max_in_any_window(&arrivals, 1000.0);
                 assert!(
                     busiest <= 100,
@@ -230,6 +265,63 @@ fn concurrency_follows_the_round_trip_unless_capped() {
     assert_eq!(most_out, 8);
     let achieved = arrivals.iter().filter(|&&a| a < 10_000.0).count() as f64 / 10.0;
     assert!((38.0..=41.0).contains(&achieved), "8 / 0.2 s: {achieved}");
+}
+
+/// A vendor that answers one request at a time, each in `service` ms, first come first
+/// served, 1 ms away: `latency` for [`simulate`], and what it saw, in `waits` — (arrival,
+/// how long the request queued there).
+fn one_at_a_time(
+    service: f64,
+    waits: &mut Vec<(f64, f64)>,
+) -> impl FnMut(usize, bool, f64) -> (f64, f64) + '_ {
+    let mut free = 0.0f64;
+    move |_, _, left| {
+        let arrival = left + 0.5;
+        let start = arrival.max(free);
+        free = start + service;
+        waits.push((arrival, start - arrival));
+        (0.5, free - arrival + 0.5)
+    }
+}
+
+#[test]
+fn requests_out_stop_growing_where_they_no_longer_buy_answers() {
+    // A rate lifted far past a vendor that answers 800 a second: the law alone keeps 256
+    // out, 320 ms in its queue. Answers handed in as they come, or together every 20 ms as
+    // a busy JS loop hands them in (the count out then swings from the limit to a few).
+    for hand_in_ms in [0.0, 20.0] {
+        let mut waits = Vec::new();
+        let client = Client {
+            hand_in_ms,
+            ..Client::default()
+        };
+        let vendor = one_at_a_time(1.25, &mut waits);
+        let (arrivals, most_out) = simulate_behind(client, 100_000.0, None, 20.0, vendor);
+        let late = |a: &f64| (10_000.0..20_000.0).contains(a);
+        let answered = arrivals.iter().filter(|a| late(a)).count() as f64 / 10.0;
+        let queued: Vec<f64> = waits.iter().filter(|(a, _)| late(a)).map(|w| w.1).collect();
+        let mean_wait = queued.iter().sum::<f64>() / queued.len() as f64;
+        assert_eq!(most_out, 256, "the rate's law asks for them all at first");
+        assert!(
+            answered >= 0.95 * 800.0,
+            "{hand_in_ms}: 800/s, not {answered}"
+        );
+        // An eighth of the law's queue at most, probes for more (HOLD_MS) included.
+        assert!(
+            mean_wait <= 32.0 * 1.25,
+            "{hand_in_ms}: {mean_wait} ms in the vendor's queue"
+        );
+    }
+    // Where every request out is needed (the rate out of reach at 256 out, 500 ms away, or
+    // at round trips of 5 to 545 ms), trying fewer now and then costs little.
+    for (round_trip, jitter, without) in [(500.0, 50.0, 512.0), (275.0, 270.0, 930.0)] {
+        let (arrivals, _) = simulate(2000.0, None, 30.0, legs(round_trip, jitter, 5));
+        let answered = arrivals.iter().filter(|&&a| a < 30_000.0).count() as f64 / 30.0;
+        assert!(
+            answered >= 0.92 * without,
+            "{round_trip} ± {jitter} ms: {answered}/s"
+        );
+    }
 }
 
 #[test]
@@ -557,6 +649,26 @@ fn a_shared_limiter_takes_over_the_rate_but_not_concurrency_or_pauses() {
         Gate::OpensAt(500.0),
         "a vendor's pause still holds"
     );
+    // The rate is shared: a process short of it waits for the others' permits, and fewer
+    // requests out would not buy it more. Here permits come 20 a second, for a rate of 1000.
+    let mut s = Scheduler::new(1000.0, None, vec!["https://h".into()]).with_shared_limiter();
+    let (mut waiting, mut out) = (VecDeque::new(), Vec::new());
+    for ms in 0..20_000 {
+        let now = f64::from(ms);
+        while s.gate(now) == Gate::Open {
+            waiting.push_back(s.on_send(now));
+        }
+        if ms % 50 == 0 {
+            if let Some(ticket) = waiting.pop_front() {
+                s.on_departure(ticket, now);
+                out.push((now + 50.0, ticket));
+            }
+        }
+        while out.first().is_some_and(|(done, _)| *done <= now) {
+            s.on_finish(out.remove(0).1, now, true);
+        }
+    }
+    assert_eq!(s.ceiling.cap(), None);
 }
 
 #[test]
