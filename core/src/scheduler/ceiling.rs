@@ -17,10 +17,10 @@
 //! (within a quarter of their mean so far: see [`HELD`]), and when they drop it goes back to
 //! twice the last count that held them and keeps that for a while. After the hold it doubles
 //! again each period for as long as the answers per second grow by a third, so a vendor that
-//! becomes faster is followed. A client at its rate
-//! never tries fewer: its concurrency is what the rate needs. Nor does one whose rate is
-//! shared with other processes (`config.limiter`): short of it, it may only be waiting for
-//! their permits.
+//! becomes faster is followed; a client that sat idle longer than the hold forgets it. A
+//! client at its rate never tries fewer: its concurrency is what the rate needs. Nor does one
+//! whose rate is shared with other processes (`config.limiter`): short of it, it may only be
+//! waiting for their permits.
 //!
 //! Its periods are two turnovers long (at least [`SHORTEST_PERIOD_MS`]): the time a request
 //! stays out at the count allowed (or the count before a cut, if more) and the answers per
@@ -156,6 +156,12 @@ impl Ceiling {
         if length < SHORTEST_PERIOD_MS.max(wanted) {
             return;
         }
+        // A period this long means the client sat idle: what it found may no longer hold.
+        if length > HOLD_MS.max(4.0 * wanted) {
+            *self = Ceiling::default();
+            self.restart(now);
+            return;
+        }
         let answered = f64::from(self.answers) * 1000.0 / length;
         let before = self.limit(law);
         let busy = self.most >= before;
@@ -234,4 +240,41 @@ fn hold(cap: usize, gives: Mean, now: f64) -> (Step, Option<usize>) {
         },
         Some(cap),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Periods of `answered` answers per second with `out` requests out, at most `law`,
+    /// from `start`; the time after them.
+    fn periods(c: &mut Ceiling, start: f64, count: usize, answered: u32, law: usize) -> f64 {
+        let mut round_trips = RoundTrips::default();
+        for _ in 0..MIN_SAMPLES {
+            round_trips.record(10.0, false);
+        }
+        let mut now = start;
+        for _ in 0..count {
+            c.on_send(c.cap().unwrap_or(law));
+            for _ in 0..answered {
+                c.on_answer();
+            }
+            now += 1000.0;
+            c.review(now, 100_000.0, law, &round_trips, true);
+        }
+        now
+    }
+
+    #[test]
+    fn a_ceiling_found_is_forgotten_after_the_client_sat_idle() {
+        let mut c = Ceiling::default();
+        let now = periods(&mut c, 0.0, 8, 800, 256);
+        assert_eq!(
+            c.cap(),
+            Some(FEWEST),
+            "800/s whatever the count: the fewest"
+        );
+        periods(&mut c, now + 60_000.0, 1, 800, 256);
+        assert_eq!(c.cap(), None, "a minute idle");
+    }
 }
