@@ -29,6 +29,8 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p improfiles-core --features fuzzing -- -D warnings
 	cargo clippy -p improfiles --target wasm32-unknown-unknown --all-targets -- -D warnings
+	# Doc comments link only to what exists and what a reader of the docs can see.
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 test-native:
 	cargo test --workspace

@@ -15,7 +15,7 @@ use hashbrown::HashTable;
 /// holds its old and new copies at once and leaves the old one behind as a hole.
 const TEXT_BLOCK: usize = 64 * 1024;
 const ENDS_BLOCK: usize = 16 * 1024;
-/// How many tables the index is split into, by the top bits of an id's hash.
+/// How many tables the index is split into, by bits of an id's hash (see `insert`).
 const SHARDS: usize = 64;
 
 /// The distinct ids in blocks of text. A million ids as a million `String`s take about three

@@ -3,7 +3,7 @@
 //! through `io::Write` per token, was a fifth of the time it took to map a RongCloud response
 //! (BENCHMARKS.md, "normalize only"). Every container (a call's outcome, `onBatch`'s
 //! batches, `parseResponse`) still serializes with serde: it takes each of these as text
-//! already written, through [`Written`].
+//! already written, through `Written` (below).
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 

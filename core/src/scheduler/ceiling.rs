@@ -26,9 +26,9 @@
 //! stays out at the count allowed (or the count before a cut, if more) and the answers per
 //! second last measured (Little's law); the first, which follows no change, one round trip
 //! (most requests' round trip, once [`MIN_SAMPLES`] are known: a vendor far away has answered
-//! nothing before its first, and is not short of its rate for that). A change of the count is then felt within the period that
-//! measures it, and a queue that shrinks makes the next period shorter, where the round
-//! trips kept would still remember the queue.
+//! nothing before its first, and is not short of its rate for that). A change of the count is
+//! then felt within the period that measures it, and a queue that shrinks makes the next
+//! period shorter, where the round trips kept would still remember the queue.
 
 use crate::pacing::{RoundTrips, MIN_SAMPLES};
 
@@ -39,8 +39,8 @@ const SHORTEST_PERIOD_MS: f64 = 250.0;
 /// its rate reaches the concurrency limit now and then (a round trip longer than most), and
 /// answers a few tenths under the rate while it starts or when the vendor is far away.
 const WITHIN_REACH: f64 = 0.5;
-/// Halving held the answers per second if they stayed above this share of those before, and
-/// doubling paid if they grew by this factor: answers come back in waves, and one period's
+/// Halving held the answers per second if they stayed above this share of their mean at the
+/// counts before, and doubling paid if they grew by this factor: answers come back in waves, and one period's
 /// count moves by a sixth either way (up to a quarter) at the same count out, while halving
 /// the requests out where each is needed halves them and doubling doubles them.
 const HELD: f64 = 0.75;
@@ -62,7 +62,7 @@ enum Step {
     Down { held: Mean },
     /// A ceiling found, and the answers per second it `gives`; it holds until `until`.
     Hold { until: f64, gives: Mean },
-    /// Doubling while each doubling gives more answers per second than `before`.
+    /// Doubling while each doubling gives [`PAID`] times the answers per second `before` it.
     Up { before: f64 },
 }
 

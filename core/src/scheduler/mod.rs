@@ -7,7 +7,7 @@
 //!   flight as the rate needs at the round trip the client measures (Little's law: 100
 //!   requests/s at 200 ms needs 20 out at once), with headroom, and never more than the rate;
 //!   and when the rate is out of the vendor's reach, no more than still buy answers
-//!   ([`Ceiling`]).
+//!   (`ceiling.rs`).
 //! - Pauses: a rate-limit reply or `Retry-After` stops every send until it has passed.
 //! - Backoff: exponential with full jitter (AWS architecture blog, "Exponential Backoff And
 //!   Jitter"), so many clients retrying at once spread out instead of stampeding.
@@ -177,7 +177,7 @@ impl Scheduler {
     /// at the round trip most requests stay under, or at the age of the oldest request still
     /// out if that is longer (a first request, or a vendor slowing down, says more than old
     /// samples), with headroom; at least one, at most the rate's N (and 256); and no more than
-    /// the [`Ceiling`] found.
+    /// the ceiling found (`ceiling.rs`).
     pub fn concurrency_limit(&self, now: f64) -> usize {
         match (self.concurrency, self.ceiling.cap()) {
             (Some(cap), _) => cap,
