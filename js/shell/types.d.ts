@@ -90,18 +90,30 @@ export interface AbortSignalLike {
   removeEventListener(type: "abort", listener: () => void): void;
 }
 
+/**
+ * The `AbortSignal` of the platform where the program's types declare one (the DOM library,
+ * @types/node), else the part improfiles uses: what it passes to `fetch` is a real one, and a
+ * `fetch` typed by the platform (`fetch` itself, undici's) takes only the platform's.
+ */
+export type PlatformAbortSignal = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : AbortSignalLike;
+
 /** What improfiles passes to `fetch`; any WHATWG-compatible fetch accepts it. */
 export interface FetchInit {
   method: string;
   headers: Record<string, string>;
   body?: string;
-  signal: AbortSignalLike;
+  signal: PlatformAbortSignal;
 }
 
-/** The parts of a fetch `Response` improfiles reads; the platform's `Response` fits it. */
+/**
+ * The parts of a fetch `Response` improfiles reads; the platform's `Response` fits it. The body
+ * is read with the first of `bytes()`, `arrayBuffer()` and `text()` it has.
+ */
 export interface FetchResponseLike {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
+  bytes?(): Promise<Uint8Array>;
+  arrayBuffer?(): Promise<ArrayBuffer>;
   text(): Promise<string>;
 }
 
@@ -136,7 +148,8 @@ export interface CommonConfig {
   rateLimit?: number;
   /**
    * A cap on requests in flight at once. Default: what the rate needs at the measured round
-   * trip (rate × RTT × 1.5 + 2), never more than the rate nor 256; a low cap gives at most cap / RTT.
+   * trip (rate × RTT × 1.5 + 2), never more than the rate nor 256, and fewer (not under 16) when
+   * more would buy no more answers; a low cap gives at most cap / RTT.
    */
   concurrency?: number;
   /** Further attempts of a retryable failure. Default 3. */

@@ -18,6 +18,20 @@ const client = new ProfileClient({
   rateLimit: 50,
 });
 
+// A fetch whose answers have bytes() fits `config.fetch` (the platform's: platform-fetch.ts).
+const bytesOnly = new ProfileClient({
+  vendor: "rongcloud",
+  appKey: "k",
+  appSecret: "s",
+  fetch: async () => ({
+    status: 200,
+    headers: { get: () => null },
+    bytes: async () => new Uint8Array(),
+    text: async () => "",
+  }),
+});
+void bytesOnly;
+
 async function main(): Promise<void> {
   const result: BatchResult = await client.getProfiles(["u1"], {
     onProgress: (p: Progress) => void p.done,
