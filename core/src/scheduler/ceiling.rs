@@ -136,34 +136,35 @@ impl Ceiling {
         self.answers += 1;
     }
 
-    /// Ends the period if it is over, and moves the search on. `rate`: the rate the client
-    /// paces at now; `law`: the concurrency Little's law allows now, without this ceiling;
-    /// `round_trips`: what the client measured; `steady`: nothing but the concurrency held
-    /// sends back (no pause, slowdown or open breaker).
-    pub fn review(
-        &mut self,
-        now: f64,
-        rate: f64,
-        law: usize,
-        round_trips: &RoundTrips,
-        steady: bool,
-    ) {
+    /// Whether the period is over at `now`, for [`Self::review`] to move the search on (asked
+    /// at every answer, so the rest is worked out once a period). `round_trips`: what the
+    /// client measured; before [`MIN_SAMPLES`] of them the period keeps starting again.
+    pub fn due(&mut self, now: f64, round_trips: &RoundTrips) -> bool {
         let round_trip = round_trips.typical_high();
         let Some(round_trip) = round_trip.filter(|_| round_trips.len() >= MIN_SAMPLES) else {
             self.restart(now);
-            return;
+            return false;
         };
         let length = now - self.period_start;
         let wanted = self.turnover.map_or(round_trip, |t| 2.0 * t);
         if length < SHORTEST_PERIOD_MS.max(wanted) {
-            return;
+            return false;
         }
         // A period this long means the client sat idle: what it found may no longer hold.
         if length > HOLD_MS.max(4.0 * wanted) {
             *self = Ceiling::default();
             self.restart(now);
-            return;
+            return false;
         }
+        true
+    }
+
+    /// Ends the period that is [`Self::due`], and moves the search on. `rate`: the rate the
+    /// client paces at now; `law`: the concurrency Little's law allows now, without this
+    /// ceiling; `steady`: nothing but the concurrency held sends back (no pause, slowdown or
+    /// open breaker).
+    pub fn review(&mut self, now: f64, rate: f64, law: usize, steady: bool) {
+        let length = now - self.period_start;
         let answered = f64::from(self.answers) * 1000.0 / length;
         let before = self.limit(law);
         let busy = self.most >= before;
@@ -262,7 +263,9 @@ mod tests {
                 c.on_answer();
             }
             now += 1000.0;
-            c.review(now, 100_000.0, law, &round_trips, true);
+            if c.due(now, &round_trips) {
+                c.review(now, 100_000.0, law, true);
+            }
         }
         now
     }

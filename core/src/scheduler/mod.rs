@@ -358,11 +358,12 @@ impl Scheduler {
             if answered {
                 self.ceiling.on_answer();
             }
-            let steady =
-                self.slowdown.is_none() && now >= self.paused_until && self.breaker.is_closed();
-            let (rate, law) = (self.current_rate(now), self.law(now));
-            let round_trips = &self.round_trips;
-            self.ceiling.review(now, rate, law, round_trips, steady);
+            if self.ceiling.due(now, &self.round_trips) {
+                let steady =
+                    self.slowdown.is_none() && now >= self.paused_until && self.breaker.is_closed();
+                let (rate, law) = (self.current_rate(now), self.law(now));
+                self.ceiling.review(now, rate, law, steady);
+            }
         }
     }
 
