@@ -10,7 +10,8 @@ use wasm_bindgen::JsCast;
 
 use crate::call::CallHandle;
 use crate::js::{
-    get, is_stream, now, random_seed, read_ids, read_object, to_js, to_js_error, ReadObject,
+    get, is_stream, js_object, now, random_seed, read_ids, read_object, to_js, to_js_error,
+    ReadObject,
 };
 use crate::loader::{JsProfileLoader, LoaderCore};
 use improfiles_core::call::options::{batch_keys, list_keys};
@@ -48,17 +49,6 @@ extern "C" {
     /// A promise of the call's outcome, or with `stream`, an async iterable of its results.
     #[wasm_bindgen(js_name = run)]
     fn run_call(call: CallHandle, io: &ClientIo, options: &Object, stream: bool) -> JsValue;
-}
-
-/// What js/shell/run.js holds a client's requests to, and its shared limiter.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Limits {
-    rate: f64,
-    timeout_ms: u32,
-    max_response_bytes: u32,
-    limiter_key: Option<String>,
-    limiter_wait_ms: f64,
 }
 
 /// What the calls of one client share.
@@ -153,14 +143,16 @@ impl ProfileClient {
             ));
         }
         let common = vendor.common();
-        let limits = to_js(&Limits {
-            rate: common.rate_limit,
-            timeout_ms: common.timeout_ms,
-            max_response_bytes: common.max_response_bytes,
-            limiter_key: limiter
-                .map(|_| limiter_key(&input, vendor.as_ref()))
-                .transpose()?,
-            limiter_wait_ms: LIMITER_WAIT_MS,
+        let limiter_key = limiter
+            .map(|_| limiter_key(&input, vendor.as_ref()))
+            .transpose()?;
+        // What js/shell/run.js holds the client's requests to, and its shared limiter.
+        let limits = js_object(|o| {
+            o.add("rate", &common.rate_limit)
+                .add("timeoutMs", &common.timeout_ms)
+                .add("maxResponseBytes", &common.max_response_bytes)
+                .add("limiterKey", &limiter_key)
+                .add("limiterWaitMs", &LIMITER_WAIT_MS);
         });
         let limiter_js = limiter.cloned().unwrap_or_default();
         let _ = Reflect::set(&limits, &"limiter".into(), &limiter_js);

@@ -16,7 +16,7 @@ use improfiles_core::vendors::DESCRIPTORS;
 /// variables, limits.
 #[wasm_bindgen(unchecked_return_type = "VendorInfo[]")]
 pub fn vendors() -> JsValue {
-    to_js(&DESCRIPTORS)
+    to_js(DESCRIPTORS)
 }
 
 /// Reads `options` and signs with `sign`; a refusal throws a `ProfileError`.

@@ -3,12 +3,12 @@
 //! the few globals the shell uses.
 
 use js_sys::{Array, Function, Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use improfiles_core::call::options::HANDLE_KEYS;
 use improfiles_core::call::split_joined;
+use improfiles_core::json::write::{object, Members, ToJson};
 use improfiles_core::model::{ProfileError, VendorKey};
 use improfiles_core::reader::PlainObject;
 
@@ -34,13 +34,20 @@ pub fn to_js_error(error: &ProfileError) -> JsValue {
 /// Results cross into JS as one JSON string that `JSON.parse` turns into objects: building
 /// them property by property through the boundary (serde-wasm-bindgen) normalized a
 /// response's worth of profiles 5-35% slower (BENCHMARKS.md).
-pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    from_json(&serde_json::to_string(value).expect("result types serialize to JSON"))
+pub fn to_js(value: &(impl ToJson + ?Sized)) -> JsValue {
+    from_json(&value.to_json())
 }
 
-/// JSON that serde_json wrote (here or in the core), as JS values.
+/// An object of the members `write` adds, as a JS value.
+pub fn js_object(write: impl FnOnce(&mut Members)) -> JsValue {
+    let mut out = String::new();
+    object(&mut out, write);
+    from_json(&out)
+}
+
+/// JSON the core wrote, as JS values.
 pub fn from_json(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).expect("serde_json writes valid JSON")
+    js_sys::JSON::parse(json).expect("the core writes valid JSON")
 }
 
 pub fn get(target: &JsValue, key: &str) -> JsValue {

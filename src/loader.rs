@@ -5,12 +5,11 @@
 use std::rc::Rc;
 
 use js_sys::Array;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::call::NotInlined;
 use crate::client::Client;
-use crate::js::{get, now, read_id, to_js, to_js_error, ReadObject};
+use crate::js::{get, js_object, now, read_id, to_js_error, ReadObject};
 use improfiles_core::call::{Batch, BatchOptions};
 use improfiles_core::loader::{Enqueued, LoadQueue, LoaderSettings, ProfileCache};
 use improfiles_core::model::ProfileError;
@@ -29,14 +28,6 @@ extern "C" {
 #[wasm_bindgen(js_name = "__profileLoaderClass", skip_typescript)]
 pub fn export_profile_loader_class() -> JsValue {
     profile_loader_class()
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Description {
-    vendor: &'static str,
-    cache_ttl_ms: Option<f64>,
-    max_cache_size: usize,
 }
 
 #[wasm_bindgen(skip_typescript)]
@@ -166,10 +157,10 @@ impl LoaderCore {
     }
 
     pub fn describe(&self) -> JsValue {
-        to_js(&Description {
-            vendor: self.client.vendor.key().as_str(),
-            cache_ttl_ms: self.settings.cache.cache_ttl_ms,
-            max_cache_size: self.settings.cache.max_cache_size,
+        js_object(|o| {
+            o.add("vendor", &self.client.vendor.key())
+                .add("cacheTtlMs", &self.settings.cache.cache_ttl_ms)
+                .add("maxCacheSize", &self.settings.cache.max_cache_size);
         })
     }
 }

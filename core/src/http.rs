@@ -1,7 +1,6 @@
 //! HTTP as data: what a vendor module asks the shell to send, and what the shell hands back.
 
-use serde::Serialize;
-
+use crate::json::write::object;
 use crate::model::ProfileError;
 use crate::reader::ObjectReader;
 
@@ -23,26 +22,16 @@ impl HttpRequest {
     /// sign? }`, js/shell/run.js), `sign` being the inputs of the caller's signer when the
     /// request still needs its signature.
     pub fn to_shell_json(&self, id: u64, sign: Option<(&str, &str)>) -> String {
-        #[derive(Serialize)]
-        struct Request<'a> {
-            id: f64,
-            method: &'a str,
-            url: &'a str,
-            headers: &'a [(String, String)],
-            #[serde(skip_serializing_if = "Option::is_none")]
-            body: Option<&'a str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            sign: Option<(&'a str, &'a str)>,
-        }
-        let request = Request {
-            id: id as f64,
-            method: self.method,
-            url: &self.url,
-            headers: &self.headers,
-            body: self.body.as_deref(),
-            sign,
-        };
-        serde_json::to_string(&request).expect("a request serializes to JSON")
+        let mut out = String::with_capacity(self.url.len() + 256);
+        object(&mut out, |o| {
+            o.add("id", &id)
+                .add("method", self.method)
+                .add("url", &self.url)
+                .add("headers", &self.headers)
+                .add_some("body", self.body.as_ref())
+                .add_some("sign", sign.as_ref());
+        });
+        out
     }
 }
 
@@ -240,7 +229,7 @@ mod tests {
         };
         assert_eq!(
             request.to_shell_json(7, Some(("n", "1700"))),
-            r#"{"id":7.0,"method":"POST","url":"https://a.test/x?y=1","headers":[["Nonce","n\"1"]],"body":"userId=u1","sign":["n","1700"]}"#
+            r#"{"id":7,"method":"POST","url":"https://a.test/x?y=1","headers":[["Nonce","n\"1"]],"body":"userId=u1","sign":["n","1700"]}"#
         );
         let get = HttpRequest {
             body: None,

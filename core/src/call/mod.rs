@@ -13,12 +13,11 @@ mod batch;
 mod ended;
 mod flights;
 mod ids;
+mod json;
 pub mod options;
 mod pages;
 
 use std::rc::Rc;
-
-use serde::Serialize;
 
 pub use batch::{Batch, BatchOptions};
 pub use ended::Ended;
@@ -26,7 +25,8 @@ pub use ids::split_joined;
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
 use crate::http::HttpResponse;
-use crate::model::{redact, write, ErrorCode, Failure, Profile, ProfileError, VendorKey};
+use crate::json::write::{array, integer, ToJson};
+use crate::model::{redact, ErrorCode, Failure, Profile, ProfileError, VendorKey};
 use crate::scheduler::{Blame, Circuit, Gate, Scheduler};
 use crate::session::Session;
 use crate::vendors::Answer;
@@ -39,8 +39,7 @@ pub type BatchCall = Call<Batch>;
 pub type ListCall = Call<Pages>;
 
 /// `Stats` (js/shell/types.d.ts).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Stats {
     pub requested: usize,
     pub profiles: usize,
@@ -51,7 +50,7 @@ pub struct Stats {
 }
 
 /// `Progress` (js/shell/types.d.ts).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Progress {
     pub done: usize,
     pub total: usize,
@@ -61,34 +60,29 @@ pub struct Progress {
 }
 
 /// What one finished request settled (for `onBatch`; empty unless it was given).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BatchEvent {
     pub profiles: Vec<Profile>,
     pub failures: Vec<Failure>,
     /// A listing's page: where the next page starts (none on the last).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
 
 /// One request's results as `onBatch` receives them: the event and the call's counters.
-#[derive(Serialize)]
 pub struct BatchReport {
-    #[serde(flatten)]
     pub event: BatchEvent,
     pub stats: Stats,
 }
 
 /// What finished since the last report, for `onBatch` and `onProgress`.
-#[derive(Serialize)]
 pub struct Report {
     /// Each request's results, when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub batches: Option<Vec<BatchReport>>,
     pub progress: Progress,
 }
 
 /// `BatchResult` (js/shell/types.d.ts).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BatchResult {
     pub profiles: Vec<Profile>,
     pub failures: Vec<Failure>,
@@ -203,7 +197,7 @@ pub trait Outcome {
 }
 
 /// The parts of `items`, listed under `key`.
-fn parts_of<T: Serialize + 'static>(
+fn parts_of<T: ToJson + 'static>(
     key: &'static str,
     items: Vec<T>,
 ) -> impl Iterator<Item = (&'static str, String)> {
@@ -211,15 +205,12 @@ fn parts_of<T: Serialize + 'static>(
     std::iter::from_fn(move || {
         items.peek()?;
         let part: Vec<T> = items.by_ref().take(PART_ITEMS).collect();
-        Some((
-            key,
-            serde_json::to_string(&part).expect("results serialize to JSON"),
-        ))
+        Some((key, part.to_json()))
     })
 }
 
-fn head(value: &impl Serialize) -> String {
-    serde_json::to_string(value).expect("results serialize to JSON")
+fn head(value: &impl ToJson) -> String {
+    value.to_json()
 }
 
 impl Outcome for BatchResult {
@@ -386,17 +377,13 @@ impl Collected<'_> {
         let (profiles, failures) = (self.profiles, self.failures);
         let mut out = String::with_capacity(256 * (profiles.len() + failures.len()) + 64);
         out.push_str("{\"profiles\":");
-        write::array(&mut out, profiles, |out, (_, p)| p.write_json(out));
+        array(&mut out, profiles, |out, (_, p)| p.write_json(out));
         out.push_str(",\"profileAt\":");
-        write::array(&mut out, profiles, |out, (i, _)| {
-            write::integer(out, *i as i64)
-        });
+        array(&mut out, profiles, |out, (i, _)| integer(out, *i as i64));
         out.push_str(",\"failures\":");
-        write::array(&mut out, failures, |out, (_, f)| f.write_json(out));
+        array(&mut out, failures, |out, (_, f)| f.write_json(out));
         out.push_str(",\"failureAt\":");
-        write::array(&mut out, failures, |out, (i, _)| {
-            write::integer(out, *i as i64)
-        });
+        array(&mut out, failures, |out, (i, _)| integer(out, *i as i64));
         out.push('}');
         out
     }
@@ -905,7 +892,7 @@ mod tests {
                 ..Stats::default()
             },
         };
-        let expected = serde_json::to_value(&result).unwrap();
+        let expected: Value = serde_json::from_str(&result.to_json()).unwrap();
         let (whole, parts) = assemble(result.into_parts());
         assert_eq!(whole, expected);
         assert_eq!(parts, 4, "three of profiles, one of failures");
@@ -914,7 +901,7 @@ mod tests {
             profiles: Vec::new(),
             cursor: Some("c".into()),
         });
-        let expected = serde_json::to_value(&page).unwrap();
+        let expected: Value = serde_json::from_str(&page.to_json()).unwrap();
         assert_eq!(assemble(page.into_parts()), (expected, 0));
     }
 }

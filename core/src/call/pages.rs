@@ -1,8 +1,6 @@
 //! The work of a listing call (`listProfiles` / `listAllProfiles`): pages fetched one after
 //! another, each needing the cursor of the one before.
 
-use serde::Serialize;
-
 use super::{Answer, BatchEvent, BatchResult, Output, Progress, Stats, Step, Work};
 use crate::http::HttpResponse;
 use crate::model::{ErrorCode, Profile, ProfileError};
@@ -23,16 +21,14 @@ pub struct ListOptions {
 }
 
 /// `listProfiles` (js/shell/types.d.ts) result: one page and where the next one starts.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PageResult {
     pub profiles: Vec<Profile>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
 
 /// What a listing resolves with: one page (`listProfiles`) or all of them (`listAllProfiles`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Listed {
     Page(PageResult),
     All(BatchResult),

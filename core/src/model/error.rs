@@ -1,12 +1,10 @@
 //! The error vocabulary shared by every vendor: codes, request-level errors and per-id failures.
 
-use serde::Serialize;
-
 use super::VendorKey;
+use crate::json::write::{object, ToJson};
 
 /// The codes of `ErrorCode` (js/shell/types.d.ts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     InvalidConfig,
     InvalidInput,
@@ -42,28 +40,53 @@ impl ErrorCode {
 }
 
 /// A vendor's own error code: numeric for most vendors, a string for OAuth-style APIs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VendorCode {
     Number(i64),
     Text(String),
+}
+
+impl ToJson for ErrorCode {
+    fn write_json(&self, out: &mut String) {
+        self.as_str().write_json(out);
+    }
+}
+
+/// A number or a string, as it is.
+impl ToJson for VendorCode {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            VendorCode::Number(n) => n.write_json(out),
+            VendorCode::Text(text) => text.write_json(out),
+        }
+    }
+}
+
+/// The fields a `ProfileError` has (js/shell/types.d.ts); those it lacks are left out.
+impl ToJson for ProfileError {
+    fn write_json(&self, out: &mut String) {
+        object(out, |o| {
+            o.add("code", &self.code)
+                .add("message", &self.message)
+                .add_some("vendor", self.vendor.as_ref())
+                .add_some("status", self.status.as_ref())
+                .add_some("vendorCode", self.vendor_code.as_ref())
+                .add("retryable", &self.retryable);
+        });
+    }
 }
 
 /// An error that stops a whole call or a whole request (the JS `ProfileError`).
 ///
 /// Messages are written by this crate and never include a configured secret: config errors
 /// name the key, never its value.
-#[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{message}")]
-#[serde(rename_all = "camelCase")]
 pub struct ProfileError {
     pub code: ErrorCode,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<VendorKey>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor_code: Option<VendorCode>,
     pub retryable: bool,
 }

@@ -7,24 +7,23 @@ pub mod write;
 
 use std::fmt;
 
-use serde::Serialize;
-
 pub use error::{ErrorCode, Failure, ProfileError, VendorCode};
 pub use profile::{Custom, Gender, Profile, RawJson};
 
 /// The vendor keys (`Vendor` in js/shell/types.d.ts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VendorKey {
-    #[serde(rename = "rongcloud")]
     RongCloud,
-    #[serde(rename = "tencent")]
     Tencent,
-    #[serde(rename = "tencent-attrs")]
     TencentAttrs,
-    #[serde(rename = "easemob")]
     Easemob,
-    #[serde(rename = "kaixin")]
     Kaixin,
+}
+
+impl crate::json::write::ToJson for VendorKey {
+    fn write_json(&self, out: &mut String) {
+        crate::json::write::string(out, self.as_str());
+    }
 }
 
 impl VendorKey {
@@ -61,7 +60,7 @@ impl VendorKey {
     }
 }
 
-/// A credential. It has no `Serialize`, and `Debug` prints a placeholder, so a secret cannot
+/// A credential. It has no `ToJson`, and `Debug` prints a placeholder, so a secret cannot
 /// leak through logging or serialization by accident.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);

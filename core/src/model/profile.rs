@@ -72,7 +72,7 @@ impl RawJson {
     }
 
     pub fn null() -> Self {
-        RawJson(serde_json::value::to_raw_value(&()).expect("null is valid JSON"))
+        RawJson(RawValue::from_string("null".into()).expect("null is valid JSON"))
     }
 
     pub fn get(&self) -> &str {

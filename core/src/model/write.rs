@@ -1,95 +1,11 @@
-//! The JSON text of a profile and of a failure, written by hand: the many of a call's results
-//! are most of what the core writes, and serde's field-by-field serializer, one small write
-//! through `io::Write` per token, was a fifth of the time it took to map a RongCloud response
-//! (BENCHMARKS.md, "normalize only"). Every container (a call's outcome, `onBatch`'s
-//! batches, `parseResponse`) still serializes with serde: it takes each of these as text
-//! already written, through `Written` (below).
-
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+//! The JSON text of a profile and of a failure: the many of a call's results are most of
+//! what the core writes, so each is written member by member with literal keys, not through
+//! [`crate::json::write::object`] (serde's field-by-field serializer, one small write per
+//! token, was a fifth of the time it took to map a RongCloud response: BENCHMARKS.md,
+//! "normalize only").
 
 use super::{Failure, Gender, Profile, VendorCode};
-
-/// JSON text already written, which serde_json's serializer copies as it is: the way its
-/// own `RawValue` serializes (a struct of one field under serde_json's marker name, which
-/// serde_json has kept since 1.0.29). Any other serializer sees a struct of one string.
-struct Written(String);
-
-/// serde_json's marker for text to be copied as it is (`serde_json::raw::TOKEN`).
-const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
-
-impl Serialize for Written {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut raw = serializer.serialize_struct(RAW_VALUE_TOKEN, 1)?;
-        raw.serialize_field(RAW_VALUE_TOKEN, &self.0)?;
-        raw.end()
-    }
-}
-
-/// `"text"`, escaped as serde_json escapes it (JSON.parse reads any escape the same).
-pub fn string(out: &mut String, text: &str) {
-    out.push('"');
-    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        out.push_str(text);
-        out.push('"');
-        return;
-    }
-    let mut start = 0;
-    for (at, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&text[start..at]);
-        if escape.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xf)]));
-        } else {
-            out.push_str(escape);
-        }
-        start = at + 1;
-    }
-    out.push_str(&text[start..]);
-    out.push('"');
-}
-
-/// A number as JSON: whole numbers a double holds exactly (the timestamps, levels and
-/// versions of a profile) through the integer formatter, anything else as serde_json writes
-/// it (the shortest text that reads back the same; `null` for what JSON cannot hold).
-pub fn number(out: &mut String, n: f64) {
-    const EXACT: f64 = 9_007_199_254_740_992.0;
-    if n.fract() == 0.0 && n.abs() < EXACT {
-        integer(out, n as i64);
-    } else {
-        out.push_str(&serde_json::to_string(&n).unwrap_or_else(|_| "null".to_owned()));
-    }
-}
-
-/// A whole number (a position in a call's results, a vendor's code).
-pub fn integer(out: &mut String, n: i64) {
-    use std::fmt::Write;
-    let _ = write!(out, "{n}");
-}
-
-/// `[…]`: each of `items` as `write` writes it.
-pub fn array<T>(out: &mut String, items: &[T], write: impl Fn(&mut String, &T)) {
-    out.push('[');
-    for (at, item) in items.iter().enumerate() {
-        if at > 0 {
-            out.push(',');
-        }
-        write(out, item);
-    }
-    out.push(']');
-}
+use crate::json::write::{integer, number, string, ToJson};
 
 /// `,"name":` (every member but an object's first, which is written with its brace), as
 /// one literal.
@@ -123,9 +39,9 @@ impl Gender {
     }
 }
 
-impl Profile {
-    /// Its JSON object (`Profile` in js/shell/types.d.ts): the fields it has, in that order.
-    pub fn write_json(&self, out: &mut String) {
+/// Its JSON object (`Profile` in js/shell/types.d.ts): the fields it has, in that order.
+impl ToJson for Profile {
+    fn write_json(&self, out: &mut String) {
         out.push_str("{\"vendor\":");
         string(out, self.vendor.as_str());
         out.push_str(key!("id"));
@@ -166,9 +82,9 @@ impl Profile {
     }
 }
 
-impl Failure {
-    /// Its JSON object (`Failure` in js/shell/types.d.ts).
-    pub fn write_json(&self, out: &mut String) {
+/// Its JSON object (`Failure` in js/shell/types.d.ts).
+impl ToJson for Failure {
+    fn write_json(&self, out: &mut String) {
         out.push_str("{\"id\":");
         string(out, &self.id);
         out.push_str(key!("code"));
@@ -192,88 +108,11 @@ impl Failure {
     }
 }
 
-/// Writes `value` through `write` as [`Written`] text.
-fn written<S: Serializer>(
-    serializer: S,
-    write: impl FnOnce(&mut String),
-) -> Result<S::Ok, S::Error> {
-    let mut out = String::with_capacity(256);
-    write(&mut out);
-    Written(out).serialize(serializer)
-}
-
-impl Serialize for Profile {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        written(serializer, |out| self.write_json(out))
-    }
-}
-
-impl Serialize for Failure {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        written(serializer, |out| self.write_json(out))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Custom, ErrorCode, RawJson, VendorKey};
     use serde_json::json;
-
-    fn written(write: impl FnOnce(&mut String)) -> String {
-        let mut out = String::new();
-        write(&mut out);
-        out
-    }
-
-    #[test]
-    fn strings_escape_as_serde_json_escapes_them() {
-        let controls: String = (0u8..0x20).map(char::from).collect();
-        for text in [
-            "",
-            "plain",
-            "say \"hi\" \\ bye",
-            &controls,
-            "\u{7f}\u{2028}\u{2029}",
-            "张伟 🧪 =SUM(A1)",
-            "tail\n",
-        ] {
-            let ours = written(|out| string(out, text));
-            assert_eq!(ours, serde_json::to_string(text).unwrap(), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn numbers_read_back_as_the_same_double() {
-        for n in [
-            0.0,
-            -0.0,
-            1.0,
-            -42.0,
-            1.5,
-            0.1,
-            1e-7,
-            1e21,
-            1_700_000_000_123.0,
-            2f64.powi(53),
-            f64::MAX,
-            f64::MIN_POSITIVE,
-        ] {
-            let text = written(|out| number(out, n));
-            assert_eq!(serde_json::from_str::<f64>(&text).unwrap(), n, "{text}");
-        }
-        assert_eq!(
-            written(|out| number(out, 1_700_000_000_123.0)),
-            "1700000000123"
-        );
-        for n in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            assert_eq!(written(|out| number(out, n)), "null");
-        }
-        for n in [1.5, 0.1, 1e-7, 1e21, f64::MAX, -2.5e-300] {
-            let text = written(|out| number(out, n));
-            assert_eq!(text, serde_json::to_string(&n).unwrap());
-        }
-    }
 
     #[test]
     fn a_profile_has_the_fields_it_has_in_the_contract_order() {
@@ -303,7 +142,7 @@ mod tests {
             )),
             ..Profile::new(VendorKey::TencentAttrs, "u1")
         };
-        let text = written(|out| full.write_json(out));
+        let text = full.to_json();
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&text).unwrap(),
             json!({
@@ -323,30 +162,16 @@ mod tests {
         );
         let bare = Profile::new(VendorKey::RongCloud, "x");
         assert_eq!(
-            written(|out| bare.write_json(out)),
+            bare.to_json(),
             r#"{"vendor":"rongcloud","id":"x","gender":"unknown","custom":{}}"#
         );
-    }
-
-    #[test]
-    fn serde_json_copies_the_written_text_as_it_is() {
-        // If serde_json ever renamed its marker, this would come out as a one-field struct.
-        let profile = Profile::new(VendorKey::Easemob, "e1");
-        let failure = Failure::new("e2", ErrorCode::NotFound, "gone");
-        let both = serde_json::to_string(&(vec![&profile], vec![&failure])).unwrap();
-        let expected = format!(
-            "[[{}],[{}]]",
-            written(|out| profile.write_json(out)),
-            written(|out| failure.write_json(out))
-        );
-        assert_eq!(both, expected);
     }
 
     #[test]
     fn a_failure_has_its_vendor_code_only_when_it_has_one() {
         let plain = Failure::new("u\u{1}", ErrorCode::NotFound, "no such user");
         assert_eq!(
-            written(|out| plain.write_json(out)),
+            plain.to_json(),
             r#"{"id":"u\u0001","code":"not_found","message":"no such user","retryable":false}"#
         );
         for (code, expected) in [
@@ -358,7 +183,7 @@ mod tests {
                 retryable: true,
                 ..plain.clone()
             };
-            let value = serde_json::to_value(&failure).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&failure.to_json()).unwrap();
             assert_eq!(value["vendorCode"], expected);
             assert_eq!(value["retryable"], json!(true));
         }

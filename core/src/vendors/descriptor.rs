@@ -5,15 +5,13 @@
 //! environment reading, the console's credential forms and the TypeScript `Vendor` union are
 //! made from it, so a new vendor module is all they need.
 
-use serde::Serialize;
-
 use super::Vendor;
+use crate::json::write::{object, ToJson};
 use crate::model::{ProfileError, VendorKey};
 use crate::reader::ObjectReader;
 
 /// What a field holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldKind {
     Text,
     Number,
@@ -24,15 +22,13 @@ pub enum FieldKind {
 }
 
 /// One config key a person fills in.
-#[derive(Clone, Copy, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug)]
 pub struct Field {
     /// The config key; a nested one as `oauth1.consumerKey`.
     pub key: &'static str,
     pub label: &'static str,
     pub kind: FieldKind,
     /// The environment variable the command line reads it from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub env: Option<&'static str>,
     /// Not needed (a region with a default).
     pub optional: bool,
@@ -72,8 +68,7 @@ impl Field {
 }
 
 /// One way to authenticate: the keys it takes together.
-#[derive(Clone, Copy, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug)]
 pub struct Mode {
     pub id: &'static str,
     pub label: &'static str,
@@ -83,8 +78,7 @@ pub struct Mode {
 }
 
 /// A vendor module's description of itself (`VendorInfo` in js/shell/types.d.ts).
-#[derive(Clone, Copy, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug)]
 pub struct Descriptor {
     pub vendor: VendorKey,
     pub title: &'static str,
@@ -97,12 +91,63 @@ pub struct Descriptor {
     /// The host when none is given; `None`: `baseUrl` is required (Easemob's clusters).
     pub default_base_url: Option<&'static str>,
     /// The environment variable the command line reads `baseUrl` from, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url_env: Option<&'static str>,
     pub default_rate_limit: f64,
     pub max_batch_size: usize,
     /// It has a user listing (`listProfiles`, `listAllProfiles`).
     pub lists_users: bool,
-    #[serde(skip)]
     pub build: fn(&ObjectReader) -> Result<Box<dyn Vendor>, ProfileError>,
+}
+
+impl ToJson for FieldKind {
+    fn write_json(&self, out: &mut String) {
+        let kind = match self {
+            FieldKind::Text => "text",
+            FieldKind::Number => "number",
+            FieldKind::Secret => "secret",
+            FieldKind::Function => "function",
+        };
+        kind.write_json(out);
+    }
+}
+
+impl ToJson for Field {
+    fn write_json(&self, out: &mut String) {
+        object(out, |o| {
+            o.add("key", self.key)
+                .add("label", self.label)
+                .add("kind", &self.kind)
+                .add_some("env", self.env)
+                .add("optional", &self.optional);
+        });
+    }
+}
+
+impl ToJson for Mode {
+    fn write_json(&self, out: &mut String) {
+        object(out, |o| {
+            o.add("id", self.id)
+                .add("label", self.label)
+                .add("browserSafe", &self.browser_safe)
+                .add("fields", self.fields);
+        });
+    }
+}
+
+/// `VendorInfo` (js/shell/types.d.ts): everything but the constructor.
+impl ToJson for Descriptor {
+    fn write_json(&self, out: &mut String) {
+        object(out, |o| {
+            o.add("vendor", &self.vendor)
+                .add("title", self.title)
+                .add("docs", self.docs)
+                .add("account", self.account)
+                .add("modes", self.modes)
+                .add("defaultBaseUrl", &self.default_base_url)
+                .add_some("baseUrlEnv", self.base_url_env)
+                .add("defaultRateLimit", &self.default_rate_limit)
+                .add("maxBatchSize", &self.max_batch_size)
+                .add("listsUsers", &self.lists_users);
+        });
+    }
 }

@@ -7,11 +7,12 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::json::write::object;
 use crate::json::{member_named, List, Members, Shallow};
 use crate::model::{
     ErrorCode, Failure, Profile, ProfileError, RawJson, Secret, VendorCode, VendorKey,
@@ -360,10 +361,11 @@ impl Vendor for Easemob {
             return CredentialStep::WaitUntil(fetching.not_before_ms);
         }
         fetching.in_progress = true;
-        let body = json!({
-            "grant_type": "client_credentials",
-            "client_id": client_id,
-            "client_secret": client_secret.expose(),
+        let mut body = String::new();
+        object(&mut body, |o| {
+            o.add("grant_type", "client_credentials")
+                .add("client_id", client_id)
+                .add("client_secret", client_secret.expose());
         });
         CredentialStep::Fetch(PreparedRequest::new(HttpRequest {
             method: "POST",
@@ -372,7 +374,7 @@ impl Vendor for Easemob {
                 ("Content-Type".to_owned(), "application/json".to_owned()),
                 ("Accept".to_owned(), "application/json".to_owned()),
             ],
-            body: Some(body.to_string()),
+            body: Some(body),
         }))
     }
 
@@ -636,6 +638,7 @@ impl Listing for Easemob {
 mod tests {
     use super::*;
     use crate::vendors::test_support::{from_json, refusal};
+    use serde_json::json;
 
     fn vendor(json: &str) -> Result<Easemob, ProfileError> {
         from_json(json, Easemob::from_config)

@@ -3,12 +3,12 @@
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use serde_json::value::{to_raw_value, RawValue};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use std::borrow::Cow;
 
 use super::{User, LIST_FIELDS};
+use crate::json::write::{array, object, string, ToJson};
 use crate::model::RawJson;
 
 /// XML nesting deeper than any Kaixin document is refused rather than followed.
@@ -35,35 +35,33 @@ struct Element {
     children: Vec<Element>,
 }
 
-impl Element {
-    /// A leaf is its trimmed text; a container (`education`, `career`, even when empty) is
-    /// an array with one object per child element — the shape the JSON answer has.
-    fn into_value(self) -> Value {
+/// A leaf is its trimmed text; a container (`education`, `career`, even when empty) is an
+/// array with one object per child element, its fields in document order — the shape the
+/// JSON answer has.
+impl ToJson for Element {
+    fn write_json(&self, out: &mut String) {
         if self.children.is_empty() && !LIST_FIELDS.contains(&self.name.as_str()) {
-            return Value::String(self.text.trim().to_owned());
+            return string(out, self.text.trim());
         }
-        Value::Array(
-            self.children
-                .into_iter()
-                .map(|entry| {
-                    Value::Object(
-                        entry
-                            .children
-                            .into_iter()
-                            .map(|field| (field.name, Value::String(field.text.trim().to_owned())))
-                            .collect(),
-                    )
-                })
-                .collect(),
-        )
+        array(out, &self.children, |out, entry| {
+            object(out, |o| {
+                for field in &entry.children {
+                    o.add(&field.name, field.text.trim());
+                }
+            });
+        });
     }
+}
 
+impl Element {
     /// A user's fields in document order, each as JSON.
     fn into_user(self) -> Vec<(String, Box<RawValue>)> {
-        let json = |value: Value| to_raw_value(&value).expect("a Value is valid JSON");
+        let json = |element: &Element| {
+            RawValue::from_string(element.to_json()).expect("written JSON is valid JSON")
+        };
         self.children
             .into_iter()
-            .map(|child| (child.name.clone(), json(child.into_value())))
+            .map(|child| (child.name.clone(), json(&child)))
             .collect()
     }
 }
@@ -158,11 +156,13 @@ pub(super) fn xml_users(body: &str, include_raw: bool) -> Result<Vec<User<'stati
         let members = element.into_user();
         // includeRaw: the user as one JSON object, its fields in document order.
         let raw = include_raw.then(|| {
-            let fields: Vec<String> = members
-                .iter()
-                .map(|(key, value)| format!("{}:{}", Value::from(key.as_str()), value.get()))
-                .collect();
-            let object = RawValue::from_string(format!("{{{}}}", fields.join(",")));
+            let mut text = String::new();
+            object(&mut text, |o| {
+                for (key, value) in &members {
+                    o.add_raw(key, value.get());
+                }
+            });
+            let object = RawValue::from_string(text);
             RawJson::from(object.expect("JSON members make a JSON object"))
         });
         let members = members.into_iter();

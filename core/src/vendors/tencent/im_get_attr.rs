@@ -9,6 +9,7 @@ use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
+use crate::json::write::object;
 use crate::json::{List, Obj, Shallow};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, RawJson, VendorKey};
 use crate::reader::ObjectReader;
@@ -87,7 +88,10 @@ impl Vendor for ImGetAttr {
     }
 
     fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
-        let body = serde_json::json!({ "To_Account": ids }).to_string();
+        let mut body = String::with_capacity(32 * ids.len() + 16);
+        object(&mut body, |o| {
+            o.add("To_Account", ids);
+        });
         self.access.request(PATH, body, ctx)
     }
 

@@ -11,6 +11,7 @@ use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
+use crate::json::write::object;
 use crate::json::{List, Obj, Shallow};
 use crate::model::{
     ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, VendorCode, VendorKey,
@@ -239,7 +240,10 @@ impl Vendor for PortraitGet {
 
     fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
         let tags = ctx.fields.unwrap_or(&self.tags);
-        let body = serde_json::json!({ "To_Account": ids, "TagList": tags }).to_string();
+        let mut body = String::with_capacity(32 * (ids.len() + tags.len()) + 32);
+        object(&mut body, |o| {
+            o.add("To_Account", ids).add("TagList", tags);
+        });
         self.access.request(PATH, body, ctx)
     }
 

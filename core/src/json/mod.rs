@@ -14,6 +14,8 @@
 //! its members kept as the vendor's text ([`RawValue`]) until something reads them. Only
 //! broken JSON fails a read.
 
+pub mod write;
+
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
