@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use improfiles_core::call::options::HANDLE_KEYS;
 use improfiles_core::call::split_joined;
 use improfiles_core::json::write::{object, Members, ToJson};
+use improfiles_core::json::Value;
 use improfiles_core::model::{ProfileError, VendorKey};
 use improfiles_core::reader::PlainObject;
 
@@ -137,8 +138,8 @@ pub fn read_object(
             // so none for a bigint or a cycle.
             let stringified = || js_sys::JSON::stringify(&item).ok()?.as_string();
             let json = match item.as_string() {
-                Some(text) => Some(serde_json::Value::String(text)),
-                None => stringified().and_then(|json| serde_json::from_str(&json).ok()),
+                Some(text) => Some(Value::String(text)),
+                None => stringified().and_then(|json| improfiles_core::json::parse(&json).ok()),
             };
             let json = json.ok_or_else(|| {
                 refuse(format!("{name}.{key} has a value of an unsupported type"))

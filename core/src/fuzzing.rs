@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
+use crate::json::Value;
 
 use crate::call::{Batch, BatchOptions};
 use crate::credential::CredentialState;
@@ -43,8 +43,10 @@ pub const IDS: [&str; 10] = [
 /// The vendor of configuration `selector % VENDOR_COUNT`, on the fuzz host.
 pub fn vendor(selector: u8) -> Rc<dyn Vendor> {
     let json = CONFIGS[usize::from(selector % VENDOR_COUNT)];
-    let mut values: Map<String, Value> = serde_json::from_str(json).expect("a valid literal");
-    values.insert("baseUrl".into(), BASE_URL.into());
+    let Ok(Value::Object(mut values)) = crate::json::parse(json) else {
+        panic!("a valid literal")
+    };
+    values.insert("baseUrl", BASE_URL);
     let built = from_config(&ObjectReader::config(&values, &[]));
     Rc::from(built.expect("the harness configs are valid"))
 }
@@ -118,13 +120,13 @@ pub fn check_response(selector: u8, status: u16, retry_after: Option<&str>, body
 /// Builds a client from any JSON config, and when it is accepted, a request for `ids` (those
 /// the vendor accepts) with `fields` (if the vendor accepts them).
 pub fn check_config_and_request(config: &str, ids: &[String], fields: &[String], nonce: u64) {
-    let Ok(Value::Object(values)) = serde_json::from_str::<Value>(config) else {
+    let Ok(Value::Object(values)) = crate::json::parse::<Value>(config) else {
         return;
     };
     let functions: Vec<String> = values
         .iter()
         .filter(|(_, v)| v.as_str() == Some("<function>"))
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k.to_owned())
         .collect();
     let Ok(vendor) = from_config(&ObjectReader::config(&values, &functions)) else {
         return;
@@ -218,7 +220,7 @@ pub fn run_job(selector: u8, count: usize, script: &[Step]) {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties {
     use proptest::prelude::*;
-    use serde_json::Value;
+    use serde_json::{Map, Value};
 
     use super::*;
 

@@ -207,7 +207,9 @@ impl ArrivalPacer {
             let ended = ended?;
             let credit = if ended.answered {
                 // Never more than its own round trip: it did not arrive before it was sent.
-                credit.clamp(0.0, ended.at - sent_at)
+                // (Not `clamp`, whose check of its bounds formats floats in its panic message:
+                // that alone kept float formatting in every build.)
+                credit.min(ended.at - sent_at).max(0.0)
             } else {
                 0.0
             };

@@ -7,14 +7,14 @@
 //! Messages name the key (`config.appSecret`, `options.pageSize`), never its value: values
 //! can be secrets.
 
-use serde_json::{Map, Value};
+use crate::json::{Object, Value};
 
 use crate::model::{ProfileError, Secret, VendorKey};
 
 /// An object as the shell read it. Functions are kept by the shell, never by the core.
 #[derive(Debug, Default)]
 pub struct PlainObject {
-    pub values: Map<String, Value>,
+    pub values: Object,
     /// The keys whose values are functions (a handful at most).
     pub functions: Vec<String>,
 }
@@ -44,7 +44,7 @@ enum Refusal {
 
 /// Typed reads of one object, every refusal naming the key.
 pub struct ObjectReader<'a> {
-    values: &'a Map<String, Value>,
+    values: &'a Object,
     functions: &'a [String],
     /// How messages name this object's keys: `config.`, nested `config.oauth1.`, `options.`.
     path: String,
@@ -55,7 +55,7 @@ pub struct ObjectReader<'a> {
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 impl<'a> ObjectReader<'a> {
-    pub fn config(values: &'a Map<String, Value>, functions: &'a [String]) -> Self {
+    pub fn config(values: &'a Object, functions: &'a [String]) -> Self {
         ObjectReader {
             values,
             functions,
@@ -110,7 +110,7 @@ impl<'a> ObjectReader<'a> {
     }
 
     /// Every key and value of the object.
-    pub fn entries(&self) -> impl Iterator<Item = (&'a String, &'a Value)> {
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a Value)> {
         self.values.iter()
     }
 
@@ -147,11 +147,7 @@ impl<'a> ObjectReader<'a> {
     pub fn number(&self, key: &str) -> Result<Option<f64>, ProfileError> {
         match self.present(key) {
             None => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_f64()
-                .filter(|f| f.is_finite())
-                .map(Some)
-                .ok_or_else(|| self.wrong_type(key, "a finite number")),
+            Some(Value::Number(n)) if n.is_finite() => Ok(Some(*n)),
             Some(_) => Err(self.wrong_type(key, "a finite number")),
         }
     }
@@ -252,7 +248,10 @@ impl PlainObject {
     /// `json`'s keys, and the names of `functions` as function-valued keys.
     pub fn from_json(json: &str, functions: &[&str]) -> Self {
         PlainObject {
-            values: serde_json::from_str(json).expect("a JSON object"),
+            values: match crate::json::parse(json) {
+                Ok(Value::Object(values)) => values,
+                _ => panic!("a JSON object"),
+            },
             functions: functions.iter().map(|f| (*f).to_owned()).collect(),
         }
     }

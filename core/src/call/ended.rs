@@ -56,9 +56,15 @@ impl Ended {
                 headers,
                 body,
             },
-            _ => Ended::Network(format!(
-                "the response's status {status} is not an HTTP status"
-            )),
+            _ => {
+                // Written as JSON writes a number: `{}` of a double would bring float
+                // formatting into every build for this one message.
+                let mut status_text = String::new();
+                crate::json::write::number(&mut status_text, status);
+                Ended::Network(format!(
+                    "the response's status {status_text} is not an HTTP status"
+                ))
+            }
         }
     }
 }

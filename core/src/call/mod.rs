@@ -620,7 +620,10 @@ impl<W: Work> Call<W> {
             ),
             Ended::PermitTimedOut => (
                 TransportError::NoPermit,
-                format!("config.limiter granted no permit within {LIMITER_WAIT_MS} ms"),
+                format!(
+                    "config.limiter granted no permit within {} ms",
+                    LIMITER_WAIT_MS as u64
+                ),
             ),
             Ended::NoPermit(why) => (
                 TransportError::NoPermit,

@@ -236,17 +236,16 @@ mod tests {
     use std::rc::Rc;
 
     use super::*;
-    use crate::reader::ObjectReader;
+    use crate::reader::PlainObject;
     use crate::simulation::{Reply, Scripted, Simulation};
     use crate::vendors::easemob::Easemob;
 
     fn easemob() -> Rc<dyn Vendor> {
-        let values: Map<String, Value> = serde_json::from_str(
+        let plain = PlainObject::from_json(
             r#"{"orgName":"o","appName":"a","baseUrl":"https://h.test","token":"t"}"#,
-        )
-        .unwrap();
-        let functions: Vec<String> = Vec::new();
-        Rc::new(Easemob::from_config(&ObjectReader::config(&values, &functions)).unwrap())
+            &[],
+        );
+        Rc::new(Easemob::from_config(&plain.config()).unwrap())
     }
 
     fn options(page_size: u32, max: Option<usize>) -> ListOptions {

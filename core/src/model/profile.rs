@@ -1,7 +1,6 @@
 //! The one profile shape every vendor is normalized into.
 
-use serde_json::value::RawValue;
-use serde_json::Value;
+use crate::json::Raw;
 
 use super::VendorKey;
 
@@ -60,40 +59,39 @@ impl Profile {
     }
 }
 
-/// A piece of JSON kept as the vendor's own text: validated once by the parse that found it,
-/// written out as it came, never built into a `serde_json::Value` tree (the cost the lean
-/// parsers of BENCHMARKS.md removed).
-#[derive(Clone, Debug)]
-pub struct RawJson(Box<RawValue>);
+/// A piece of JSON kept as the vendor's own text: checked once by the read that found it,
+/// written out as it came, never built into a value tree (the cost the lean parsers of
+/// BENCHMARKS.md removed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawJson(Box<str>);
 
 impl RawJson {
-    pub fn new(raw: &RawValue) -> Self {
-        RawJson(raw.to_owned())
+    pub fn new(raw: Raw) -> Self {
+        RawJson(raw.get().into())
     }
 
     pub fn null() -> Self {
-        RawJson(RawValue::from_string("null".into()).expect("null is valid JSON"))
+        RawJson("null".into())
+    }
+
+    /// JSON this crate wrote (crate::json::write), kept without a read.
+    pub(crate) fn written(json: String) -> Self {
+        RawJson(json.into())
+    }
+
+    /// `text` when it is one JSON value.
+    pub fn parse(text: &str) -> Option<Self> {
+        crate::json::parse::<Raw>(text).ok().map(RawJson::new)
     }
 
     pub fn get(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
-    /// The value, parsed as `JSON.parse` would (for tests and the rare reader in Rust).
-    pub fn to_value(&self) -> Value {
-        crate::json::parse_lenient(self.get()).unwrap_or(Value::Null)
-    }
-}
-
-impl From<Box<RawValue>> for RawJson {
-    fn from(raw: Box<RawValue>) -> Self {
-        RawJson(raw)
-    }
-}
-
-impl PartialEq for RawJson {
-    fn eq(&self, other: &Self) -> bool {
-        self.get() == other.get()
+    /// The value, as serde_json reads it (for tests).
+    #[cfg(test)]
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(self.get()).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -111,7 +109,9 @@ impl Custom {
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<Value> {
+    /// The member `key`, as serde_json reads it (for tests).
+    #[cfg(test)]
+    pub fn get(&self, key: &str) -> Option<serde_json::Value> {
         self.0
             .iter()
             .find(|(k, _)| k == key)
@@ -126,10 +126,11 @@ impl Custom {
         self.0.is_empty()
     }
 
-    /// All of it as one JSON object, parsed (for tests and the rare reader in Rust).
-    pub fn to_value(&self) -> Value {
+    /// All of it as one JSON object, as serde_json reads it (for tests).
+    #[cfg(test)]
+    pub fn to_value(&self) -> serde_json::Value {
         let members = self.0.iter().map(|(k, v)| (k.clone(), v.to_value()));
-        Value::Object(members.collect())
+        serde_json::Value::Object(members.collect())
     }
 
     pub fn len(&self) -> usize {

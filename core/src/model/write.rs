@@ -117,10 +117,7 @@ mod tests {
     #[test]
     fn a_profile_has_the_fields_it_has_in_the_contract_order() {
         let mut custom = Custom::default();
-        custom.insert(
-            "b",
-            RawJson::from(serde_json::value::to_raw_value(&[1, 2]).unwrap()),
-        );
+        custom.insert("b", RawJson::parse("[1,2]").unwrap());
         custom.insert("a\"", RawJson::null());
         let full = Profile {
             name: Some("Ann \"A\"".into()),
@@ -137,9 +134,7 @@ mod tests {
             active: Some(false),
             version: Some(7.0),
             custom,
-            raw: Some(RawJson::from(
-                serde_json::value::to_raw_value(&json!({"k": [true]})).unwrap(),
-            )),
+            raw: RawJson::parse(r#"{"k":[true]}"#),
             ..Profile::new(VendorKey::TencentAttrs, "u1")
         };
         let text = full.to_json();

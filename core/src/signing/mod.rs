@@ -44,7 +44,7 @@ pub fn oauth1_signature(options: &ObjectReader) -> Result<String, ProfileError> 
         .entries()
         .map(|(k, v)| {
             v.as_str()
-                .map(|v| (k.clone(), v.to_owned()))
+                .map(|v| (k.to_owned(), v.to_owned()))
                 .ok_or_else(not_strings)
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -8,10 +8,10 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::credential::{CredentialState, Held};
+use crate::json::{json_fields, Obj, Shallow};
 use crate::model::Secret;
 
 /// A decoded UserSig never needs to be large; the cap keeps a hostile one from ballooning.
@@ -43,9 +43,10 @@ pub fn user_sig(
     expire: u64,
 ) -> String {
     let sig = tls_sig(secret_key, identifier, sdk_app_id, time, expire);
+    let mut identifier_json = String::new();
+    crate::json::write::string(&mut identifier_json, identifier);
     let document = format!(
-        r#"{{"TLS.ver":"2.0","TLS.identifier":{},"TLS.sdkappid":{sdk_app_id},"TLS.expire":{expire},"TLS.time":{time},"TLS.sig":"{sig}"}}"#,
-        serde_json::Value::from(identifier)
+        r#"{{"TLS.ver":"2.0","TLS.identifier":{identifier_json},"TLS.sdkappid":{sdk_app_id},"TLS.expire":{expire},"TLS.time":{time},"TLS.sig":"{sig}"}}"#
     );
     let compressed = miniz_oxide::deflate::compress_to_vec_zlib(document.as_bytes(), 6);
     to_url_alphabet(&STANDARD.encode(compressed))
@@ -80,18 +81,38 @@ fn from_url_alphabet(user_sig: &str) -> String {
 
 /// The readable part of a UserSig (everything but proof that the HMAC is right, which only
 /// the holder of the secret key can check).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserSigDocument {
-    #[serde(rename = "TLS.identifier")]
     pub identifier: String,
-    #[serde(rename = "TLS.sdkappid", deserialize_with = "number_or_string")]
     pub sdk_app_id: u64,
-    #[serde(rename = "TLS.time", deserialize_with = "number_or_string")]
     pub time: u64,
-    #[serde(rename = "TLS.expire", deserialize_with = "number_or_string")]
     pub expire: u64,
-    #[serde(rename = "TLS.sig")]
     pub sig: String,
+}
+
+json_fields! {
+    /// The document as written: every member must be there, the numbers written as numbers
+    /// or, by older ports, as strings.
+    struct Written<'a> {
+        "TLS.identifier" => identifier: Option<Shallow<'a>>,
+        "TLS.sdkappid" => sdk_app_id: Option<Shallow<'a>>,
+        "TLS.time" => time: Option<Shallow<'a>>,
+        "TLS.expire" => expire: Option<Shallow<'a>>,
+        "TLS.sig" => sig: Option<Shallow<'a>>,
+    }
+}
+
+impl Written<'_> {
+    fn document(self) -> Option<UserSigDocument> {
+        let text = |value: Option<Shallow>| Some(value?.as_str()?.to_owned());
+        Some(UserSigDocument {
+            identifier: text(self.identifier)?,
+            sdk_app_id: whole_number(self.sdk_app_id?)?,
+            time: whole_number(self.time?)?,
+            expire: whole_number(self.expire?)?,
+            sig: text(self.sig)?,
+        })
+    }
 }
 
 impl UserSigDocument {
@@ -102,16 +123,11 @@ impl UserSigDocument {
 }
 
 /// Older ports wrote the numbers as strings; accept both.
-fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Number(u64),
-        Text(String),
-    }
-    match Either::deserialize(d)? {
-        Either::Number(n) => Ok(n),
-        Either::Text(s) => s.parse().map_err(serde::de::Error::custom),
+fn whole_number(value: Shallow) -> Option<u64> {
+    match value {
+        Shallow::Number(n) => n.as_u64(),
+        Shallow::Str(s) => s.parse().ok(),
+        _ => None,
     }
 }
 
@@ -123,7 +139,11 @@ pub fn decode_user_sig(user_sig: &str) -> Result<UserSigDocument, &'static str> 
     let json =
         miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED_BYTES)
             .map_err(|_| "is not zlib-compressed")?;
-    serde_json::from_slice(&json).map_err(|_| "does not hold a TLSSigAPIv2 document")
+    let document = std::str::from_utf8(&json).ok();
+    let document = document.and_then(|text| crate::json::parse::<Obj<Written>>(text).ok());
+    document
+        .and_then(|written| written.0?.document())
+        .ok_or("does not hold a TLSSigAPIv2 document")
 }
 
 /// Makes UserSigs from the secret key, keeping the current one in a [`CredentialState`].

@@ -5,15 +5,11 @@
 //! shortly before it expires and renewed once after a 401 — one renewal however many
 //! requests were refused at the same time.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::json::write::object;
-use crate::json::{member_named, List, Members, Shallow};
+use crate::json::{json_fields, member_named, List, Members, Object, Raw, Shallow};
 use crate::model::{
     ErrorCode, Failure, Profile, ProfileError, RawJson, Secret, VendorCode, VendorKey,
 };
@@ -174,9 +170,8 @@ impl Easemob {
 
     /// Easemob's error body: `{"error": "...", "error_description": "..."}`.
     fn error_parts(body: &str) -> (Option<String>, String) {
-        let mut spare = None;
-        let parsed = crate::json::from_str_lenient::<Shallow>(body, &mut spare).ok();
-        let member = |key| parsed.as_ref()?.0.member(key)?.text();
+        let parsed = crate::json::parse::<Shallow>(body).ok();
+        let member = |key| parsed.as_ref()?.member(key)?.text();
         let description = member("error_description").map(|d| d.chars().take(200).collect());
         (member("error"), description.unwrap_or_default())
     }
@@ -233,12 +228,10 @@ impl Easemob {
         })
     }
 
-    /// The `entities` of an answer (read from `body`, or from `spare` when it had to be
-    /// rewritten: [`crate::json`]), and its `cursor` when it has one.
+    /// The `entities` of an answer, and its `cursor` when it has one.
     fn entities<'t>(
         &self,
         body: &'t str,
-        spare: &'t mut Option<String>,
         include_raw: bool,
     ) -> Result<(Vec<Entity<'t>>, Option<String>), ProfileError> {
         let unreadable = |why: &str| {
@@ -248,7 +241,8 @@ impl Easemob {
                 format!("Easemob sent an unreadable answer: {why}"),
             )
         };
-        let Some((answer, text)) = crate::json::object_lenient::<Answer>(body, spare) else {
+        let text = body;
+        let Some(answer) = crate::json::read_object::<Answer>(text) else {
             return Err(unreadable("not a JSON object"));
         };
         let entities = match answer.entities {
@@ -267,24 +261,23 @@ impl Easemob {
     }
 }
 
-/// An answer, as far as it is read ([`crate::json`]: any JSON is taken).
-#[derive(Deserialize)]
-struct Answer<'a> {
-    #[serde(borrow)]
-    entities: Option<List<Shallow<'a>>>,
-    #[serde(borrow)]
-    cursor: Option<Shallow<'a>>,
+json_fields! {
+    /// An answer, as far as it is read ([`crate::json`]: any JSON is taken).
+    struct Answer<'a> {
+        "entities" => entities: Option<List<Shallow<'a>>>,
+        "cursor" => cursor: Option<Shallow<'a>>,
+    }
 }
 
 /// A user entity: its members, and its text when `includeRaw` asked for it.
 struct Entity<'a> {
     members: Members<'a>,
-    raw: Option<&'a RawValue>,
+    raw: Option<Raw<'a>>,
 }
 
 impl Entity<'_> {
     fn username(&self) -> Option<Shallow<'_>> {
-        member_named(&self.members, "username").map(|value| Shallow::of(value))
+        member_named(&self.members, "username").map(|value| Shallow::of(*value))
     }
 }
 
@@ -310,7 +303,7 @@ fn path_segment(input: &ObjectReader, key: &str) -> Result<String, ProfileError>
 fn normalize(entity: &Entity, id: &str) -> Profile {
     let mut profile = Profile::new(VendorKey::Easemob, id);
     for (key, raw) in &entity.members {
-        let value = || Shallow::of(raw);
+        let value = || Shallow::of(*raw);
         match key.as_ref() {
             "username" => {}
             "nickname" => profile.name = value().text(),
@@ -322,7 +315,7 @@ fn normalize(entity: &Entity, id: &str) -> Profile {
                     _ => None,
                 }
             }
-            _ => profile.custom.insert(key.as_ref(), RawJson::new(raw)),
+            _ => profile.custom.insert(key.as_ref(), RawJson::new(*raw)),
         }
     }
     profile.raw = entity.raw.map(RawJson::new);
@@ -395,9 +388,8 @@ impl Vendor for Easemob {
         let outcome = match response {
             None => Err(token_error(ErrorCode::Network, true, "no response".into())),
             Some(r) if r.status == 200 => {
-                let mut spare = None;
-                let body = crate::json::from_str_lenient::<Shallow>(&r.body, &mut spare).ok();
-                let member = |key| body.as_ref()?.0.member(key);
+                let body = crate::json::parse::<Shallow>(&r.body).ok();
+                let member = |key| body.as_ref()?.member(key);
                 let token = member("access_token");
                 let token = token
                     .as_ref()
@@ -509,8 +501,7 @@ impl Vendor for Easemob {
                 },
             };
         }
-        let mut spare = None;
-        let entities = match self.entities(&response.body, &mut spare, ctx.include_raw) {
+        let entities = match self.entities(&response.body, ctx.include_raw) {
             Ok((entities, _)) => entities,
             Err(error) => {
                 return ResponseOutcome::Failed {
@@ -560,18 +551,18 @@ impl Vendor for Easemob {
         format!("{}#{}", self.org_name, self.app_name)
     }
 
-    fn describe(&self) -> Map<String, Value> {
+    fn describe(&self) -> Object {
         let mut map = describe_common(VendorKey::Easemob, &self.common);
-        map.insert("orgName".into(), self.org_name.clone().into());
-        map.insert("appName".into(), self.app_name.clone().into());
+        map.insert("orgName", self.org_name.clone());
+        map.insert("appName", self.app_name.clone());
         let auth = match &self.auth {
             Auth::Static(_) => "token",
             Auth::ClientCredentials { client_id, .. } => {
-                map.insert("clientId".into(), client_id.clone().into());
+                map.insert("clientId", client_id.clone());
                 "clientCredentials"
             }
         };
-        map.insert("auth".into(), auth.into());
+        map.insert("auth", auth);
         map
     }
 }
@@ -614,8 +605,7 @@ impl Listing for Easemob {
                 },
             };
         }
-        let mut spare = None;
-        match self.entities(&response.body, &mut spare, ctx.include_raw) {
+        match self.entities(&response.body, ctx.include_raw) {
             Ok((entities, cursor)) => {
                 let profiles = entities
                     .iter()
@@ -797,7 +787,8 @@ mod tests {
             panic!("fetch first")
         };
         assert_eq!(fetch.http.url, "https://a1.easemob.com/org/app/token");
-        let body: Value = serde_json::from_str(fetch.http.body.as_deref().unwrap()).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(fetch.http.body.as_deref().unwrap()).unwrap();
         assert_eq!(
             body,
             json!({"grant_type":"client_credentials","client_id":"id","client_secret":"s3cr3t"})

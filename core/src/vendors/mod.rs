@@ -16,12 +16,11 @@ pub mod rongcloud;
 pub mod tencent;
 
 use hashbrown::HashSet;
-use serde_json::{Map, Value};
 
 use crate::config::CommonConfig;
 use crate::credential::{CredentialState, Held};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::json::Obj;
+use crate::json::{Obj, Object, Value};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, RawJson, VendorKey};
 use crate::reader::ObjectReader;
 use descriptor::Descriptor;
@@ -256,7 +255,7 @@ pub trait Vendor {
     /// user callbacks and of fetch).
     fn secrets(&self) -> Vec<&str>;
     /// A summary of the config that is safe to print: no secret in it.
-    fn describe(&self) -> Map<String, Value>;
+    fn describe(&self) -> Object;
     /// The vendor account a rate limit applies to (an app key, an SDKAppID…), for keys in a
     /// limiter shared between processes. Never a secret.
     fn rate_account(&self) -> String;
@@ -324,20 +323,20 @@ pub fn from_config(input: &ObjectReader) -> Result<Box<dyn Vendor>, ProfileError
 }
 
 /// The common part of [`Vendor::describe`].
-pub fn describe_common(key: VendorKey, common: &CommonConfig) -> Map<String, Value> {
-    let mut map = Map::new();
-    map.insert("vendor".into(), key.as_str().into());
-    map.insert("baseUrl".into(), common.base_url.clone().into());
-    map.insert("rateLimit".into(), common.rate_limit.into());
+pub fn describe_common(key: VendorKey, common: &CommonConfig) -> Object {
+    let mut map = Object::new();
+    map.insert("vendor", key.as_str());
+    map.insert("baseUrl", common.base_url.clone());
+    map.insert("rateLimit", common.rate_limit);
     let concurrency = common
         .concurrency
         .map_or_else(|| "auto".into(), Value::from);
-    map.insert("concurrency".into(), concurrency);
-    map.insert("retries".into(), common.retries.into());
-    map.insert("timeoutMs".into(), common.timeout_ms.into());
-    map.insert("maxRetryAfterMs".into(), common.max_retry_after_ms.into());
-    map.insert("maxResponseBytes".into(), common.max_response_bytes.into());
-    map.insert("batchSize".into(), common.batch_size.into());
+    map.insert("concurrency", concurrency);
+    map.insert("retries", common.retries);
+    map.insert("timeoutMs", common.timeout_ms);
+    map.insert("maxRetryAfterMs", common.max_retry_after_ms);
+    map.insert("maxResponseBytes", common.max_response_bytes);
+    map.insert("batchSize", common.batch_size);
     map
 }
 
@@ -406,8 +405,8 @@ pub fn match_items<'a, T>(
         .filter_map(|(at, item)| Some((at, item.into_inner()?)));
     let (matched, unnamed) = match_asked(ids, items, |(_, item)| id_of(item));
     let matched = matched.into_iter().map(|(id, (at, item))| {
-        let raw = raws.as_ref().and_then(|raws| raws.get(at));
-        (id, item, raw.map(|raw| RawJson::new(raw)))
+        let raw = raws.as_ref().and_then(|raws| raws.get(at).copied());
+        (id, item, raw.map(RawJson::new))
     });
     (matched.collect(), unnamed)
 }
@@ -485,13 +484,11 @@ mod tests {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-
-    use serde_json::{Map, Value};
-
     use super::{PreparedRequest, RequestContext, Vendor};
     use crate::credential::CredentialState;
     use crate::model::ProfileError;
     use crate::reader::ObjectReader;
+    use crate::reader::PlainObject;
 
     /// A request for `ids` as a call builds it: after the vendor's credential step, carrying
     /// the credential held in `credentials`.
@@ -514,8 +511,7 @@ pub(crate) mod test_support {
         json: &str,
         build: fn(&ObjectReader) -> Result<T, ProfileError>,
     ) -> Result<T, ProfileError> {
-        let values: Map<String, Value> = serde_json::from_str(json).unwrap();
-        build(&ObjectReader::config(&values, &[]))
+        build(&PlainObject::from_json(json, &[]).config())
     }
 
     /// The error a config literal is refused with.

@@ -2,13 +2,9 @@
 //! `POST {base}/user/profile/batch/query.json`, a form body with one `userId` field per id
 //! (at most 100), signed with `App-Key`/`Nonce`/`Timestamp`/`Signature` headers.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{form_encode, HttpRequest, HttpResponse};
-use crate::json::{List, Obj, Shallow};
+use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
 use crate::model::{
     ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, Secret, VendorCode, VendorKey,
 };
@@ -274,29 +270,23 @@ impl RongCloud {
     }
 }
 
-/// A response body, as far as it is read ([`crate::json`]: any JSON is taken).
-#[derive(Deserialize)]
-struct Body<'a> {
-    #[serde(borrow)]
-    code: Option<Shallow<'a>>,
-    #[serde(rename = "errorMessage", borrow)]
-    error_message: Option<Shallow<'a>>,
-    #[serde(borrow)]
-    msg: Option<Shallow<'a>>,
-    #[serde(rename = "userList", borrow)]
-    user_list: Option<List<Obj<User<'a>>>>,
+json_fields! {
+    /// A response body, as far as it is read ([`crate::json`]: any JSON is taken).
+    struct Body<'a> {
+        "code" => code: Option<Shallow<'a>>,
+        "errorMessage" => error_message: Option<Shallow<'a>>,
+        "msg" => msg: Option<Shallow<'a>>,
+        "userList" => user_list: Option<List<Obj<User<'a>>>>,
+    }
 }
 
-#[derive(Deserialize)]
-struct User<'a> {
-    #[serde(rename = "userId", borrow)]
-    user_id: Option<Shallow<'a>>,
-    #[serde(borrow)]
-    version: Option<Shallow<'a>>,
-    #[serde(rename = "userProfile", borrow)]
-    user_profile: Option<Shallow<'a>>,
-    #[serde(rename = "userExtProfile", borrow)]
-    user_ext_profile: Option<Shallow<'a>>,
+json_fields! {
+    struct User<'a> {
+        "userId" => user_id: Option<Shallow<'a>>,
+        "version" => version: Option<Shallow<'a>>,
+        "userProfile" => user_profile: Option<Shallow<'a>>,
+        "userExtProfile" => user_ext_profile: Option<Shallow<'a>>,
+    }
 }
 
 /// The vendor documentation's type table says `userProfile`/`userExtProfile` are JSON-encoded strings; its own
@@ -304,16 +294,15 @@ struct User<'a> {
 /// of the object goes to `member`.
 fn each_member(
     value: Option<&Shallow>,
-    mut member: impl FnMut(&str, &RawValue),
+    mut member: impl FnMut(&str, Raw),
 ) -> Result<(), &'static str> {
-    let mut spare = None;
     let embedded;
     let members = match value {
         None | Some(Shallow::Null) => return Ok(()),
         Some(Shallow::Object(object)) => object,
         Some(Shallow::Str(s)) if s.trim().is_empty() => return Ok(()),
         Some(Shallow::Str(s)) => {
-            embedded = crate::json::from_str_lenient::<Shallow>(s, &mut spare).map(|(v, _)| v);
+            embedded = crate::json::parse::<Shallow>(s);
             match &embedded {
                 Ok(Shallow::Object(object)) => object,
                 Ok(Shallow::Null) => return Ok(()),
@@ -323,7 +312,7 @@ fn each_member(
         Some(_) => return Err("is neither an object nor a JSON string"),
     };
     for (key, raw) in members {
-        member(key, raw);
+        member(key, *raw);
     }
     Ok(())
 }
@@ -432,8 +421,8 @@ impl Vendor for RongCloud {
             error,
             retry_after_ms,
         };
-        let mut spare = None;
-        let read = crate::json::object_lenient::<Body>(&response.body, &mut spare);
+        let text = response.body.as_str();
+        let read = crate::json::read_object::<Body>(text).map(|body| (body, text));
         let Some((body, text)) = read else {
             return failed(if response.status == 200 {
                 ProfileError::unreadable_response(
@@ -461,17 +450,17 @@ impl Vendor for RongCloud {
         self.app_key.clone()
     }
 
-    fn describe(&self) -> Map<String, Value> {
+    fn describe(&self) -> Object {
         let mut map = describe_common(VendorKey::RongCloud, &self.common);
-        map.insert("appKey".into(), self.app_key.clone().into());
+        map.insert("appKey", self.app_key.clone());
         if let Some(backup) = &self.backup_base_url {
-            map.insert("backupBaseUrl".into(), backup.clone().into());
+            map.insert("backupBaseUrl", backup.clone());
         }
         let signing = match self.signing {
             Signing::Secret(_) => "appSecret",
             Signing::External => "signer",
         };
-        map.insert("signing".into(), signing.into());
+        map.insert("signing", signing);
         map
     }
 }
@@ -480,6 +469,8 @@ impl Vendor for RongCloud {
 mod tests {
 
     use super::*;
+    use crate::json::write::ToJson;
+    use crate::reader::PlainObject;
 
     fn vendor(json: &str) -> Result<RongCloud, ProfileError> {
         crate::vendors::test_support::from_json(json, RongCloud::from_config)
@@ -538,10 +529,8 @@ mod tests {
 
     #[test]
     fn external_signer_leaves_the_signature_to_the_shell() {
-        let values: Map<String, Value> =
-            serde_json::from_str(r#"{"vendor":"rongcloud","appKey":"k"}"#).unwrap();
-        let functions = ["signer".to_owned()];
-        let vendor = RongCloud::from_config(&ObjectReader::config(&values, &functions)).unwrap();
+        let plain = PlainObject::from_json(r#"{"vendor":"rongcloud","appKey":"k"}"#, &["signer"]);
+        let vendor = RongCloud::from_config(&plain.config()).unwrap();
         let mut prepared = vendor.build_request(&["u1"], &ctx());
         assert_eq!(
             prepared.external_signature,
@@ -597,7 +586,10 @@ mod tests {
         assert_eq!(u1.birthday.as_deref(), Some("20011221"));
         assert_eq!(u1.level, Some(2.0));
         assert_eq!(u1.gender, Gender::Unknown);
-        assert_eq!(u1.custom.get("ext_1"), Some(Value::from("testext")));
+        assert_eq!(
+            u1.custom.get("ext_1"),
+            Some(serde_json::Value::from("testext"))
+        );
         let u2 = &profiles[1];
         assert_eq!((u2.gender, u2.level), (Gender::Male, Some(5.0)));
         assert!(u2.custom.is_empty());
@@ -624,8 +616,14 @@ mod tests {
         assert_eq!(p.gender, Gender::Female);
         assert_eq!(p.location.as_deref(), Some("Hangzhou"));
         assert_eq!(p.role, Some(7.0));
-        assert_eq!(p.custom.get("uniqueId"), Some(Value::from("A-1")));
-        assert_eq!(p.custom.get("ext_vip"), Some(Value::from("gold")));
+        assert_eq!(
+            p.custom.get("uniqueId"),
+            Some(serde_json::Value::from("A-1"))
+        );
+        assert_eq!(
+            p.custom.get("ext_vip"),
+            Some(serde_json::Value::from("gold"))
+        );
     }
 
     #[test]
@@ -638,7 +636,7 @@ mod tests {
             ("\"1\"", Gender::Male),
             ("null", Gender::Unknown),
         ] {
-            let v: Shallow = serde_json::from_str(raw).unwrap();
+            let v: Shallow = crate::json::parse(raw).unwrap();
             assert_eq!(gender(&v), want, "{raw}");
         }
     }
@@ -784,7 +782,7 @@ mod tests {
 
     #[test]
     fn describe_has_no_secret() {
-        let text = serde_json::to_string(&client().describe()).unwrap();
+        let text = client().describe().to_json();
         assert!(!text.contains("Y1W2MeFwwwRxa0"));
         assert!(text.contains("\"signing\":\"appSecret\""));
     }

@@ -4,11 +4,11 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::*;
 use crate::http::HttpRequest;
-use crate::reader::ObjectReader;
+use crate::reader::PlainObject;
 use crate::scheduler::{CircuitBreaker, RetryBudget};
 use crate::signing;
 use crate::simulation::{self as sim, assert_accounted, Scripted, Simulation};
@@ -20,8 +20,8 @@ fn rongcloud(extra: Value) -> Rc<dyn Vendor> {
         .as_object_mut()
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
-    let values: Map<String, Value> = config.as_object().unwrap().clone();
-    Rc::new(RongCloud::from_config(&ObjectReader::config(&values, &[])).unwrap())
+    let plain = PlainObject::from_json(&config.to_string(), &[]);
+    Rc::new(RongCloud::from_config(&plain.config()).unwrap())
 }
 
 /// What the simulated vendor does with the n-th request it receives.
@@ -451,10 +451,8 @@ fn invalid_ids_are_refused_before_anything_is_planned() {
 }
 
 fn tencent(config: Value) -> Rc<dyn Vendor> {
-    let values: Map<String, Value> = config.as_object().unwrap().clone();
-    let functions: Vec<String> = Vec::new();
-    let input = ObjectReader::config(&values, &functions);
-    Rc::new(crate::vendors::tencent::PortraitGet::from_config(&input).unwrap())
+    let plain = PlainObject::from_json(&config.to_string(), &[]);
+    Rc::new(crate::vendors::tencent::PortraitGet::from_config(&plain.config()).unwrap())
 }
 
 /// portrait_get where accounts `flaky*` fail with 40006 the first time they are asked

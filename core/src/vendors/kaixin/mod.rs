@@ -3,8 +3,6 @@
 //! the vendor documentation's example) or carrying an OAuth 2 `access_token`. JSON and XML answers normalize
 //! into the same profiles.
 
-use serde_json::{Map, Value};
-
 mod json;
 mod user;
 mod xml;
@@ -15,7 +13,7 @@ use xml::{xml_text, xml_users};
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::json::Shallow;
+use crate::json::{Object, Shallow};
 use crate::model::{ErrorCode, Failure, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::oauth1;
@@ -285,14 +283,11 @@ fn check_fields(fields: &[String]) -> Result<Vec<String>, String> {
 
 /// The human-readable part of an error body (JSON `error`/`error_msg`, or XML text), short.
 fn error_text(body: &str) -> String {
-    let mut spare = None;
-    let text = match crate::json::from_str_lenient::<Shallow>(body, &mut spare) {
-        Ok((object @ Shallow::Object(_), _)) => {
-            ["error", "error_msg", "error_description", "message"]
-                .iter()
-                .find_map(|k| object.member(k)?.text())
-                .unwrap_or_default()
-        }
+    let text = match crate::json::parse::<Shallow>(body) {
+        Ok(object @ Shallow::Object(_)) => ["error", "error_msg", "error_description", "message"]
+            .iter()
+            .find_map(|k| object.member(k)?.text())
+            .unwrap_or_default(),
         _ if body.trim_start().starts_with('<') => xml_text(body),
         _ => String::new(),
     };
@@ -402,9 +397,8 @@ impl Vendor for Kaixin {
                 retry_after_ms: response.retry_after_ms(ctx.now_ms),
             };
         }
-        let mut spare = None;
         let users = match self.format {
-            Format::Json => json_users(&response.body, &mut spare, ctx.include_raw),
+            Format::Json => json_users(&response.body, ctx.include_raw),
             Format::Xml => xml_users(&response.body, ctx.include_raw),
         };
         let users = match users {
@@ -469,18 +463,18 @@ impl Vendor for Kaixin {
         }
     }
 
-    fn describe(&self) -> Map<String, Value> {
+    fn describe(&self) -> Object {
         let mut map = describe_common(VendorKey::Kaixin, &self.common);
         let auth = match &self.auth {
             Auth::OAuth1 { consumer_key, .. } => {
-                map.insert("consumerKey".into(), consumer_key.clone().into());
+                map.insert("consumerKey", consumer_key.clone());
                 "oauth1"
             }
             Auth::OAuth2 { .. } => "oauth2",
         };
-        map.insert("auth".into(), auth.into());
-        map.insert("format".into(), self.format.as_str().into());
-        map.insert("fields".into(), self.fields.clone().into());
+        map.insert("auth", auth);
+        map.insert("format", self.format.as_str());
+        map.insert("fields", self.fields.clone());
         map
     }
 }
@@ -488,6 +482,7 @@ impl Vendor for Kaixin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::write::ToJson;
     use crate::model::{Gender, Profile};
     use crate::vendors::test_support;
 
@@ -936,9 +931,7 @@ mod tests {
             .unwrap_err()
             .contains("unknown Kaixin001 field"));
         assert_eq!(v.secrets(), vec!["at-123"]);
-        assert!(!serde_json::to_string(&v.describe())
-            .unwrap()
-            .contains("at-123"));
+        assert!(!v.describe().to_json().contains("at-123"));
     }
 
     #[test]

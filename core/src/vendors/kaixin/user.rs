@@ -2,22 +2,20 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
-use crate::json::{member_named, Shallow};
+use crate::json::{member_named, Raw, Shallow};
 use crate::model::{Gender, Profile, RawJson, VendorKey};
 
-/// A user of an answer, JSON or XML: its members as JSON text, and the whole of it when
-/// `includeRaw` asked for it.
+/// A user of an answer, JSON or XML: its members as JSON text (checked by the read of a
+/// JSON answer, or written from the XML), and the whole of it when `includeRaw` asked for it.
 pub(super) struct User<'a> {
-    pub(super) members: Vec<(Cow<'a, str>, Cow<'a, RawValue>)>,
+    pub(super) members: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     pub(super) raw: Option<RawJson>,
 }
 
 impl User<'_> {
     pub(super) fn uid(&self) -> Option<String> {
         let value = member_named(&self.members, "uid")?;
-        Some(Shallow::of(value).text()?.trim().to_owned())
+        Some(Shallow::of(Raw::checked(value)).text()?.trim().to_owned())
     }
 
     /// The profile of the user `id`.
@@ -25,6 +23,7 @@ impl User<'_> {
         let mut profile = Profile::new(VendorKey::Kaixin, id);
         let mut logo50 = None;
         for (key, raw) in &self.members {
+            let raw = Raw::checked(raw);
             let value = || Shallow::of(raw);
             match key.as_ref() {
                 "uid" => {}

@@ -3,7 +3,6 @@
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use serde_json::value::RawValue;
 
 use std::borrow::Cow;
 
@@ -55,13 +54,10 @@ impl ToJson for Element {
 
 impl Element {
     /// A user's fields in document order, each as JSON.
-    fn into_user(self) -> Vec<(String, Box<RawValue>)> {
-        let json = |element: &Element| {
-            RawValue::from_string(element.to_json()).expect("written JSON is valid JSON")
-        };
+    fn into_user(self) -> Vec<(String, String)> {
         self.children
             .into_iter()
-            .map(|child| (child.name.clone(), json(&child)))
+            .map(|child| (child.name.clone(), child.to_json()))
             .collect()
     }
 }
@@ -159,11 +155,10 @@ pub(super) fn xml_users(body: &str, include_raw: bool) -> Result<Vec<User<'stati
             let mut text = String::new();
             object(&mut text, |o| {
                 for (key, value) in &members {
-                    o.add_raw(key, value.get());
+                    o.add_raw(key, value);
                 }
             });
-            let object = RawValue::from_string(text);
-            RawJson::from(object.expect("JSON members make a JSON object"))
+            RawJson::written(text)
         });
         let members = members.into_iter();
         User {

@@ -2,15 +2,12 @@
 //! accounts. An account comes back with its `Attrs` (possibly `{}`), or not at all when it
 //! does not exist.
 
-use serde::Deserialize;
-use serde_json::{Map, Value};
-
 use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
 use crate::json::write::object;
-use crate::json::{List, Obj, Shallow};
+use crate::json::{json_fields, List, Obj, Object, Shallow};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, RawJson, VendorKey};
 use crate::reader::ObjectReader;
 use crate::vendors::{
@@ -23,16 +20,14 @@ const PATH: &str = "/v4/all_member_push/im_get_attr";
 pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
 
 tencent_body!(Body {
-    #[serde(rename = "UserAttrs", borrow)]
-    items: Option<List<Obj<Item<'a>>>>,
+    "UserAttrs" => items: Option<List<Obj<Item<'a>>>>,
 });
 
-#[derive(Deserialize)]
-struct Item<'a> {
-    #[serde(rename = "To_Account", borrow)]
-    to_account: Option<Shallow<'a>>,
-    #[serde(rename = "Attrs", borrow)]
-    attrs: Option<Shallow<'a>>,
+json_fields! {
+    struct Item<'a> {
+        "To_Account" => to_account: Option<Shallow<'a>>,
+        "Attrs" => attrs: Option<Shallow<'a>>,
+    }
 }
 
 pub struct ImGetAttr {
@@ -101,11 +96,7 @@ impl Vendor for ImGetAttr {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome {
-        let mut spare = None;
-        let (body, text) = match self
-            .access
-            .envelope::<Body>(response, &mut spare, ctx.now_ms, classify)
-        {
+        let (body, text) = match self.access.envelope::<Body>(response, ctx.now_ms, classify) {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
@@ -179,7 +170,7 @@ impl Vendor for ImGetAttr {
         self.access.rate_account()
     }
 
-    fn describe(&self) -> Map<String, Value> {
+    fn describe(&self) -> Object {
         self.access.describe()
     }
 }
@@ -263,7 +254,8 @@ mod tests {
             &["Zhang Xiaohong", "Chen Xiaoming", "abc"],
             &ctx,
         );
-        let body: Value = serde_json::from_str(prepared.http.body.as_deref().unwrap()).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(prepared.http.body.as_deref().unwrap()).unwrap();
         assert_eq!(
             body,
             serde_json::json!({"To_Account": ["Zhang Xiaohong","Chen Xiaoming","abc"]})

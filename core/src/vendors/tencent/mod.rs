@@ -12,12 +12,10 @@ mod portrait_get;
 pub use im_get_attr::ImGetAttr;
 pub use portrait_get::PortraitGet;
 
-use serde::Deserialize;
-use serde_json::{Map, Value};
-
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
+use crate::json::{Fields, Object};
 use crate::model::{ErrorCode, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::tls_sig::{decode_user_sig, UserSigIssuer};
@@ -36,16 +34,14 @@ trait Envelope {
 
 /// A body struct of an endpoint: the shared members, then its own.
 macro_rules! tencent_body {
-    ($name:ident { $($field:tt)* }) => {
-        #[derive(serde::Deserialize)]
-        struct $name<'a> {
-            #[serde(rename = "ActionStatus", borrow)]
-            action_status: Option<crate::json::Shallow<'a>>,
-            #[serde(rename = "ErrorCode", borrow)]
-            error_code: Option<crate::json::Shallow<'a>>,
-            #[serde(rename = "ErrorInfo", borrow)]
-            error_info: Option<crate::json::Shallow<'a>>,
-            $($field)*
+    ($name:ident { $($key:literal => $field:ident: $type:ty,)* }) => {
+        crate::json::json_fields! {
+            struct $name<'a> {
+                "ActionStatus" => action_status: Option<crate::json::Shallow<'a>>,
+                "ErrorCode" => error_code: Option<crate::json::Shallow<'a>>,
+                "ErrorInfo" => error_info: Option<crate::json::Shallow<'a>>,
+                $($key => $field: $type,)*
+            }
         }
 
         impl super::Envelope for $name<'_> {
@@ -343,13 +339,12 @@ impl TencentAccess {
     }
 
     /// Checks the parts every Tencent response shares and returns the body of one that
-    /// succeeded, read as the endpoint's `B` (borrowing from the response, or from `spare`
-    /// when the body had to be rewritten: [`crate::json`]), with the text it was read from.
+    /// succeeded, read as the endpoint's `B` (borrowing from the response), with the text it
+    /// was read from.
     /// `classify` knows the endpoint's own error codes; the public ones are here.
-    fn envelope<'t, B: Deserialize<'t> + Envelope>(
+    fn envelope<'t, B: Fields<'t> + Envelope>(
         &self,
         response: &'t HttpResponse,
-        spare: &'t mut Option<String>,
         now_ms: f64,
         classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
     ) -> Result<(B, &'t str), ResponseOutcome> {
@@ -368,7 +363,8 @@ impl TencentAccess {
             let message = format!("Tencent Cloud Chat {what} (HTTP {})", response.status);
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
-        let Some((body, text)) = crate::json::object_lenient::<B>(&response.body, spare) else {
+        let text = response.body.as_str();
+        let Some(body) = crate::json::read_object::<B>(text) else {
             return Err(failed(ProfileError::unreadable_response(
                 self.key,
                 response.status,
@@ -436,21 +432,21 @@ impl TencentAccess {
         self.sdk_app_id.to_string()
     }
 
-    fn describe(&self) -> Map<String, Value> {
+    fn describe(&self) -> Object {
         let mut map = crate::vendors::describe_common(self.key, &self.common);
         if let Some(region) = self.region {
-            map.insert("region".into(), region.into());
+            map.insert("region", region);
         }
-        map.insert("sdkAppId".into(), self.sdk_app_id.into());
-        map.insert("identifier".into(), self.identifier.clone().into());
+        map.insert("sdkAppId", self.sdk_app_id);
+        map.insert("identifier", self.identifier.clone());
         let credential = match &self.credential {
             Credential::Provided { .. } => "userSig",
             Credential::Issued(issuer) => {
-                map.insert("userSigTtlSeconds".into(), issuer.ttl_seconds().into());
+                map.insert("userSigTtlSeconds", issuer.ttl_seconds());
                 "secretKey"
             }
         };
-        map.insert("credential".into(), credential.into());
+        map.insert("credential", credential);
         map
     }
 }
@@ -515,6 +511,7 @@ fn public_error(code: i64) -> (ErrorCode, bool, &'static str) {
 mod tests {
     use super::*;
     use crate::credential::CredentialState;
+    use crate::json::write::ToJson;
     use crate::signing::tls_sig::user_sig;
     use crate::vendors::test_support::{from_json, refusal, request};
     use crate::vendors::Vendor;
@@ -681,9 +678,7 @@ mod tests {
         );
         assert_eq!(prepared.redact, vec![query[2].1.clone()]);
         assert_eq!(http.body.as_deref(), Some(r#"{"To_Account":["a","b"]}"#));
-        assert!(!serde_json::to_string(&vendor.describe())
-            .unwrap()
-            .contains(KEY));
+        assert!(!vendor.describe().to_json().contains(KEY));
         assert_eq!(vendor.secrets(), vec![KEY]);
     }
 

@@ -3,16 +3,12 @@
 
 use std::collections::HashSet;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-
 use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
 use crate::json::write::object;
-use crate::json::{List, Obj, Shallow};
+use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
 use crate::model::{
     ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, VendorCode, VendorKey,
 };
@@ -89,30 +85,24 @@ impl PortraitGet {
 }
 
 tencent_body!(Body {
-    #[serde(rename = "UserProfileItem", borrow)]
-    items: Option<List<Obj<Item<'a>>>>,
-    #[serde(rename = "Fail_Account", borrow)]
-    fail_account: Option<Shallow<'a>>,
+    "UserProfileItem" => items: Option<List<Obj<Item<'a>>>>,
+    "Fail_Account" => fail_account: Option<Shallow<'a>>,
 });
 
-#[derive(Deserialize)]
-struct Item<'a> {
-    #[serde(rename = "To_Account", borrow)]
-    to_account: Option<Shallow<'a>>,
-    #[serde(rename = "ProfileItem", borrow)]
-    profile_item: Option<List<Obj<TagValue<'a>>>>,
-    #[serde(rename = "ResultCode", borrow)]
-    result_code: Option<Shallow<'a>>,
-    #[serde(rename = "ResultInfo", borrow)]
-    result_info: Option<Shallow<'a>>,
+json_fields! {
+    struct Item<'a> {
+        "To_Account" => to_account: Option<Shallow<'a>>,
+        "ProfileItem" => profile_item: Option<List<Obj<TagValue<'a>>>>,
+        "ResultCode" => result_code: Option<Shallow<'a>>,
+        "ResultInfo" => result_info: Option<Shallow<'a>>,
+    }
 }
 
-#[derive(Deserialize)]
-struct TagValue<'a> {
-    #[serde(rename = "Tag", borrow)]
-    tag: Option<Shallow<'a>>,
-    #[serde(rename = "Value", borrow)]
-    value: Option<&'a RawValue>,
+json_fields! {
+    struct TagValue<'a> {
+        "Tag" => tag: Option<Shallow<'a>>,
+        "Value" => value: Option<Raw<'a>>,
+    }
 }
 
 /// Checks tag names (standard ones, or `Tag_Profile_Custom_` and a key of letters, digits and
@@ -253,11 +243,7 @@ impl Vendor for PortraitGet {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome {
-        let mut spare = None;
-        let (body, text) = match self
-            .access
-            .envelope::<Body>(response, &mut spare, ctx.now_ms, classify)
-        {
+        let (body, text) = match self.access.envelope::<Body>(response, ctx.now_ms, classify) {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
@@ -303,7 +289,7 @@ impl Vendor for PortraitGet {
         for id in unnamed {
             let listed = match &body.fail_account {
                 Some(Shallow::List(failed)) => {
-                    failed.iter().any(|f| Shallow::of(f).as_str() == Some(id))
+                    failed.iter().any(|f| Shallow::of(*f).as_str() == Some(id))
                 }
                 _ => false,
             };
@@ -340,9 +326,9 @@ impl Vendor for PortraitGet {
         self.access.rate_account()
     }
 
-    fn describe(&self) -> Map<String, Value> {
+    fn describe(&self) -> Object {
         let mut map = self.access.describe();
-        map.insert("fields".into(), self.tags.clone().into());
+        map.insert("fields", self.tags.clone());
         map
     }
 }
