@@ -254,57 +254,47 @@ impl<'a> Reader<'a> {
         u32::from_str_radix(digits, 16).map_err(|_| NotJson)
     }
 
-    fn nested(&mut self) -> Result<(), NotJson> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(NotJson);
-        }
-        Ok(())
-    }
-
     /// An object: `member` reads the value of each key (every value must be read).
     pub fn object(
         &mut self,
         mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), NotJson>,
     ) -> Result<(), NotJson> {
-        self.expect(b'{')?;
-        self.nested()?;
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-        } else {
-            loop {
-                let key = self.string()?;
-                self.expect(b':')?;
-                member(self, key)?;
-                match self.peek() {
-                    Some(b',') => self.at += 1,
-                    Some(b'}') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return Err(NotJson),
-                }
-            }
-        }
-        self.depth -= 1;
-        Ok(())
+        self.container(b'{', b'}', |reader| {
+            let key = reader.string()?;
+            reader.expect(b':')?;
+            member(reader, key)
+        })
     }
 
     /// An array: `item` reads each element.
     pub fn array(
         &mut self,
-        mut item: impl FnMut(&mut Self) -> Result<(), NotJson>,
+        item: impl FnMut(&mut Self) -> Result<(), NotJson>,
     ) -> Result<(), NotJson> {
-        self.expect(b'[')?;
-        self.nested()?;
-        if self.peek() == Some(b']') {
+        self.container(b'[', b']', item)
+    }
+
+    /// `open`, what `each` reads, separated by commas, then `close`; one level deeper while
+    /// it reads.
+    fn container(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut each: impl FnMut(&mut Self) -> Result<(), NotJson>,
+    ) -> Result<(), NotJson> {
+        self.expect(open)?;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(NotJson);
+        }
+        if self.peek() == Some(close) {
             self.at += 1;
         } else {
             loop {
-                item(self)?;
+                each(self)?;
                 match self.peek() {
                     Some(b',') => self.at += 1,
-                    Some(b']') => {
+                    Some(byte) if byte == close => {
                         self.at += 1;
                         break;
                     }
