@@ -72,7 +72,7 @@ test("a failed request fails every id; a refused credential and bad arguments th
 });
 
 test("vendor fields beyond the common shape come out as JSON.parse reads them, in the vendor's order", () => {
-  // Kept as the vendor's own text in wasm and written out as it came (core/src/json.rs):
+  // Kept as the vendor's own text in wasm and written out as it came (core/src/json/):
   // nested values, escapes, big and fractional numbers, a lone surrogate, all as JSON.parse
   // makes them; a key given again (userExtProfile after userProfile) keeps its place.
   const item =
