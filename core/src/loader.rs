@@ -2,7 +2,9 @@
 //! eviction, and the queue that coalesces `load(id)` calls into full requests. The shell
 //! keeps the promises and starts the calls; time comes in as arguments.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use hashbrown::{HashMap, HashSet};
 
 use crate::model::ProfileError;
 use crate::reader::ObjectReader;

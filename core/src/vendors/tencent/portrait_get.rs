@@ -1,7 +1,7 @@
 //! `POST /v4/profile/portrait_get` (docs/vendors/tencent-portrait-get.md): profile fields ("tags") of up to 100 accounts,
 //! with a result code per account.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 
 use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
