@@ -121,7 +121,8 @@ impl Default for Ceiling {
 }
 
 impl Ceiling {
-    /// The most requests out the search allows now (`None`: no ceiling).
+    /// The most requests out the search allows now (`None`: no ceiling), for tests.
+    #[cfg(test)]
     pub fn cap(&self) -> Option<usize> {
         self.cap
     }
@@ -175,9 +176,9 @@ impl Ceiling {
         self.turnover = (answered > 0.0).then(|| out * 1000.0 / answered);
     }
 
-    /// The concurrency allowed with the ceiling.
-    fn limit(&self, law: usize) -> usize {
-        self.cap.map_or(law, |cap| cap.min(law))
+    /// `count`, or the ceiling if that is lower.
+    pub fn limit(&self, count: usize) -> usize {
+        self.cap.map_or(count, |cap| cap.min(count))
     }
 
     /// Moves the search on after a period with `answered` answers per second; `counts`: the
@@ -258,7 +259,7 @@ mod tests {
         }
         let mut now = start;
         for _ in 0..count {
-            c.on_send(c.cap().unwrap_or(law));
+            c.on_send(c.limit(law));
             for _ in 0..answered {
                 c.on_answer();
             }

@@ -179,10 +179,9 @@ impl Scheduler {
     /// samples), with headroom; at least one, at most the rate's N (and 256); and no more than
     /// the ceiling found (`ceiling.rs`).
     pub fn concurrency_limit(&self, now: f64) -> usize {
-        match (self.concurrency, self.ceiling.cap()) {
-            (Some(cap), _) => cap,
-            (None, Some(ceiling)) => self.law(now).min(ceiling),
-            (None, None) => self.law(now),
+        match self.concurrency {
+            Some(cap) => cap,
+            None => self.ceiling.limit(self.law(now)),
         }
     }
 
@@ -213,8 +212,8 @@ impl Scheduler {
     /// for the first answer. `None` with a given cap, at the most, or with nothing out.
     fn concurrency_grows_at(&self, now: f64) -> Option<f64> {
         let out = self.in_flight.len() as f64;
-        let ceiling = self.ceiling.cap().map_or(f64::INFINITY, |c| c as f64);
-        if self.concurrency.is_some() || out >= self.most_in_flight().min(ceiling) {
+        let most = self.ceiling.limit(self.most_in_flight() as usize) as f64;
+        if self.concurrency.is_some() || out >= most {
             return None;
         }
         let oldest = self.oldest_departure();
