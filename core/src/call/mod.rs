@@ -25,7 +25,7 @@ pub use ids::split_joined;
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
 use crate::http::HttpResponse;
-use crate::json::write::{array, integer, ToJson};
+use crate::json::write::{array, ToJson};
 use crate::model::{redact, ErrorCode, Failure, Profile, ProfileError, VendorKey};
 use crate::scheduler::{Blame, Circuit, Gate, Scheduler};
 use crate::session::Session;
@@ -379,11 +379,11 @@ impl Collected<'_> {
         out.push_str("{\"profiles\":");
         array(&mut out, profiles, |out, (_, p)| p.write_json(out));
         out.push_str(",\"profileAt\":");
-        array(&mut out, profiles, |out, (i, _)| integer(out, *i as i64));
+        array(&mut out, profiles, |out, (i, _)| i.write_json(out));
         out.push_str(",\"failures\":");
         array(&mut out, failures, |out, (_, f)| f.write_json(out));
         out.push_str(",\"failureAt\":");
-        array(&mut out, failures, |out, (i, _)| integer(out, *i as i64));
+        array(&mut out, failures, |out, (i, _)| i.write_json(out));
         out.push('}');
         out
     }

@@ -109,17 +109,12 @@ pub fn string(out: &mut String, text: &str) {
 pub fn number(out: &mut String, n: f64) {
     const EXACT: f64 = 9_007_199_254_740_992.0;
     if n.fract() == 0.0 && n.abs() < EXACT {
-        integer(out, n as i64);
+        (n as i64).write_json(out);
     } else if n.is_finite() {
         out.push_str(zmij::Buffer::new().format_finite(n));
     } else {
         out.push_str("null");
     }
-}
-
-/// A whole number.
-pub fn integer(out: &mut String, n: i64) {
-    out.push_str(itoa::Buffer::new().format(n));
 }
 
 impl ToJson for str {

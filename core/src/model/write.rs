@@ -5,7 +5,7 @@
 //! "normalize only").
 
 use super::{Failure, Gender, Profile, VendorCode};
-use crate::json::write::{integer, number, string, ToJson};
+use crate::json::write::{number, string, ToJson};
 
 /// `,"name":` (every member but an object's first, which is written with its brace), as
 /// one literal.
@@ -94,7 +94,7 @@ impl ToJson for Failure {
         match &self.vendor_code {
             Some(VendorCode::Number(n)) => {
                 out.push_str(key!("vendorCode"));
-                integer(out, *n);
+                n.write_json(out);
             }
             Some(VendorCode::Text(text)) => {
                 out.push_str(key!("vendorCode"));
