@@ -121,12 +121,6 @@ impl From<String> for Value {
     }
 }
 
-impl From<bool> for Value {
-    fn from(b: bool) -> Self {
-        Value::Bool(b)
-    }
-}
-
 impl From<f64> for Value {
     fn from(n: f64) -> Self {
         Value::Number(n)
@@ -148,11 +142,5 @@ from_whole!(u32, u64, usize);
 impl<T: Into<Value>> From<Vec<T>> for Value {
     fn from(items: Vec<T>) -> Self {
         Value::Array(items.into_iter().map(Into::into).collect())
-    }
-}
-
-impl From<Object> for Value {
-    fn from(members: Object) -> Self {
-        Value::Object(members)
     }
 }

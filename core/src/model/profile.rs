@@ -79,7 +79,8 @@ impl RawJson {
         RawJson(json.into())
     }
 
-    /// `text` when it is one JSON value.
+    /// `text` when it is one JSON value (for tests).
+    #[cfg(test)]
     pub fn parse(text: &str) -> Option<Self> {
         crate::json::parse::<Raw>(text).ok().map(RawJson::new)
     }
