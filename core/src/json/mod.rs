@@ -233,6 +233,14 @@ impl Number<'_> {
         self.0.parse().ok()
     }
 
+    /// Beyond a double's range (JS reads it as Infinity). Only a number with an exponent or
+    /// of more than 308 digits can be, so most are never parsed here (their reader parses
+    /// them once, as what it asks for).
+    fn past_double(self) -> bool {
+        let may = self.0.len() > 308 || self.0.bytes().any(|b| matches!(b, b'e' | b'E'));
+        may && self.as_f64().is_none()
+    }
+
     /// The number as text: a whole number as written, anything else as its shortest form.
     pub fn render(self) -> Option<String> {
         if self.0.bytes().all(|b| b.is_ascii_digit() || b == b'-') && self.0 != "-0" {
@@ -284,7 +292,7 @@ impl<'a> Read<'a> for Shallow<'a> {
             _ => {
                 let number = Number(reader.number()?);
                 // Past a double: `null`, as `JSON.stringify` writes Infinity.
-                if number.as_f64().is_none() {
+                if number.past_double() {
                     Shallow::Null
                 } else {
                     Shallow::Number(number)
@@ -473,6 +481,16 @@ mod tests {
         assert_eq!(read("12").as_i64(), Some(12));
         assert_eq!(read("1.0").as_i64(), None);
         assert_eq!(read("-3.5").as_f64(), Some(-3.5));
+        for past in ["1e400", "-2E+309", &"9".repeat(400)] {
+            assert!(
+                matches!(parse::<Shallow>(past), Ok(Shallow::Null)),
+                "{past}"
+            );
+        }
+        assert!(matches!(
+            parse::<Shallow>(&"9".repeat(300)),
+            Ok(Shallow::Number(_))
+        ));
         let rendered = |text| read(text).render().unwrap();
         assert_eq!(rendered("18446744073709551615"), "18446744073709551615");
         assert_eq!(rendered("1.50"), "1.5");
