@@ -241,8 +241,7 @@ impl Easemob {
                 format!("Easemob sent an unreadable answer: {why}"),
             )
         };
-        let text = body;
-        let Some(answer) = crate::json::read_object::<Answer>(text) else {
+        let Some(answer) = crate::json::read_object::<Answer>(body) else {
             return Err(unreadable("not a JSON object"));
         };
         let entities = match answer.entities {
@@ -250,7 +249,7 @@ impl Easemob {
             None => Vec::new(),
             Some(List(None)) => return Err(unreadable("entities is not an array")),
         };
-        let raw = include_raw.then_some((text, "entities"));
+        let raw = include_raw.then_some((body, "entities"));
         let entities = crate::json::objects(entities, raw).into_iter();
         let entities = entities
             .map(|(members, raw)| Entity { members, raw })

@@ -421,9 +421,7 @@ impl Vendor for RongCloud {
             error,
             retry_after_ms,
         };
-        let text = response.body.as_str();
-        let read = crate::json::read_object::<Body>(text).map(|body| (body, text));
-        let Some((body, text)) = read else {
+        let Some(body) = crate::json::read_object::<Body>(&response.body) else {
             return failed(if response.status == 200 {
                 ProfileError::unreadable_response(
                     VendorKey::RongCloud,
@@ -434,7 +432,7 @@ impl Vendor for RongCloud {
                 self.request_error(response.status, None, None)
             });
         };
-        let raw = ctx.include_raw.then_some(text);
+        let raw = ctx.include_raw.then_some(response.body.as_str());
         self.read_body(ids, body, raw, response.status)
             .unwrap_or_else(failed)
     }

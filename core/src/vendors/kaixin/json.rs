@@ -16,7 +16,6 @@ json_fields! {
 
 /// The users of a JSON answer.
 pub(super) fn json_users<'t>(body: &'t str, include_raw: bool) -> Result<Vec<User<'t>>, String> {
-    let text = body;
     let answer =
         crate::json::parse::<Obj<Answer>>(body).map_err(|_| "the body is not valid JSON")?;
     let answer = answer.0.ok_or("the body is not a JSON object")?;
@@ -26,16 +25,16 @@ pub(super) fn json_users<'t>(body: &'t str, include_raw: bool) -> Result<Vec<Use
         Member::Value(List(None)) => return Err("users is not an array".into()),
         Member::Absent if !matches!(answer.uid, Member::Absent) => {
             // One user, the whole body.
-            let user = crate::json::parse::<Shallow>(text);
+            let user = crate::json::parse::<Shallow>(body);
             let Ok(Shallow::Object(members)) = user else {
                 return Err("the body is not a JSON object".into());
             };
-            let raw = include_raw.then(|| Raw::checked(text.trim()));
+            let raw = include_raw.then(|| Raw::checked(body.trim()));
             return Ok(vec![User::json(members, raw)]);
         }
         Member::Absent => return Err("the body has no users array".into()),
     };
-    let raw = include_raw.then_some((text, "users"));
+    let raw = include_raw.then_some((body, "users"));
     let users = crate::json::objects(users, raw).into_iter();
     Ok(users
         .map(|(members, raw)| User::json(members, raw))

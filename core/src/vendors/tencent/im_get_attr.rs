@@ -96,7 +96,7 @@ impl Vendor for ImGetAttr {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome {
-        let (body, text) = match self.access.envelope::<Body>(response, ctx.now_ms, classify) {
+        let body = match self.access.envelope::<Body>(response, ctx.now_ms, classify) {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
@@ -116,7 +116,9 @@ impl Vendor for ImGetAttr {
             }
         };
         let account = |item: &Item| item.to_account.as_ref().and_then(Shallow::text);
-        let raw = ctx.include_raw.then_some((text, "UserAttrs"));
+        let raw = ctx
+            .include_raw
+            .then_some((response.body.as_str(), "UserAttrs"));
         let (matched, unnamed) = match_items(ids, items, account, raw);
         let (mut profiles, mut failures) = (Vec::new(), Vec::new());
         for (id, item, raw) in matched {

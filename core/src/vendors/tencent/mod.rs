@@ -339,15 +339,14 @@ impl TencentAccess {
     }
 
     /// Checks the parts every Tencent response shares and returns the body of one that
-    /// succeeded, read as the endpoint's `B` (borrowing from the response), with the text it
-    /// was read from.
+    /// succeeded, read as the endpoint's `B` (borrowing from the response).
     /// `classify` knows the endpoint's own error codes; the public ones are here.
     fn envelope<'t, B: Fields<'t> + Envelope>(
         &self,
         response: &'t HttpResponse,
         now_ms: f64,
         classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
-    ) -> Result<(B, &'t str), ResponseOutcome> {
+    ) -> Result<B, ResponseOutcome> {
         let retry_after_ms = response.retry_after_ms(now_ms);
         let failed = |error: ProfileError| ResponseOutcome::Failed {
             error: error.with_status(response.status),
@@ -363,8 +362,7 @@ impl TencentAccess {
             let message = format!("Tencent Cloud Chat {what} (HTTP {})", response.status);
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
-        let text = response.body.as_str();
-        let Some(body) = crate::json::read_object::<B>(text) else {
+        let Some(body) = crate::json::read_object::<B>(&response.body) else {
             return Err(failed(ProfileError::unreadable_response(
                 self.key,
                 response.status,
@@ -373,7 +371,7 @@ impl TencentAccess {
         };
         let code = body.error_code().unwrap_or(0);
         match body.action_status() {
-            Some("OK") if code == 0 => Ok((body, text)),
+            Some("OK") if code == 0 => Ok(body),
             Some("OK" | "FAIL") | None if code != 0 => {
                 let error =
                     self.request_error(code, body.error_info().unwrap_or_default(), classify);

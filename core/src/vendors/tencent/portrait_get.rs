@@ -243,7 +243,7 @@ impl Vendor for PortraitGet {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome {
-        let (body, text) = match self.access.envelope::<Body>(response, ctx.now_ms, classify) {
+        let body = match self.access.envelope::<Body>(response, ctx.now_ms, classify) {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
@@ -258,7 +258,9 @@ impl Vendor for PortraitGet {
             };
         };
         let account = |item: &Item| item.to_account.as_ref().and_then(Shallow::text);
-        let raw = ctx.include_raw.then_some((text, "UserProfileItem"));
+        let raw = ctx
+            .include_raw
+            .then_some((response.body.as_str(), "UserProfileItem"));
         let (matched, unnamed) = match_items(ids, items, account, raw);
         let (mut profiles, mut failures, mut transient) = (Vec::new(), Vec::new(), Vec::new());
         for (id, item, raw) in matched {
