@@ -107,8 +107,8 @@ impl HttpResponse {
     /// forms: delta-seconds or an HTTP date.
     pub fn retry_after_ms(&self, now_ms: f64) -> Option<f64> {
         let value = self.header("retry-after")?.trim();
-        if let Ok(seconds) = value.parse::<f64>() {
-            return (seconds.is_finite() && seconds >= 0.0).then_some(seconds * 1000.0);
+        if let Some(seconds) = crate::decimal::parse(value) {
+            return (seconds >= 0.0).then_some(seconds * 1000.0);
         }
         let at = parse_http_date(value)?;
         Some((at - now_ms).max(0.0))

@@ -21,6 +21,7 @@
 pub mod call;
 pub mod config;
 pub mod credential;
+pub mod decimal;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod http;

@@ -220,7 +220,7 @@ pub struct Number<'a>(&'a str);
 impl Number<'_> {
     /// The double it is, unless past a double's range.
     pub fn as_f64(self) -> Option<f64> {
-        self.0.parse().ok().filter(|n: &f64| n.is_finite())
+        crate::decimal::parse(self.0)
     }
 
     /// The integer it is, when it is written as one and fits.
@@ -319,7 +319,7 @@ impl<'a> Shallow<'a> {
     pub fn number(&self) -> Option<f64> {
         match self {
             Shallow::Number(n) => n.as_f64(),
-            Shallow::Str(s) => s.trim().parse().ok(),
+            Shallow::Str(s) => crate::decimal::parse(s.trim()),
             _ => None,
         }
     }

@@ -81,7 +81,8 @@ impl<'a> Read<'a> for Value {
                 reader.null()?;
                 Value::Null
             }
-            _ => Value::Number(reader.number()?.parse().map_err(|_| NotJson)?),
+            // Past a double: `null`, as `JSON.stringify` writes Infinity.
+            _ => crate::decimal::parse(reader.number()?).map_or(Value::Null, Value::Number),
         })
     }
 }
