@@ -29,6 +29,10 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p improfiles-core --features fuzzing -- -D warnings
 	cargo clippy -p improfiles --target wasm32-unknown-unknown --all-targets -- -D warnings
+	# Each one-vendor build, as scripts/build-pkg.sh builds it for improfiles/<vendor>.
+	for vendor in rongcloud tencent easemob kaixin; do \
+	  cargo clippy -p improfiles --target wasm32-unknown-unknown --no-default-features --features $$vendor -- -D warnings; \
+	done
 	# Doc comments link only to what exists and what a reader of the docs can see.
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 

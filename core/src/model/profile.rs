@@ -74,7 +74,8 @@ impl RawJson {
         RawJson("null".into())
     }
 
-    /// JSON this crate wrote (crate::json::write), kept without a read.
+    /// JSON this crate wrote (crate::json::write), kept without a read (Kaixin001's XML users).
+    #[cfg(feature = "kaixin")]
     pub(crate) fn written(json: String) -> Self {
         RawJson(json.into())
     }
