@@ -245,7 +245,12 @@ impl ProfileClient {
         let mut options = ListOptions::read(&reader, one_page)?;
         options.collect &= !stream;
         options.emit_batches |= stream;
+        // Only Easemob lists users: a build without it leaves the listing's call out (4 KB gzip).
+        #[cfg(not(feature = "easemob"))]
+        return Err(Pages::unsupported(client.vendor.key()));
+        #[cfg(feature = "easemob")]
         let work = Pages::new(client.vendor.as_ref(), options)?;
+        #[cfg(feature = "easemob")]
         client.start(work, &read, None, stream)
     }
 

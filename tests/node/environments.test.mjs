@@ -12,6 +12,7 @@ import { after, before, test } from "node:test";
 
 import { build } from "vite";
 
+import { ProfileClient } from "improfiles";
 import { launchChromium, outcomeOf } from "./helpers/chromium.mjs";
 import { demoConfig, startEmulator } from "improfiles-emulator";
 import { serveStatic } from "./helpers/static-server.mjs";
@@ -114,6 +115,16 @@ test("each improfiles/<vendor> entry, by import and by require: its vendors only
       const client = new api.ProfileClient(demoConfig(vendor, emulator.url));
       const result = await client.getProfiles([expected.id]);
       assert.equal(result.profiles.length, 1, `${entry}: ${JSON.stringify(result.failures)}`);
+      // Only Easemob lists users; the other entries leave the listing out and reject as
+      // the every-vendor build does.
+      if (vendor === "easemob") {
+        assert.equal((await client.listProfiles({ pageSize: 2 })).profiles.length, 2, entry);
+      } else {
+        const unsupported = { code: "unsupported", message: `${vendor} has no user listing endpoint; use getProfiles` };
+        await assert.rejects(client.listProfiles({ pageSize: 2 }), unsupported, entry);
+        assert.throws(() => client.listPages(), unsupported, entry);
+        await assert.rejects(new ProfileClient(demoConfig(vendor, emulator.url)).listAllProfiles(), unsupported, entry);
+      }
       const other = entry === "rongcloud" ? "easemob" : "rongcloud";
       assert.throws(
         () => new api.ProfileClient(demoConfig(other, emulator.url)),

@@ -3,7 +3,7 @@
 
 use super::{Answer, BatchEvent, BatchResult, Output, Progress, Stats, Step, Work};
 use crate::http::HttpResponse;
-use crate::model::{ErrorCode, Profile, ProfileError};
+use crate::model::{ErrorCode, Profile, ProfileError, VendorKey};
 use crate::vendors::{Listing, Page, ParseContext, PreparedRequest, RequestContext, Vendor};
 
 #[derive(Clone, Debug)]
@@ -55,19 +55,22 @@ fn listing(vendor: &dyn Vendor) -> &dyn Listing {
 }
 
 impl Pages {
+    /// What listing with a vendor that has no listing endpoint rejects with.
+    pub fn unsupported(key: VendorKey) -> ProfileError {
+        ProfileError::new(
+            ErrorCode::Unsupported,
+            format!(
+                "{} has no user listing endpoint; use getProfiles",
+                key.as_str()
+            ),
+        )
+        .with_vendor(key)
+    }
+
     /// Checks that the vendor lists users and that `page_size` fits.
     pub fn new(vendor: &dyn Vendor, options: ListOptions) -> Result<Self, ProfileError> {
         let key = vendor.key();
-        let listing = vendor.listing().ok_or_else(|| {
-            ProfileError::new(
-                ErrorCode::Unsupported,
-                format!(
-                    "{} has no user listing endpoint; use getProfiles",
-                    key.as_str()
-                ),
-            )
-            .with_vendor(key)
-        })?;
+        let listing = vendor.listing().ok_or_else(|| Pages::unsupported(key))?;
         let max_page_size = listing.max_page_size();
         if !(1..=max_page_size).contains(&options.page_size) {
             return Err(ProfileError::invalid_input(format!(
