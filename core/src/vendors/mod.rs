@@ -15,7 +15,7 @@ pub mod rongcloud;
 #[cfg(feature = "tencent")]
 pub mod tencent;
 
-use hashbrown::HashSet;
+use hashbrown::{HashMap, HashSet};
 
 use crate::config::CommonConfig;
 use crate::credential::{CredentialState, Held};
@@ -357,33 +357,41 @@ pub fn check_id_common(id: &str, max_chars: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Pairs a response's items with the ids the request asked for, in response order. Items
-/// naming an id nobody asked for, or one already named, are dropped (the contract: ids nobody asked
-/// for are ignored). Also returns the asked ids that no item named. (hashbrown's sets: a
-/// request's ids are few, and std's SipHash was a tenth of reading a response.)
+/// Pairs a response's items with the ids the request asked for (distinct, as a call's and a
+/// loader's batches are), in response order. Items naming an id nobody asked for, or one
+/// already named, are dropped (the contract: ids nobody asked for are ignored). Also returns
+/// the asked ids that no item named.
+///
+/// Vendors mostly answer in the order asked, so an item is first compared with the id after
+/// the last one matched; only an item out of that order builds, once, a table of where each
+/// id is (hashbrown's: std's SipHash was a tenth of reading a response).
 pub fn match_asked<'a, T>(
     ids: &[&'a str],
     items: impl IntoIterator<Item = T>,
     id_of: impl Fn(&T) -> Option<String>,
 ) -> (Vec<(&'a str, T)>, Vec<&'a str>) {
-    let asked: HashSet<&str> = ids.iter().copied().collect();
-    let mut seen: HashSet<&str> = HashSet::new();
-    let mut matched = Vec::new();
+    let mut positions: Option<HashMap<&str, usize>> = None;
+    let mut seen = vec![false; ids.len()];
+    let mut next = 0;
+    let mut matched = Vec::with_capacity(ids.len());
     for item in items {
         let Some(named) = id_of(&item) else { continue };
-        let Some(&id) = asked.get(named.as_str()) else {
-            continue;
+        let at = if ids.get(next) == Some(&named.as_str()) {
+            next
+        } else {
+            let positions = positions.get_or_insert_with(|| ids.iter().copied().zip(0..).collect());
+            let Some(&at) = positions.get(named.as_str()) else {
+                continue;
+            };
+            at
         };
-        if seen.insert(id) {
-            matched.push((id, item));
+        next = at + 1;
+        if !std::mem::replace(&mut seen[at], true) {
+            matched.push((ids[at], item));
         }
     }
-    let unnamed = ids
-        .iter()
-        .copied()
-        .filter(|id| !seen.contains(id))
-        .collect();
-    (matched, unnamed)
+    let unnamed = ids.iter().zip(seen).filter(|(_, seen)| !seen);
+    (matched, unnamed.map(|(id, _)| *id).collect())
 }
 
 /// An item of a response matched to the id it answers, with its text when asked for.
@@ -437,6 +445,30 @@ mod tests {
                 d.docs
             );
         }
+    }
+
+    #[test]
+    fn items_match_asked_ids_in_order_or_out_of_it() {
+        let ids = ["a", "b", "c", "d", "e"];
+        let id_of = |item: &(&str, u32)| (!item.0.is_empty()).then(|| item.0.to_owned());
+        let matched = |items: &[(&str, u32)]| {
+            let (matched, unnamed) = match_asked(&ids, items.iter().copied(), id_of);
+            let matched: Vec<(&str, u32)> =
+                matched.into_iter().map(|(id, (_, n))| (id, n)).collect();
+            (matched, unnamed)
+        };
+        let in_order = [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)];
+        assert_eq!(matched(&in_order), (in_order.to_vec(), vec![]));
+        // Out of order, an id nobody asked for, one without an id, one named twice (the
+        // first answer counts) and two never named.
+        let (found, unnamed) =
+            matched(&[("c", 1), ("x", 2), ("", 3), ("a", 4), ("c", 5), ("b", 6)]);
+        assert_eq!(found, [("c", 1), ("a", 4), ("b", 6)]);
+        assert_eq!(unnamed, ["d", "e"]);
+        // After an item out of order, the next in order is still found.
+        let (found, unnamed) = matched(&[("b", 1), ("c", 2), ("a", 3), ("b", 4), ("e", 5)]);
+        assert_eq!(found, [("b", 1), ("c", 2), ("a", 3), ("e", 5)]);
+        assert_eq!(unnamed, ["d"]);
     }
 
     #[test]

@@ -15,7 +15,12 @@ pub(super) struct User<'a> {
 impl User<'_> {
     pub(super) fn uid(&self) -> Option<String> {
         let value = member_named(&self.members, "uid")?;
-        Some(Shallow::of(Raw::checked(value)).text()?.trim().to_owned())
+        let text = Shallow::of(Raw::checked(value)).text()?;
+        // Mostly a number or a plain string: nothing to trim, and no second copy.
+        Some(match text.trim() {
+            trimmed if trimmed.len() == text.len() => text,
+            trimmed => trimmed.to_owned(),
+        })
     }
 
     /// The profile of the user `id`.
