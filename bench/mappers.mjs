@@ -66,7 +66,8 @@ function mapEasemobEntity(e) {
 function mapKaixinUser(u) {
   const p = profile("kaixin", str(u.uid));
   for (const [key, value] of Object.entries(u)) {
-    if (key === "uid" || key === "logo50" || key === "logo120") continue;
+    // logo50 stays in custom as well: it is the avatar only when there is no logo120.
+    if (key === "uid" || key === "logo120") continue;
     if (key === "name") p.name = str(value);
     else if (key === "gender") p.gender = String(value) === "0" ? "male" : String(value) === "1" ? "female" : "unknown";
     else if (key === "city") p.location = str(value);

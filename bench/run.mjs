@@ -173,7 +173,8 @@ await redis?.stop();
 // 2. CPU cost: every vendor API, improfiles next to a plain JS client of the same API
 // (bench/plain-client.mjs) on the same ids, with the rate limits lifted: one warm-up round of
 // each (the JIT, and the emulator's answers that fail only the first time), then
-// BENCH_CPU_ROUNDS (default 5) alternating rounds; the median of each.
+// BENCH_CPU_ROUNDS (default 5) alternating rounds; the median of each. BENCH_CPU_VENDORS
+// (say "kaixin,tencent") runs only those rows.
 await emulator.limits({ enforce: false });
 const CPU = [
   { vendor: "rongcloud", ids: range("u", 100_000) },
@@ -190,19 +191,37 @@ async function cpuOf(work) {
   const used = process.cpuUsage(before);
   return { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - started, profiles: result.profiles.length };
 }
+/** A result's profiles in one canonical text (by id, keys sorted): the warm-up round checks
+ * that both clients map every profile alike, so that neither does less work. */
+const profilesText = ({ profiles }) => {
+  const canonical = (v) =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical(v[k])]),
+          )
+        : v;
+  return JSON.stringify(canonical(profiles.toSorted((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))));
+};
 const median = (runs, key) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 // In Node a client without config.fetch sends through node:http(s) (js/package/node-fetch.cjs);
 // the last row is RongCloud again through Node's own fetch, like the plain client, to show
 // what the transport is worth and what the rest costs.
 const NODE_FETCH = { vendor: "rongcloud", ids: CPU[0].ids, fetch: (url, init) => globalThis.fetch(url, init) };
-for (const { vendor, ids, mode, fetch } of wanted("cpu") ? [...CPU, NODE_FETCH] : []) {
+const cpuVendors = process.env.BENCH_CPU_VENDORS?.split(",");
+const cpuRows = [...CPU, NODE_FETCH].filter(({ vendor }) => !cpuVendors || cpuVendors.includes(vendor));
+for (const { vendor, ids, mode, fetch } of wanted("cpu") ? cpuRows : []) {
   const ours = () => demoClient(vendor, emulator.url, { rateLimit: 100_000, ...(fetch && { fetch }) }, mode).getProfiles(ids);
   const plain = () => plainClient(vendor, { baseUrl: emulator.url, ids });
   const runs = { ours: [], plain: [] };
-  for (let round = 0; round <= cpuRounds; round++) {
+  const [a, b] = [await ours(), await plain()];
+  if (profilesText(a) !== profilesText(b)) throw new Error(`${vendor}: the two clients' profiles differ`);
+  for (let round = 1; round <= cpuRounds; round++) {
     const [a, b] = [await cpuOf(ours), await cpuOf(plain)];
     if (a.profiles !== b.profiles) throw new Error(`${vendor}: the two clients disagree: ${a.profiles} vs ${b.profiles} profiles`);
-    if (round === 0) continue;
     runs.ours.push(a);
     runs.plain.push(b);
   }
