@@ -15,7 +15,7 @@ pub mod rongcloud;
 #[cfg(feature = "tencent")]
 pub mod tencent;
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashSet;
 
 use crate::config::CommonConfig;
 use crate::credential::{CredentialState, Held};
@@ -363,14 +363,13 @@ pub fn check_id_common(id: &str, max_chars: usize) -> Result<(), String> {
 /// the asked ids that no item named.
 ///
 /// Vendors mostly answer in the order asked, so an item is first compared with the id after
-/// the last one matched; only an item out of that order builds, once, a table of where each
-/// id is (hashbrown's: std's SipHash was a tenth of reading a response).
+/// the last one matched, and only an item out of that order is looked for among them all (a
+/// request asks for at most a hundred: a hash table per response cost more than the search).
 pub fn match_asked<'a, T>(
     ids: &[&'a str],
     items: impl IntoIterator<Item = T>,
     id_of: impl Fn(&T) -> Option<String>,
 ) -> (Vec<(&'a str, T)>, Vec<&'a str>) {
-    let mut positions: Option<HashMap<&str, usize>> = None;
     let mut seen = vec![false; ids.len()];
     let mut next = 0;
     let mut matched = Vec::with_capacity(ids.len());
@@ -379,8 +378,7 @@ pub fn match_asked<'a, T>(
         let at = if ids.get(next) == Some(&named.as_str()) {
             next
         } else {
-            let positions = positions.get_or_insert_with(|| ids.iter().copied().zip(0..).collect());
-            let Some(&at) = positions.get(named.as_str()) else {
+            let Some(at) = ids.iter().position(|id| *id == named) else {
                 continue;
             };
             at
