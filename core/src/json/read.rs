@@ -260,7 +260,7 @@ impl<'a> Reader<'a> {
         &mut self,
         mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), NotJson>,
     ) -> Result<(), NotJson> {
-        self.container(b'{', b'}', |reader| {
+        self.container(b'{', b'}', &mut |reader| {
             let key = reader.string()?;
             reader.expect(b':')?;
             member(reader, key)
@@ -270,9 +270,9 @@ impl<'a> Reader<'a> {
     /// An array: `item` reads each element.
     pub fn array(
         &mut self,
-        item: impl FnMut(&mut Self) -> Result<(), NotJson>,
+        mut item: impl FnMut(&mut Self) -> Result<(), NotJson>,
     ) -> Result<(), NotJson> {
-        self.container(b'[', b']', item)
+        self.container(b'[', b']', &mut item)
     }
 
     /// `open`, what `each` reads, separated by commas, then `close`; one level deeper while
@@ -281,7 +281,7 @@ impl<'a> Reader<'a> {
         &mut self,
         open: u8,
         close: u8,
-        mut each: impl FnMut(&mut Self) -> Result<(), NotJson>,
+        each: &mut dyn FnMut(&mut Self) -> Result<(), NotJson>,
     ) -> Result<(), NotJson> {
         self.expect(open)?;
         self.depth += 1;

@@ -31,7 +31,11 @@ impl Object {
     }
 
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
-        let (key, value) = (key.into(), value.into());
+        self.set(key.into(), value.into());
+    }
+
+    /// [`Object::insert`]'s work, in one copy for every type it takes.
+    fn set(&mut self, key: String, value: Value) {
         match self.0.iter_mut().find(|(k, _)| *k == key) {
             Some(member) => member.1 = value,
             None => self.0.push((key, value)),
