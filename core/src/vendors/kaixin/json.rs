@@ -3,14 +3,34 @@
 use std::borrow::Cow;
 
 use super::User;
-use crate::json::{json_fields, Ignored, List, Member, Members, Obj, Raw, Shallow};
+use crate::json::read::{NotJson, Reader};
+use crate::json::{json_fields, Ignored, List, Member, Obj, Raw, Read};
 use crate::model::RawJson;
 
 json_fields! {
     /// An answer, as far as it is read ([`crate::json`]: any JSON is taken).
     struct Answer<'a> {
-        "users" => users: Member<List<Shallow<'a>>>,
+        "users" => users: Member<List<UserMembers<'a>>>,
         "uid" => uid: Member<Ignored>,
+    }
+}
+
+/// A user object's members, each value as its text, read straight into what [`User`] keeps
+/// (no tree of values in between); `None` for an item that is not an object.
+struct UserMembers<'a>(Option<Vec<(Cow<'a, str>, Cow<'a, str>)>>);
+
+impl<'a> Read<'a> for UserMembers<'a> {
+    fn read(reader: &mut Reader<'a>) -> Result<Self, NotJson> {
+        if reader.peek() != Some(b'{') {
+            reader.skip()?;
+            return Ok(UserMembers(None));
+        }
+        let mut members = Vec::new();
+        reader.object(|reader, key| {
+            members.push((key, Cow::Borrowed(reader.skip()?.get())));
+            Ok(())
+        })?;
+        Ok(UserMembers(Some(members)))
     }
 }
 
@@ -25,31 +45,26 @@ pub(super) fn json_users<'t>(body: &'t str, include_raw: bool) -> Result<Vec<Use
         Member::Value(List(None)) => return Err("users is not an array".into()),
         Member::Absent if !matches!(answer.uid, Member::Absent) => {
             // One user, the whole body.
-            let user = crate::json::parse::<Shallow>(body);
-            let Ok(Shallow::Object(members)) = user else {
+            let Ok(UserMembers(Some(members))) = crate::json::parse::<UserMembers>(body) else {
                 return Err("the body is not a JSON object".into());
             };
-            let raw = include_raw.then(|| Raw::checked(body.trim()));
-            return Ok(vec![User::json(members, raw)]);
+            let raw = include_raw.then(|| RawJson::new(Raw::checked(body.trim())));
+            return Ok(vec![User { members, raw }]);
         }
         Member::Absent => return Err("the body has no users array".into()),
     };
-    let raw = include_raw.then_some((body, "users"));
-    let users = crate::json::objects(users, raw).into_iter();
+    // `includeRaw`: each user's text, from the body read once more (only then).
+    let raws = include_raw
+        .then(|| crate::json::raw_items(body, "users"))
+        .flatten();
+    let raw_at = |at: usize| raws.as_ref().and_then(|raws| raws.get(at).copied());
+    let users = users.into_iter().enumerate();
     Ok(users
-        .map(|(members, raw)| User::json(members, raw))
+        .filter_map(|(at, UserMembers(members))| {
+            Some(User {
+                members: members?,
+                raw: raw_at(at).map(RawJson::new),
+            })
+        })
         .collect())
-}
-
-impl<'a> User<'a> {
-    /// A user object of a JSON answer, with its text when `includeRaw` asked for it.
-    fn json(members: Members<'a>, raw: Option<Raw>) -> Self {
-        User {
-            members: members
-                .into_iter()
-                .map(|(key, value)| (key, Cow::Borrowed(value.get())))
-                .collect(),
-            raw: raw.map(RawJson::new),
-        }
-    }
 }
