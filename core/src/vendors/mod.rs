@@ -15,8 +15,6 @@ pub mod rongcloud;
 #[cfg(feature = "tencent")]
 pub mod tencent;
 
-use hashbrown::HashSet;
-
 use crate::config::CommonConfig;
 use crate::credential::{CredentialState, Held};
 use crate::http::{HttpRequest, HttpResponse};
@@ -139,17 +137,16 @@ impl ResponseOutcome {
                 transient,
             } => {
                 failures.extend(transient);
-                let missing: Vec<Failure> = {
-                    let named: HashSet<&str> = profiles
-                        .iter()
-                        .map(|p| p.id.as_str())
-                        .chain(failures.iter().map(|f| f.id.as_str()))
-                        .collect();
-                    ids.iter()
-                        .filter(|id| !named.contains(*id))
-                        .map(|id| unaccounted(id))
-                        .collect()
-                };
+                let mut named = vec![false; ids.len()];
+                let mut in_order = InOrder::default();
+                let answered = profiles.iter().map(|p| p.id.as_str());
+                for id in answered.chain(failures.iter().map(|f| f.id.as_str())) {
+                    if let Some(at) = in_order.find(ids, id) {
+                        named[at] = true;
+                    }
+                }
+                let missing = ids.iter().zip(named).filter(|(_, named)| !named);
+                let missing: Vec<Failure> = missing.map(|(id, _)| unaccounted(id)).collect();
                 failures.extend(missing);
                 Ok((profiles, failures))
             }
@@ -362,34 +359,48 @@ pub fn check_id_common(id: &str, max_chars: usize) -> Result<(), String> {
 /// already named, are dropped (the contract: ids nobody asked for are ignored). Also returns
 /// the asked ids that no item named.
 ///
-/// Vendors mostly answer in the order asked, so an item is first compared with the id after
-/// the last one matched, and only an item out of that order is looked for among them all (a
-/// request asks for at most a hundred: a hash table per response cost more than the search).
+/// Items are found among the ids in the order asked first (`InOrder`, below).
 pub fn match_asked<'a, T>(
     ids: &[&'a str],
     items: impl IntoIterator<Item = T>,
     id_of: impl Fn(&T) -> Option<String>,
 ) -> (Vec<(&'a str, T)>, Vec<&'a str>) {
     let mut seen = vec![false; ids.len()];
-    let mut next = 0;
+    let mut in_order = InOrder::default();
     let mut matched = Vec::with_capacity(ids.len());
     for item in items {
         let Some(named) = id_of(&item) else { continue };
-        let at = if ids.get(next) == Some(&named.as_str()) {
-            next
-        } else {
-            let Some(at) = ids.iter().position(|id| *id == named) else {
-                continue;
-            };
-            at
+        let Some(at) = in_order.find(ids, &named) else {
+            continue;
         };
-        next = at + 1;
         if !std::mem::replace(&mut seen[at], true) {
             matched.push((ids[at], item));
         }
     }
     let unnamed = ids.iter().zip(seen).filter(|(_, seen)| !seen);
     (matched, unnamed.map(|(id, _)| *id).collect())
+}
+
+/// Where an id an answer names is among the ids a request asked for. Vendors mostly answer in
+/// the order asked, so the id after the last one found is tried first, and only an id out of
+/// that order is looked for among them all. A request asks for at most a hundred: a hash
+/// table per response cost more than the search, and each key type is one more copy of
+/// hashbrown's code in every build.
+#[derive(Default)]
+struct InOrder {
+    next: usize,
+}
+
+impl InOrder {
+    fn find(&mut self, ids: &[&str], id: &str) -> Option<usize> {
+        let at = if ids.get(self.next) == Some(&id) {
+            self.next
+        } else {
+            ids.iter().position(|asked| *asked == id)?
+        };
+        self.next = at + 1;
+        Some(at)
+    }
 }
 
 /// An item of a response matched to the id it answers, with its text when asked for.
@@ -493,6 +504,15 @@ mod tests {
                 ("d", ErrorCode::InvalidResponse, false)
             ]
         );
+        // Answered out of the order asked, and an id nobody asked for.
+        let parsed = ResponseOutcome::Parsed {
+            profiles: vec![profile("c"), profile("x")],
+            failures: vec![Failure::new("a", ErrorCode::NotFound, "no")],
+            transient: vec![],
+        };
+        let (_, failures) = parsed.settle_all(&["a", "b", "c", "d"]).unwrap();
+        let ids: Vec<&str> = failures.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "d"]);
         let failed = ResponseOutcome::Failed {
             error: ProfileError::new(ErrorCode::Timeout, "slow"),
             retry_after_ms: None,
