@@ -72,8 +72,11 @@ impl CommonConfig {
 /// or fragment. Returns it without a trailing slash so paths can be appended.
 pub fn validate_base_url(key: &str, url: &str) -> Result<String, ProfileError> {
     let bad = |why: &str| ProfileError::invalid_config(format!("config.{key} {why}"));
+    // Split at the first ':' (a scheme has none) rather than by a substring search, which
+    // would bring std's Two-Way searcher into every build for this one use.
     let (scheme, rest) = url
-        .split_once("://")
+        .split_once(':')
+        .and_then(|(scheme, rest)| Some((scheme, rest.strip_prefix("//")?)))
         .ok_or_else(|| bad("must be an absolute https:// URL"))?;
     let scheme = scheme.to_ascii_lowercase();
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {

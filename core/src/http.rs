@@ -125,7 +125,7 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
 /// Parses the IMF-fixdate form of an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), the only
 /// form RFC 9110 lets servers send, into epoch milliseconds.
 pub fn parse_http_date(value: &str) -> Option<f64> {
-    let rest = value.split_once(", ")?.1;
+    let rest = value.split_once(',')?.1.strip_prefix(' ')?;
     let mut parts = rest.split(' ');
     let day: i64 = parts.next()?.parse().ok()?;
     let month = match parts.next()? {
