@@ -145,8 +145,7 @@ impl ResponseOutcome {
                         named[at] = true;
                     }
                 }
-                let missing = ids.iter().zip(named).filter(|(_, named)| !named);
-                let missing: Vec<Failure> = missing.map(|(id, _)| unaccounted(id)).collect();
+                let missing: Vec<Failure> = unseen(ids, &named).map(unaccounted).collect();
                 failures.extend(missing);
                 Ok((profiles, failures))
             }
@@ -377,8 +376,7 @@ pub fn match_asked<'a, T>(
             matched.push((ids[at], item));
         }
     }
-    let unnamed = ids.iter().zip(seen).filter(|(_, seen)| !seen);
-    (matched, unnamed.map(|(id, _)| *id).collect())
+    (matched, unseen(ids, &seen).collect())
 }
 
 /// Where an id an answer names is among the ids a request asked for. Vendors mostly answer in
@@ -401,6 +399,19 @@ impl InOrder {
         self.next = at + 1;
         Some(at)
     }
+}
+
+/// The ids at the positions not `seen`, but for a repeat of one that was: a caller's list
+/// (`parseResponse`) can hold an id twice, and one answer accounts for both, as it did when
+/// this was a set of names.
+fn unseen<'i, 'a>(ids: &'i [&'a str], seen: &'i [bool]) -> impl Iterator<Item = &'a str> + 'i {
+    let named = move |id: &str| {
+        ids.iter()
+            .zip(seen)
+            .any(|(other, seen)| *seen && *other == id)
+    };
+    let unseen = ids.iter().zip(seen).filter(|(_, seen)| !**seen);
+    unseen.map(|(id, _)| *id).filter(move |id| !named(id))
 }
 
 /// An item of a response matched to the id it answers, with its text when asked for.
@@ -478,6 +489,10 @@ mod tests {
         let (found, unnamed) = matched(&[("b", 1), ("c", 2), ("a", 3), ("b", 4), ("e", 5)]);
         assert_eq!(found, [("b", 1), ("c", 2), ("a", 3), ("e", 5)]);
         assert_eq!(unnamed, ["d"]);
+        // A caller's list may repeat an id: one item answers every copy.
+        let (found, unnamed) = match_asked(&["a", "b", "a"], [("a", 1)], id_of);
+        assert_eq!(found.len(), 1);
+        assert_eq!(unnamed, ["b"]);
     }
 
     #[test]
@@ -513,6 +528,15 @@ mod tests {
         let (_, failures) = parsed.settle_all(&["a", "b", "c", "d"]).unwrap();
         let ids: Vec<&str> = failures.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "d"]);
+        // An id asked for twice is accounted for by one answer.
+        let parsed = ResponseOutcome::Parsed {
+            profiles: vec![profile("a")],
+            failures: vec![],
+            transient: vec![],
+        };
+        let (_, failures) = parsed.settle_all(&["a", "b", "a", "b"]).unwrap();
+        let ids: Vec<&str> = failures.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["b", "b"]);
         let failed = ResponseOutcome::Failed {
             error: ProfileError::new(ErrorCode::Timeout, "slow"),
             retry_after_ms: None,
