@@ -103,20 +103,30 @@ pub fn member_named<'m, V>(members: &'m [(Cow<str>, V)], key: &str) -> Option<&'
 }
 
 /// The objects of a list read as [`Shallow`]s (anything else is no item), each with its text
-/// when `raw` says where the list is (`includeRaw`: the body's text and the list's key, read
-/// once more).
+/// as [`present`] finds it.
 pub fn objects<'a>(
     items: Vec<Shallow<'a>>,
     raw: Option<(&'a str, &str)>,
 ) -> Vec<(Members<'a>, Option<Raw<'a>>)> {
+    let objects = items.into_iter().map(|item| match item {
+        Shallow::Object(members) => Some(members),
+        _ => None,
+    });
+    present(objects, raw)
+}
+
+/// The items of a list that are there (`Some`: read as what was asked), each with its text
+/// when `raw` says where the list is (`includeRaw`: the body's text and the list's key, read
+/// once more, only then).
+pub fn present<'a, T>(
+    items: impl IntoIterator<Item = Option<T>>,
+    raw: Option<(&'a str, &str)>,
+) -> Vec<(T, Option<Raw<'a>>)> {
     let raws = raw.and_then(|(text, key)| raw_items(text, key));
     let raw_at = |at: usize| raws.as_ref().and_then(|raws| raws.get(at).copied());
-    let objects = items.into_iter().enumerate();
-    objects
-        .filter_map(|(at, item)| match item {
-            Shallow::Object(members) => Some((members, raw_at(at))),
-            _ => None,
-        })
+    let items = items.into_iter().enumerate();
+    items
+        .filter_map(|(at, item)| Some((item?, raw_at(at))))
         .collect()
 }
 

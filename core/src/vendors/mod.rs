@@ -426,16 +426,10 @@ pub fn match_items<'a, T>(
     id_of: impl Fn(&T) -> Option<String>,
     raw: Option<(&str, &str)>,
 ) -> (Vec<Matched<'a, T>>, Vec<&'a str>) {
-    let raws = raw.and_then(|(text, key)| crate::json::raw_items(text, key));
-    let items = items
-        .into_iter()
-        .enumerate()
-        .filter_map(|(at, item)| Some((at, item.into_inner()?)));
-    let (matched, unnamed) = match_asked(ids, items, |(_, item)| id_of(item));
-    let matched = matched.into_iter().map(|(id, (at, item))| {
-        let raw = raws.as_ref().and_then(|raws| raws.get(at).copied());
-        (id, item, raw.map(RawJson::new))
-    });
+    let items = crate::json::present(items.into_iter().map(Obj::into_inner), raw);
+    let (matched, unnamed) = match_asked(ids, items, |(item, _)| id_of(item));
+    let matched = matched.into_iter();
+    let matched = matched.map(|(id, (item, raw))| (id, item, raw.map(RawJson::new)));
     (matched.collect(), unnamed)
 }
 

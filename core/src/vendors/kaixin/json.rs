@@ -53,18 +53,13 @@ pub(super) fn json_users<'t>(body: &'t str, include_raw: bool) -> Result<Vec<Use
         }
         Member::Absent => return Err("the body has no users array".into()),
     };
-    // `includeRaw`: each user's text, from the body read once more (only then).
-    let raws = include_raw
-        .then(|| crate::json::raw_items(body, "users"))
-        .flatten();
-    let raw_at = |at: usize| raws.as_ref().and_then(|raws| raws.get(at).copied());
-    let users = users.into_iter().enumerate();
+    let users = users.into_iter().map(|UserMembers(members)| members);
+    let users = crate::json::present(users, include_raw.then_some((body, "users")));
     Ok(users
-        .filter_map(|(at, UserMembers(members))| {
-            Some(User {
-                members: members?,
-                raw: raw_at(at).map(RawJson::new),
-            })
+        .into_iter()
+        .map(|(members, raw)| User {
+            members,
+            raw: raw.map(RawJson::new),
         })
         .collect())
 }
