@@ -29,6 +29,7 @@ pub fn parse(text: &str) -> Option<f64> {
         b'+' => (false, 1),
         _ => (false, 0),
     };
+    let start = at;
     let mut digits = Digits::default();
     let mut seen_digit = false;
     let mut seen_point = false;
@@ -49,6 +50,7 @@ pub fn parse(text: &str) -> Option<f64> {
     if !seen_digit {
         return None;
     }
+    let mantissa = &bytes[start..at];
     if let Some(b'e' | b'E') = bytes.get(at) {
         at += 1;
         let negative_exponent = match bytes.get(at) {
@@ -81,7 +83,7 @@ pub fn parse(text: &str) -> Option<f64> {
     if at != bytes.len() {
         return None;
     }
-    let magnitude = digits.value()?;
+    let magnitude = digits.value(mantissa)?;
     Some(if negative { -magnitude } else { magnitude })
 }
 
@@ -103,17 +105,15 @@ pub fn write(out: &mut String, x: f64) {
 /// Significant digits that stop keeping count after this many.
 const KEPT_DIGITS: usize = 800;
 
-/// A decimal as read: its significant digits (leading zeros dropped) and the power of ten
-/// of the last one kept.
+/// A decimal as first read, with nothing allocated: the fast path needs only its first 19
+/// significant digits, and most numbers take it. The rest reads the text again.
 #[derive(Default)]
 struct Digits {
-    kept: Vec<u8>,
     /// The first 19 significant digits, as a number.
     leading: u64,
-    /// Significant digits read, kept or not.
+    /// Significant digits read (leading zeros dropped).
     count: i64,
-    /// A nonzero digit past the kept ones.
-    dropped_nonzero: bool,
+    /// The power of ten of the last digit read.
     exponent: i64,
 }
 
@@ -126,20 +126,15 @@ impl Digits {
         if self.count <= 19 {
             self.leading = self.leading * 10 + u64::from(digit);
         }
-        if self.kept.len() < KEPT_DIGITS {
-            self.kept.push(digit);
-        } else {
-            self.dropped_nonzero |= digit != 0;
-            self.exponent += 1;
-        }
     }
 
-    fn value(self) -> Option<f64> {
+    /// The value of the digits of `mantissa` (the text they were read from, point and all).
+    fn value(self, mantissa: &[u8]) -> Option<f64> {
         if self.count == 0 {
             return Some(0.0);
         }
-        // The kept digits are ≥ 10^(count - 1) and < 10^count in units of 10^exponent.
-        let magnitude = self.kept.len() as i64 + self.exponent;
+        // The digits are ≥ 10^(count - 1) and < 10^count in units of 10^exponent.
+        let magnitude = self.count + self.exponent;
         if magnitude > 310 {
             return None;
         }
@@ -151,14 +146,32 @@ impl Digits {
                 return Some(fast);
             }
         }
-        let mut whole = Big::default();
-        for chunk in self.kept.chunks(9) {
-            let value = chunk.iter().fold(0, |n, &d| n * 10 + u32::from(d));
-            whole.mul_small(10u32.pow(chunk.len() as u32));
-            whole.add_small(value);
+        let significant = mantissa
+            .iter()
+            .filter(|b| b.is_ascii_digit())
+            .map(|b| b - b'0')
+            .skip_while(|&d| d == 0);
+        let (mut whole, mut chunk, mut chunk_digits) = (Big::default(), 0, 0);
+        let (mut kept, mut dropped_nonzero) = (0, false);
+        for digit in significant {
+            if kept == KEPT_DIGITS {
+                dropped_nonzero |= digit != 0;
+                continue;
+            }
+            kept += 1;
+            chunk = chunk * 10 + u32::from(digit);
+            chunk_digits += 1;
+            if chunk_digits == 9 {
+                whole.mul_small(1_000_000_000);
+                whole.add_small(chunk);
+                (chunk, chunk_digits) = (0, 0);
+            }
         }
-        let mut exponent = self.exponent;
-        if self.dropped_nonzero {
+        whole.mul_small(10u32.pow(chunk_digits));
+        whole.add_small(chunk);
+        // Each digit past the kept ones moved the last kept one up a power of ten.
+        let mut exponent = self.exponent + (self.count - kept as i64);
+        if dropped_nonzero {
             // One more digit, 1, stands for everything past the kept ones: above the cut,
             // below its next step, and never exactly a halfway point.
             whole.mul_small(10);
