@@ -10,8 +10,8 @@ use wasm_bindgen::JsCast;
 
 use crate::call::CallHandle;
 use crate::js::{
-    get, is_stream, js_object, now, random_seed, read_ids, read_object, to_js, to_js_error,
-    ReadObject,
+    get, in_a_browser, is_stream, js_object, now, random_seed, read_ids, read_object, to_js,
+    to_js_error, ReadObject,
 };
 use crate::loader::{JsProfileLoader, LoaderCore};
 use improfiles_core::call::options::{batch_keys, list_keys};
@@ -157,7 +157,7 @@ impl ProfileClient {
         let limiter_js = limiter.cloned().unwrap_or_default();
         let _ = Reflect::set(&limits, &"limiter".into(), &limiter_js);
         let io = ClientIo::new(read.function("fetch"), read.function("signer"), limits);
-        let session = Session::new(vendor.as_ref(), limiter.is_some());
+        let session = Session::new(vendor.as_ref(), limiter.is_some(), in_a_browser());
         Ok(ProfileClient {
             inner: Rc::new(Client {
                 session: RefCell::new(session),

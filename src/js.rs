@@ -32,9 +32,8 @@ pub fn to_js_error(error: &ProfileError) -> JsValue {
     create_profile_error(to_js(error))
 }
 
-/// Results cross into JS as one JSON string that `JSON.parse` turns into objects: building
-/// them property by property through the boundary (serde-wasm-bindgen) normalized a
-/// response's worth of profiles 5-35% slower (BENCHMARKS.md).
+/// Results cross as one JSON string that `JSON.parse` turns into objects: built property by
+/// property through the boundary (serde-wasm-bindgen), they were 5-35% slower (BENCHMARKS.md).
 pub fn to_js(value: &(impl ToJson + ?Sized)) -> JsValue {
     from_json(&value.to_json())
 }
@@ -61,6 +60,12 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
 
 pub fn now() -> f64 {
     js_sys::Date::now()
+}
+
+/// A page or a worker, whose fetch is a browser's (the core's `Scheduler::behind_a_browser`).
+pub fn in_a_browser() -> bool {
+    let defined = |name| !get(&js_sys::global(), name).is_undefined();
+    defined("document") || defined("WorkerGlobalScope")
 }
 
 /// A seed from `crypto.getRandomValues` where there is one (browsers, workers, Node 20).

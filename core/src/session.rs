@@ -15,8 +15,10 @@ pub struct Session {
 
 impl Session {
     /// The session a client of `vendor` starts with. `shared_limiter`: every send also waits
-    /// for a permit from a limiter shared with other processes (`config.limiter`).
-    pub fn new(vendor: &dyn Vendor, shared_limiter: bool) -> Self {
+    /// for a permit from a limiter shared with other processes (`config.limiter`);
+    /// `in_a_browser`: the client runs in a page or a worker
+    /// ([`Scheduler::behind_a_browser`]).
+    pub fn new(vendor: &dyn Vendor, shared_limiter: bool, in_a_browser: bool) -> Self {
         let common = vendor.common();
         let mut scheduler = Scheduler::new(
             common.rate_limit,
@@ -26,6 +28,9 @@ impl Session {
         .with_max_pause(f64::from(common.max_retry_after_ms));
         if shared_limiter {
             scheduler = scheduler.with_shared_limiter();
+        }
+        if in_a_browser {
+            scheduler = scheduler.behind_a_browser();
         }
         Session {
             scheduler,

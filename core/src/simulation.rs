@@ -76,7 +76,7 @@ const MAX_STEPS: usize = 1_000_000;
 
 impl<W: Work> Simulation<W> {
     pub fn new(vendor: Rc<dyn Vendor>, work: W, start_ms: f64) -> Self {
-        let session = Session::new(vendor.as_ref(), false);
+        let session = Session::new(vendor.as_ref(), false, false);
         Simulation {
             call: Call::new(vendor, work, 7),
             session,

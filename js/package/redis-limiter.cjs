@@ -19,7 +19,9 @@
 // floor counts until 8 round trips are known, and a permit's time is worked out again just
 // before it goes, from the round trips known by then. (In-process pacing also caps the floor
 // at the shortest round trip of a request that opened a connection, for the requests a
-// browser queues out of sight; the processes of a Redis limiter are Node's, which queue none.)
+// browser queues out of sight, and in a browser credits none until requests sent after the
+// client's first window have answered, for a browser whose start delays every early request
+// alike; the processes of a Redis limiter are Node's, which do neither.)
 // On top, grants follow a GCRA schedule (as redis-cell and API gateways do) so that they are
 // spread evenly.
 //

@@ -5,9 +5,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
+import { fileURLToPath } from "node:url";
+
 import { atDistance } from "../../bench/rate.mjs";
+import { launchChromium, outcomeOf } from "./helpers/chromium.mjs";
 import { easemobWithToken } from "./helpers/easemob.mjs";
 import { accountingErrors, startEmulator } from "improfiles-emulator";
+import { serveStatic } from "./helpers/static-server.mjs";
 import { kaixin } from "./helpers/kaixin.mjs";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 import { tencent } from "./helpers/tencent.mjs";
@@ -87,4 +91,24 @@ test("a given concurrency is a hard cap, at any distance", async () => {
   assert.equal(most, 3);
   assert.equal(seen.refused, 0);
   assert.equal(JSON.parse(JSON.stringify(rongcloud(emulator))).concurrency, "auto");
+});
+
+// In a page, behind Chromium's six HTTP/1.1 connections and its start: the pacing credits no
+// floor until round trips from after the first window are known (core/src/pacing.rs), since
+// every round trip of a starting browser's first second holds its start. The page is the
+// bench's (bench/pages/rate.html): 300 requests, default config.
+test("rongcloud in a Chromium page at 50 ± 5 ms: no window over 100, nothing refused", async () => {
+  const [site, browser] = await Promise.all([serveStatic(fileURLToPath(new URL("../..", import.meta.url))), launchChromium()]);
+  try {
+    const seen = await atDistance(emulator, { vendor: "rongcloud", latencyMs: 50, jitterMs: 5 }, () =>
+      outcomeOf(browser, `${site.url}/bench/pages/rate.html?emulator=${encodeURIComponent(emulator.url)}&ids=30000`),
+    );
+    assert.deepEqual(seen.result.pageErrors, []);
+    assert.equal(seen.result.error, undefined);
+    assert.deepEqual([seen.result.stats.profiles, seen.result.stats.failures], [30_000, 0]);
+    assert.equal(seen.refused, 0);
+    assert.ok(seen.busiest <= 100, `busiest second ${seen.busiest}`);
+  } finally {
+    await Promise.all([site.close(), browser.close()]);
+  }
 });

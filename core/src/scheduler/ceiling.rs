@@ -255,7 +255,7 @@ mod tests {
     fn periods(c: &mut Ceiling, start: f64, count: usize, answered: u32, law: usize) -> f64 {
         let mut round_trips = RoundTrips::default();
         for _ in 0..MIN_SAMPLES {
-            round_trips.record(10.0, false);
+            round_trips.record(10.0, false, true);
         }
         let mut now = start;
         for _ in 0..count {

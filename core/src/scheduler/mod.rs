@@ -108,6 +108,8 @@ pub struct Scheduler {
     /// The most requests that were ever out on the network at once: as many connections as
     /// the fetch underneath has had to open (see [`Out::warm`]).
     most_departed: usize,
+    /// When the first request left: the client's first window ends a window after it.
+    first_departure: f64,
     round_trips: RoundTrips,
     ceiling: Ceiling,
     /// The last rate-limit reply: the causal rule for [`CAUTION_MS`] after it, and a wider
@@ -145,6 +147,7 @@ impl Scheduler {
             next_ticket: 0,
             in_flight: Vec::new(),
             most_departed: 0,
+            first_departure: f64::INFINITY,
             round_trips: RoundTrips::default(),
             ceiling: Ceiling::default(),
             caution_since: f64::NEG_INFINITY,
@@ -164,6 +167,14 @@ impl Scheduler {
     /// permit came. Concurrency, pauses and slowdowns still apply here.
     pub fn with_shared_limiter(mut self) -> Self {
         self.pacer = None;
+        self
+    }
+
+    /// The fetch underneath is a browser's, which queues requests out of sight and may be
+    /// slow to start: the pacing waits for round trips from after the first window before it
+    /// credits any floor ([`RoundTrips::credit`]).
+    pub fn behind_a_browser(mut self) -> Self {
+        self.round_trips.behind_a_browser();
         self
     }
 
@@ -294,6 +305,7 @@ impl Scheduler {
             debug_assert_eq!(index, ticket.0, "one pacer send per ticket, in order");
             out.warm = self.departs();
             out.departed = Some(now);
+            self.first_departure = self.first_departure.min(now);
         }
         self.in_flight.push(out);
         self.ceiling.on_send(self.in_flight.len());
@@ -327,6 +339,7 @@ impl Scheduler {
             }
             let out = &mut self.in_flight[at];
             out.departed = Some(out.departed.map_or(now, |d| d.max(now)));
+            self.first_departure = self.first_departure.min(now);
         }
         if let Some(pacer) = &mut self.pacer {
             pacer.record_departure(ticket.0, now);
@@ -346,7 +359,9 @@ impl Scheduler {
             ..
         }) = out.filter(|_| answered)
         {
-            self.round_trips.record(now - departed, !warm);
+            let window = self.pacer.as_ref().map_or(1000.0, ArrivalPacer::window_ms);
+            let settled = departed >= self.first_departure + window;
+            self.round_trips.record(now - departed, !warm, settled);
         }
         if let Some(pacer) = &mut self.pacer {
             pacer.record_end(ticket.0, Ended { at: now, answered });
