@@ -3,7 +3,7 @@
 //! `+/=` swapped for `*-_` so the result can sit in a URL query unescaped.
 //!
 //! One difference from the ports: our zlib stream stores the document rather than compressing
-//! it ([`zlib_stored`]). The server inflates whatever it is given, and a stored stream is as
+//! it ([`zlib_stored`]). The server inflates what it is given, and a stored stream is as
 //! valid to any inflater as a compressed one; the document is a couple of hundred bytes, so
 //! compressing it saves some 50 characters of a UserSig, while a deflater cost every Tencent
 //! build 7.8 KB of its gzipped wasm (BENCHMARKS.md). Reading a UserSig (a caller's own, made
