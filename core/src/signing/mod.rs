@@ -4,6 +4,7 @@
 pub mod oauth1;
 pub mod rongcloud;
 pub mod tls_sig;
+pub mod zlib;
 
 use crate::model::ProfileError;
 use crate::reader::ObjectReader;

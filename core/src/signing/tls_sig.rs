@@ -3,11 +3,7 @@
 //! `+/=` swapped for `*-_` so the result can sit in a URL query unescaped.
 //!
 //! One difference from the ports: our zlib stream stores the document rather than compressing
-//! it ([`zlib_stored`]). The server inflates what it is given, and a stored stream is as
-//! valid to any inflater as a compressed one; the document is a couple of hundred bytes, so
-//! compressing it saves some 50 characters of a UserSig, while a deflater cost every Tencent
-//! build 7.8 KB of its gzipped wasm (BENCHMARKS.md). Reading a UserSig (a caller's own, made
-//! by an official port) still inflates it.
+//! it; every inflater reads it alike (see [`super::zlib`], which also reads a caller's own).
 //!
 //! [`UserSigIssuer`] keeps one UserSig in the client's [`CredentialState`] and renews it
 //! before it runs out; it takes the time as an argument, so renewal is tested without waiting.
@@ -55,43 +51,7 @@ pub fn user_sig(
     let document = format!(
         r#"{{"TLS.ver":"2.0","TLS.identifier":{identifier_json},"TLS.sdkappid":{sdk_app_id},"TLS.expire":{expire},"TLS.time":{time},"TLS.sig":"{sig}"}}"#
     );
-    to_url_alphabet(&STANDARD.encode(zlib_stored(document.as_bytes())))
-}
-
-/// `data` as a zlib stream (RFC 1950) of stored deflate blocks (RFC 1951, section 3.2.4):
-/// the two-byte header, blocks of at most 65,535 bytes each with its length and the length's
-/// complement, and the Adler-32 of the data, big-endian.
-fn zlib_stored(data: &[u8]) -> Vec<u8> {
-    const BLOCK: usize = 0xffff;
-    // CM 8 (deflate), a 32 KiB window, FLEVEL 0; the pair is a multiple of 31 as FCHECK asks.
-    let mut out = vec![0x78, 0x01];
-    let mut rest = data;
-    loop {
-        let (block, tail) = rest.split_at(rest.len().min(BLOCK));
-        let length = u16::try_from(block.len()).expect("a block holds at most 65,535 bytes");
-        out.push(u8::from(tail.is_empty())); // BFINAL on the last block, BTYPE 00 (stored)
-        out.extend_from_slice(&length.to_le_bytes());
-        out.extend_from_slice(&(!length).to_le_bytes());
-        out.extend_from_slice(block);
-        if tail.is_empty() {
-            break;
-        }
-        rest = tail;
-    }
-    out.extend_from_slice(&adler32(data).to_be_bytes());
-    out
-}
-
-/// RFC 1950's checksum: two sums modulo 65,521, the running sum of the bytes (from 1) and
-/// the sum of those sums.
-fn adler32(data: &[u8]) -> u32 {
-    const MOD: u32 = 65_521;
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in data {
-        a = (a + u32::from(byte)) % MOD;
-        b = (b + a) % MOD;
-    }
-    (b << 16) | a
+    to_url_alphabet(&STANDARD.encode(super::zlib::stored(document.as_bytes())))
 }
 
 /// Standard base64's `+/=` and the UserSig alphabet's `*-_`, pair by pair.
@@ -178,9 +138,8 @@ pub fn decode_user_sig(user_sig: &str) -> Result<UserSigDocument, &'static str> 
     let compressed = STANDARD
         .decode(from_url_alphabet(user_sig.trim()))
         .map_err(|_| "is not in the UserSig base64 alphabet")?;
-    let json =
-        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_INFLATED_BYTES)
-            .map_err(|_| "is not zlib-compressed")?;
+    let json = super::zlib::inflate(&compressed, MAX_INFLATED_BYTES)
+        .map_err(|_| "is not zlib-compressed")?;
     let document = std::str::from_utf8(&json).ok();
     let document = document.and_then(|text| crate::json::parse::<Obj<Written>>(text).ok());
     document
@@ -260,23 +219,19 @@ mod tests {
     }
 
     #[test]
-    fn adler32_known_answers() {
-        // An empty input leaves the sums at their starting values, 1 and 0 (RFC 1950,
-        // section 8); "Wikipedia" is the worked example of https://en.wikipedia.org/wiki/Adler-32.
-        assert_eq!(adler32(b""), 1);
-        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
-    }
-
-    #[test]
-    fn a_stored_zlib_stream_inflates_with_an_independent_inflater() {
-        // miniz_oxide's inflater checks the header, every block's length pair and the
-        // Adler-32; the sizes cover no block content, one block exactly full, and a second.
-        for size in [0, 1, 200, 65_535, 65_536, 140_000] {
-            let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
-            let stream = zlib_stored(&data);
-            let inflated = miniz_oxide::inflate::decompress_to_vec_zlib(&stream).unwrap();
-            assert_eq!(inflated, data, "{size} bytes");
-        }
+    fn a_user_sig_of_the_official_port_decodes() {
+        // tls-sig-api-v2 (npm) with its clock at 1569910200: the known answer's inputs.
+        let theirs = "eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwjDB4pTsxIKCzBQlK0MTAyiAyJRk5qYqWRmamllaGhoYwURTKwoyi8DipqZGcLXFmelKVkrOBVmlTimBxZZR5Xml7o5eQRb5efn*qZ6WaeWpEUZlnr6*kZYmmf5e4V6Rtkq1AAXZL70_";
+        assert_eq!(
+            decode_user_sig(theirs).unwrap(),
+            UserSigDocument {
+                identifier: "0".into(),
+                sdk_app_id: 1_400_000_000,
+                time: 1_569_910_200,
+                expire: 15_552_000,
+                sig: "CpjuBdQs9ZwnuGAJR8onoOeI9fweX2vIMMY94iOJWJY=".into(),
+            }
+        );
     }
 
     #[test]
