@@ -109,9 +109,36 @@ fn blank_out(text: &str, secret: &str) -> String {
     out
 }
 
+/// Where `needle` first occurs in `text`: a plain scan, for the same reason as
+/// [`blank_out`]'s (what is searched for: a URL's `://`, an XML construct's end, a word in
+/// an error message).
+pub(crate) fn position_of(text: &str, needle: &str) -> Option<usize> {
+    text.char_indices()
+        .map(|(at, _)| at)
+        .find(|&at| text[at..].starts_with(needle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn position_of_finds_as_str_find_does() {
+        for (text, needle) in [
+            ("https://x", "://"),
+            ("a-->b-->", "-->"),
+            ("张伟]]>🧪", "]]>"),
+            ("--", "-->"),
+            ("", "?>"),
+            ("abc", ""),
+        ] {
+            assert_eq!(
+                position_of(text, needle),
+                text.find(needle),
+                "{text} {needle}"
+            );
+        }
+    }
 
     #[test]
     fn redaction_scans_left_to_right_through_any_text() {

@@ -31,9 +31,10 @@ pub struct Protocol<'a> {
 /// RFC 5849 §3.4.1.2: lowercase scheme and host, no default port, no query or fragment.
 pub fn base_string_uri(url: &str) -> String {
     let url = url.split(['?', '#']).next().unwrap_or_default();
-    let Some((scheme, rest)) = url.split_once("://") else {
+    let Some(at) = crate::model::position_of(url, "://") else {
         return url.to_owned();
     };
+    let (scheme, rest) = (&url[..at], &url[at + "://".len()..]);
     let scheme = scheme.to_ascii_lowercase();
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),

@@ -14,7 +14,7 @@ use xml::{xml_text, xml_users};
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::json::{Object, Shallow};
-use crate::model::{ErrorCode, Failure, ProfileError, Secret, VendorCode, VendorKey};
+use crate::model::{position_of, ErrorCode, Failure, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::oauth1;
 use crate::vendors::descriptor::{Descriptor, Field, Mode};
@@ -303,14 +303,14 @@ fn looks_like_rate_limit(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     ["rate", "limit", "frequen", "too many", "频率", "频繁"]
         .iter()
-        .any(|hint| lower.contains(hint))
+        .any(|hint| position_of(&lower, hint).is_some())
 }
 
 fn looks_like_invalid_request(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     ["invalid", "param", "missing", "参数", "不合法"]
         .iter()
-        .any(|hint| lower.contains(hint))
+        .any(|hint| position_of(&lower, hint).is_some())
 }
 
 impl Vendor for Kaixin {

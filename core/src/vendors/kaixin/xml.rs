@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use super::{User, LIST_FIELDS};
 use crate::json::write::{array, object, string, ToJson};
-use crate::model::RawJson;
+use crate::model::{position_of, RawJson};
 
 /// XML nesting deeper than any Kaixin document is refused rather than followed.
 const MAX_XML_DEPTH: usize = 16;
@@ -72,8 +72,7 @@ impl<'a> Tokens<'a> {
 fn markup(rest: &str) -> Result<(Token<'_>, usize), &'static str> {
     // A construct that ends at the first `close` after `open`.
     let delimited = |open: &str, close: &str| {
-        rest[open.len()..]
-            .find(close)
+        position_of(&rest[open.len()..], close)
             .map(|end| (open.len() + end, open.len() + end + close.len()))
     };
     if rest.starts_with("<!--") {
