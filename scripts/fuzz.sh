@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes every response reader, config/request builder and the whole call state machine
+# Fuzzes every response reader, config/request builder, the whole call state machine and
+# the reading of a caller's UserSig
 # (fuzz/fuzz_targets) for FUZZ_SECONDS each, growing the committed corpus in fuzz/corpus,
 # and prints executions per target. A crash stops the run with its input in fuzz/artifacts.
 set -euo pipefail
@@ -10,9 +11,9 @@ log() { printf '[fuzz] %s\n' "$*" >&2; }
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
-declare -A MAX_LEN=([response]=8192 [config_request]=4096 [job]=16384)
+declare -A MAX_LEN=([response]=8192 [config_request]=4096 [job]=16384 [user_sig]=4096)
 summary=()
-for target in response config_request job; do
+for target in response config_request job user_sig; do
   log "${target}: ${SECONDS_EACH} s"
   out=$(mktemp)
   cargo +nightly fuzz run "$target" "corpus/$target" -- \

@@ -162,6 +162,17 @@ pub fn check_config_and_request(config: &str, ids: &[String], fields: &[String],
     }
 }
 
+/// Reads `data` as a caller's UserSig is read: inflated as a zlib stream (at most 16 KiB
+/// out), and as text through the whole decoding. Neither may panic, and the inflater never
+/// hands back more than its limit.
+pub fn check_user_sig(data: &[u8]) {
+    const LIMIT: usize = 16 * 1024;
+    if let Ok(inflated) = crate::signing::zlib::inflate(data, LIMIT) {
+        assert!(inflated.len() <= LIMIT, "{} bytes inflated", inflated.len());
+    }
+    let _ = crate::signing::tls_sig::decode_user_sig(&String::from_utf8_lossy(data));
+}
+
 /// What the simulated vendor does with one request of [`run_job`].
 #[derive(Clone, Debug)]
 pub enum Step {
@@ -361,6 +372,23 @@ mod properties {
             }
             let text = Value::Object(config).to_string();
             check_config_and_request(&text, &ids, &fields, nonce);
+        }
+
+        #[test]
+        fn any_user_sig_is_read_without_panic(
+            data in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..300),
+                // A stored stream with a byte changed: past the header more often.
+                (prop::collection::vec(any::<u8>(), 0..200), any::<prop::sample::Index>(), any::<u8>())
+                    .prop_map(|(data, at, byte)| {
+                        let mut stream = crate::signing::zlib::stored(&data);
+                        let at = at.index(stream.len());
+                        stream[at] = byte;
+                        stream
+                    }),
+            ],
+        ) {
+            check_user_sig(&data);
         }
 
         #[test]
