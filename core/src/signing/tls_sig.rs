@@ -218,20 +218,22 @@ mod tests {
         );
     }
 
+    /// The document of a UserSig made from the known answer's inputs.
+    fn known_document() -> UserSigDocument {
+        UserSigDocument {
+            identifier: "0".into(),
+            sdk_app_id: 1_400_000_000,
+            time: 1_569_910_200,
+            expire: 15_552_000,
+            sig: "CpjuBdQs9ZwnuGAJR8onoOeI9fweX2vIMMY94iOJWJY=".into(),
+        }
+    }
+
     #[test]
     fn a_user_sig_of_the_official_port_decodes() {
         // tls-sig-api-v2 (npm) with its clock at 1569910200: the known answer's inputs.
         let theirs = "eJyrVgrxCdYrSy1SslIy0jNQ0gHzM1NS80oy0zLBwjDB4pTsxIKCzBQlK0MTAyiAyJRk5qYqWRmamllaGhoYwURTKwoyi8DipqZGcLXFmelKVkrOBVmlTimBxZZR5Xml7o5eQRb5efn*qZ6WaeWpEUZlnr6*kZYmmf5e4V6Rtkq1AAXZL70_";
-        assert_eq!(
-            decode_user_sig(theirs).unwrap(),
-            UserSigDocument {
-                identifier: "0".into(),
-                sdk_app_id: 1_400_000_000,
-                time: 1_569_910_200,
-                expire: 15_552_000,
-                sig: "CpjuBdQs9ZwnuGAJR8onoOeI9fweX2vIMMY94iOJWJY=".into(),
-            }
-        );
+        assert_eq!(decode_user_sig(theirs).unwrap(), known_document());
     }
 
     #[test]
@@ -241,16 +243,7 @@ mod tests {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "*-_".contains(c)));
         let doc = decode_user_sig(&sig).unwrap();
-        assert_eq!(
-            doc,
-            UserSigDocument {
-                identifier: "0".into(),
-                sdk_app_id: 1_400_000_000,
-                time: 1_569_910_200,
-                expire: 15_552_000,
-                sig: "CpjuBdQs9ZwnuGAJR8onoOeI9fweX2vIMMY94iOJWJY=".into(),
-            }
-        );
+        assert_eq!(doc, known_document());
         assert_eq!(doc.expires_at(), 1_569_910_200 + 15_552_000);
     }
 
