@@ -486,16 +486,29 @@ impl Work for Batch {
     }
 
     fn outcome(&mut self, stats: Stats) -> BatchResult {
-        let mut profiles = std::mem::take(&mut self.profiles);
-        let mut failures = std::mem::take(&mut self.failures);
-        profiles.sort_unstable_by_key(|(i, _)| *i);
-        failures.sort_unstable_by_key(|(i, _)| *i);
+        let ids = self.slots.len();
         BatchResult {
-            profiles: profiles.into_iter().map(|(_, p)| p).collect(),
-            failures: failures.into_iter().map(|(_, f)| f).collect(),
+            profiles: in_id_order(std::mem::take(&mut self.profiles), ids),
+            failures: in_id_order(std::mem::take(&mut self.failures), ids),
             stats,
         }
     }
+}
+
+/// `settled` in the order of its ids' indices, each below `ids` and none twice (an id is
+/// settled once). Placed by index rather than sorted: a comparison sort is two copies of
+/// std's sorting code in every build, one per element type (BENCHMARKS.md).
+fn in_id_order<T>(settled: Vec<(usize, T)>, ids: usize) -> Vec<T> {
+    const NONE: u32 = u32::MAX;
+    let mut at = vec![NONE; ids];
+    for (k, (index, _)) in settled.iter().enumerate() {
+        at[*index] = k as u32;
+    }
+    let mut settled: Vec<Option<T>> = settled.into_iter().map(|(_, t)| Some(t)).collect();
+    at.into_iter()
+        .filter(|&k| k != NONE)
+        .filter_map(|k| settled[k as usize].take())
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::http::percent_encode;
+use crate::http::{joined_pairs, percent_encode, sort_pairs};
 
 /// The four OAuth 1.0a credentials of a signed request.
 pub struct Credentials<'a> {
@@ -61,12 +61,8 @@ pub fn signature_base_string(method: &str, url: &str, params: &[(String, String)
         .iter()
         .map(|(k, v)| (percent_encode(k), percent_encode(v)))
         .collect();
-    encoded.sort();
-    let normalized = encoded
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    sort_pairs(&mut encoded);
+    let normalized = joined_pairs(&encoded);
     format!(
         "{}&{}&{}",
         method.to_ascii_uppercase(),

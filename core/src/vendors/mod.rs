@@ -308,7 +308,7 @@ pub fn from_config(input: &ObjectReader) -> Result<Box<dyn Vendor>, ProfileError
     }
     Err(ProfileError::invalid_config(match VendorKey::parse(&name) {
         Some(key) => format!(
-            "config.vendor {name:?} is not in this build: import it from \"{}\" (or \"improfiles\")",
+            "config.vendor \"{name}\" is not in this build: import it from \"{}\" (or \"improfiles\")",
             key.entry()
         ),
         None => {

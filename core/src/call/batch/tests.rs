@@ -547,3 +547,11 @@ fn an_expired_user_sig_fails_the_call_before_anything_is_sent() {
     assert!(!error.message.contains(&sig));
     assert!(sim.received.is_empty());
 }
+
+#[test]
+fn settled_results_come_out_in_id_order_with_the_other_kind_s_ids_skipped() {
+    // Ids 0..6: profiles for some, settled out of order; the rest failed (not in this list).
+    let settled = vec![(4, "e"), (0, "a"), (5, "f"), (2, "c")];
+    assert_eq!(in_id_order(settled, 6), ["a", "c", "e", "f"]);
+    assert_eq!(in_id_order(Vec::<(usize, ())>::new(), 3), []);
+}

@@ -7,7 +7,7 @@ use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
-use crate::json::write::object;
+use crate::json::write::{object, ToJson};
 use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
 use crate::model::{
     ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, VendorCode, VendorKey,
@@ -118,9 +118,9 @@ fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
                     && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             });
         if !known {
-            let shown: String = field.chars().take(64).collect();
+            let shown = field.chars().take(64).collect::<String>().to_json();
             return Err(format!(
-                "unknown profile tag {shown:?}: use a standard tag ({}) or {CUSTOM_TAG_PREFIX}<key>",
+                "unknown profile tag {shown}: use a standard tag ({}) or {CUSTOM_TAG_PREFIX}<key>",
                 STANDARD_TAGS.join(", ")
             ));
         }
