@@ -15,6 +15,7 @@
 //!   ([`credential`]) of a vendor that obtains or makes its own.
 //! - `simulation` (tests, feature `simulation`): the one native driver of a call, on a
 //!   virtual clock against a scripted vendor.
+//! - [`hash_index`]: the one hash table (a call's ids, the loader's cache and queue).
 //! - [`loader`]: the cache (TTL, least recently used out first) and batching queue of
 //!   `client.loader()`.
 
@@ -24,6 +25,7 @@ pub mod credential;
 pub mod decimal;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
+pub mod hash_index;
 pub mod http;
 pub mod json;
 pub mod loader;

@@ -4,8 +4,7 @@
 
 use std::collections::VecDeque;
 
-use hashbrown::{HashMap, HashSet};
-
+use crate::hash_index::{StrMap, StrSet};
 use crate::model::ProfileError;
 use crate::reader::ObjectReader;
 use crate::vendors::Vendor;
@@ -113,7 +112,7 @@ struct Entry<V> {
 /// is tested natively.
 pub struct ProfileCache<V> {
     options: LoaderOptions,
-    entries: HashMap<String, Entry<V>>,
+    entries: StrMap<Entry<V>>,
     /// Every use, the oldest first: `(used, id)`. A record whose entry has been used again
     /// since, or removed, is stale and skipped; they are swept out once they outnumber the
     /// entries. (A queue, not an ordered map: each ordered map's key type is its own copy of
@@ -126,7 +125,7 @@ impl<V: Clone> ProfileCache<V> {
     pub fn new(options: LoaderOptions) -> Self {
         ProfileCache {
             options,
-            entries: HashMap::new(),
+            entries: StrMap::default(),
             recency: VecDeque::new(),
             clock: 0,
         }
@@ -184,7 +183,7 @@ impl<V: Clone> ProfileCache<V> {
         self.remove(id);
         let used = self.tick();
         self.entries.insert(
-            id.to_owned(),
+            id,
             Entry {
                 value,
                 stored_at: now,
@@ -235,7 +234,7 @@ pub enum Enqueued {
 pub struct LoadQueue {
     batch_size: usize,
     queued: Vec<String>,
-    waiting: HashSet<String>,
+    waiting: StrSet,
 }
 
 impl LoadQueue {
@@ -243,12 +242,12 @@ impl LoadQueue {
         LoadQueue {
             batch_size: batch_size.max(1),
             queued: Vec::new(),
-            waiting: HashSet::new(),
+            waiting: StrSet::default(),
         }
     }
 
     pub fn enqueue(&mut self, id: &str) -> Enqueued {
-        if !self.waiting.insert(id.to_owned()) {
+        if !self.waiting.insert(id) {
             return Enqueued::Joined;
         }
         self.queued.push(id.to_owned());

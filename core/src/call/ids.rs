@@ -1,14 +1,11 @@
 //! The distinct ids of a `getProfiles` call, kept compactly, in first-seen order. Ids can
 //! arrive over the whole call (an iterable read as requests go out), so repeats are found as
 //! they arrive: a hash table of positions into the blocks the ids are kept in, hashed by the
-//! ids themselves — 4 bytes a slot, the ids never stored twice. The table is split by hash
+//! ids themselves (`crate::hash_index`) — 5 bytes a slot, the ids never stored twice. The table is split by hash
 //! into [`SHARDS`] tables that grow one at a time: a single table holds its old and new
 //! slots at once while it doubles (5 MB and 10 MB at a million ids), a shard a 64th of that.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{BuildHasher, BuildHasherDefault};
-
-use hashbrown::HashTable;
+use crate::hash_index::{hash_str, HashIndex};
 
 /// The text of the ids is kept in blocks of this many bytes, and their ends in blocks of
 /// this many entries: wasm memory never shrinks back, and one buffer doubling as it grows
@@ -30,10 +27,7 @@ pub struct IdTable {
     ends: Vec<Vec<u32>>,
     len: usize,
     /// The position of every id, found by the id's hash, in the shard its hash names.
-    index: Vec<HashTable<u32>>,
-    /// SipHash with fixed keys: the ids are the caller's own, and wasm has no randomness at
-    /// start-up to key it with.
-    hasher: BuildHasherDefault<DefaultHasher>,
+    index: Vec<HashIndex>,
 }
 
 /// The ids' text and where each ends: all a lookup reads, apart from the hash table that is
@@ -76,25 +70,25 @@ impl IdTable {
             firsts,
             ends,
             index,
-            hasher,
             ..
         } = self;
         let stored = Stored { text, firsts, ends };
-        let hash = hasher.hash_one(id);
+        let hash = hash_str(id);
         if index.is_empty() {
-            index.resize_with(SHARDS, HashTable::new);
+            index.resize_with(SHARDS, HashIndex::default);
         }
-        // Bits that pick neither a slot (the low ones) nor a slot's tag (the top seven).
+        // Bits that pick neither a slot (the low ones) nor a slot's tag (the top eight).
         let shard = &mut index[(hash >> 40) as usize % SHARDS];
         if shard
-            .find(hash, |&p| stored.get(p as usize) == id)
+            .find(hash, &mut |p| stored.get(p as usize) == id)
             .is_some()
         {
             return None;
         }
         let position = self.len;
-        let rehash = |&p: &u32| hasher.hash_one(stored.get(p as usize));
-        shard.insert_unique(hash, position as u32, rehash);
+        let position_u32 = u32::try_from(position).expect("under 4 billion ids");
+        let rehash = |p: u32| hash_str(stored.get(p as usize));
+        shard.insert(hash, position_u32, &rehash);
         let full = self
             .text
             .last()
@@ -102,8 +96,7 @@ impl IdTable {
         if full {
             self.text
                 .push(String::with_capacity(TEXT_BLOCK.max(id.len())));
-            self.firsts
-                .push(u32::try_from(position).expect("under 4 billion ids"));
+            self.firsts.push(position_u32);
         }
         let block = self.text.last_mut().expect("a block with room");
         block.push_str(id);

@@ -382,8 +382,7 @@ pub fn match_asked<'a, T>(
 /// Where an id an answer names is among the ids a request asked for. Vendors mostly answer in
 /// the order asked, so the id after the last one found is tried first, and only an id out of
 /// that order is looked for among them all. A request asks for at most a hundred: a hash
-/// table per response cost more than the search, and each key type is one more copy of
-/// hashbrown's code in every build.
+/// table per response cost more than the search.
 #[derive(Default)]
 struct InOrder {
     next: usize,

@@ -1,11 +1,10 @@
 //! `POST /v4/profile/portrait_get` (docs/vendors/tencent-portrait-get.md): profile fields ("tags") of up to 100 accounts,
 //! with a result code per account.
 
-use hashbrown::HashSet;
-
 use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
+use crate::hash_index::StrSet;
 use crate::http::HttpResponse;
 use crate::json::write::{object, ToJson};
 use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
@@ -108,7 +107,7 @@ json_fields! {
 /// Checks tag names (standard ones, or `Tag_Profile_Custom_` and a key of letters, digits and
 /// underscores) and drops repeats, keeping the first.
 fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
-    let mut seen = HashSet::new();
+    let mut seen = StrSet::default();
     let mut tags = Vec::new();
     for field in fields {
         let custom_key = field.strip_prefix(CUSTOM_TAG_PREFIX);
