@@ -1,16 +1,27 @@
 //! One module per signature scheme. Pure functions of their inputs: callers supply the time
 //! and nonce, so every scheme is checked against independently computed known answers.
+//!
+//! A build holds the schemes of its vendors only: code the build never calls still changes
+//! how the code it does call is optimized (BENCHMARKS.md, "Optimizations made").
 
+#[cfg(any(feature = "tencent", feature = "kaixin"))]
+pub mod base64;
+#[cfg(feature = "kaixin")]
 pub mod oauth1;
 pub mod rongcloud;
+#[cfg(feature = "tencent")]
+pub mod sha256;
+#[cfg(feature = "tencent")]
 pub mod tls_sig;
+#[cfg(feature = "tencent")]
 pub mod zlib;
 
-use crate::model::ProfileError;
-use crate::reader::ObjectReader;
+#[cfg(any(feature = "tencent", feature = "kaixin"))]
+use crate::{model::ProfileError, reader::ObjectReader};
 
 /// `tencentUserSig(options)`: a UserSig for `identifier`, valid from `now_ms` for
 /// `expireSeconds` (default a day, at most ten years).
+#[cfg(feature = "tencent")]
 pub fn tencent_user_sig(options: &ObjectReader, now_ms: f64) -> Result<String, ProfileError> {
     let sdk_app_id = options
         .optional_integer_in("sdkAppId", 1, u64::from(u32::MAX))?
@@ -30,6 +41,7 @@ pub fn tencent_user_sig(options: &ObjectReader, now_ms: f64) -> Result<String, P
 
 /// `oauth1Signature(options)`: the RFC 5849 HMAC-SHA1 `oauth_signature` of a request whose
 /// every parameter (query, form body and the `oauth_*` ones) is in `params`.
+#[cfg(feature = "kaixin")]
 pub fn oauth1_signature(options: &ObjectReader) -> Result<String, ProfileError> {
     let method = options.required_string("method")?.to_ascii_uppercase();
     let url = options.required_string("url")?;

@@ -4,8 +4,7 @@
 //! name and value percent-encoded (RFC 3986, only `ALPHA DIGIT - . _ ~` left as is) *before*
 //! the parameters are sorted — `c%40` sorts before `c2`.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
+use super::base64::{self, STANDARD};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
@@ -81,7 +80,7 @@ pub fn hmac_sha1(base_string: &str, consumer_secret: &str, token_secret: &str) -
     let mut mac =
         Hmac::<Sha1>::new_from_slice(key.as_bytes()).expect("HMAC accepts a key of any length");
     mac.update(base_string.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    base64::encode(&mac.finalize().into_bytes(), STANDARD)
 }
 
 /// Adds the `oauth_*` parameters, `oauth_signature` last, to a request's query `params`.

@@ -8,11 +8,8 @@
 //! [`UserSigIssuer`] keeps one UserSig in the client's [`CredentialState`] and renews it
 //! before it runs out; it takes the time as an argument, so renewal is tested without waiting.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
+use super::base64::{self, STANDARD, USER_SIG};
+use super::sha256::hmac_sha256;
 use crate::credential::{CredentialState, Held};
 use crate::json::{json_fields, Obj, Shallow};
 use crate::model::Secret;
@@ -31,10 +28,8 @@ pub fn tls_sig(
     let content = format!(
         "TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n"
     );
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key.as_bytes())
-        .expect("HMAC accepts a key of any length");
-    mac.update(content.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    let mac = hmac_sha256(secret_key.as_bytes(), content.as_bytes());
+    base64::encode(&mac, STANDARD)
 }
 
 /// A complete UserSig valid from `time` (Unix seconds) for `expire` seconds.
@@ -51,34 +46,7 @@ pub fn user_sig(
     let document = format!(
         r#"{{"TLS.ver":"2.0","TLS.identifier":{identifier_json},"TLS.sdkappid":{sdk_app_id},"TLS.expire":{expire},"TLS.time":{time},"TLS.sig":"{sig}"}}"#
     );
-    to_url_alphabet(&STANDARD.encode(super::zlib::stored(document.as_bytes())))
-}
-
-/// Standard base64's `+/=` and the UserSig alphabet's `*-_`, pair by pair.
-const ALPHABET_SWAP: [(char, char); 3] = [('+', '*'), ('/', '-'), ('=', '_')];
-
-fn to_url_alphabet(base64: &str) -> String {
-    base64
-        .chars()
-        .map(|c| {
-            ALPHABET_SWAP
-                .iter()
-                .find(|(b, _)| *b == c)
-                .map_or(c, |(_, u)| *u)
-        })
-        .collect()
-}
-
-fn from_url_alphabet(user_sig: &str) -> String {
-    user_sig
-        .chars()
-        .map(|c| {
-            ALPHABET_SWAP
-                .iter()
-                .find(|(_, u)| *u == c)
-                .map_or(c, |(b, _)| *b)
-        })
-        .collect()
+    base64::encode(&super::zlib::stored(document.as_bytes()), USER_SIG)
 }
 
 /// The readable part of a UserSig (everything but proof that the HMAC is right, which only
@@ -135,9 +103,8 @@ fn whole_number(value: Shallow) -> Option<u64> {
 
 /// Reads a UserSig's document. Errors say what is wrong, never echo the input.
 pub fn decode_user_sig(user_sig: &str) -> Result<UserSigDocument, &'static str> {
-    let compressed = STANDARD
-        .decode(from_url_alphabet(user_sig.trim()))
-        .map_err(|_| "is not in the UserSig base64 alphabet")?;
+    let compressed =
+        base64::decode(user_sig.trim(), USER_SIG).ok_or("is not in the UserSig base64 alphabet")?;
     let json = super::zlib::inflate(&compressed, MAX_INFLATED_BYTES)
         .map_err(|_| "is not zlib-compressed")?;
     let document = std::str::from_utf8(&json).ok();
