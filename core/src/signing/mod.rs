@@ -1,8 +1,7 @@
 //! One module per signature scheme. Pure functions of their inputs: callers supply the time
 //! and nonce, so every scheme is checked against independently computed known answers.
 //!
-//! A build holds the schemes of its vendors only: code the build never calls still changes
-//! how the code it does call is optimized (BENCHMARKS.md, "Optimizations made").
+//! A build holds the schemes of its vendors only.
 
 #[cfg(any(feature = "tencent", feature = "kaixin"))]
 pub mod base64;
