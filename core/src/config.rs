@@ -72,55 +72,72 @@ impl CommonConfig {
 /// or fragment. Returns it without a trailing slash so paths can be appended.
 pub fn validate_base_url(key: &str, url: &str) -> Result<String, ProfileError> {
     let bad = |why: &str| ProfileError::invalid_config(format!("config.{key} {why}"));
-    // Split at the first ':' (a scheme has none) rather than by a substring search, which
-    // would bring std's Two-Way searcher into every build for this one use.
-    let (scheme, rest) = url
-        .split_once(':')
-        .and_then(|(scheme, rest)| Some((scheme, rest.strip_prefix("//")?)))
+    // Cut at bytes, not by `split` and `contains` with a pattern: each pattern type is its
+    // own searcher in the .wasm, and a scheme, a host and a port end at ASCII marks.
+    let (scheme, rest) = cut(url, b':');
+    let rest = rest
+        .and_then(|rest| rest.strip_prefix("//"))
         .ok_or_else(|| bad("must be an absolute https:// URL"))?;
-    let scheme = scheme.to_ascii_lowercase();
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("must not contain spaces or control characters"));
     }
-    if rest.contains(['?', '#']) {
+    if rest.bytes().any(|b| b == b'?' || b == b'#') {
         return Err(bad("must not have a query or fragment"));
     }
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.contains('@') {
+    let authority = cut(rest, b'/').0;
+    if authority.bytes().any(|b| b == b'@') {
         return Err(bad(
             "must not carry credentials; use the credential keys of the config",
         ));
     }
     let host = host_of(authority).ok_or_else(|| bad("has no host"))?;
-    match scheme.as_str() {
-        "https" => {}
-        "http" if is_loopback(&host) => {}
-        "http" => return Err(bad("must use https:// unless the host is loopback")),
-        _ => return Err(bad("must be an https:// URL")),
+    if scheme.eq_ignore_ascii_case("http") {
+        if !is_loopback(host) {
+            return Err(bad("must use https:// unless the host is loopback"));
+        }
+    } else if !scheme.eq_ignore_ascii_case("https") {
+        return Err(bad("must be an https:// URL"));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
 
-fn host_of(authority: &str) -> Option<String> {
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        format!("[{}]", v6.split(']').next()?)
-    } else {
-        authority.split(':').next()?.to_owned()
+/// `text` before the first `byte` (ASCII), and what follows it when it is there.
+fn cut(text: &str, byte: u8) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == byte) {
+        Some(at) => (text.get(..at).unwrap_or_default(), text.get(at + 1..)),
+        None => (text, None),
+    }
+}
+
+/// The host of `authority` (`host`, `host:port`, `[v6]:port`), an IPv6 literal with its
+/// brackets.
+fn host_of(authority: &str) -> Option<&str> {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => authority.get(..cut(v6, b']').1.map(|after| authority.len() - after.len())?)?,
+        None => cut(authority, b':').0,
     };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    (!host.is_empty()).then_some(host)
 }
 
 /// Loopback is `localhost`, `127.0.0.0/8` and `[::1]`.
 pub fn is_loopback(host: &str) -> bool {
-    if host == "localhost" || host == "[::1]" {
+    if host.eq_ignore_ascii_case("localhost") || host == "[::1]" {
         return true;
     }
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4
-        && octets[0] == "127"
-        && octets
-            .iter()
-            .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+    let (mut octets, mut rest) = (0, Some(host));
+    while let Some(text) = rest {
+        let (octet, after) = cut(text, b'.');
+        let value = octet.bytes().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        });
+        let first_is_127 = octets > 0 || octet == "127";
+        if !(1..=3).contains(&octet.len()) || value.map_or(true, |v| v > 255) || !first_is_127 {
+            return false;
+        }
+        octets += 1;
+        rest = after;
+    }
+    octets == 4
 }
 
 #[cfg(test)]
@@ -139,6 +156,9 @@ mod tests {
         );
         assert!(validate_base_url("baseUrl", "http://localhost:1").is_ok());
         assert!(validate_base_url("baseUrl", "http://[::1]:9/").is_ok());
+        assert!(validate_base_url("baseUrl", "HTTP://LocalHost:1").is_ok());
+        assert!(validate_base_url("baseUrl", "http://127.255.0.9").is_ok());
+        assert!(validate_base_url("baseUrl", "HTTPS://api.example.com").is_ok());
         for bad in [
             "http://example.com",
             "http://127.0.0.1.evil.com",
@@ -148,6 +168,12 @@ mod tests {
             "https://user:pw@host.com",
             "https://host.com/?a=1",
             "https://",
+            "http://127.0.0.256",
+            "http://127.0.0",
+            "http://127..0.1",
+            "http://[::2]:9",
+            "http://[::1",
+            "HTTP://example.com",
         ] {
             let err = validate_base_url("baseUrl", bad).unwrap_err();
             assert_eq!(err.code, crate::model::ErrorCode::InvalidConfig, "{bad}");

@@ -54,6 +54,30 @@ fn tag(hash: u64) -> u8 {
     (hash >> 56) as u8
 }
 
+/// Whether the key at a position is the one looked for. This and [`HashOf`] are traits of
+/// their own, not `dyn FnMut` and `dyn Fn`: those vtables also hold `call_once` (and
+/// `call_mut`), copies of each closure's body that nothing calls but the .wasm keeps.
+pub trait Is {
+    fn is(&mut self, position: u32) -> bool;
+}
+
+impl<F: FnMut(u32) -> bool> Is for F {
+    fn is(&mut self, position: u32) -> bool {
+        self(position)
+    }
+}
+
+/// The hash of the key at a position.
+pub trait HashOf {
+    fn hash_of(&self, position: u32) -> u64;
+}
+
+impl<F: Fn(u32) -> u64> HashOf for F {
+    fn hash_of(&self, position: u32) -> u64 {
+        self(position)
+    }
+}
+
 /// Positions found by hash (see the module documentation).
 #[derive(Default)]
 pub struct HashIndex {
@@ -76,7 +100,7 @@ impl HashIndex {
     }
 
     /// The slot of the position whose key `is` names, probing from `hash`'s home slot.
-    fn slot(&self, hash: u64, is: &mut dyn FnMut(u32) -> bool) -> Option<usize> {
+    fn slot(&self, hash: u64, is: &mut dyn Is) -> Option<usize> {
         if self.positions.is_empty() {
             return None;
         }
@@ -87,7 +111,7 @@ impl HashIndex {
             if position == EMPTY {
                 return None;
             }
-            if self.tags[at] == tag(hash) && is(position) {
+            if self.tags[at] == tag(hash) && is.is(position) {
                 return Some(at);
             }
             at = (at + 1) & mask;
@@ -95,13 +119,13 @@ impl HashIndex {
     }
 
     /// The position, among those with this `hash`, for which `is` holds.
-    pub fn find(&self, hash: u64, is: &mut dyn FnMut(u32) -> bool) -> Option<u32> {
+    pub fn find(&self, hash: u64, is: &mut dyn Is) -> Option<u32> {
         self.slot(hash, is).map(|at| self.positions[at])
     }
 
     /// Adds `position`, whose key hashes to `hash` and is not here yet; `hash_of` gives the
     /// hash of any position already here, for when the table grows.
-    pub fn insert(&mut self, hash: u64, position: u32, hash_of: &dyn Fn(u32) -> u64) {
+    pub fn insert(&mut self, hash: u64, position: u32, hash_of: &dyn HashOf) {
         debug_assert_ne!(position, EMPTY);
         if 4 * (self.len + 1) > 3 * self.positions.len() {
             self.grow(hash_of);
@@ -120,23 +144,18 @@ impl HashIndex {
         self.tags[at] = tag(hash);
     }
 
-    fn grow(&mut self, hash_of: &dyn Fn(u32) -> u64) {
+    fn grow(&mut self, hash_of: &dyn HashOf) {
         let slots = (2 * self.positions.len()).max(MIN_SLOTS);
         let old = std::mem::replace(&mut self.positions, vec![EMPTY; slots]);
         self.tags = vec![0; slots];
         for position in old.into_iter().filter(|&p| p != EMPTY) {
-            self.place(hash_of(position), position);
+            self.place(hash_of.hash_of(position), position);
         }
     }
 
     /// Removes the position whose key `is` names and hashes to `hash`; the position, if it
     /// was here. The slots after it that belong before it move back into its place.
-    pub fn remove(
-        &mut self,
-        hash: u64,
-        is: &mut dyn FnMut(u32) -> bool,
-        hash_of: &dyn Fn(u32) -> u64,
-    ) -> Option<u32> {
+    pub fn remove(&mut self, hash: u64, is: &mut dyn Is, hash_of: &dyn HashOf) -> Option<u32> {
         let mut hole = self.slot(hash, is)?;
         let removed = self.positions[hole];
         let mask = self.mask();
@@ -148,7 +167,7 @@ impl HashIndex {
                 break;
             }
             // It may fill the hole when the hole lies between its home slot and where it is.
-            let home = hash_of(position) as usize & mask;
+            let home = hash_of.hash_of(position) as usize & mask;
             if at.wrapping_sub(home) & mask >= at.wrapping_sub(hole) & mask {
                 self.positions[hole] = position;
                 self.tags[hole] = self.tags[at];

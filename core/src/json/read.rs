@@ -260,7 +260,7 @@ impl<'a> Reader<'a> {
         &mut self,
         mut member: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), NotJson>,
     ) -> Result<(), NotJson> {
-        self.container(b'{', b'}', &mut |reader| {
+        self.container(b'{', b'}', &mut |reader: &mut Self| {
             let key = reader.string()?;
             reader.expect(b':')?;
             member(reader, key)
@@ -277,12 +277,7 @@ impl<'a> Reader<'a> {
 
     /// `open`, what `each` reads, separated by commas, then `close`; one level deeper while
     /// it reads.
-    fn container(
-        &mut self,
-        open: u8,
-        close: u8,
-        each: &mut dyn FnMut(&mut Self) -> Result<(), NotJson>,
-    ) -> Result<(), NotJson> {
+    fn container(&mut self, open: u8, close: u8, each: &mut dyn Each<'a>) -> Result<(), NotJson> {
         self.expect(open)?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -292,7 +287,7 @@ impl<'a> Reader<'a> {
             self.at += 1;
         } else {
             loop {
-                each(self)?;
+                each.read(self)?;
                 match self.peek() {
                     Some(b',') => self.at += 1,
                     Some(byte) if byte == close => {
@@ -320,5 +315,18 @@ impl<'a> Reader<'a> {
             _ => drop(self.number()?),
         }
         Ok(Raw(&self.text[start..self.at]))
+    }
+}
+
+/// What a container's loop calls for each member or element. A trait of its own, not
+/// `dyn FnMut`: that vtable also holds a `call_once`, a second copy of each closure's body
+/// that nothing calls, but that the .wasm keeps (its function table holds it).
+trait Each<'a> {
+    fn read(&mut self, reader: &mut Reader<'a>) -> Result<(), NotJson>;
+}
+
+impl<'a, F: FnMut(&mut Reader<'a>) -> Result<(), NotJson>> Each<'a> for F {
+    fn read(&mut self, reader: &mut Reader<'a>) -> Result<(), NotJson> {
+        self(reader)
     }
 }
