@@ -371,7 +371,7 @@ if (wanted("size")) {
   const brotli = brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
   row(
     "size",
-    ".wasm after wasm-opt -Oz, every vendor (improfiles)",
+    ".wasm after wasm-opt, every vendor (improfiles)",
     `${thousands(wasm.length)} B raw, ${thousands(gzip)} B gzip -9, ${thousands(brotli)} B brotli`,
     "",
     "",
