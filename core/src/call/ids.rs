@@ -50,7 +50,7 @@ impl<'a> Stored<'a> {
             true => 0,
             false => self.end(i - 1),
         };
-        &self.text[block][start..self.end(i)]
+        crate::model::sub(&self.text[block], start..self.end(i))
     }
 }
 

@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use crate::model::sub;
+
 /// The text is not JSON (or nests deeper than [`MAX_DEPTH`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotJson;
@@ -78,7 +80,7 @@ impl<'a> Reader<'a> {
     }
 
     fn literal(&mut self, word: &str) -> Result<(), NotJson> {
-        if !self.text[self.at..].starts_with(word) {
+        if !sub(self.text, self.at..).starts_with(word) {
             return Err(NotJson);
         }
         self.at += word.len();
@@ -142,7 +144,7 @@ impl<'a> Reader<'a> {
             }
         }
         self.at = at;
-        Ok(&self.text[start..at])
+        Ok(sub(self.text, start..at))
     }
 
     /// A string, borrowed from the text unless it holds an escape.
@@ -155,7 +157,7 @@ impl<'a> Reader<'a> {
             match bytes.get(at) {
                 Some(b'"') => {
                     self.at = at + 1;
-                    return Ok(Cow::Borrowed(&self.text[start..at]));
+                    return Ok(Cow::Borrowed(sub(self.text, start..at)));
                 }
                 Some(b'\\') => break,
                 Some(0..=0x1f) | None => return Err(NotJson),
@@ -163,7 +165,7 @@ impl<'a> Reader<'a> {
             }
         }
         let mut owned = String::with_capacity(at - start + 16);
-        owned.push_str(&self.text[start..at]);
+        owned.push_str(sub(self.text, start..at));
         self.at = at;
         loop {
             match bytes.get(self.at) {
@@ -181,7 +183,7 @@ impl<'a> Reader<'a> {
                     while !matches!(bytes.get(self.at), Some(b'"' | b'\\' | 0..=0x1f) | None) {
                         self.at += 1;
                     }
-                    owned.push_str(&self.text[from..self.at]);
+                    owned.push_str(sub(self.text, from..self.at));
                 }
             }
         }
@@ -223,7 +225,7 @@ impl<'a> Reader<'a> {
             b'u' => {
                 let unit = self.code_unit()?;
                 let character = match unit {
-                    0xD800..=0xDBFF if self.text[self.at..].starts_with("\\u") => {
+                    0xD800..=0xDBFF if sub(self.text, self.at..).starts_with("\\u") => {
                         let at = self.at;
                         self.at += 2;
                         let low = self.code_unit()?;
@@ -314,7 +316,7 @@ impl<'a> Reader<'a> {
             b'n' => self.literal("null")?,
             _ => drop(self.number()?),
         }
-        Ok(Raw(&self.text[start..self.at]))
+        Ok(Raw(sub(self.text, start..self.at)))
     }
 }
 

@@ -8,6 +8,8 @@
 //! serde_json's but for the exponent's `+` (`1e+21`) and an exact tie between two shortest
 //! texts, which JS breaks to the even digit.
 
+use crate::model::sub;
+
 /// A value that writes itself as JSON text.
 pub trait ToJson {
     fn write_json(&self, out: &mut String);
@@ -96,7 +98,7 @@ pub fn string(out: &mut String, text: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&text[start..at]);
+        out.push_str(sub(text, start..at));
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
@@ -107,7 +109,7 @@ pub fn string(out: &mut String, text: &str) {
         }
         start = at + 1;
     }
-    out.push_str(&text[start..]);
+    out.push_str(sub(text, start..));
     out.push('"');
 }
 

@@ -100,13 +100,22 @@ fn blank_out(text: &str, secret: &str) -> String {
     while let Some(c) = rest.chars().next() {
         if rest.starts_with(secret) {
             out.push_str("[redacted]");
-            rest = &rest[secret.len()..];
+            rest = sub(rest, secret.len()..);
         } else {
             out.push(c);
-            rest = &rest[c.len_utf8()..];
+            rest = sub(rest, c.len_utf8()..);
         }
     }
     out
+}
+
+/// `text[range]`, at positions the caller knows are char boundaries. Indexing a `str`
+/// panics with a message that formats the text with `char`'s `Debug`, which brings its code
+/// and Unicode tables into every .wasm (4 KB, BENCHMARKS.md) for a panic that never happens;
+/// this one panics without formatting anything.
+pub fn sub<R: std::slice::SliceIndex<str, Output = str>>(text: &str, range: R) -> &str {
+    text.get(range)
+        .expect("a slice of a str at char boundaries")
 }
 
 /// Where `needle` first occurs in `text`: a plain scan, for the same reason as
@@ -116,12 +125,21 @@ fn blank_out(text: &str, secret: &str) -> String {
 pub(crate) fn position_of(text: &str, needle: &str) -> Option<usize> {
     text.char_indices()
         .map(|(at, _)| at)
-        .find(|&at| text[at..].starts_with(needle))
+        .find(|&at| sub(text, at..).starts_with(needle))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sub_slices_at_char_boundaries_and_panics_elsewhere() {
+        assert_eq!(sub("aéb", 1..3), "é");
+        assert_eq!(sub("aéb", 3..), "b");
+        let inside = std::panic::catch_unwind(|| sub("aéb", 2..)).unwrap_err();
+        let message = inside.downcast_ref::<String>().map(String::as_str);
+        assert_eq!(message, Some("a slice of a str at char boundaries"));
+    }
 
     #[test]
     fn position_of_finds_as_str_find_does() {

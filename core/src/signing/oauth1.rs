@@ -5,6 +5,7 @@
 //! the parameters are sorted — `c%40` sorts before `c2`.
 
 use super::base64::{self, STANDARD};
+use crate::model::sub;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
@@ -33,10 +34,10 @@ pub fn base_string_uri(url: &str) -> String {
     let Some(at) = crate::model::position_of(url, "://") else {
         return url.to_owned();
     };
-    let (scheme, rest) = (&url[..at], &url[at + "://".len()..]);
+    let (scheme, rest) = (sub(url, ..at), sub(url, at + "://".len()..));
     let scheme = scheme.to_ascii_lowercase();
     let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
+        Some(i) => (sub(rest, ..i), sub(rest, i..)),
         None => (rest, "/"),
     };
     let authority = authority.to_ascii_lowercase();
@@ -46,7 +47,7 @@ pub fn base_string_uri(url: &str) -> String {
         _ => "",
     };
     let authority = if !default_port.is_empty() && authority.ends_with(default_port) {
-        &authority[..authority.len() - default_port.len()]
+        sub(&authority, ..authority.len() - default_port.len())
     } else {
         authority.as_str()
     };

@@ -460,7 +460,7 @@ impl Vendor for Kaixin {
             // SHA-1, which OAuth 1.0a brings into this build anyway (SHA-256 was 4 KB more).
             Auth::OAuth2 { access_token } => {
                 let digest = <sha1::Sha1 as sha1::Digest>::digest(access_token.expose());
-                format!("oauth2-{}", &hex::encode(digest)[..16])
+                format!("oauth2-{}", crate::model::sub(&hex::encode(digest), ..16))
             }
         }
     }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use super::{User, LIST_FIELDS};
 use crate::json::write::{array, object, string, ToJson};
-use crate::model::{position_of, RawJson};
+use crate::model::{position_of, sub, RawJson};
 
 /// XML nesting deeper than any Kaixin document is refused rather than followed.
 const MAX_XML_DEPTH: usize = 16;
@@ -48,17 +48,17 @@ impl<'a> Tokens<'a> {
     }
 
     fn next(&mut self) -> Result<Option<Token<'a>>, String> {
-        let rest = &self.xml[self.at..];
+        let rest = sub(self.xml, self.at..);
         let read = match rest.as_bytes().first() {
             None => return Ok(None),
             Some(b'<') => markup(rest),
             Some(b'&') => rest
                 .find(';')
-                .map(|end| (Token::Reference(&rest[1..end]), end + 1))
+                .map(|end| (Token::Reference(sub(rest, 1..end)), end + 1))
                 .ok_or("a reference without its ';'"),
             Some(_) => {
                 let end = rest.find(['<', '&']).unwrap_or(rest.len());
-                Ok((Token::Text(&rest[..end]), end))
+                Ok((Token::Text(sub(rest, ..end)), end))
             }
         };
         let (token, length) =
@@ -72,7 +72,7 @@ impl<'a> Tokens<'a> {
 fn markup(rest: &str) -> Result<(Token<'_>, usize), &'static str> {
     // A construct that ends at the first `close` after `open`.
     let delimited = |open: &str, close: &str| {
-        position_of(&rest[open.len()..], close)
+        position_of(sub(rest, open.len()..), close)
             .map(|end| (open.len() + end, open.len() + end + close.len()))
     };
     if rest.starts_with("<!--") {
@@ -81,7 +81,7 @@ fn markup(rest: &str) -> Result<(Token<'_>, usize), &'static str> {
     } else if rest.starts_with("<![CDATA[") {
         let (end, length) =
             delimited("<![CDATA[", "]]>").ok_or("a CDATA section without its end")?;
-        Ok((Token::Text(&rest["<![CDATA[".len()..end]), length))
+        Ok((Token::Text(sub(rest, "<![CDATA[".len()..end)), length))
     } else if rest.starts_with("<?") {
         let (_, length) =
             delimited("<?", "?>").ok_or("a processing instruction without its end")?;
@@ -91,12 +91,15 @@ fn markup(rest: &str) -> Result<(Token<'_>, usize), &'static str> {
         Ok((Token::Ignored, end + 1))
     } else if let Some(tag) = rest.strip_prefix("</") {
         let end = tag.find('>').ok_or("an end tag without its '>'")?;
-        Ok((Token::Close(tag[..end].trim_end_matches(is_space)), end + 3))
+        Ok((
+            Token::Close(sub(tag, ..end).trim_end_matches(is_space)),
+            end + 3,
+        ))
     } else {
         let end = tag_end(rest, false).ok_or("a start tag without its '>'")?;
-        let (inside, empty) = match rest[1..end].strip_suffix('/') {
+        let (inside, empty) = match sub(rest, 1..end).strip_suffix('/') {
             Some(inside) => (inside, true),
-            None => (&rest[1..end], false),
+            None => (sub(rest, 1..end), false),
         };
         let name = inside.split(is_space).next().unwrap_or_default();
         if name.is_empty() {
