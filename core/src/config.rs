@@ -113,7 +113,8 @@ fn cut(text: &str, byte: u8) -> (&str, Option<&str>) {
 /// brackets.
 fn host_of(authority: &str) -> Option<&str> {
     let host = match authority.strip_prefix('[') {
-        Some(v6) => authority.get(..cut(v6, b']').1.map(|after| authority.len() - after.len())?)?,
+        // `[` and the literal up to its `]`, both brackets kept.
+        Some(v6) => authority.get(..v6.bytes().position(|b| b == b']')? + 2)?,
         None => cut(authority, b':').0,
     };
     (!host.is_empty()).then_some(host)

@@ -220,9 +220,13 @@ impl<V> StrMap<V> {
     }
 
     fn position(&self, key: &str) -> Option<u32> {
+        self.position_hashed(key, hash_str(key))
+    }
+
+    /// [`StrMap::position`] of a key whose hash is known already.
+    fn position_hashed(&self, key: &str, hash: u64) -> Option<u32> {
         let entries = &self.entries;
-        self.index
-            .find(hash_str(key), &mut |p| key_at(entries, p) == key)
+        self.index.find(hash, &mut |p| key_at(entries, p) == key)
     }
 
     pub fn get(&self, key: &str) -> Option<&V> {
@@ -241,7 +245,10 @@ impl<V> StrMap<V> {
 
     /// Sets `key` to `value`; the value it had, if any.
     pub fn insert(&mut self, key: &str, value: V) -> Option<V> {
-        if let Some(old) = self.get_mut(key) {
+        let hash = hash_str(key);
+        if let Some(position) = self.position_hashed(key, hash) {
+            let entry = self.entries[position as usize].as_mut();
+            let (_, old) = entry.expect("an indexed position holds an entry");
             return Some(std::mem::replace(old, value));
         }
         let entry = Some((key.to_owned(), value));
@@ -257,7 +264,7 @@ impl<V> StrMap<V> {
         };
         let entries = &self.entries;
         let hash_of = |p| hash_str(key_at(entries, p));
-        self.index.insert(hash_str(key), position, &hash_of);
+        self.index.insert(hash, position, &hash_of);
         None
     }
 

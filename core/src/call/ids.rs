@@ -1,9 +1,10 @@
 //! The distinct ids of a `getProfiles` call, kept compactly, in first-seen order. Ids can
 //! arrive over the whole call (an iterable read as requests go out), so repeats are found as
 //! they arrive: a hash table of positions into the blocks the ids are kept in, hashed by the
-//! ids themselves (`crate::hash_index`) — 5 bytes a slot, the ids never stored twice. The table is split by hash
-//! into [`SHARDS`] tables that grow one at a time: a single table holds its old and new
-//! slots at once while it doubles (5 MB and 10 MB at a million ids), a shard a 64th of that.
+//! ids themselves (`crate::hash_index`) — 5 bytes a slot, the ids never stored twice. The
+//! table is split by hash into [`SHARDS`] tables that grow one at a time: a single table
+//! holds its old and new slots at once while it doubles (5 MB and 10 MB at a million ids),
+//! a shard a 64th of that.
 
 use crate::hash_index::{hash_str, HashIndex};
 
