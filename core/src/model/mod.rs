@@ -109,6 +109,13 @@ fn blank_out(text: &str, secret: &str) -> String {
     out
 }
 
+/// A name a caller gave (an unknown field or tag), as an error message shows it: its first 64
+/// characters, quoted and escaped as JSON, so that no control character reaches a log.
+pub fn quoted_name(name: &str) -> String {
+    use crate::json::write::ToJson;
+    name.chars().take(64).collect::<String>().to_json()
+}
+
 /// `text[range]`, at positions the caller knows are char boundaries. Indexing a `str`
 /// panics with a message that formats the text with `char`'s `Debug`, which brings its code
 /// and Unicode tables into every .wasm (4 KB, BENCHMARKS.md) for a panic that never happens;

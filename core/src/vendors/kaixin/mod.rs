@@ -13,7 +13,6 @@ use xml::{xml_text, xml_users};
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{joined_pairs, percent_encode, sort_pairs, HttpRequest, HttpResponse};
-use crate::json::write::ToJson;
 use crate::json::{Object, Shallow};
 use crate::model::{position_of, ErrorCode, Failure, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
@@ -269,7 +268,7 @@ fn check_fields(fields: &[String]) -> Result<Vec<String>, String> {
     let mut out = vec!["uid".to_owned()];
     for field in fields {
         if !FIELDS.contains(&field.as_str()) {
-            let shown = field.chars().take(64).collect::<String>().to_json();
+            let shown = crate::model::quoted_name(field);
             return Err(format!(
                 "unknown Kaixin001 field {shown}; the fields are {}",
                 FIELDS.join(", ")

@@ -6,7 +6,7 @@ use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::hash_index::StrSet;
 use crate::http::HttpResponse;
-use crate::json::write::{object, ToJson};
+use crate::json::write::object;
 use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
 use crate::model::{
     ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, VendorCode, VendorKey,
@@ -117,7 +117,7 @@ fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
                     && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             });
         if !known {
-            let shown = field.chars().take(64).collect::<String>().to_json();
+            let shown = crate::model::quoted_name(field);
             return Err(format!(
                 "unknown profile tag {shown}: use a standard tag ({}) or {CUSTOM_TAG_PREFIX}<key>",
                 STANDARD_TAGS.join(", ")
