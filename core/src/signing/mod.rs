@@ -5,9 +5,14 @@
 
 #[cfg(any(feature = "tencent", feature = "kaixin"))]
 pub mod base64;
+#[cfg(any(feature = "rongcloud", feature = "tencent", feature = "kaixin"))]
+pub mod digest;
 #[cfg(feature = "kaixin")]
 pub mod oauth1;
+#[cfg(feature = "rongcloud")]
 pub mod rongcloud;
+#[cfg(any(feature = "rongcloud", feature = "kaixin"))]
+pub mod sha1;
 #[cfg(feature = "tencent")]
 pub mod sha256;
 #[cfg(feature = "tencent")]

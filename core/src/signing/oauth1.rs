@@ -5,9 +5,8 @@
 //! the parameters are sorted — `c%40` sorts before `c2`.
 
 use super::base64::{self, STANDARD};
+use super::sha1;
 use crate::model::sub;
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
 
 use crate::http::{joined_pairs, percent_encode, sort_pairs};
 
@@ -78,10 +77,8 @@ pub fn hmac_sha1(base_string: &str, consumer_secret: &str, token_secret: &str) -
         percent_encode(consumer_secret),
         percent_encode(token_secret)
     );
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(key.as_bytes()).expect("HMAC accepts a key of any length");
-    mac.update(base_string.as_bytes());
-    base64::encode(&mac.finalize().into_bytes(), STANDARD)
+    let mac = sha1::hmac_sha1(key.as_bytes(), base_string.as_bytes());
+    base64::encode(&mac, STANDARD)
 }
 
 /// Adds the `oauth_*` parameters, `oauth_signature` last, to a request's query `params`.

@@ -1,14 +1,15 @@
 //! RongCloud's API signature: lowercase hex SHA1(appSecret + Nonce + Timestamp), sent in the
 //! `Signature` header next to `App-Key`, `Nonce` and `Timestamp`.
 
-use sha1::{Digest, Sha1};
+use super::digest::hex;
+use super::sha1::sha1;
 
 pub fn signature(app_secret: &str, nonce: &str, timestamp: &str) -> String {
-    let mut hasher = Sha1::new();
-    hasher.update(app_secret.as_bytes());
-    hasher.update(nonce.as_bytes());
-    hasher.update(timestamp.as_bytes());
-    hex::encode(hasher.finalize())
+    hex(&sha1(&[
+        app_secret.as_bytes(),
+        nonce.as_bytes(),
+        timestamp.as_bytes(),
+    ]))
 }
 
 #[cfg(test)]

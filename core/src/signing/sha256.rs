@@ -1,7 +1,10 @@
 //! SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), for Tencent's `TLS.sig`: the rounds as
-//! one loop, a third of the code of the sha2 crate's unrolled ones (BENCHMARKS.md). A UserSig
-//! is made once a renewal, so their speed does not matter here; the tests check the known
-//! answers of FIPS 180-2 and RFC 4231 and, for any input, the sha2 and hmac crates'.
+//! one loop, a third of the code of the sha2 crate's unrolled ones (BENCHMARKS.md); the
+//! padding and the HMAC are `digest.rs`'s, shared with SHA-1. A UserSig is made once a
+//! renewal, so their speed does not matter here; the tests check the known answers of
+//! FIPS 180-2 and RFC 4231 and, for any input, the sha2 and hmac crates'.
+
+use super::digest::{self, Hash};
 
 const K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -14,87 +17,63 @@ const K: [u32; 64] = [
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 
-const INITIAL: [u32; 8] = [
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-];
+pub struct Sha256;
 
-/// One 64-byte block into the state.
-fn compress(state: &mut [u32; 8], block: &[u8]) {
-    let mut w = [0u32; 64];
-    for (i, word) in block.chunks_exact(4).enumerate() {
-        w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-    }
-    for i in 16..64 {
-        let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-        let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16]
-            .wrapping_add(s0)
-            .wrapping_add(w[i - 7])
-            .wrapping_add(s1);
-    }
-    let mut v = *state;
-    for (k, w) in K.iter().zip(w) {
-        let [a, b, c, d, e, f, g, h] = v;
-        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-        let choice = (e & f) ^ (!e & g);
-        let t1 = h
-            .wrapping_add(s1)
-            .wrapping_add(choice)
-            .wrapping_add(*k)
-            .wrapping_add(w);
-        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-        let majority = (a & b) ^ (a & c) ^ (b & c);
-        let t2 = s0.wrapping_add(majority);
-        v = [t1.wrapping_add(t2), a, b, c, d.wrapping_add(t1), e, f, g];
-    }
-    for (word, add) in state.iter_mut().zip(v) {
-        *word = word.wrapping_add(add);
-    }
-}
+impl Hash for Sha256 {
+    const INITIAL: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    const WORDS: usize = 8;
 
-/// The SHA-256 digest of `parts` one after another.
-fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut state = INITIAL;
-    let mut message: Vec<u8> = parts.concat();
-    let bits = (message.len() as u64).wrapping_mul(8);
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
+    fn compress(state: &mut [u32; 8], block: &[u32]) {
+        let mut w = [0u32; 64];
+        w[..16].copy_from_slice(block);
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let mut v = *state;
+        for (k, w) in K.iter().zip(w) {
+            let [a, b, c, d, e, f, g, h] = v;
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let choice = (e & f) ^ (!e & g);
+            let t1 = h
+                .wrapping_add(s1)
+                .wrapping_add(choice)
+                .wrapping_add(*k)
+                .wrapping_add(w);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let majority = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(majority);
+            v = [t1.wrapping_add(t2), a, b, c, d.wrapping_add(t1), e, f, g];
+        }
+        for (word, add) in state.iter_mut().zip(v) {
+            *word = word.wrapping_add(add);
+        }
     }
-    message.extend_from_slice(&bits.to_be_bytes());
-    for block in message.chunks_exact(64) {
-        compress(&mut state, block);
-    }
-    let mut digest = [0; 32];
-    for (out, word) in digest.chunks_exact_mut(4).zip(state) {
-        out.copy_from_slice(&word.to_be_bytes());
-    }
-    digest
 }
 
 /// HMAC-SHA256 of `message` keyed with `key`.
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&sha256(&[key]));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let padded = |pad: u8| block.map(|b| b ^ pad);
-    let inner = sha256(&[&padded(0x36), message]);
-    sha256(&[&padded(0x5c), &inner])
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    digest::hmac::<Sha256>(key, message)
 }
 
 #[cfg(test)]
 mod tests {
     use hmac::{Hmac, Mac};
     use proptest::prelude::*;
-    use sha2::{Digest, Sha256};
+    use sha2::Digest;
 
     use super::*;
+    use crate::signing::digest::hex;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    fn sha256(parts: &[&[u8]]) -> Vec<u8> {
+        digest::digest::<Sha256>(parts)
     }
 
     #[test]
@@ -145,10 +124,10 @@ mod tests {
             key in prop::collection::vec(any::<u8>(), 0..150),
             message in prop::collection::vec(any::<u8>(), 0..300),
         ) {
-            prop_assert_eq!(sha256(&[&message]).to_vec(), Sha256::digest(&message).to_vec());
-            let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+            prop_assert_eq!(sha256(&[&message]), sha2::Sha256::digest(&message).to_vec());
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
             mac.update(&message);
-            prop_assert_eq!(hmac_sha256(&key, &message).to_vec(), mac.finalize().into_bytes().to_vec());
+            prop_assert_eq!(hmac_sha256(&key, &message), mac.finalize().into_bytes().to_vec());
         }
     }
 }
