@@ -47,7 +47,7 @@ impl CallHandle {
     }
 }
 
-/// What run.js and loader.js call in their loops returns: never an error, but a second result,
+/// What run.js calls in its loop returns: never an error, but a second result,
 /// so that Node 20 does not inline the call into its JS (it inlines one with a single result,
 /// and deoptimizing that aborted the process: see "Node 20 aborting" in BENCHMARKS.md).
 pub type NotInlined<T> = Result<T, JsValue>;

@@ -275,8 +275,9 @@ impl ProfileClient {
                     "options.cacheMap must be a Map-like object with get, set, delete and clear",
                 ));
             }
-            let core = LoaderCore::new(Rc::clone(client), settings);
-            Ok(JsProfileLoader::new(core, cache_map.unwrap_or(JsValue::UNDEFINED)).into())
+            let (core, settings) = LoaderCore::new(Rc::clone(client), &settings);
+            let cache_map = cache_map.unwrap_or(JsValue::UNDEFINED);
+            Ok(JsProfileLoader::new(core, settings, cache_map).into())
         };
         build().map_err(|e| to_js_error(&e))
     }

@@ -2,8 +2,8 @@
 //! method converts its JS arguments in, calls the core, and converts the result out. Its JS
 //! half, js/shell/, is the only code that touches fetch, timers, `AbortSignal` and promises.
 //! Modules: `client` (`ProfileClient` and what its calls share); `call` (one call, which
-//! js/shell/run.js drives); `loader` (`client.loader()`, whose promises js/shell/loader.js
-//! holds); `functions` (the vendor list and signature schemes); `js` (converting in and out).
+//! js/shell/run.js drives); `loader` (`client.loader()`'s ids and batches; js/shell/loader.js
+//! holds its queue, cache and promises); `functions` (the vendor list and signature schemes); `js` (converting in and out).
 #![cfg(target_arch = "wasm32")]
 
 mod call;

@@ -15,9 +15,8 @@
 //!   ([`credential`]) of a vendor that obtains or makes its own.
 //! - `simulation` (tests, feature `simulation`): the one native driver of a call, on a
 //!   virtual clock against a scripted vendor.
-//! - [`hash_index`]: the one hash table (a call's ids, the loader's cache and queue).
-//! - [`loader`]: the cache (TTL, least recently used out first) and batching queue of
-//!   `client.loader()`.
+//! - [`hash_index`]: the one hash table (a call's ids, Tencent's tags).
+//! - [`loader`]: the options of `client.loader()`.
 
 pub mod call;
 pub mod config;

@@ -414,7 +414,7 @@ export declare class ProfileLoader {
   clearAll(): this;
   /** What `JSON.stringify` prints: the options and the cache size, never a credential. */
   toJSON(): Record<string, unknown>;
-  /** Frees the loader's wasm memory (its cache); `using` does it at the end of the scope. */
+  /** Frees the loader's half in wasm (the cache is JS, collected as any object); `using` does it at the end of the scope. */
   free(): void;
   [Symbol.dispose](): void;
 }

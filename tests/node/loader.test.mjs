@@ -86,6 +86,33 @@ test("a short TTL expires entries, and maxCacheSize evicts the least recently us
   assert.equal(await requests(), 3, "u2 was evicted");
 });
 
+test("the loader's own cache: each hit makes its profile the newest, the oldest goes first; size 0 keeps none", async () => {
+  await emulator.reset();
+  const primed = (id) => ({ vendor: "rongcloud", id, name: "primed", gender: "unknown", custom: {} });
+  const cached = (loader) => JSON.parse(JSON.stringify(loader)).cached;
+  const name = async (loader, id) => (await loader.load(id)).name;
+  const loader = rongcloud(emulator).loader({ maxCacheSize: 3 });
+  loader.prime(primed("u1")).prime(primed("u2")).prime(primed("u3"));
+  assert.equal(await name(loader, "u1"), "primed", "a hit: u1 is now the newest");
+  loader.prime(primed("u4")); // u2 goes
+  assert.equal(cached(loader), 3);
+  loader.clear("u3").prime(primed("u3")); // u3 again, now the newest: u1 is the oldest
+  loader.prime(primed("u5")); // u1 goes
+  assert.deepEqual([await name(loader, "u3"), await name(loader, "u4"), await name(loader, "u5")], ["primed", "primed", "primed"]);
+  assert.equal(await requests(), 0, "u3, u4 and u5 came from the cache");
+  assert.notEqual(await name(loader, "u2"), "primed", "u2 went first: fetched");
+  assert.notEqual(await name(loader, "u1"), "primed", "then u1");
+  assert.equal(await requests(), 2);
+
+  await emulator.reset();
+  const none = rongcloud(emulator).loader({ maxCacheSize: 0 });
+  none.prime(primed("u1"));
+  assert.equal(cached(none), 0);
+  await none.load("u1");
+  await none.load("u1");
+  assert.equal(await requests(), 2, "nothing cached");
+});
+
 test("a failed id rejects only its own load, with its ProfileError; loadMany puts errors in place", async () => {
   await emulator.reset();
   const loader = rongcloud(emulator).loader();
