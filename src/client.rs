@@ -20,7 +20,7 @@ use improfiles_core::call::{
 };
 use improfiles_core::http::HttpResponse;
 use improfiles_core::loader::{LoaderSettings, LOADER_KEYS};
-use improfiles_core::model::ProfileError;
+use improfiles_core::model::{ErrorCode, ProfileError};
 use improfiles_core::session::{limiter_key, Session};
 use improfiles_core::vendors::{self, ParseContext, Vendor};
 
@@ -62,10 +62,8 @@ pub struct Client {
 impl Client {
     /// Reads a call's input object `name` (its options, say), with the keys it takes.
     fn read(&self, value: &JsValue, name: &str, keys: &[&str]) -> Result<ReadObject, ProfileError> {
-        let vendor = self.vendor.key();
-        read_object(value, name, Some(keys), |why| {
-            ProfileError::invalid_input(why).with_vendor(vendor)
-        })
+        let vendor = Some(self.vendor.key());
+        read_object(value, name, Some(keys), ErrorCode::InvalidInput, vendor)
     }
 
     /// Runs `work` as a call in js/shell/run.js, with the signal and callbacks of `options`,
@@ -132,7 +130,7 @@ impl ProfileClient {
         if !config.is_object() {
             return Err(ProfileError::invalid_config("config must be an object"));
         }
-        let read = read_object(config, "config", None, ProfileError::invalid_config)?;
+        let read = read_object(config, "config", None, ErrorCode::InvalidConfig, None)?;
         let input = read.plain.config();
         let vendor: Rc<dyn Vendor> = Rc::from(vendors::from_config(&input)?);
         input.function("fetch")?;

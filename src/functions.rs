@@ -7,7 +7,7 @@
 use wasm_bindgen::prelude::*;
 
 use crate::js::{now, read_object, to_js, to_js_error};
-use improfiles_core::model::ProfileError;
+use improfiles_core::model::{ErrorCode, ProfileError};
 use improfiles_core::reader::PlainObject;
 use improfiles_core::signing;
 use improfiles_core::vendors::DESCRIPTORS;
@@ -24,7 +24,7 @@ fn with_options(
     options: &JsValue,
     sign: impl FnOnce(&PlainObject) -> Result<String, ProfileError>,
 ) -> Result<String, JsValue> {
-    read_object(options, "options", None, ProfileError::invalid_input)
+    read_object(options, "options", None, ErrorCode::InvalidInput, None)
         .and_then(|read| sign(&read.plain))
         .map_err(|e| to_js_error(&e))
 }

@@ -10,7 +10,7 @@ use improfiles_core::call::options::HANDLE_KEYS;
 use improfiles_core::call::split_joined;
 use improfiles_core::json::write::{object, Members, ToJson};
 use improfiles_core::json::Value;
-use improfiles_core::model::{ProfileError, VendorKey};
+use improfiles_core::model::{ErrorCode, ProfileError, VendorKey};
 use improfiles_core::reader::PlainObject;
 
 #[wasm_bindgen(module = "/js/shell/profile_error.js")]
@@ -108,13 +108,18 @@ impl ReadObject {
 /// Reads the object `value`, named `name` in messages: its own keys (`keys: None`) or the
 /// keys a call takes. Every key is read once, here: a getter that throws is an error naming
 /// the key (not an absent key, nor a silent default), as is a value no JS object can hold
-/// as data. `undefined` and `null` read as an empty object.
+/// as data, with the caller's `code` and `vendor`. `undefined` and `null` read as empty.
 pub fn read_object(
     value: &JsValue,
     name: &str,
     keys: Option<&[&str]>,
-    refuse: impl Fn(String) -> ProfileError,
+    code: ErrorCode,
+    vendor: Option<VendorKey>,
 ) -> Result<ReadObject, ProfileError> {
+    let refuse = |why| ProfileError {
+        vendor,
+        ..ProfileError::new(code, why)
+    };
     let mut read = ReadObject::default();
     if value.is_undefined() || value.is_null() {
         return Ok(read);
