@@ -14,9 +14,9 @@ use crate::js::{
     to_js_error, ReadObject,
 };
 use crate::loader::{JsProfileLoader, LoaderCore};
-use improfiles_core::call::options::{batch_keys, list_keys};
+use improfiles_core::call::options::batch_keys;
 use improfiles_core::call::{
-    parse_one, Batch, BatchOptions, Call, ListOptions, Outcome, Pages, Work, LIMITER_WAIT_MS,
+    parse_one, Batch, BatchOptions, Call, Outcome, Pages, Work, LIMITER_WAIT_MS,
 };
 use improfiles_core::http::HttpResponse;
 use improfiles_core::loader::{LoaderSettings, LOADER_KEYS};
@@ -229,27 +229,35 @@ impl ProfileClient {
             .map_err(|e| to_js_error(&e))
     }
 
-    /// `listProfiles` (`one_page`), `listAllProfiles`, or `listPages` (`stream`).
+    /// `listProfiles` (`one_page`), `listAllProfiles`, or `listPages` (`stream`). A vendor with
+    /// no listing is refused before its options are read.
+    #[cfg(feature = "easemob")]
     fn listing(
         &self,
         options: Option<JsValue>,
         one_page: bool,
         stream: bool,
     ) -> Result<JsValue, ProfileError> {
+        use improfiles_core::call::{options::list_keys, ListOptions};
         let client = &self.inner;
+        if client.vendor.listing().is_none() {
+            return Err(Pages::unsupported(client.vendor.key()));
+        }
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let read = client.read(&options, "options", list_keys(stream))?;
         let reader = read.plain.input("options", Some(client.vendor.key()));
         let mut options = ListOptions::read(&reader, one_page)?;
         options.collect &= !stream;
         options.emit_batches |= stream;
-        // Only Easemob lists users: a build without it leaves the listing's call out (4 KB gzip).
-        #[cfg(not(feature = "easemob"))]
-        return Err(Pages::unsupported(client.vendor.key()));
-        #[cfg(feature = "easemob")]
         let work = Pages::new(client.vendor.as_ref(), options)?;
-        #[cfg(feature = "easemob")]
         client.start(work, &read, None, stream)
+    }
+
+    /// Only Easemob lists users: a build without it leaves out the listing's call and the
+    /// reading of its options (5 KB gzip).
+    #[cfg(not(feature = "easemob"))]
+    fn listing(&self, _: Option<JsValue>, _: bool, _: bool) -> Result<JsValue, ProfileError> {
+        Err(Pages::unsupported(self.inner.vendor.key()))
     }
 
     /// A DataLoader-style loader over this client: coalesced `load(id)` calls and a cache.

@@ -172,6 +172,9 @@ test("429 is retried after its pause; other vendors reject listing as unsupporte
   const rongcloud = new ProfileClient({ vendor: "rongcloud", appKey: "k", appSecret: "s" });
   await assert.rejects(rongcloud.listAllProfiles(), { code: "unsupported" });
   await assert.rejects(rongcloud.listProfiles({ pageSize: 5 }), { code: "unsupported" });
+  // Refused for what it is before its options are read, in every build alike.
+  await assert.rejects(rongcloud.listProfiles({ pageSize: -1, nope: 1 }), { code: "unsupported" });
+  assert.throws(() => rongcloud.listPages("not an object"), { code: "unsupported" });
 });
 
 test("bad config is refused before anything is sent; no secret in errors or serialization", async () => {
