@@ -430,7 +430,9 @@ impl Scheduler {
     /// The extra margin the model carries now, before a new refusal widens it.
     fn caution_margin_at(&self, now: f64) -> f64 {
         let halvings = ((now - self.caution_since) / SLOWDOWN_RECOVERY_MS).floor();
-        self.caution_margin * 0.5f64.powf(halvings.clamp(0.0, 60.0))
+        // A whole number of halvings, so `powi`: `powf` brings in libm's `exp2` and its 4 KB
+        // table of doubles, which barely compresses (BENCHMARKS.md, "Size").
+        self.caution_margin * 0.5f64.powi(halvings.clamp(0.0, 60.0) as i32)
     }
 
     /// When a request that failed with `error` on attempt `attempt` goes again: after the
