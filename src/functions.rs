@@ -6,7 +6,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::js::{now, read_object, to_js, to_js_error};
+use crate::js::{now, read_object, to_js, to_js_error, use_engine_decimals};
 use improfiles_core::model::{ErrorCode, ProfileError};
 use improfiles_core::reader::PlainObject;
 use improfiles_core::signing;
@@ -16,6 +16,7 @@ use improfiles_core::vendors::DESCRIPTORS;
 /// variables, limits.
 #[wasm_bindgen(unchecked_return_type = "VendorInfo[]")]
 pub fn vendors() -> JsValue {
+    use_engine_decimals();
     to_js(DESCRIPTORS)
 }
 

@@ -102,3 +102,25 @@ test("includeRaw gives each Easemob entity and Kaixin001 user its own record, pa
     [users[1], users[2]],
   );
 });
+
+test("numbers past the fast path read and write as the JS engine reads and writes them, in every build", async () => {
+  // The .wasm hands these to the engine's Number() and String() (core/src/decimal.rs):
+  // more than 19 digits, a power of ten past 22, a subnormal, and one past a double.
+  const level = "1.00000000000000011102230246251565404236316680908203126";
+  const name = "0.1000000000000000055511151231257827";
+  const body = `{"code":200,"userList":[
+    {"userId":"u1","userProfile":{"level":${level},"role":"2.4703282292062328e-324","name":${name},"email":1.50e300}},
+    {"userId":"u2","userProfile":{"level":"1e400","role":-1.5e-30}}]}`;
+  const { ProfileClient: RongCloudOnly } = await import("improfiles/rongcloud");
+  for (const Client of [ProfileClient, RongCloudOnly]) {
+    const client = new Client({ vendor: "rongcloud", appKey: "k", appSecret: "s", rateLimit: 3e-30 });
+    const [u1, u2] = client.parseResponse(["u1", "u2"], { status: 200, body }).profiles;
+    assert.equal(u1.level, Number(level));
+    assert.equal(u1.role, 5e-324);
+    assert.equal(u1.name, String(Number(name)));
+    assert.equal(u1.email, "1.5e+300");
+    assert.equal("level" in u2, false, "past a double: no number");
+    assert.equal(u2.role, -1.5e-30);
+    assert.equal(JSON.parse(JSON.stringify(client)).rateLimit, 3e-30);
+  }
+});
