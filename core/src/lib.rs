@@ -21,12 +21,10 @@
 pub mod call;
 pub mod config;
 pub mod credential;
-pub mod decimal;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod hash_index;
 pub mod http;
-pub mod json;
 pub mod loader;
 pub mod model;
 pub mod pacing;
@@ -37,3 +35,6 @@ pub mod signing;
 #[cfg(any(test, feature = "simulation"))]
 pub mod simulation;
 pub mod vendors;
+
+/// JSON and numbers, in their own crate (json/): the hot path, built for speed.
+pub use improfiles_json::{self as json, decimal};

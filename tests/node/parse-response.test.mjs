@@ -72,7 +72,7 @@ test("a failed request fails every id; a refused credential and bad arguments th
 });
 
 test("vendor fields beyond the common shape come out as JSON.parse reads them, in the vendor's order", () => {
-  // Kept as the vendor's own text in wasm and written out as it came (core/src/json/):
+  // Kept as the vendor's own text in wasm and written out as it came (json/src/):
   // nested values, escapes, big and fractional numbers, a lone surrogate, all as JSON.parse
   // makes them; a key given again (userExtProfile after userProfile) keeps its place.
   const item =
@@ -104,7 +104,7 @@ test("includeRaw gives each Easemob entity and Kaixin001 user its own record, pa
 });
 
 test("numbers past the fast path read and write as the JS engine reads and writes them, in every build", async () => {
-  // The .wasm hands these to the engine's Number() and String() (core/src/decimal.rs):
+  // The .wasm hands these to the engine's Number() and String() (json/src/decimal.rs):
   // more than 19 digits, a power of ten past 22, a subnormal, and one past a double.
   const level = "1.00000000000000011102230246251565404236316680908203126";
   const name = "0.1000000000000000055511151231257827";

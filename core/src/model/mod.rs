@@ -116,14 +116,7 @@ pub fn quoted_name(name: &str) -> String {
     name.chars().take(64).collect::<String>().to_json()
 }
 
-/// `text[range]`, at positions the caller knows are char boundaries. Indexing a `str`
-/// panics with a message that formats the text with `char`'s `Debug`, which brings its code
-/// and Unicode tables into every .wasm (4 KB, BENCHMARKS.md) for a panic that never happens;
-/// this one panics without formatting anything.
-pub fn sub<R: std::slice::SliceIndex<str, Output = str>>(text: &str, range: R) -> &str {
-    text.get(range)
-        .expect("a slice of a str at char boundaries")
-}
+pub use improfiles_json::sub;
 
 /// Where `needle` first occurs in `text`: a plain scan, for the same reason as
 /// [`blank_out`]'s (what is searched for: a URL's `://`, an XML construct's end, a word in

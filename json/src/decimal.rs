@@ -85,7 +85,7 @@ pub fn parse(text: &str) -> Option<f64> {
     if at != bytes.len() {
         return None;
     }
-    let magnitude = digits.value(crate::model::sub(text, start..))?;
+    let magnitude = digits.value(crate::sub(text, start..))?;
     Some(if negative { -magnitude } else { magnitude })
 }
 

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::sub;
+use crate::sub;
 
 /// The text is not JSON (or nests deeper than [`MAX_DEPTH`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,14 +23,14 @@ pub const MAX_DEPTH: u32 = 128;
 pub struct Raw<'a>(&'a str);
 
 impl<'a> Raw<'a> {
+    #[inline(always)]
     pub fn get(self) -> &'a str {
         self.0
     }
 
     /// Text known to be one JSON value (a read checked it before, or this crate wrote it),
     /// taken without another read (Kaixin001's users, read from JSON or written from XML).
-    #[cfg(feature = "kaixin")]
-    pub(crate) fn checked(text: &'a str) -> Self {
+    pub fn checked(text: &'a str) -> Self {
         Raw(text)
     }
 }
@@ -51,11 +51,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    // Here and on a few other small functions: always inlined, since the core, built for
+    // size (Cargo.toml), calls them per member read and would not inline them itself.
+    #[inline(always)]
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }
 
     /// The first byte of the next value, after any whitespace.
+    #[inline(always)]
     pub fn peek(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes().get(self.at) {
             self.at += 1;
@@ -63,6 +67,7 @@ impl<'a> Reader<'a> {
         self.bytes().get(self.at).copied()
     }
 
+    #[inline(always)]
     fn expect(&mut self, byte: u8) -> Result<(), NotJson> {
         if self.peek() != Some(byte) {
             return Err(NotJson);

@@ -15,7 +15,13 @@
 //! level deep, its members kept as the vendor's text ([`Raw`]) until something reads them.
 //! Only broken JSON fails a read. A key given twice takes its last value, as in
 //! `JSON.parse`. A caller's own values (a config) are read whole, as a [`Value`].
+//!
+//! A crate of its own so that it is built for speed while the core is built for size: every
+//! response passes through its reader and every result through its writer (Cargo.toml,
+//! `[profile.release.package.improfiles-core]`). It also holds `decimal`, the exact numbers
+//! of both.
 
+pub mod decimal;
 pub mod read;
 mod value;
 pub mod write;
@@ -24,6 +30,16 @@ use std::borrow::Cow;
 
 pub use read::{NotJson, Raw, Reader};
 pub use value::{Object, Value};
+
+/// `text[range]`, at positions the caller knows are char boundaries. Indexing a `str`
+/// panics with a message that formats the text with `char`'s `Debug`, which brings its code
+/// and Unicode tables into every .wasm (4 KB, BENCHMARKS.md) for a panic that never happens;
+/// this one panics without formatting anything.
+#[inline(always)]
+pub fn sub<R: std::slice::SliceIndex<str, Output = str>>(text: &str, range: R) -> &str {
+    text.get(range)
+        .expect("a slice of a str at char boundaries")
+}
 
 /// What a JSON value is read as.
 pub trait Read<'a>: Sized {
@@ -50,14 +66,14 @@ macro_rules! json_fields {
             $($field: $type,)*
         }
 
-        impl<$lt> $crate::json::Fields<$lt> for $name<$lt> {
+        impl<$lt> $crate::Fields<$lt> for $name<$lt> {
             fn field(
                 &mut self,
                 key: &str,
-                reader: &mut $crate::json::Reader<$lt>,
-            ) -> Result<bool, $crate::json::NotJson> {
+                reader: &mut $crate::Reader<$lt>,
+            ) -> Result<bool, $crate::NotJson> {
                 match key {
-                    $($key => self.$field = $crate::json::Read::read(reader)?,)*
+                    $($key => self.$field = $crate::Read::read(reader)?,)*
                     _ => return Ok(false),
                 }
                 Ok(true)
@@ -65,7 +81,6 @@ macro_rules! json_fields {
         }
     };
 }
-pub use json_fields;
 
 /// `text`, the whole of it, as a `T`.
 pub fn parse<'t, T: Read<'t>>(text: &'t str) -> Result<T, NotJson> {
@@ -343,6 +358,7 @@ impl<'a> Shallow<'a> {
         }
     }
 
+    #[inline(always)]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Shallow::Str(s) => Some(s),

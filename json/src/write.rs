@@ -8,7 +8,7 @@
 //! serde_json's but for the exponent's `+` (`1e+21`) and an exact tie between two shortest
 //! texts, which JS breaks to the even digit.
 
-use crate::model::sub;
+use crate::sub;
 
 /// A value that writes itself as JSON text.
 pub trait ToJson {
