@@ -4,6 +4,8 @@ use crate::json::write::object;
 use crate::model::ProfileError;
 use crate::reader::ObjectReader;
 
+pub use improfiles_digest::percent::{form_encode, percent_encode};
+
 /// A request description. The shell sends it as is; vendor modules never do I/O.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpRequest {
@@ -167,46 +169,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `application/x-www-form-urlencoded` encoding of one value (WHATWG URL standard: space as
-/// `+`, only `*-._` and alphanumerics left as they are).
-pub fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            _ => push_percent_escape(&mut out, byte),
-        }
-    }
-    out
-}
-
-/// RFC 3986 percent-encoding: only the unreserved `ALPHA DIGIT - . _ ~` stay as they are,
-/// every other byte becomes `%XX` with uppercase hex (the form OAuth 1.0a signs over, and a
-/// safe one for any query value).
-pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => push_percent_escape(&mut out, byte),
-        }
-    }
-    out
-}
-
-/// `%XX`, uppercase hex, by table: `format!` here cost an allocation per byte.
-fn push_percent_escape(out: &mut String, byte: u8) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push('%');
-    out.push(char::from(HEX[usize::from(byte >> 4)]));
-    out.push(char::from(HEX[usize::from(byte & 0xF)]));
-}
-
 /// Sorts a request's parameters by name, then value, as OAuth 1.0a signs them and Kaixin001's
 /// documentation lists them. By insertion: a request has a dozen, and std's stable sort is
 /// some 5 KB of code in a build that has no other use for it (BENCHMARKS.md).
@@ -272,18 +234,6 @@ mod tests {
             ..request
         };
         assert!(!get.to_shell_json(8, None).contains("body"));
-    }
-
-    #[test]
-    fn form_encoding_escapes_reserved_bytes() {
-        assert_eq!(form_encode("u1"), "u1");
-        assert_eq!(form_encode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
-    }
-
-    #[test]
-    fn percent_encoding_leaves_only_unreserved_bytes() {
-        assert_eq!(percent_encode("a-b._~Z9"), "a-b._~Z9");
-        assert_eq!(percent_encode("a b+c*d/é"), "a%20b%2Bc%2Ad%2F%C3%A9");
     }
 
     proptest::proptest! {

@@ -1,20 +1,15 @@
 //! One module per signature scheme. Pure functions of their inputs: callers supply the time
 //! and nonce, so every scheme is checked against independently computed known answers.
 //!
-//! A build holds the schemes of its vendors only.
+//! A build holds the schemes of its vendors only. The hashes and encodings they use are a
+//! crate of their own (digest/), built for speed.
 
-#[cfg(any(feature = "tencent", feature = "kaixin"))]
-pub mod base64;
-#[cfg(any(feature = "rongcloud", feature = "tencent", feature = "kaixin"))]
-pub mod digest;
+pub use improfiles_digest::{base64, digest, sha1, sha256};
+
 #[cfg(feature = "kaixin")]
 pub mod oauth1;
 #[cfg(feature = "rongcloud")]
 pub mod rongcloud;
-#[cfg(any(feature = "rongcloud", feature = "kaixin"))]
-pub mod sha1;
-#[cfg(feature = "tencent")]
-pub mod sha256;
 #[cfg(feature = "tencent")]
 pub mod tls_sig;
 #[cfg(feature = "tencent")]

@@ -70,7 +70,7 @@ mod tests {
     use sha2::Digest;
 
     use super::*;
-    use crate::signing::digest::hex;
+    use crate::digest::hex;
 
     fn sha256(parts: &[&[u8]]) -> Vec<u8> {
         digest::digest::<Sha256>(parts)

@@ -60,7 +60,7 @@ mod tests {
     use sha1::Digest;
 
     use super::*;
-    use crate::signing::digest::hex;
+    use crate::digest::hex;
 
     #[test]
     fn fips_180_2_known_answers() {
