@@ -60,7 +60,7 @@ extern "C" {
 }
 
 /// Numbers past the core's fast path converted by the JS engine, exactly (ECMA-262's
-/// StringToNumber and Number::toString), instead of by 3.8 KB gzip of the core's own
+/// StringToNumber and Number::toString), instead of by 3 KB gzip of the core's own
 /// (json/src/decimal.rs). Called wherever JS input is read, before anything converts.
 pub fn use_engine_decimals() {
     decimal::use_host(HostConverters {

@@ -13,7 +13,7 @@
 //!   the slow path, exact either way. By default it is this crate's own, in `exact` (a
 //!   quotient of big integers; the shortest digits that read back). With the feature
 //!   `host-decimal` it is the host's, registered with `use_host`: a JS engine's `Number()`
-//!   and `String()` are exact by ECMA-262, already loaded, and free, where `exact` is 3.8 KB
+//!   and `String()` are exact by ECMA-262, already loaded, and free, where `exact` is 3 KB
 //!   gzip of a one-vendor .wasm (BENCHMARKS.md). The package's wasm build takes that
 //!   feature; natively, in tests, the simulation and the fuzzers, `exact` serves.
 //!
