@@ -4,41 +4,37 @@
 /// `application/x-www-form-urlencoded` encoding of one value (WHATWG URL standard: space as
 /// `+`, only `*-._` and alphanumerics left as they are).
 pub fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            _ => push_percent_escape(&mut out, byte),
-        }
-    }
-    out
+    let kept =
+        |byte| matches!(byte, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_');
+    encode(value, kept, Some('+'))
 }
 
 /// RFC 3986 percent-encoding: only the unreserved `ALPHA DIGIT - . _ ~` stay as they are,
 /// every other byte becomes `%XX` with uppercase hex (the form OAuth 1.0a signs over, and a
 /// safe one for any query value).
 pub fn percent_encode(value: &str) -> String {
+    let kept =
+        |byte| matches!(byte, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~');
+    encode(value, kept, None)
+}
+
+/// `value` with the bytes `kept` says as they are, a space as `space` if given, and every
+/// other byte as `%XX`, uppercase hex, by table (`format!` cost an allocation per byte).
+fn encode(value: &str, kept: impl Fn(u8) -> bool, space: Option<char>) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
+        match space {
+            _ if kept(byte) => out.push(char::from(byte)),
+            Some(space) if byte == b' ' => out.push(space),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 0xF)]));
             }
-            _ => push_percent_escape(&mut out, byte),
         }
     }
     out
-}
-
-/// `%XX`, uppercase hex, by table: `format!` here cost an allocation per byte.
-fn push_percent_escape(out: &mut String, byte: u8) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push('%');
-    out.push(char::from(HEX[usize::from(byte >> 4)]));
-    out.push(char::from(HEX[usize::from(byte & 0xF)]));
 }
 
 #[cfg(test)]
