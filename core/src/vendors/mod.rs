@@ -278,8 +278,9 @@ pub struct ParseContext {
 
 /// Every vendor, as its module describes itself: the one list the project's vendor lists
 /// (the command line's, the console's, the TypeScript union) are made from.
-/// A build holds the vendors of its features (the package's per-vendor entry points).
-pub const DESCRIPTORS: &[Descriptor] = &[
+/// A build holds the vendors of its features (the package's per-vendor entry points). A
+/// `static`, not a `const`: each crate naming a `const` gets its own copy of its texts.
+pub static DESCRIPTORS: &[Descriptor] = &[
     #[cfg(feature = "rongcloud")]
     rongcloud::DESCRIPTOR,
     #[cfg(feature = "tencent")]
