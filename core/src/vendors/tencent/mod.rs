@@ -347,6 +347,27 @@ impl TencentAccess {
         now_ms: f64,
         classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
     ) -> Result<B, ResponseOutcome> {
+        let body = match response.status {
+            200 => crate::json::read_object::<B>(&response.body),
+            _ => None,
+        };
+        let parts = body
+            .as_ref()
+            .map(|body| (body.action_status(), body.error_code(), body.error_info()));
+        self.judge(response, now_ms, classify, parts)?;
+        body.ok_or_else(|| unreachable!("judged a body that was read"))
+    }
+
+    /// What a response says, from its status and its body's shared members (`None`: not read,
+    /// or not a JSON object): nothing, when it succeeded. Not generic, unlike `envelope`,
+    /// which each endpoint's body type makes a copy of.
+    fn judge(
+        &self,
+        response: &HttpResponse,
+        now_ms: f64,
+        classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
+        parts: Option<(Option<&str>, Option<i64>, Option<&str>)>,
+    ) -> Result<(), ResponseOutcome> {
         let retry_after_ms = response.retry_after_ms(now_ms);
         let failed = |error: ProfileError| ResponseOutcome::Failed {
             error: error.with_status(response.status),
@@ -362,19 +383,18 @@ impl TencentAccess {
             let message = format!("Tencent Cloud Chat {what} (HTTP {})", response.status);
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
-        let Some(body) = crate::json::read_object::<B>(&response.body) else {
+        let Some((action_status, code, info)) = parts else {
             return Err(failed(ProfileError::unreadable_response(
                 self.key,
                 response.status,
                 "Tencent Cloud Chat sent a body that is not a JSON object",
             )));
         };
-        let code = body.error_code().unwrap_or(0);
-        match body.action_status() {
-            Some("OK") if code == 0 => Ok(body),
+        let code = code.unwrap_or(0);
+        match action_status {
+            Some("OK") if code == 0 => Ok(()),
             Some("OK" | "FAIL") | None if code != 0 => {
-                let error =
-                    self.request_error(code, body.error_info().unwrap_or_default(), classify);
+                let error = self.request_error(code, info.unwrap_or_default(), classify);
                 // A UserSig this module made, refused as expired: the call asks
                 // `credential_rejected` whether a fresh one is worth a second try.
                 if code == USER_SIG_EXPIRED && matches!(self.credential, Credential::Issued(_)) {
