@@ -313,8 +313,8 @@ pub fn from_config(input: &ObjectReader) -> Result<Box<dyn Vendor>, ProfileError
             key.entry()
         ),
         None => {
-            let known: Vec<&str> = VendorKey::ALL.iter().map(|v| v.as_str()).collect();
-            format!("config.vendor must be one of {}", known.join(", "))
+            let known = crate::model::joined(VendorKey::ALL.iter().map(|v| v.as_str()), ", ");
+            format!("config.vendor must be one of {known}")
         }
     }))
 }

@@ -6,7 +6,8 @@ use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{form_encode, HttpRequest, HttpResponse};
 use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
 use crate::model::{
-    ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, Secret, VendorCode, VendorKey,
+    joined, ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, Secret, VendorCode,
+    VendorKey,
 };
 use crate::reader::ObjectReader;
 use crate::signing;
@@ -354,11 +355,10 @@ impl Vendor for RongCloud {
     fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
         let nonce: String = ctx.nonce.chars().take(MAX_NONCE_CHARS).collect();
         let timestamp = format!("{}", ctx.now_ms.floor() as u64);
-        let body = ids
-            .iter()
-            .map(|id| format!("userId={}", form_encode(id)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = joined(
+            ids.iter().map(|id| format!("userId={}", form_encode(id))),
+            "&",
+        );
         let mut headers = vec![
             ("App-Key".to_owned(), self.app_key.clone()),
             ("Nonce".to_owned(), nonce.clone()),

@@ -14,7 +14,9 @@ use xml::{xml_text, xml_users};
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{joined_pairs, percent_encode, sort_pairs, HttpRequest, HttpResponse};
 use crate::json::{Object, Shallow};
-use crate::model::{position_of, ErrorCode, Failure, ProfileError, Secret, VendorCode, VendorKey};
+use crate::model::{
+    joined, position_of, ErrorCode, Failure, ProfileError, Secret, VendorCode, VendorKey,
+};
 use crate::reader::ObjectReader;
 use crate::signing::{digest, oauth1, sha1};
 use crate::vendors::descriptor::{Descriptor, Field, Mode};
@@ -271,7 +273,7 @@ fn check_fields(fields: &[String]) -> Result<Vec<String>, String> {
             let shown = crate::model::quoted_name(field);
             return Err(format!(
                 "unknown Kaixin001 field {shown}; the fields are {}",
-                FIELDS.join(", ")
+                joined(FIELDS, ", ")
             ));
         }
         if !out.contains(field) {
@@ -291,12 +293,19 @@ fn error_text(body: &str) -> String {
         _ if body.trim_start().starts_with('<') => xml_text(body),
         _ => String::new(),
     };
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(200)
-        .collect()
+    // Its words, one space between them, at most 200 characters.
+    let mut out = String::new();
+    let mut count = 0;
+    for word in text.split_whitespace() {
+        for c in (count > 0).then_some(' ').into_iter().chain(word.chars()) {
+            if count == 200 {
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
 }
 
 fn looks_like_rate_limit(text: &str) -> bool {
@@ -341,8 +350,8 @@ impl Vendor for Kaixin {
         let url = format!("{}/users/show.{}", ctx.base_url, self.format.as_str());
         let fields = ctx.fields.unwrap_or(&self.fields);
         let mut params: Vec<(String, String)> = vec![
-            ("uids".into(), ids.join(",")),
-            ("fields".into(), fields.join(",")),
+            ("uids".into(), joined(ids, ",")),
+            ("fields".into(), joined(fields, ",")),
         ];
         match &self.auth {
             Auth::OAuth1 {
@@ -810,6 +819,23 @@ mod tests {
         assert_eq!(classify(404, ""), (ErrorCode::NotFound, false));
         assert_eq!(classify(500, ""), (ErrorCode::VendorError, true));
         assert_eq!(classify(502, "<html/>"), (ErrorCode::VendorError, true));
+    }
+
+    #[test]
+    fn an_error_body_is_shown_as_its_words_and_at_most_200_characters() {
+        assert_eq!(
+            error_text(r#"{"error":"  rate\n\tover   limit "}"#),
+            "rate over limit"
+        );
+        assert_eq!(
+            error_text("<error> <code>40003</code>\n  too  many </error>"),
+            "40003 too many"
+        );
+        let long = format!(r#"{{"error_msg":"{}"}}"#, "频率 ".repeat(150));
+        let shown = error_text(&long);
+        assert_eq!(shown.chars().count(), 200);
+        assert!(shown.starts_with("频率 频率") && shown.ends_with("频率 频率"));
+        assert_eq!(error_text("not an error body"), "");
     }
 
     fn query(url: &str) -> Vec<(String, String)> {

@@ -177,10 +177,9 @@ impl TencentAccess {
                     .iter()
                     .find(|(region, _)| *region == name)
                     .ok_or_else(|| {
-                        let names: Vec<&str> = REGIONS.iter().map(|(r, _)| *r).collect();
+                        let names = crate::model::joined(REGIONS.iter().map(|(r, _)| *r), ", ");
                         ProfileError::invalid_config(format!(
-                            "config.region must be one of {}",
-                            names.join(", ")
+                            "config.region must be one of {names}"
                         ))
                     })?,
             ),

@@ -120,7 +120,7 @@ fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
             let shown = crate::model::quoted_name(field);
             return Err(format!(
                 "unknown profile tag {shown}: use a standard tag ({}) or {CUSTOM_TAG_PREFIX}<key>",
-                STANDARD_TAGS.join(", ")
+                crate::model::joined(STANDARD_TAGS, ", ")
             ));
         }
         if seen.insert(field.as_str()) {
