@@ -129,7 +129,8 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
 pub fn parse_http_date(value: &str) -> Option<f64> {
     let rest = value.split_once(',')?.1.strip_prefix(' ')?;
     let mut parts = rest.split(' ');
-    let day: i64 = parts.next()?.parse().ok()?;
+    let number = |part: Option<&str>| i64::try_from(crate::decimal::whole(part?)?).ok();
+    let day = number(parts.next())?;
     let month = match parts.next()? {
         "Jan" => 1,
         "Feb" => 2,
@@ -145,11 +146,11 @@ pub fn parse_http_date(value: &str) -> Option<f64> {
         "Dec" => 12,
         _ => return None,
     };
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year = number(parts.next())?;
     let mut hms = parts.next()?.split(':');
-    let hour: i64 = hms.next()?.parse().ok()?;
-    let minute: i64 = hms.next()?.parse().ok()?;
-    let second: i64 = hms.next()?.parse().ok()?;
+    let hour = number(hms.next())?;
+    let minute = number(hms.next())?;
+    let second = number(hms.next())?;
     if parts.next()? != "GMT" || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
     {
         return None;

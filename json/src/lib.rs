@@ -250,12 +250,15 @@ impl Number<'_> {
 
     /// The integer it is, when it is written as one and fits.
     pub fn as_i64(self) -> Option<i64> {
-        self.0.parse().ok()
+        match self.0.strip_prefix('-') {
+            Some(magnitude) => 0i64.checked_sub_unsigned(decimal::whole(magnitude)?),
+            None => i64::try_from(decimal::whole(self.0)?).ok(),
+        }
     }
 
     /// The whole number, 0 or more, it is, when it is written as one and fits.
     pub fn as_u64(self) -> Option<u64> {
-        self.0.parse().ok()
+        decimal::whole(self.0)
     }
 
     /// Beyond a double's range (JS reads it as Infinity). Only a number with an exponent or
@@ -506,6 +509,16 @@ mod tests {
         };
         assert_eq!(read("12").as_i64(), Some(12));
         assert_eq!(read("1.0").as_i64(), None);
+        assert_eq!(read("1e3").as_i64(), None);
+        assert_eq!(read("-0").as_i64(), Some(0));
+        assert_eq!(read("-9223372036854775808").as_i64(), Some(i64::MIN));
+        assert_eq!(read("9223372036854775807").as_i64(), Some(i64::MAX));
+        assert_eq!(read("9223372036854775808").as_i64(), None);
+        assert_eq!(read("-9223372036854775809").as_i64(), None);
+        assert_eq!(read("18446744073709551615").as_u64(), Some(u64::MAX));
+        assert_eq!(read("18446744073709551616").as_u64(), None);
+        assert_eq!(read("-1").as_u64(), None);
+        assert_eq!(read("-0").as_u64(), None);
         assert_eq!(read("-3.5").as_f64(), Some(-3.5));
         for past in ["1e400", "-2E+309", &"9".repeat(400)] {
             assert!(

@@ -63,8 +63,7 @@ pub struct UserSigDocument {
 impl UserSigDocument {
     /// The document as written: every member must be there, the numbers written as numbers
     /// or, by older ports, as strings. Read through [`Shallow`], the reader every build holds
-    /// already: a struct of its own brought a reader of its own (with `whole_number`'s own
-    /// digits, 0.5 KB of each Tencent build's gzip).
+    /// already: a struct of its own brought a reader of its own.
     fn read(document: &Shallow) -> Option<UserSigDocument> {
         let member = |key| document.member(key);
         let text = |key| Some(member(key)?.as_str()?.to_owned());
@@ -84,15 +83,11 @@ impl UserSigDocument {
     }
 }
 
-/// Older ports wrote the numbers as strings; accept both. The digits are read here:
-/// `str::parse` brought a second integer reader into every Tencent build.
+/// Older ports wrote the numbers as strings; accept both.
 fn whole_number(value: &Shallow) -> Option<u64> {
     match value {
         Shallow::Number(n) => n.as_u64(),
-        Shallow::Str(s) if !s.is_empty() => s.bytes().try_fold(0u64, |n, byte| {
-            let digit = char::from(byte).to_digit(10)?;
-            n.checked_mul(10)?.checked_add(u64::from(digit))
-        }),
+        Shallow::Str(s) => crate::decimal::whole(s),
         _ => None,
     }
 }
