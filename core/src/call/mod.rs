@@ -188,25 +188,56 @@ pub struct OutcomeParts {
     pub head: String,
     /// The lists' items, in order: the key of the list, and a JSON array of at most
     /// [`PART_ITEMS`] of its items. Each is made only when asked for.
-    pub parts: Box<dyn Iterator<Item = (&'static str, String)>>,
+    pub parts: Parts,
+}
+
+/// The lists of an outcome, written out a part at a time, each item dropped once it is
+/// written. A struct of its own, not a `Box<dyn Iterator>`: that vtable brought `nth`,
+/// `size_hint` and `advance_by` of the chain of two lists into every build.
+pub struct Parts {
+    profiles: std::vec::IntoIter<Profile>,
+    failures: std::vec::IntoIter<Failure>,
+}
+
+impl Parts {
+    fn new(profiles: Vec<Profile>, failures: Vec<Failure>) -> Self {
+        Parts {
+            profiles: profiles.into_iter(),
+            failures: failures.into_iter(),
+        }
+    }
+}
+
+impl Iterator for Parts {
+    type Item = (&'static str, String);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.profiles.len() > 0 {
+            Some(("profiles", part(&mut self.profiles)))
+        } else if self.failures.len() > 0 {
+            Some(("failures", part(&mut self.failures)))
+        } else {
+            None
+        }
+    }
+}
+
+/// The next [`PART_ITEMS`] of `items` (or the rest), as a JSON array.
+fn part<T: ToJson>(items: &mut std::vec::IntoIter<T>) -> String {
+    let mut out = String::from('[');
+    for (at, item) in items.take(PART_ITEMS).enumerate() {
+        if at > 0 {
+            out.push(',');
+        }
+        item.write_json(&mut out);
+    }
+    out.push(']');
+    out
 }
 
 /// What a call resolves with, written out in [`OutcomeParts`].
 pub trait Outcome {
     fn into_parts(self) -> OutcomeParts;
-}
-
-/// The parts of `items`, listed under `key`.
-fn parts_of<T: ToJson + 'static>(
-    key: &'static str,
-    items: Vec<T>,
-) -> impl Iterator<Item = (&'static str, String)> {
-    let mut items = items.into_iter().peekable();
-    std::iter::from_fn(move || {
-        items.peek()?;
-        let part: Vec<T> = items.by_ref().take(PART_ITEMS).collect();
-        Some((key, part.to_json()))
-    })
 }
 
 fn head(value: &impl ToJson) -> String {
@@ -227,7 +258,7 @@ impl Outcome for BatchResult {
         };
         OutcomeParts {
             head: head(&empty),
-            parts: Box::new(parts_of("profiles", profiles).chain(parts_of("failures", failures))),
+            parts: Parts::new(profiles, failures),
         }
     }
 }
@@ -243,7 +274,7 @@ impl Outcome for Listed {
                 };
                 OutcomeParts {
                     head: head(&empty),
-                    parts: Box::new(parts_of("profiles", profiles)),
+                    parts: Parts::new(profiles, Vec::new()),
                 }
             }
         }
