@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use improfiles_core::call::options::HANDLE_KEYS;
-use improfiles_core::call::split_joined;
+use improfiles_core::call::{split_joined, Joined};
 use improfiles_core::decimal::{self, HostConverters};
 use improfiles_core::json::write::{object, Members, ToJson};
 use improfiles_core::json::Value;
@@ -219,27 +219,66 @@ extern "C" {
 /// A call's `ids` array: in one string when js/shell/ids.js can join it (and the count comes
 /// out right), else one string at a time as the call takes them. Every read can throw (a
 /// getter, a Proxy): that is `invalid_input` before anything is sent.
-pub fn read_ids(
-    ids: &JsValue,
-    vendor: VendorKey,
-) -> Result<Box<dyn Iterator<Item = Result<String, ProfileError>>>, ProfileError> {
-    let invalid = move |why: String| ProfileError::invalid_input(why).with_vendor(vendor);
+pub fn read_ids(ids: &JsValue, vendor: VendorKey) -> Result<Ids, ProfileError> {
+    let invalid = move |why: &str| ProfileError::invalid_input(why).with_vendor(vendor);
     if !Array::is_array(ids) {
-        return Err(invalid(
-            "ids must be an array or an iterable of strings".into(),
-        ));
+        return Err(invalid("ids must be an array or an iterable of strings"));
     }
     let array = ids.clone();
     let length = Reflect::get(&array, &"length".into())
         .ok()
         .and_then(|n| n.as_f64())
-        .ok_or_else(|| invalid("ids could not be read: its length threw".into()))?;
+        .ok_or_else(|| invalid("ids could not be read: its length threw"))?;
     if let Some(ids) = joined_ids(&array).and_then(|ids| split_joined(ids, length as usize)) {
-        return Ok(Box::new(ids.map(Ok)));
+        return Ok(Ids::Joined(ids));
     }
-    Ok(Box::new((0..length as u32).map(move |i| {
-        let id = Reflect::get_u32(&array, i)
-            .map_err(|_| invalid(format!("ids[{i}] could not be read: reading it threw")))?;
-        read_id(&id, Some(u64::from(i)), vendor)
-    })))
+    Ok(Ids::Each {
+        array,
+        next: 0,
+        length: length as u32,
+        vendor,
+    })
+}
+
+/// A call's ids as [`read_ids`] reads them. An enum, not a `Box<dyn Iterator>`: that vtable
+/// brought `nth`, `size_hint` and `advance_by` of both ways into every build.
+pub enum Ids {
+    /// All of them in one string.
+    Joined(Joined),
+    /// An element of the array at a time.
+    Each {
+        array: JsValue,
+        next: u32,
+        length: u32,
+        vendor: VendorKey,
+    },
+}
+
+impl Iterator for Ids {
+    type Item = Result<String, ProfileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Ids::Joined(ids) => ids.next().map(Ok),
+            Ids::Each {
+                array,
+                next,
+                length,
+                vendor,
+            } => {
+                let i = *next;
+                if i >= *length {
+                    return None;
+                }
+                *next += 1;
+                Some(match Reflect::get_u32(array, i) {
+                    Ok(id) => read_id(&id, Some(u64::from(i)), *vendor),
+                    Err(_) => Err(ProfileError::invalid_input(format!(
+                        "ids[{i}] could not be read: reading it threw"
+                    ))
+                    .with_vendor(*vendor)),
+                })
+            }
+        }
+    }
 }

@@ -122,17 +122,31 @@ impl IdTable {
 
 /// The ids of `joined` (joined by `"\n"`, as js/shell/ids.js joins an array's), one at a time,
 /// when there are `count` of them; `None` when there are not (an id held a `"\n"`).
-pub fn split_joined(joined: String, count: usize) -> Option<impl Iterator<Item = String>> {
+pub fn split_joined(joined: String, count: usize) -> Option<Joined> {
     if joined.split('\n').count() != count {
         return None;
     }
-    let mut at = 0;
-    Some(std::iter::from_fn(move || {
-        let rest = joined.get(at..)?;
-        let id = rest.split('\n').next().unwrap_or(rest);
-        at += id.len() + 1;
+    Some(Joined { joined, at: 0 })
+}
+
+/// The ids of a joined string, as [`split_joined`] takes them.
+pub struct Joined {
+    joined: String,
+    /// Where the next id starts; past the end once the last is taken.
+    at: usize,
+}
+
+impl Iterator for Joined {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let rest = self.joined.get(self.at..)?;
+        let id = rest
+            .find('\n')
+            .map_or(rest, |end| crate::model::sub(rest, ..end));
+        self.at += id.len() + 1;
         Some(id.to_owned())
-    }))
+    }
 }
 
 #[cfg(test)]

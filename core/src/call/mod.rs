@@ -21,7 +21,7 @@ use std::rc::Rc;
 
 pub use batch::{Batch, BatchOptions};
 pub use ended::Ended;
-pub use ids::split_joined;
+pub use ids::{split_joined, Joined};
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
 use crate::http::HttpResponse;
