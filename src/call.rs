@@ -132,11 +132,14 @@ impl CallHandle {
         let vendor = self.client.vendor.key();
         let fed = self.fed;
         self.fed += u64::from(ids.length());
-        let ids = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| read_id(&id, Some(fed + i as u64), vendor));
-        let input = match ids.collect::<Result<Vec<_>, _>>() {
+        let read = || {
+            let mut list = Vec::with_capacity(ids.length() as usize);
+            for (i, id) in ids.iter().enumerate() {
+                list.push(read_id(&id, Some(fed + i as u64), vendor)?);
+            }
+            Ok(list)
+        };
+        let input = match read() {
             Ok(ids) => Input::Ids { ids, ended },
             Err(error) => Input::Fatal(error),
         };

@@ -310,14 +310,17 @@ impl ProfileClient {
                 .plain
                 .input("options", Some(key))
                 .flag("includeRaw", false)?;
-            let ids: Vec<String> = read_ids(&ids, key)?.collect::<Result<_, _>>()?;
+            let mut list = Vec::new();
+            for id in read_ids(&ids, key)? {
+                list.push(id?);
+            }
             let response = client.read(&response, "response", &HttpResponse::KEYS)?;
             let http = HttpResponse::read(&response.plain.input("response", Some(key)))?;
             let ctx = ParseContext {
                 now_ms: now(),
                 include_raw,
             };
-            parse_one(client.vendor.as_ref(), &ids, &http, &ctx).map(|event| to_js(&event))
+            parse_one(client.vendor.as_ref(), &list, &http, &ctx).map(|event| to_js(&event))
         };
         parse().map_err(|e| to_js_error(&e))
     }

@@ -200,14 +200,16 @@ impl<'a> ObjectReader<'a> {
     pub fn string_list(&self, key: &str) -> Result<Option<Vec<String>>, ProfileError> {
         match self.present(key) {
             None => Ok(None),
-            Some(Value::Array(items)) if !items.is_empty() => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(s) if !s.is_empty() => Ok(s.clone()),
-                    _ => Err(self.wrong_type(key, "an array of non-empty strings")),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
+            Some(Value::Array(items)) if !items.is_empty() => {
+                let mut list = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::String(s) if !s.is_empty() => list.push(s.clone()),
+                        _ => return Err(self.wrong_type(key, "an array of non-empty strings")),
+                    }
+                }
+                Ok(Some(list))
+            }
             Some(_) => Err(self.wrong_type(key, "a non-empty array of strings")),
         }
     }
@@ -217,11 +219,13 @@ impl<'a> ObjectReader<'a> {
         let wrong = || self.wrong_type(key, "an array of strings");
         match self.present(key) {
             None => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| item.as_str().map(str::to_owned).ok_or_else(wrong))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
+            Some(Value::Array(items)) => {
+                let mut list = Vec::with_capacity(items.len());
+                for item in items {
+                    list.push(item.as_str().ok_or_else(wrong)?.to_owned());
+                }
+                Ok(Some(list))
+            }
             Some(_) => Err(wrong()),
         }
     }

@@ -52,14 +52,10 @@ pub fn oauth1_signature(options: &ObjectReader) -> Result<String, ProfileError> 
     let token_secret = options.text("tokenSecret")?.unwrap_or_default();
     let not_strings = || options.error("options.params must be an object of strings");
     let params = options.object("params")?.ok_or_else(not_strings)?;
-    let pairs = params
-        .entries()
-        .map(|(k, v)| {
-            v.as_str()
-                .map(|v| (k.to_owned(), v.to_owned()))
-                .ok_or_else(not_strings)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut pairs = Vec::new();
+    for (k, v) in params.entries() {
+        pairs.push((k.to_owned(), v.as_str().ok_or_else(not_strings)?.to_owned()));
+    }
     let base = oauth1::signature_base_string(&method, &url, &pairs);
     Ok(oauth1::hmac_sha1(&base, &consumer_secret, &token_secret))
 }
