@@ -56,11 +56,12 @@ impl PortraitGet {
 
     fn normalize(item: &Item, id: &str) -> Profile {
         let mut profile = Profile::new(VendorKey::Tencent, id);
-        let entries = item
-            .profile_item
-            .iter()
-            .flat_map(|list| list.0.iter().flatten());
-        for entry in entries.filter_map(|entry| entry.0.as_ref()) {
+        let entries = match &item.profile_item {
+            Some(List(Some(entries))) => entries.as_slice(),
+            _ => &[],
+        };
+        for entry in entries {
+            let Some(entry) = &entry.0 else { continue };
             let Some(tag) = entry.tag.as_ref().and_then(Shallow::as_str) else {
                 continue;
             };
