@@ -108,16 +108,17 @@ impl CallHandle {
     }
 
     /// Request `id` was answered at `at` (epoch ms): its status, its headers as name, value,
-    /// name…, and its body.
+    /// name… joined by line breaks (one string: an array of strings crossed as a `Vec<String>`,
+    /// whose conversion was 0.8 KB of every build), and its body.
     pub fn answered(
         &mut self,
         id: f64,
         at: f64,
         status: f64,
-        headers: Vec<String>,
+        headers: &str,
         body: Vec<u8>,
     ) -> NotInlined<()> {
-        self.complete(id, at, Ended::answered(status, &headers, body))
+        self.complete(id, at, Ended::answered(status, headers, body))
     }
 
     /// Request `id` ended at `at` with no answer, in js/shell/run.js's words: what happened

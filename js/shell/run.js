@@ -87,7 +87,8 @@ class Attempt {
       if (typeof bag?.get === "function") {
         for (const name of RESPONSE_HEADERS) {
           const value = bag.get(name);
-          if (typeof value !== "string") continue;
+          // A value with a line break is no HTTP header value (and would break the join below).
+          if (typeof value !== "string" || value.includes("\n")) continue;
           headers.push([name, value]);
           if (name === "content-length") declared = Number.parseFloat(value);
         }
@@ -266,7 +267,7 @@ function deliver(pending, onBatch, onProgress) {
 /// the name of what happened and what was said of it (`Ended` of core/src/call/mod.rs).
 function complete(call, id, at, outcome) {
   const response = outcome?.response;
-  if (response !== undefined) return call.answered(id, at, response.status, response.headers.flat(), response.body);
+  if (response !== undefined) return call.answered(id, at, response.status, response.headers.flat().join("\n"), response.body);
   const kind = typeof outcome === "string" ? outcome : Object.keys(outcome)[0];
   call.failed(id, at, kind, typeof outcome === "string" ? undefined : outcome[kind]);
 }

@@ -47,9 +47,13 @@ impl Ended {
 
     /// An answer as js/shell/run.js hands it in: its status as the response gave it, and its
     /// headers as name, value, name…. A status no HTTP response has is a network failure.
-    pub fn answered(status: f64, headers: &[String], body: Vec<u8>) -> Ended {
-        let headers = headers.chunks_exact(2);
-        let headers = headers.map(|p| (p[0].clone(), p[1].clone())).collect();
+    pub fn answered(status: f64, headers: &str, body: Vec<u8>) -> Ended {
+        let mut lines = headers.split('\n');
+        let mut pairs = Vec::new();
+        while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+            pairs.push((name.to_owned(), value.to_owned()));
+        }
+        let headers = pairs;
         match u16::try_from(status as i64) {
             Ok(code) if f64::from(code) == status => Ended::Response {
                 status: code,
@@ -99,12 +103,12 @@ mod tests {
 
     #[test]
     fn an_answer_pairs_its_headers_and_needs_an_http_status() {
-        let headers = ["retry-after".to_string(), "2".into(), "odd one out".into()];
+        let headers = "retry-after\n2\ncontent-type\napplication/json\nodd one out";
         let Ended::Response {
             status,
             headers,
             body,
-        } = Ended::answered(429.0, &headers, b"{}".to_vec())
+        } = Ended::answered(429.0, headers, b"{}".to_vec())
         else {
             panic!("an answer")
         };
@@ -112,13 +116,16 @@ mod tests {
             (status, headers, body),
             (
                 429,
-                vec![("retry-after".into(), "2".into())],
+                vec![
+                    ("retry-after".into(), "2".into()),
+                    ("content-type".into(), "application/json".into())
+                ],
                 b"{}".to_vec()
             )
         );
         for status in [70_000.0, -1.0, 200.5, f64::NAN] {
             assert!(
-                matches!(Ended::answered(status, &[], Vec::new()), Ended::Network(_)),
+                matches!(Ended::answered(status, "", Vec::new()), Ended::Network(_)),
                 "{status}"
             );
         }
