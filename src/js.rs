@@ -11,7 +11,7 @@ use improfiles_core::call::{split_joined, Joined};
 use improfiles_core::decimal::{self, HostConverters};
 use improfiles_core::json::write::{object, Members, ToJson};
 use improfiles_core::json::Value;
-use improfiles_core::model::{ErrorCode, ProfileError, VendorKey};
+use improfiles_core::model::{digits, ErrorCode, ProfileError, VendorKey};
 use improfiles_core::reader::PlainObject;
 
 #[wasm_bindgen(module = "/js/shell/profile_error.js")]
@@ -189,7 +189,7 @@ pub fn read_id(
     vendor: VendorKey,
 ) -> Result<String, ProfileError> {
     let invalid = |why: &str| {
-        let what = position.map_or_else(|| "id".into(), |i| format!("ids[{i}]"));
+        let what = position.map_or_else(|| "id".into(), |i| format!("ids[{}]", digits(i)));
         ProfileError::invalid_input(format!("{what} {why}")).with_vendor(vendor)
     };
     let text = value

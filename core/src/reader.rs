@@ -173,7 +173,14 @@ impl<'a> ObjectReader<'a> {
         match self.number(key)? {
             None => Ok(None),
             Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(Some(n as u64)),
-            Some(_) => Err(self.wrong_type(key, &format!("a whole number from {min} to {max}"))),
+            Some(_) => Err(self.wrong_type(
+                key,
+                &format!(
+                    "a whole number from {} to {}",
+                    crate::model::digits(min),
+                    crate::model::digits(max)
+                ),
+            )),
         }
     }
 

@@ -650,7 +650,7 @@ impl<W: Work> Call<W> {
                 TransportError::NoPermit,
                 format!(
                     "config.limiter granted no permit within {} ms",
-                    LIMITER_WAIT_MS as u64
+                    LIMITER_WAIT_MS as u32
                 ),
             ),
             Ended::NoPermit(why) => (

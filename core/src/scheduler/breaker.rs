@@ -57,7 +57,7 @@ impl CircuitBreaker {
             format!(
                 "not sent: {} requests in a row failed{last}, so this client stops sending to the vendor for {} more seconds",
                 Self::THRESHOLD,
-                (remaining_ms / 1000.0).ceil() as u64
+                crate::model::digits((remaining_ms / 1000.0).ceil() as u64)
             ),
         )
         .retryable(true);

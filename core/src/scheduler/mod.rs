@@ -454,7 +454,7 @@ impl Scheduler {
             error.message = format!(
                 "{} (the vendor asked for a pause of {} s, longer than maxRetryAfterMs: not waited out)",
                 error.message,
-                (ms / 1000.0).ceil() as u64
+                crate::model::digits((ms / 1000.0).ceil() as u64)
             );
             return None;
         }

@@ -93,7 +93,10 @@ pub fn sign(
         ("oauth_consumer_key".into(), credentials.consumer_key.into()),
         ("oauth_nonce".into(), protocol.nonce.into()),
         ("oauth_signature_method".into(), "HMAC-SHA1".into()),
-        ("oauth_timestamp".into(), protocol.timestamp.to_string()),
+        (
+            "oauth_timestamp".into(),
+            crate::model::digits(protocol.timestamp),
+        ),
         ("oauth_token".into(), credentials.token.into()),
     ]);
     if let Some(version) = protocol.version {

@@ -12,7 +12,7 @@ use super::base64::{self, STANDARD, USER_SIG};
 use super::sha256::hmac_sha256;
 use crate::credential::{CredentialState, Held};
 use crate::json::Shallow;
-use crate::model::Secret;
+use crate::model::{digits, Secret};
 
 /// A decoded UserSig never needs to be large; the cap keeps a hostile one from ballooning.
 const MAX_INFLATED_BYTES: usize = 16 * 1024;
@@ -26,7 +26,10 @@ pub fn tls_sig(
     expire: u64,
 ) -> String {
     let content = format!(
-        "TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n"
+        "TLS.identifier:{identifier}\nTLS.sdkappid:{}\nTLS.time:{}\nTLS.expire:{}\n",
+        digits(sdk_app_id),
+        digits(time),
+        digits(expire)
     );
     let mac = hmac_sha256(secret_key.as_bytes(), content.as_bytes());
     base64::encode(&mac, STANDARD)
@@ -44,7 +47,10 @@ pub fn user_sig(
     let mut identifier_json = String::new();
     crate::json::write::string(&mut identifier_json, identifier);
     let document = format!(
-        r#"{{"TLS.ver":"2.0","TLS.identifier":{identifier_json},"TLS.sdkappid":{sdk_app_id},"TLS.expire":{expire},"TLS.time":{time},"TLS.sig":"{sig}"}}"#
+        r#"{{"TLS.ver":"2.0","TLS.identifier":{identifier_json},"TLS.sdkappid":{},"TLS.expire":{},"TLS.time":{},"TLS.sig":"{sig}"}}"#,
+        digits(sdk_app_id),
+        digits(expire),
+        digits(time)
     );
     base64::encode(&super::zlib::stored(document.as_bytes()), USER_SIG)
 }

@@ -188,7 +188,13 @@ impl Easemob {
         };
         let failed = |code: ErrorCode, retryable: bool, what: &str| {
             let mut error = self
-                .error(code, format!("Easemob {what} (HTTP {status}){detail}"))
+                .error(
+                    code,
+                    format!(
+                        "Easemob {what} (HTTP {}){detail}",
+                        crate::model::digits(status)
+                    ),
+                )
                 .with_status(status)
                 .retryable(retryable);
             if let Some(kind) = &kind {
@@ -416,7 +422,7 @@ impl Vendor for Easemob {
                 let (kind, description) = Self::error_parts(&r.body);
                 let what = format!(
                     "HTTP {}{}{}",
-                    r.status,
+                    crate::model::digits(r.status),
                     kind.map(|k| format!(" {k}")).unwrap_or_default(),
                     if description.is_empty() {
                         String::new()

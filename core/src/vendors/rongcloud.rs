@@ -236,7 +236,10 @@ impl RongCloud {
             _ => (ErrorCode::VendorError, false, "RongCloud returned an error"),
         };
         let mut error = self
-            .error(error_code, format!("{what} (HTTP {status}){detail}"))
+            .error(
+                error_code,
+                format!("{what} (HTTP {}){detail}", crate::model::digits(status)),
+            )
             .with_status(status)
             .retryable(retryable);
         if let Some(code) = code {
@@ -354,7 +357,7 @@ impl Vendor for RongCloud {
 
     fn build_request(&self, ids: &[&str], ctx: &RequestContext) -> PreparedRequest {
         let nonce: String = ctx.nonce.chars().take(MAX_NONCE_CHARS).collect();
-        let timestamp = format!("{}", ctx.now_ms.floor() as u64);
+        let timestamp = crate::model::digits(ctx.now_ms.floor() as u64);
         let body = joined(
             ids.iter().map(|id| format!("userId={}", form_encode(id))),
             "&",

@@ -287,7 +287,8 @@ impl TencentAccess {
             } if unix_seconds(now_ms) >= *expires_at => Some(self.error(
                 ErrorCode::AuthFailed,
                 format!(
-                    "config.userSig expired at Unix time {expires_at}; make a new one, or give config.secretKey so that UserSigs are made and renewed for you"
+                    "config.userSig expired at Unix time {}; make a new one, or give config.secretKey so that UserSigs are made and renewed for you",
+                    crate::model::digits(*expires_at)
                 ),
             )),
             _ => None,
@@ -319,7 +320,7 @@ impl TencentAccess {
         let url = format!(
             "{}{path}?sdkappid={}&identifier={}&usersig={}&random={}&contenttype=json",
             ctx.base_url,
-            self.sdk_app_id,
+            crate::model::digits(self.sdk_app_id),
             percent_encode(&self.identifier),
             query_user_sig(&user_sig),
             ctx.random
@@ -379,7 +380,10 @@ impl TencentAccess {
                 401 | 403 => (ErrorCode::AuthFailed, false, "request refused"),
                 _ => (ErrorCode::VendorError, false, "unexpected HTTP status"),
             };
-            let message = format!("Tencent Cloud Chat {what} (HTTP {})", response.status);
+            let message = format!(
+                "Tencent Cloud Chat {what} (HTTP {})",
+                crate::model::digits(response.status)
+            );
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
         let Some((action_status, code, info)) = parts else {
@@ -425,7 +429,10 @@ impl TencentAccess {
         };
         self.error(
             error_code,
-            format!("Tencent Cloud Chat error {code}, {what}{detail}"),
+            format!(
+                "Tencent Cloud Chat error {}, {what}{detail}",
+                crate::model::digits(code)
+            ),
         )
         .with_vendor_code(VendorCode::Number(code))
         .retryable(retryable)
@@ -446,7 +453,7 @@ impl TencentAccess {
     }
 
     fn rate_account(&self) -> String {
-        self.sdk_app_id.to_string()
+        crate::model::digits(self.sdk_app_id)
     }
 
     fn describe(&self) -> Object {

@@ -197,7 +197,10 @@ fn account_failure(id: &str, code: i64, info: &str) -> (Failure, bool) {
     let failure = Failure {
         id: id.to_owned(),
         code: error_code,
-        message: format!("Tencent Cloud Chat result {code}: {what}{detail}"),
+        message: format!(
+            "Tencent Cloud Chat result {}: {what}{detail}",
+            crate::model::digits(code)
+        ),
         vendor_code: Some(VendorCode::Number(code)),
         retryable,
     };
