@@ -5,11 +5,9 @@
 //!
 //! Open addressing with linear probing. Each slot holds a position and a byte of its hash (the
 //! tag), so a probe compares a stored key only when the tags match: about one in 256 of the
-//! others. At most three slots in four are used; a removal shifts the slots after it back
-//! rather than leaving a tombstone, so lookups never slow down with use. The code that reads
-//! keys comes in as `dyn` closures: one copy of the table's code serves every user.
-//!
-//! [`StrMap`] and [`StrSet`] are the string-keyed map and set built on it.
+//! others. At most three slots in four are used. Nothing is ever removed (a call's ids and a
+//! list of tags only grow), so there are no tombstones. The code that reads keys comes in as
+//! `dyn` closures: one copy of the table's code serves every user.
 
 /// A position no slot holds: the slot is empty.
 const EMPTY: u32 = u32::MAX;
@@ -152,237 +150,61 @@ impl HashIndex {
             self.place(hash_of.hash_of(position), position);
         }
     }
-
-    /// Removes the position whose key `is` names and hashes to `hash`; the position, if it
-    /// was here. The slots after it that belong before it move back into its place.
-    pub fn remove(&mut self, hash: u64, is: &mut dyn Is, hash_of: &dyn HashOf) -> Option<u32> {
-        let mut hole = self.slot(hash, is)?;
-        let removed = self.positions[hole];
-        let mask = self.mask();
-        let mut at = hole;
-        loop {
-            at = (at + 1) & mask;
-            let position = self.positions[at];
-            if position == EMPTY {
-                break;
-            }
-            // It may fill the hole when the hole lies between its home slot and where it is.
-            let home = hash_of.hash_of(position) as usize & mask;
-            if at.wrapping_sub(home) & mask >= at.wrapping_sub(hole) & mask {
-                self.positions[hole] = position;
-                self.tags[hole] = self.tags[at];
-                hole = at;
-            }
-        }
-        self.positions[hole] = EMPTY;
-        self.len -= 1;
-        Some(removed)
-    }
-
-    pub fn clear(&mut self) {
-        *self = HashIndex::default();
-    }
-}
-
-/// A map from strings: its entries in a list (a removed one's place is reused), indexed by a
-/// [`HashIndex`].
-pub struct StrMap<V> {
-    entries: Vec<Option<(String, V)>>,
-    /// Places in `entries` a removal left empty.
-    free: Vec<u32>,
-    index: HashIndex,
-}
-
-impl<V> Default for StrMap<V> {
-    fn default() -> Self {
-        StrMap {
-            entries: Vec::new(),
-            free: Vec::new(),
-            index: HashIndex::default(),
-        }
-    }
-}
-
-/// The key at `position` of `entries`.
-fn key_at<V>(entries: &[Option<(String, V)>], position: u32) -> &str {
-    entries[position as usize]
-        .as_ref()
-        .map_or("", |(key, _)| key.as_str())
-}
-
-impl<V> StrMap<V> {
-    pub fn len(&self) -> usize {
-        self.index.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
-    }
-
-    fn position(&self, key: &str) -> Option<u32> {
-        self.position_hashed(key, hash_str(key))
-    }
-
-    /// [`StrMap::position`] of a key whose hash is known already.
-    fn position_hashed(&self, key: &str, hash: u64) -> Option<u32> {
-        let entries = &self.entries;
-        self.index.find(hash, &mut |p| key_at(entries, p) == key)
-    }
-
-    pub fn get(&self, key: &str) -> Option<&V> {
-        let position = self.position(key)?;
-        self.entries[position as usize].as_ref().map(|(_, v)| v)
-    }
-
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let position = self.position(key)?;
-        self.entries[position as usize].as_mut().map(|(_, v)| v)
-    }
-
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.position(key).is_some()
-    }
-
-    /// Sets `key` to `value`; the value it had, if any.
-    pub fn insert(&mut self, key: &str, value: V) -> Option<V> {
-        let hash = hash_str(key);
-        if let Some(position) = self.position_hashed(key, hash) {
-            let entry = self.entries[position as usize].as_mut();
-            let (_, old) = entry.expect("an indexed position holds an entry");
-            return Some(std::mem::replace(old, value));
-        }
-        let entry = Some((key.to_owned(), value));
-        let position = match self.free.pop() {
-            Some(position) => {
-                self.entries[position as usize] = entry;
-                position
-            }
-            None => {
-                self.entries.push(entry);
-                u32::try_from(self.entries.len() - 1).expect("under 4 billion entries")
-            }
-        };
-        let entries = &self.entries;
-        let hash_of = |p| hash_str(key_at(entries, p));
-        self.index.insert(hash, position, &hash_of);
-        None
-    }
-
-    /// Removes `key`; its value, if it had one.
-    pub fn remove(&mut self, key: &str) -> Option<V> {
-        let entries = &self.entries;
-        let hash_of = |p| hash_str(key_at(entries, p));
-        let mut is = |p| key_at(entries, p) == key;
-        let position = self.index.remove(hash_str(key), &mut is, &hash_of)?;
-        self.free.push(position);
-        self.entries[position as usize].take().map(|(_, v)| v)
-    }
-
-    pub fn clear(&mut self) {
-        *self = StrMap::default();
-    }
-}
-
-/// A set of strings.
-#[derive(Default)]
-pub struct StrSet(StrMap<()>);
-
-impl StrSet {
-    /// Adds `key`; whether it was not here yet.
-    pub fn insert(&mut self, key: &str) -> bool {
-        self.0.insert(key, ()).is_none()
-    }
-
-    pub fn contains(&self, key: &str) -> bool {
-        self.0.contains_key(key)
-    }
-
-    pub fn remove(&mut self, key: &str) -> bool {
-        self.0.remove(key).is_some()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use std::collections::HashSet;
 
     use proptest::prelude::*;
 
     use super::*;
 
-    #[derive(Debug, Clone)]
-    enum Op {
-        Insert(String, u16),
-        Remove(String),
-        Get(String),
-        Clear,
-    }
-
-    /// Keys from a small alphabet, so that operations meet the same keys again.
+    /// Keys from a small alphabet, so that a list meets the same keys again.
     fn key() -> impl Strategy<Value = String> {
         "[ab\u{e9}\u{4e2d}]{0,10}"
     }
 
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            4 => (key(), any::<u16>()).prop_map(|(k, v)| Op::Insert(k, v)),
-            3 => key().prop_map(Op::Remove),
-            3 => key().prop_map(Op::Get),
-            1 => Just(Op::Clear),
-        ]
-    }
-
     proptest! {
-        /// Any run of operations leaves the map holding what std's `HashMap` holds.
+        /// Any list of keys, kept once each in first-seen order as a call keeps its ids,
+        /// leaves the index finding what std's `HashSet` holds, and only that.
         #[test]
-        fn a_str_map_does_what_std_hash_map_does(ops in prop::collection::vec(op(), 0..400)) {
-            let mut ours = StrMap::default();
-            let mut std_map = HashMap::new();
-            for op in ops {
-                match op {
-                    Op::Insert(k, v) => prop_assert_eq!(ours.insert(&k, v), std_map.insert(k, v)),
-                    Op::Remove(k) => prop_assert_eq!(ours.remove(&k), std_map.remove(&k)),
-                    Op::Get(k) => prop_assert_eq!(ours.get(&k), std_map.get(&k)),
-                    Op::Clear => {
-                        ours.clear();
-                        std_map.clear();
-                    }
+        fn an_index_finds_what_std_hash_set_holds(keys in prop::collection::vec(key(), 0..400)) {
+            let mut stored: Vec<String> = Vec::new();
+            let mut index = HashIndex::default();
+            let mut std_set = HashSet::new();
+            for key in &keys {
+                let hash = hash_str(key);
+                let found = index.find(hash, &mut |p| stored[p as usize] == *key);
+                prop_assert_eq!(found.is_none(), std_set.insert(key.clone()));
+                if found.is_none() {
+                    stored.push(key.clone());
+                    let position = u32::try_from(stored.len() - 1).unwrap();
+                    index.insert(hash, position, &|p| hash_str(&stored[p as usize]));
                 }
-                prop_assert_eq!(ours.len(), std_map.len());
             }
-            for (k, v) in &std_map {
-                prop_assert_eq!(ours.get(k), Some(v));
+            prop_assert_eq!(index.len(), std_set.len());
+            for (p, key) in stored.iter().enumerate() {
+                let found = index.find(hash_str(key), &mut |q| stored[q as usize] == *key);
+                prop_assert_eq!(found, Some(p as u32));
             }
         }
     }
 
-    /// Every key hashing to one home slot: probing, growing and removal's back-shifts all
-    /// meet long runs, and wrap around the end of the table.
+    /// Every key hashing to one home slot: probing and growing meet long runs, and wrap around
+    /// the end of the table.
     #[test]
-    fn colliding_hashes_are_told_apart_and_removed_cleanly() {
-        let keys: Vec<String> = (0..50).map(|i| format!("k{i}")).collect();
+    fn colliding_hashes_are_told_apart() {
         let hash = |_p: u32| (7u64 << 56) | 7;
         let mut index = HashIndex::default();
-        for p in 0..50 {
-            index.insert(hash(p), p, &hash);
-        }
         for p in (0..50).step_by(3) {
-            let removed = index.remove(hash(p), &mut |q| q == p, &hash);
-            assert_eq!(removed, Some(p), "{}", keys[p as usize]);
+            index.insert(hash(p), p, &hash);
         }
         for p in 0..50 {
             let found = index.find(hash(p), &mut |q| q == p);
-            assert_eq!(found.is_some(), p % 3 != 0, "{}", keys[p as usize]);
+            assert_eq!(found.is_some(), p % 3 == 0, "{p}");
         }
-        assert_eq!(index.len(), 50 - 17);
+        assert_eq!(index.len(), 17);
     }
 
     #[test]
@@ -400,15 +222,5 @@ mod tests {
         let homes: std::collections::HashSet<u64> =
             (0..64).map(|i| hash_str(&format!("u{i}")) & 1023).collect();
         assert!(homes.len() > 56, "{} distinct homes of 64", homes.len());
-    }
-
-    #[test]
-    fn a_str_set_keeps_each_key_once() {
-        let mut set = StrSet::default();
-        assert!(set.insert("a"));
-        assert!(!set.insert("a"));
-        assert!(set.contains("a") && !set.contains("b"));
-        assert!(set.remove("a") && !set.remove("a"));
-        assert!(set.is_empty());
     }
 }

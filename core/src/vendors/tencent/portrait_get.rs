@@ -4,7 +4,7 @@
 use super::{tencent_body, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
-use crate::hash_index::StrSet;
+use crate::hash_index::{hash_str, HashIndex};
 use crate::http::HttpResponse;
 use crate::json::write::object;
 use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
@@ -108,7 +108,7 @@ json_fields! {
 /// Checks tag names (standard ones, or `Tag_Profile_Custom_` and a key of letters, digits and
 /// underscores) and drops repeats, keeping the first.
 fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
-    let mut seen = StrSet::default();
+    let mut seen = HashIndex::default();
     let mut tags = Vec::new();
     for field in fields {
         let custom_key = field.strip_prefix(CUSTOM_TAG_PREFIX);
@@ -124,8 +124,15 @@ fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
                 crate::model::joined(STANDARD_TAGS, ", ")
             ));
         }
-        if seen.insert(field.as_str()) {
+        let hash = hash_str(field);
+        if seen
+            .find(hash, &mut |p| tags[p as usize] == *field)
+            .is_none()
+        {
+            // A list of tags is far shorter than 4 billion.
+            let position = tags.len() as u32;
             tags.push(field.clone());
+            seen.insert(hash, position, &|p| hash_str(&tags[p as usize]));
         }
     }
     Ok(tags)
