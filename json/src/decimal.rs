@@ -24,8 +24,8 @@
 mod exact;
 
 /// The whole number `text` is written as: one or more ASCII digits, nothing else, at most
-/// `u64::MAX`. Every integer the crates read goes through here: `str::parse` made a reader
-/// per integer type, 0.6 KB of a build each.
+/// `u64::MAX`. Every integer the crates read from text goes through here (a config's numbers
+/// come as doubles): `str::parse` made a reader per integer type, 0.6 KB of a build each.
 pub fn whole(text: &str) -> Option<u64> {
     if text.is_empty() {
         return None;
