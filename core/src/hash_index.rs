@@ -1,5 +1,5 @@
 //! The one hash table of the crate: an index of 4-byte positions into storage its user keeps
-//! (a call's ids, Tencent's tags), found by hash. It replaces hashbrown, whose
+//! (a call's ids, `call::ids::IdTable`), found by hash. It replaces hashbrown, whose
 //! `HashMap`, `HashSet` and `HashTable` were each a copy of its code per key type, and its
 //! seeded hasher, 9 KB of every .wasm between them (BENCHMARKS.md).
 //!

@@ -15,7 +15,7 @@
 //!   ([`credential`]) of a vendor that obtains or makes its own.
 //! - `simulation` (tests, feature `simulation`): the one native driver of a call, on a
 //!   virtual clock against a scripted vendor.
-//! - [`hash_index`]: the one hash table (a call's ids, Tencent's tags).
+//! - [`hash_index`]: the one hash table (a call's ids, Tencent's tags: `call::ids::IdTable`).
 //! - [`loader`]: the options of `client.loader()`.
 
 pub mod call;

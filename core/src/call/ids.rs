@@ -1,4 +1,5 @@
-//! The distinct ids of a `getProfiles` call, kept compactly, in first-seen order. Ids can
+//! The distinct ids of a `getProfiles` call (and the distinct tags of a Tencent `fields`
+//! list, `vendors/tencent/portrait_get.rs`), kept compactly, in first-seen order. Ids can
 //! arrive over the whole call (an iterable read as requests go out), so repeats are found as
 //! they arrive: a hash table of positions into the blocks the ids are kept in, hashed by the
 //! ids themselves (`crate::hash_index`) — 5 bytes a slot, the ids never stored twice. The

@@ -12,7 +12,7 @@
 mod batch;
 mod ended;
 mod flights;
-mod ids;
+pub(crate) mod ids;
 mod json;
 pub mod options;
 mod pages;

@@ -2,9 +2,9 @@
 //! with a result code per account.
 
 use super::{tencent_body, TencentAccess};
+use crate::call::ids::IdTable;
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
-use crate::hash_index::{hash_str, HashIndex};
 use crate::http::HttpResponse;
 use crate::json::write::object;
 use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
@@ -106,9 +106,10 @@ json_fields! {
 }
 
 /// Checks tag names (standard ones, or `Tag_Profile_Custom_` and a key of letters, digits and
-/// underscores) and drops repeats, keeping the first.
+/// underscores) and drops repeats, keeping the first: found by the table that finds a call's
+/// repeated ids, linear in the number of tags.
 fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
-    let mut seen = HashIndex::default();
+    let mut seen = IdTable::default();
     let mut tags = Vec::new();
     for field in fields {
         let custom_key = field.strip_prefix(CUSTOM_TAG_PREFIX);
@@ -124,15 +125,8 @@ fn check_tags(fields: &[String]) -> Result<Vec<String>, String> {
                 crate::model::joined(STANDARD_TAGS, ", ")
             ));
         }
-        let hash = hash_str(field);
-        if seen
-            .find(hash, &mut |p| tags[p as usize] == *field)
-            .is_none()
-        {
-            // A list of tags is far shorter than 4 billion.
-            let position = tags.len() as u32;
+        if seen.insert(field).is_some() {
             tags.push(field.clone());
-            seen.insert(hash, position, &|p| hash_str(&tags[p as usize]));
         }
     }
     Ok(tags)
