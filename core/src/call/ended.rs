@@ -49,11 +49,10 @@ impl Ended {
     /// headers as name, value, name…. A status no HTTP response has is a network failure.
     pub fn answered(status: f64, headers: &str, body: Vec<u8>) -> Ended {
         let mut lines = headers.split('\n');
-        let mut pairs = Vec::new();
+        let mut headers = Vec::new();
         while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
-            pairs.push((name.to_owned(), value.to_owned()));
+            headers.push((name.to_owned(), value.to_owned()));
         }
-        let headers = pairs;
         match u16::try_from(status as i64) {
             Ok(code) if f64::from(code) == status => Ended::Response {
                 status: code,
