@@ -771,8 +771,12 @@ mod tests {
         ));
         match outcome(429, "") {
             ResponseOutcome::Failed { error, .. } => assert_eq!(
-                (error.code, error.retryable),
-                (ErrorCode::RateLimited, true)
+                (
+                    error.code,
+                    error.retryable,
+                    error.message.contains("(HTTP 429)")
+                ),
+                (ErrorCode::RateLimited, true, true)
             ),
             other => panic!("{other:?}"),
         }

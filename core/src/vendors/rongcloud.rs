@@ -682,6 +682,7 @@ mod tests {
 
     #[test]
     fn error_codes_classify_per_the_documentation() {
+        assert!(failed(429, "").message.contains("(HTTP 429)"));
         for (status, body, code, retryable) in [
             (
                 401,

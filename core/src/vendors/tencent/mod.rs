@@ -637,6 +637,7 @@ mod tests {
         assert!(vendor.credential_error(1_700_000_000_000.0).is_none());
         let expired = vendor.credential_error(1_700_086_400_000.0).unwrap();
         assert_eq!(expired.code, ErrorCode::AuthFailed);
+        assert!(expired.message.contains("at Unix time 1700086400;"));
         assert!(!expired.message.contains(&sig));
 
         let other_admin =
@@ -727,6 +728,22 @@ mod tests {
         assert_eq!(outcome(90018), (ErrorCode::InvalidInput, false));
         assert_eq!(outcome(91000), (ErrorCode::VendorError, true));
         assert_eq!(outcome(12345), (ErrorCode::VendorError, false));
+        // The numbers its messages show, as written by `model::digits`.
+        let message = |response: HttpResponse| match vendor.parse_response(
+            &["a"],
+            &response,
+            &Default::default(),
+        ) {
+            ResponseOutcome::Failed { error, .. } => error.message,
+            other => panic!("{other:?}"),
+        };
+        let refused = r#"{"ActionStatus":"FAIL","ErrorCode":90001,"ErrorInfo":"x"}"#;
+        assert!(message(HttpResponse::new(200, refused))
+            .starts_with("Tencent Cloud Chat error 90001, "));
+        assert_eq!(
+            message(HttpResponse::new(503, "")),
+            "Tencent Cloud Chat server or gateway error (HTTP 503)"
+        );
     }
 
     #[test]
