@@ -2,12 +2,12 @@
 //! accounts. An account comes back with its `Attrs` (possibly `{}`), or not at all when it
 //! does not exist.
 
-use super::{tencent_body, TencentAccess};
+use super::{Item, TencentAccess};
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
 use crate::json::write::object;
-use crate::json::{json_fields, List, Obj, Object, Shallow};
+use crate::json::{List, Object, Shallow};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError, RawJson, VendorKey};
 use crate::reader::ObjectReader;
 use crate::vendors::{
@@ -18,17 +18,6 @@ use crate::vendors::{
 const PATH: &str = "/v4/all_member_push/im_get_attr";
 /// The vendor documentation: "Maximum call frequency: 100 times/second".
 pub const DEFAULT_RATE_LIMIT: f64 = 100.0;
-
-tencent_body!(Body {
-    "UserAttrs" => items: Option<List<Obj<Item<'a>>>>,
-});
-
-json_fields! {
-    struct Item<'a> {
-        "To_Account" => to_account: Option<Shallow<'a>>,
-        "Attrs" => attrs: Option<Shallow<'a>>,
-    }
-}
 
 pub struct ImGetAttr {
     access: TencentAccess,
@@ -96,11 +85,11 @@ impl Vendor for ImGetAttr {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome {
-        let body = match self.access.envelope::<Body>(response, ctx.now_ms, classify) {
+        let body = match self.access.envelope(response, ctx.now_ms, classify) {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
-        let items = match body.items {
+        let items = match body.user_attrs {
             Some(List(Some(items))) => items,
             // No account of the request has attributes (or exists).
             None => Vec::new(),
@@ -115,11 +104,10 @@ impl Vendor for ImGetAttr {
                 }
             }
         };
-        let account = |item: &Item| item.to_account.as_ref().and_then(Shallow::text);
         let raw = ctx
             .include_raw
             .then_some((response.body.as_str(), "UserAttrs"));
-        let (matched, unnamed) = match_items(ids, items, account, raw);
+        let (matched, unnamed) = match_items(ids, items, Item::account, raw);
         let (mut profiles, mut failures) = (Vec::new(), Vec::new());
         for (id, item, raw) in matched {
             let mut profile = Profile::new(VendorKey::TencentAttrs, id);

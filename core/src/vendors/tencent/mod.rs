@@ -15,7 +15,7 @@ pub use portrait_get::PortraitGet;
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
-use crate::json::{Fields, Object};
+use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
 use crate::model::{ErrorCode, ProfileError, Secret, VendorCode, VendorKey};
 use crate::reader::ObjectReader;
 use crate::signing::tls_sig::{decode_user_sig, UserSigIssuer};
@@ -24,40 +24,46 @@ use crate::vendors::{
     check_id_common, CredentialStep, PreparedRequest, RequestContext, ResponseOutcome,
 };
 
-/// An endpoint's body: it has the members every Tencent body has (`ActionStatus`,
-/// `ErrorCode`, `ErrorInfo`), read in the same pass as its own.
-trait Envelope {
-    fn action_status(&self) -> Option<&str>;
-    fn error_code(&self) -> Option<i64>;
-    fn error_info(&self) -> Option<&str>;
+json_fields! {
+    /// A body of either endpoint: the members both have (`ActionStatus`, `ErrorCode`,
+    /// `ErrorInfo`) and each one's list of accounts, read in one pass. One struct for both,
+    /// and one for their items, so that a build holds one reader of each rather than two:
+    /// a member the endpoint does not send stays `None`.
+    struct Body<'a> {
+        "ActionStatus" => action_status: Option<Shallow<'a>>,
+        "ErrorCode" => error_code: Option<Shallow<'a>>,
+        "ErrorInfo" => error_info: Option<Shallow<'a>>,
+        "UserProfileItem" => profile_items: Option<List<Obj<Item<'a>>>>,
+        "Fail_Account" => fail_account: Option<Shallow<'a>>,
+        "UserAttrs" => user_attrs: Option<List<Obj<Item<'a>>>>,
+    }
 }
 
-/// A body struct of an endpoint: the shared members, then its own.
-macro_rules! tencent_body {
-    ($name:ident { $($key:literal => $field:ident: $type:ty,)* }) => {
-        crate::json::json_fields! {
-            struct $name<'a> {
-                "ActionStatus" => action_status: Option<crate::json::Shallow<'a>>,
-                "ErrorCode" => error_code: Option<crate::json::Shallow<'a>>,
-                "ErrorInfo" => error_info: Option<crate::json::Shallow<'a>>,
-                $($key => $field: $type,)*
-            }
-        }
-
-        impl super::Envelope for $name<'_> {
-            fn action_status(&self) -> Option<&str> {
-                self.action_status.as_ref()?.as_str()
-            }
-            fn error_code(&self) -> Option<i64> {
-                self.error_code.as_ref()?.as_i64()
-            }
-            fn error_info(&self) -> Option<&str> {
-                self.error_info.as_ref()?.as_str()
-            }
-        }
-    };
+json_fields! {
+    /// An account of either list: portrait_get's have tags and a result code, im_get_attr's
+    /// their attributes.
+    struct Item<'a> {
+        "To_Account" => to_account: Option<Shallow<'a>>,
+        "ProfileItem" => profile_item: Option<List<Obj<TagValue<'a>>>>,
+        "ResultCode" => result_code: Option<Shallow<'a>>,
+        "ResultInfo" => result_info: Option<Shallow<'a>>,
+        "Attrs" => attrs: Option<Shallow<'a>>,
+    }
 }
-use tencent_body;
+
+json_fields! {
+    struct TagValue<'a> {
+        "Tag" => tag: Option<Shallow<'a>>,
+        "Value" => value: Option<Raw<'a>>,
+    }
+}
+
+impl Item<'_> {
+    /// The account an item answers for, as `match_items` asks.
+    fn account(&self) -> Option<String> {
+        self.to_account.as_ref().and_then(Shallow::text)
+    }
+}
 
 /// The region → host table (docs/vendors/tencent-portrait-get.md).
 pub const REGIONS: [(&str, &str); 8] = [
@@ -338,36 +344,15 @@ impl TencentAccess {
         }
     }
 
-    /// Checks the parts every Tencent response shares and returns the body of one that
-    /// succeeded, read as the endpoint's `B` (borrowing from the response).
+    /// Checks the parts every Tencent response shares (its status, then `ActionStatus` and
+    /// `ErrorCode`) and returns the body of one that succeeded, borrowing from the response.
     /// `classify` knows the endpoint's own error codes; the public ones are here.
-    fn envelope<'t, B: Fields<'t> + Envelope>(
+    fn envelope<'t>(
         &self,
         response: &'t HttpResponse,
         now_ms: f64,
         classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
-    ) -> Result<B, ResponseOutcome> {
-        let body = match response.status {
-            200 => crate::json::read_object::<B>(&response.body),
-            _ => None,
-        };
-        let parts = body
-            .as_ref()
-            .map(|body| (body.action_status(), body.error_code(), body.error_info()));
-        self.judge(response, now_ms, classify, parts)?;
-        body.ok_or_else(|| unreachable!("judged a body that was read"))
-    }
-
-    /// What a response says, from its status and its body's shared members (`None`: not read,
-    /// or not a JSON object): nothing, when it succeeded. Not generic, unlike `envelope`,
-    /// which each endpoint's body type makes a copy of.
-    fn judge(
-        &self,
-        response: &HttpResponse,
-        now_ms: f64,
-        classify: fn(i64) -> Option<(ErrorCode, bool, &'static str)>,
-        parts: Option<(Option<&str>, Option<i64>, Option<&str>)>,
-    ) -> Result<(), ResponseOutcome> {
+    ) -> Result<Body<'t>, ResponseOutcome> {
         let retry_after_ms = response.retry_after_ms(now_ms);
         let failed = |error: ProfileError| ResponseOutcome::Failed {
             error: error.with_status(response.status),
@@ -386,18 +371,23 @@ impl TencentAccess {
             );
             return Err(failed(self.error(code, message).retryable(retryable)));
         }
-        let Some((action_status, code, info)) = parts else {
+        let Some(body) = crate::json::read_object::<Body>(&response.body) else {
             return Err(failed(ProfileError::unreadable_response(
                 self.key,
                 response.status,
                 "Tencent Cloud Chat sent a body that is not a JSON object",
             )));
         };
+        fn text<'m>(member: &'m Option<Shallow>) -> Option<&'m str> {
+            member.as_ref()?.as_str()
+        }
+        let code = body.error_code.as_ref().and_then(Shallow::as_i64);
         let code = code.unwrap_or(0);
-        match action_status {
-            Some("OK") if code == 0 => Ok(()),
+        match text(&body.action_status) {
+            Some("OK") if code == 0 => Ok(body),
             Some("OK" | "FAIL") | None if code != 0 => {
-                let error = self.request_error(code, info.unwrap_or_default(), classify);
+                let info = text(&body.error_info).unwrap_or_default();
+                let error = self.request_error(code, info, classify);
                 // A UserSig this module made, refused as expired: the call asks
                 // `credential_rejected` whether a fresh one is worth a second try.
                 if code == USER_SIG_EXPIRED && matches!(self.credential, Credential::Issued(_)) {

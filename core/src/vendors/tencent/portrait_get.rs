@@ -1,13 +1,13 @@
 //! `POST /v4/profile/portrait_get` (docs/vendors/tencent-portrait-get.md): profile fields ("tags") of up to 100 accounts,
 //! with a result code per account.
 
-use super::{tencent_body, TencentAccess};
+use super::{Item, TencentAccess};
 use crate::call::ids::IdTable;
 use crate::config::CommonConfig;
 use crate::credential::CredentialState;
 use crate::http::HttpResponse;
 use crate::json::write::object;
-use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
+use crate::json::{List, Object, Shallow};
 use crate::model::{
     ErrorCode, Failure, Gender, Profile, ProfileError, RawJson, VendorCode, VendorKey,
 };
@@ -81,27 +81,6 @@ impl PortraitGet {
             }
         }
         profile
-    }
-}
-
-tencent_body!(Body {
-    "UserProfileItem" => items: Option<List<Obj<Item<'a>>>>,
-    "Fail_Account" => fail_account: Option<Shallow<'a>>,
-});
-
-json_fields! {
-    struct Item<'a> {
-        "To_Account" => to_account: Option<Shallow<'a>>,
-        "ProfileItem" => profile_item: Option<List<Obj<TagValue<'a>>>>,
-        "ResultCode" => result_code: Option<Shallow<'a>>,
-        "ResultInfo" => result_info: Option<Shallow<'a>>,
-    }
-}
-
-json_fields! {
-    struct TagValue<'a> {
-        "Tag" => tag: Option<Shallow<'a>>,
-        "Value" => value: Option<Raw<'a>>,
     }
 }
 
@@ -247,11 +226,11 @@ impl Vendor for PortraitGet {
         response: &HttpResponse,
         ctx: &ParseContext,
     ) -> ResponseOutcome {
-        let body = match self.access.envelope::<Body>(response, ctx.now_ms, classify) {
+        let body = match self.access.envelope(response, ctx.now_ms, classify) {
             Ok(read) => read,
             Err(outcome) => return outcome,
         };
-        let Some(items) = body.items.and_then(List::into_inner) else {
+        let Some(items) = body.profile_items.and_then(List::into_inner) else {
             return ResponseOutcome::Failed {
                 error: ProfileError::unreadable_response(
                     self.key(),
@@ -261,11 +240,10 @@ impl Vendor for PortraitGet {
                 retry_after_ms: None,
             };
         };
-        let account = |item: &Item| item.to_account.as_ref().and_then(Shallow::text);
         let raw = ctx
             .include_raw
             .then_some((response.body.as_str(), "UserProfileItem"));
-        let (matched, unnamed) = match_items(ids, items, account, raw);
+        let (matched, unnamed) = match_items(ids, items, Item::account, raw);
         let (mut profiles, mut failures, mut transient) = (Vec::new(), Vec::new(), Vec::new());
         for (id, item, raw) in matched {
             match item.result_code.as_ref().map(Shallow::as_i64) {
