@@ -438,6 +438,15 @@ if (wanted("memory")) {
     (at64.growthMb / floor.growthMb).toFixed(2),
     "≤ 100 MB",
   );
+  const documented = await millionIn("documented");
+  row(
+    "memory",
+    `the same at the client's own rate (RongCloud's documented 100 requests a second, no rateLimit given), ${documented.requests} requests in ${documented.seconds} s`,
+    `peak RSS +${documented.growthMb} MB`,
+    "",
+    "",
+    "≤ 100 MB",
+  );
   const large = JSON.parse(
     (await run(process.execPath, [fileURLToPath(new URL("./large-result.mjs", import.meta.url))], { maxBuffer: 1 << 20 })).stdout,
   );
