@@ -113,7 +113,25 @@ fn blank_out(text: &str, secret: &str) -> String {
 /// characters, quoted and escaped as JSON, so that no control character reaches a log.
 pub fn quoted_name(name: &str) -> String {
     use crate::json::write::ToJson;
-    name.chars().take(64).collect::<String>().to_json()
+    first_chars(name, 64).to_json()
+}
+
+/// The first `count` characters of `text` (all of it when it has fewer), as messages cut
+/// vendor text and names short. A slice rather than the characters collected one by one: a
+/// Tencent call whose accounts all fail clips every account's `ResultInfo`, and collecting
+/// was a tenth of its wasm time.
+pub fn first_chars(text: &str, count: usize) -> &str {
+    let mut seen = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        // Every byte but a continuation byte (0b10xxxxxx) starts a character.
+        if byte & 0xC0 != 0x80 {
+            if seen == count {
+                return sub(text, ..at);
+            }
+            seen += 1;
+        }
+    }
+    text
 }
 
 pub use improfiles_json::sub;
@@ -192,6 +210,17 @@ mod tests {
         ] {
             assert_eq!(redact(text, &[secret]), text.replace(secret, "[redacted]"));
         }
+    }
+
+    #[test]
+    fn first_chars_counts_characters_not_bytes() {
+        assert_eq!(first_chars("", 3), "");
+        assert_eq!(first_chars("ab", 3), "ab");
+        assert_eq!(first_chars("abc", 3), "abc");
+        assert_eq!(first_chars("中文名字", 3), "中文名");
+        assert_eq!(first_chars("😀a😀b", 3), "😀a😀");
+        assert_eq!(first_chars("e\u{301}x", 2), "e\u{301}");
+        assert_eq!(first_chars("abc", 0), "");
     }
 
     #[test]

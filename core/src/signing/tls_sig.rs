@@ -113,8 +113,8 @@ pub enum Unreadable {
 /// Reads a UserSig's document.
 pub fn decode_user_sig(user_sig: &str) -> Result<UserSigDocument, Unreadable> {
     let compressed = base64::decode(user_sig.trim(), USER_SIG).ok_or(Unreadable::NotBase64)?;
-    let json = super::zlib::inflate(&compressed, MAX_INFLATED_BYTES)
-        .map_err(|_| Unreadable::NotZlib)?;
+    let json =
+        super::zlib::inflate(&compressed, MAX_INFLATED_BYTES).map_err(|_| Unreadable::NotZlib)?;
     let text = String::from_utf8(json).map_err(|_| Unreadable::NotADocument)?;
     crate::json::parse::<Shallow>(&text)
         .ok()
@@ -268,11 +268,18 @@ mod tests {
         ];
         for time in refused {
             let sig = sig_of(document(time).as_bytes());
-            assert_eq!(decode_user_sig(&sig), Err(Unreadable::NotADocument), "{time}");
+            assert_eq!(
+                decode_user_sig(&sig),
+                Err(Unreadable::NotADocument),
+                "{time}"
+            );
         }
         let mut not_utf8 = document("1").into_bytes();
         not_utf8[25] = 0xff;
-        assert_eq!(decode_user_sig(&sig_of(&not_utf8)), Err(Unreadable::NotADocument));
+        assert_eq!(
+            decode_user_sig(&sig_of(&not_utf8)),
+            Err(Unreadable::NotADocument)
+        );
     }
 
     /// The UserSig `issuer` hands out at `now_s` (Unix seconds), keeping it in `state`.

@@ -172,7 +172,8 @@ impl Easemob {
     fn error_parts(body: &str) -> (Option<String>, String) {
         let parsed = crate::json::parse::<Shallow>(body).ok();
         let member = |key| parsed.as_ref()?.member(key)?.text();
-        let description = member("error_description").map(|d| d.chars().take(200).collect());
+        let description =
+            member("error_description").map(|d| crate::model::first_chars(&d, 200).to_owned());
         (member("error"), description.unwrap_or_default())
     }
 

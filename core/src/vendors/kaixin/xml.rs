@@ -171,7 +171,7 @@ fn resolve(reference: &str) -> Result<char, String> {
         "quot" => Ok('"'),
         other => Err(format!(
             "unknown XML entity &{};",
-            other.chars().take(32).collect::<String>()
+            crate::model::first_chars(other, 32)
         )),
     }
 }
@@ -336,7 +336,7 @@ pub(super) fn xml_users<'a>(body: &'a str, include_raw: bool) -> Result<Vec<User
             .collect()),
         other => Err(format!(
             "unexpected XML root element <{}>",
-            other.chars().take(32).collect::<String>()
+            crate::model::first_chars(other, 32)
         )),
     }
 }

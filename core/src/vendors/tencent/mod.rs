@@ -493,8 +493,8 @@ fn unix_seconds(now_ms: f64) -> u64 {
 }
 
 /// Vendor text in our messages is cut short: it is for people, and a hostile body could be huge.
-fn clip(text: &str) -> String {
-    text.chars().take(200).collect()
+fn clip(text: &str) -> &str {
+    crate::model::first_chars(text, 200)
 }
 
 /// The public error codes (60000–79999) both endpoints can return.
