@@ -294,18 +294,8 @@ fn error_text(body: &str) -> String {
         _ => String::new(),
     };
     // Its words, one space between them, at most 200 characters.
-    let mut out = String::new();
-    let mut count = 0;
-    for word in text.split_whitespace() {
-        for c in (count > 0).then_some(' ').into_iter().chain(word.chars()) {
-            if count == 200 {
-                return out;
-            }
-            out.push(c);
-            count += 1;
-        }
-    }
-    out
+    let words = crate::model::joined(text.split_whitespace(), " ");
+    crate::model::first_chars(&words, 200).to_owned()
 }
 
 fn looks_like_rate_limit(text: &str) -> bool {
