@@ -81,15 +81,16 @@ class Attempt {
     try {
       const response = await this.#race(invoke(fetchFn, undefined, request.url, init));
       if (response === EXPIRED) return "timedOut";
+      // Names and values one after another, as the core takes them joined by line breaks.
       const headers = [];
       let declared = Number.NaN;
       const bag = response?.headers;
       if (typeof bag?.get === "function") {
         for (const name of RESPONSE_HEADERS) {
           const value = bag.get(name);
-          // A value with a line break is no HTTP header value (and would break the join below).
+          // A value with a line break is no HTTP header value (and would break the join).
           if (typeof value !== "string" || value.includes("\n")) continue;
-          headers.push([name, value]);
+          headers.push(name, value);
           if (name === "content-length") declared = Number.parseFloat(value);
         }
       }
@@ -267,7 +268,7 @@ function deliver(pending, onBatch, onProgress) {
 /// the name of what happened and what was said of it (`Ended` of core/src/call/mod.rs).
 function complete(call, id, at, outcome) {
   const response = outcome?.response;
-  if (response !== undefined) return call.answered(id, at, response.status, response.headers.flat().join("\n"), response.body);
+  if (response !== undefined) return call.answered(id, at, response.status, response.headers.join("\n"), response.body);
   const kind = typeof outcome === "string" ? outcome : Object.keys(outcome)[0];
   call.failed(id, at, kind, typeof outcome === "string" ? undefined : outcome[kind]);
 }
