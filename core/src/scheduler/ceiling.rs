@@ -20,7 +20,8 @@
 //! becomes faster is followed; a client that sat idle longer than the hold forgets it. A
 //! client at its rate never tries fewer: its concurrency is what the rate needs. Nor does one
 //! whose rate is shared with other processes (`config.limiter`): short of it, it may only be
-//! waiting for their permits.
+//! waiting for their permits. Before its first period a client has at most [`FIRST`] out,
+//! and the search starts from there.
 //!
 //! Its periods are two turnovers long (at least [`SHORTEST_PERIOD_MS`]): the time a request
 //! stays out at the count allowed (or the count before a cut, if more) and the answers per
@@ -49,6 +50,16 @@ const PAID: f64 = 1.3;
 /// `onBatch`, a collection) leaves the vendor idle, which a tolerance of a quarter would not
 /// see (a million streamed ids with a file writer took 14-17 s at 4 out, 11-12 s at 64).
 const FEWEST: usize = 16;
+/// The ceiling before anything is measured: the first wave of a client whose rate asks for
+/// more. Its law sizes the concurrency by the age of its oldest request until answers come
+/// back, and at a lifted rate that is every one of the 256 it may have at once, within a
+/// millisecond: they held their buffers and grew V8's heap for the seconds the first
+/// periods took to cut them (a million streamed ids peaked 10 MB higher; BENCHMARKS.md,
+/// "Memory"). 128 is what a vendor's documented 200 a second needs at 640 ms, so no
+/// documented rate waits for it at the distances vendors are away; at 64, Tencent's 200 a
+/// second at 500 ms fell from 0.90 to 0.86 of its rate. A client that reaches its rate lifts
+/// it at its first period, one that is short of it halves from it.
+pub(super) const FIRST: usize = 128;
 /// How long a ceiling found by halving holds before the client tries more again.
 const HOLD_MS: f64 = 10_000.0;
 
@@ -111,7 +122,7 @@ impl Default for Ceiling {
     fn default() -> Self {
         Ceiling {
             step: Step::Free,
-            cap: None,
+            cap: Some(FIRST),
             period_start: 0.0,
             answers: 0,
             most: 0,
@@ -121,6 +132,15 @@ impl Default for Ceiling {
 }
 
 impl Ceiling {
+    /// No ceiling, ever: for a client whose rate is shared with other processes (see the
+    /// module's doc), which never moves one.
+    pub fn none() -> Self {
+        Ceiling {
+            cap: None,
+            ..Ceiling::default()
+        }
+    }
+
     /// The most requests out the search allows now (`None`: no ceiling), for tests.
     #[cfg(test)]
     pub fn cap(&self) -> Option<usize> {
@@ -281,6 +301,6 @@ mod tests {
             "800/s whatever the count: the fewest"
         );
         periods(&mut c, now + 60_000.0, 1, 800, 256);
-        assert_eq!(c.cap(), None, "a minute idle");
+        assert_eq!(c.cap(), Some(FIRST), "a minute idle: a first wave again");
     }
 }

@@ -167,6 +167,7 @@ impl Scheduler {
     /// permit came. Concurrency, pauses and slowdowns still apply here.
     pub fn with_shared_limiter(mut self) -> Self {
         self.pacer = None;
+        self.ceiling = Ceiling::none();
         self
     }
 
