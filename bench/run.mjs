@@ -432,7 +432,7 @@ if (wanted("memory")) {
   );
   row(
     "memory",
-    `the same with concurrency: 64 (the plain client's, as a hard cap; by default the client starts at 256 out at a lifted rate, then finds fewer that answer as fast), ${at64.seconds} s`,
+    `the same with concurrency: 64 (the plain client's, as a hard cap; by default the client starts with at most 128 out at a lifted rate, then finds fewer that answer as fast), ${at64.seconds} s`,
     `peak RSS +${at64.growthMb} MB`,
     `no client (the same ids and writer, profiles parsed from JSON made in-process): +${floor.growthMb} MB`,
     (at64.growthMb / floor.growthMb).toFixed(2),
