@@ -97,12 +97,22 @@ class NodeResponse {
   }
 }
 
-/// One request and its answer's head, no redirect followed.
+/// One request and its answer's head, no redirect followed. An abort of `signal` destroys the
+/// request, and with it the body being read, until the request closes (which it does when its
+/// answer has been read to the end, or has failed). `signal` is an AbortSignal or run.js's own
+/// `Cancel`, which has of one only what is read here: node:http's own `signal` option wants
+/// an EventTarget.
 function exchange(url, method, headers, body, signal) {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) throw aborted(signal);
     const { module, agent } = node()[url.protocol];
-    const request = module.request(url, { method, headers, agent, signal }, resolve);
+    const request = module.request(url, { method, headers, agent }, resolve);
     request.on("error", (error) => reject(signal?.aborted ? aborted(signal) : new TypeError("fetch failed", { cause: error })));
+    if (signal !== undefined) {
+      const stop = () => request.destroy(aborted(signal));
+      signal.addEventListener("abort", stop, { once: true });
+      request.once("close", () => signal.removeEventListener("abort", stop));
+    }
     request.end(body);
   });
 }

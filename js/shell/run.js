@@ -34,20 +34,63 @@ async function invoke(f, thisArg, ...args) {
   return f.apply(thisArg, args);
 }
 
+/// How one request is given up: at its deadline, for a body too large, or with its call. A
+/// caller's fetch gets an AbortSignal, made when it is asked for; the package's own Node
+/// transport (js/package/node-fetch.cjs) takes this object itself, which has of a signal only
+/// what that transport reads (`aborted`, `reason`, and "abort" listeners). Each request made
+/// an AbortController, whose signal is an EventTarget that node:http listened to and let go
+/// of again: in a profile of a Kaixin001 call, 4% of the process, and a call took 5-10% less
+/// CPU without them (BENCHMARKS.md, "Optimizations made").
+class Cancel {
+  aborted = false;
+  reason;
+  #listeners;
+  #controller;
+
+  get signal() {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort() {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = new DOMException("This operation was aborted", "AbortError");
+    this.#controller?.abort(this.reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    for (const listener of listeners ?? []) listener();
+  }
+
+  addEventListener(type, listener) {
+    if (type !== "abort" || this.aborted) return;
+    this.#listeners ??= [];
+    this.#listeners.push(listener);
+  }
+
+  removeEventListener(type, listener) {
+    const at = type === "abort" ? (this.#listeners?.indexOf(listener) ?? -1) : -1;
+    if (at >= 0) this.#listeners.splice(at, 1);
+  }
+}
+
 /// One attempt's timeoutMs, from before its signature to the end of its body. When it passes,
-/// the request's controller is aborted and every await of the attempt gives up, whether or not
+/// the request's `Cancel` is aborted and every await of the attempt gives up, whether or not
 /// the caller's fetch, body or signer honours the signal: a promise that never settles cannot
 /// hold the call or its concurrency slot.
 class Attempt {
   #timer;
   #expired;
-  #controller;
+  #cancel;
 
-  constructor(timeoutMs, controller) {
-    this.#controller = controller;
+  constructor(timeoutMs, cancel) {
+    this.#cancel = cancel;
     this.#expired = new Promise((resolve) => {
       this.#timer = setTimeout(() => {
-        controller.abort();
+        cancel.abort();
         resolve(EXPIRED);
       }, later(timeoutMs));
     });
@@ -76,7 +119,8 @@ class Attempt {
   /// body as bytes), `"tooLarge"` (by Content-Length, unread, or by what was read),
   /// `"timedOut"` or `{ network: why }`. The outcomes are `Ended` of core/src/call/mod.rs.
   async fetch(fetchFn, request, maxBytes) {
-    const init = { method: request.method, headers: Object.fromEntries(request.headers), signal: this.#controller.signal };
+    const signal = takesCancel(fetchFn) ? this.#cancel : this.#cancel.signal;
+    const init = { method: request.method, headers: Object.fromEntries(request.headers), signal };
     if (request.body !== undefined) init.body = request.body;
     try {
       const response = await this.#race(invoke(fetchFn, undefined, request.url, init));
@@ -109,7 +153,7 @@ class Attempt {
   }
 
   #tooLarge() {
-    this.#controller.abort();
+    this.#cancel.abort();
     return "tooLarge";
   }
 
@@ -139,22 +183,27 @@ function defaultFetch() {
   return node !== undefined && globalThis.fetch === node.replaces ? node.fetch : globalThis.fetch;
 }
 
+/// The fetch that takes a `Cancel` for its signal: the package's own Node transport.
+function takesCancel(fetchFn) {
+  return fetchFn === globalThis[NODE_FETCH]?.fetch;
+}
+
 /// Sends `request` (`{ id, method, url, headers, body?, sign? }`) as `io` (ClientIo, in
 /// run.js) says: after a shared limiter's permit (`departed()` once it is granted), signed by
 /// the caller's signer when it needs to be (`sign(signature)`: the signed request, or null),
 /// and hands the permit back once the request has ended, whatever the outcome.
-async function perform(io, request, controller, { departed, sign }) {
-  if (!io.limiter) return send(io, request, controller, sign);
+async function perform(io, request, cancel, { departed, sign }) {
+  if (!io.limiter) return send(io, request, cancel, sign);
   const granted = await acquirePermit(io.limiter, io.limiterKey, io.rate, io.limiterWaitMs);
   if (!granted?.granted) return granted;
   departed();
-  const outcome = await send(io, request, controller, sign);
+  const outcome = await send(io, request, cancel, sign);
   releasePermit(granted.permit, outcome?.response !== undefined);
   return outcome;
 }
 
-async function send(io, request, controller, sign) {
-  const deadline = new Attempt(io.timeoutMs, controller);
+async function send(io, request, cancel, sign) {
+  const deadline = new Attempt(io.timeoutMs, cancel);
   try {
     let ready = request;
     if (request.sign && io.signer) {
@@ -413,7 +462,7 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   let exhausted = input === undefined;
   /// Ends the wait for the caller's iterable when the call is aborted (it may never yield).
   let interrupt;
-  const controllers = new Map();
+  const cancels = new Map();
   const ended = [];
   const taken = [];
   const pending = { batches: [], progress: undefined };
@@ -430,8 +479,8 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   let abandoned;
   const abandon = () => {
     if (live && abandoned === undefined) {
-      for (const controller of controllers.values()) controller.abort();
-      controllers.clear();
+      for (const cancel of cancels.values()) cancel.abort();
+      cancels.clear();
       abandoned = call.abandon();
     }
     return abandoned;
@@ -443,8 +492,8 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
     io.wakeAll();
   };
   const start = (request) => {
-    const controller = new AbortController();
-    controllers.set(request.id, controller);
+    const cancel = new Cancel();
+    cancels.set(request.id, cancel);
     const hooks = {
       // Its round trip counts from when it left, not from the wait for a permit.
       departed: () => live && call.departed(request.id, Date.now()),
@@ -458,7 +507,7 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
     };
     // perform settles with an outcome, whatever the caller's functions do; a rejection would
     // be a bug of ours, taken as a network failure rather than left unhandled.
-    perform(io, request, controller, hooks).then(end, (error) => end({ network: describe(error) }));
+    perform(io, request, cancel, hooks).then(end, (error) => end({ network: describe(error) }));
   };
   signal?.addEventListener("abort", onAbort);
   let lastYield = Date.now();
@@ -475,7 +524,7 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
       // Each request's results are taken as soon as it is handed in: wasm memory then holds
       // one request's worth at a time, however many answers arrived together.
       for (const [id, at, outcome] of ended.splice(0)) {
-        controllers.delete(id);
+        cancels.delete(id);
         complete(call, id, at, outcome);
         handOver();
       }

@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 
 import { startEmulator } from "improfiles-emulator";
+import { demoClient } from "improfiles-emulator/clients.mjs";
 import { localhostCertificate } from "./helpers/certificate.mjs";
 import { rongcloud } from "./helpers/rongcloud.mjs";
 
@@ -131,6 +132,46 @@ test("an abort ends the request, before it goes, while it waits, and while its b
   const body = response.arrayBuffer();
   setTimeout(() => controller.abort(), 20);
   await assert.rejects(body, { name: "AbortError" });
+});
+
+test("a client's deadline and its caller's abort end the transport's request; an answered one keeps its connection", {
+  timeout: 10_000,
+}, async () => {
+  // run.js hands the transport its own `Cancel` for a signal, not an AbortSignal: what it
+  // aborts must still close the connection, and only that one.
+  let stall = true;
+  const connections = [];
+  const vendor = createServer((request, response) => {
+    if (!connections.some((c) => c.socket === request.socket)) {
+      // Resolves on close, reset or not (events.once would reject on the reset's error).
+      const closed = new Promise((resolve) => request.socket.on("close", resolve));
+      connections.push({ socket: request.socket, closed });
+    }
+    response.writeHead(200, { "content-type": "application/json" });
+    if (stall) response.write('{"code":200,');
+    else response.end(PROFILES);
+  });
+  vendor.listen(0, "127.0.0.1");
+  await once(vendor, "listening");
+  try {
+    const client = demoClient("rongcloud", `http://127.0.0.1:${vendor.address().port}`, { timeoutMs: 200, retries: 0 });
+    const timedOut = await client.getProfiles(["u1"]);
+    assert.equal(timedOut.failures[0]?.code, "timeout");
+    await connections[0].closed;
+    const caller = new AbortController();
+    const call = client.getProfiles(["u1"], { signal: caller.signal });
+    while (connections.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    caller.abort();
+    await assert.rejects(call, { code: "aborted" });
+    await connections[1].closed;
+    stall = false;
+    for (let round = 0; round < 3; round++) assert.equal((await client.getProfiles(["u1"])).profiles.length, 1);
+    assert.equal(connections.length, 3, "the answered requests went over one kept-alive connection");
+    assert.equal(connections[2].socket.destroyed, false);
+  } finally {
+    vendor.closeAllConnections();
+    vendor.close();
+  }
 });
 
 test("a network failure is TypeError('fetch failed') with its cause; a cut body rejects", async () => {
