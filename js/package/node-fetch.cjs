@@ -108,7 +108,7 @@ function exchange(url, method, headers, body, signal) {
     const { module, agent } = node()[url.protocol];
     const request = module.request(url, { method, headers, agent }, resolve);
     request.on("error", (error) => reject(signal?.aborted ? aborted(signal) : new TypeError("fetch failed", { cause: error })));
-    if (signal !== undefined) {
+    if (signal) {
       const stop = () => request.destroy(aborted(signal));
       signal.addEventListener("abort", stop, { once: true });
       request.once("close", () => signal.removeEventListener("abort", stop));
