@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { ProfileClient } from "improfiles";
+import { wellFormed } from "../../js/shell/ids.js";
 
 import { accountingErrors, demoConfig, startEmulator } from "improfiles-emulator";
 import { easemobWithToken } from "./helpers/easemob.mjs";
@@ -160,6 +161,17 @@ test("ids that are not well-formed UTF-16 are refused before anything is sent", 
   await assert.rejects(client.getProfiles(["a\ud800", "a\udc00"]), (e) => e.code === "invalid_input" && /ids\[0\].*UTF-16/.test(e.message));
   await assert.rejects(client.loader().load("b\ud800"), (e) => e.code === "invalid_input");
   assert.equal((await emulator.log()).length, 0);
+  // Streamed ids are read one at a time (src/js.rs, read_id), each checked as it comes.
+  const streamed = (function* () {
+    yield "u1";
+    yield "c\udfff";
+  })();
+  await assert.rejects(client.getProfiles(streamed), (e) => e.code === "invalid_input" && /UTF-16/.test(e.message));
+  // Where the engine has no isWellFormed, js/shell/ids.js's regex decides alike.
+  const without = (text) => Object.assign(new String(text), { isWellFormed: undefined });
+  for (const text of ["a\ud800", "\udc00b", "😀", "张伟", "", "x\ud83d\ude00\ud800"]) {
+    assert.equal(wellFormed(without(text)), text.isWellFormed(), text);
+  }
 });
 
 test("caller input that throws is a clear error naming the key, never a hang or a silent default", BOUNDED, async () => {

@@ -342,10 +342,14 @@ pub fn check_id_common(id: &str, max_chars: usize) -> Result<(), String> {
     if id.is_empty() {
         return Err("an id must not be empty".into());
     }
-    if id.chars().any(char::is_control) {
-        return Err("an id must not contain control characters".into());
+    // One pass over the chars that checks and counts.
+    let mut len = 0;
+    for c in id.chars() {
+        if c.is_control() {
+            return Err("an id must not contain control characters".into());
+        }
+        len += 1;
     }
-    let len = id.chars().count();
     if len > max_chars {
         return Err(format!(
             "an id must be at most {max_chars} characters (got {len})"
