@@ -9,10 +9,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::client::Client;
-use crate::js::{from_json, get, now, read_id, to_js, to_js_error};
+use crate::js::{from_json, from_tape, get, now, read_id, to_js_error};
 use improfiles_core::call::{DynCall, Ended, Input, Output};
-use improfiles_core::http::HttpRequest;
 use improfiles_core::model::ProfileError;
+use improfiles_core::{http::HttpRequest, json::tape::to_tape};
 
 #[wasm_bindgen(skip_typescript)]
 pub struct CallHandle {
@@ -173,26 +173,27 @@ impl CallHandle {
     pub fn report(&mut self, batches: bool, progress: bool) -> NotInlined<JsValue> {
         let report = self.call.report(now(), batches);
         Ok(match report {
-            Some(report) if batches || progress => to_js(&report),
+            Some(report) if batches || progress => from_tape(&to_tape(&report)),
             _ => JsValue::UNDEFINED,
         })
     }
 
-    /// The results collected since the last time, as JSON (`Collected`, in core/src/call/) for
-    /// js/shell/run.js to keep in their places: wasm memory would never shrink back.
-    pub fn collected(&mut self) -> Option<String> {
-        self.call.collected()
+    /// The results collected since the last time (`Collected`, in core/src/call/), or
+    /// `undefined`, for js/shell/run.js to keep in place: wasm memory would never shrink back.
+    pub fn collected(&mut self) -> NotInlined<JsValue> {
+        let collected = self.call.collected();
+        Ok(collected.map_or(JsValue::UNDEFINED, |tape| from_tape(&tape)))
     }
 
     /// What the call resolves with, once `poll` said `finished`: made a part at a time, so
     /// that a result of any size works (no string holds all of it).
     pub fn outcome(&mut self) -> NotInlined<JsValue> {
         let parts = self.call.outcome(now());
-        let outcome = from_json(&parts.head);
+        let outcome = from_tape(&parts.head);
         for (key, part) in parts.parts {
             let list: Array = get(&outcome, key).unchecked_into();
             let push = get(&list, "push").unchecked_into::<js_sys::Function>();
-            let _ = push.apply(&list, &from_json(&part).unchecked_into());
+            let _ = push.apply(&list, &from_tape(&part).unchecked_into());
         }
         Ok(outcome)
     }

@@ -10,19 +10,19 @@ use wasm_bindgen::JsCast;
 
 use crate::call::CallHandle;
 use crate::js::{
-    get, in_a_browser, is_stream, js_object, now, random_seed, read_ids, read_object, to_js,
-    to_js_error, ReadObject,
+    from_tape, get, in_a_browser, is_stream, js_object, now, random_seed, read_ids, read_object,
+    to_js, to_js_error, ReadObject,
 };
 use crate::loader::{JsProfileLoader, LoaderCore};
 use improfiles_core::call::options::batch_keys;
 use improfiles_core::call::{
     parse_one, Batch, BatchOptions, Call, Outcome, Pages, Work, LIMITER_WAIT_MS,
 };
-use improfiles_core::http::HttpResponse;
 use improfiles_core::loader::{LoaderSettings, LOADER_KEYS};
 use improfiles_core::model::{ErrorCode, ProfileError};
 use improfiles_core::session::{limiter_key, Session};
 use improfiles_core::vendors::{self, ParseContext, Vendor};
+use improfiles_core::{http::HttpResponse, json::tape::to_tape};
 
 // The option objects' TypeScript names, so the generated signatures say `options?: …`.
 #[wasm_bindgen]
@@ -320,7 +320,7 @@ impl ProfileClient {
                 now_ms: now(),
                 include_raw,
             };
-            parse_one(client.vendor.as_ref(), &list, &http, &ctx).map(|event| to_js(&event))
+            parse_one(client.vendor.as_ref(), &list, &http, &ctx).map(|e| from_tape(&to_tape(&e)))
         };
         parse().map_err(|e| to_js_error(&e))
     }

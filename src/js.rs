@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use improfiles_core::call::options::HANDLE_KEYS;
 use improfiles_core::call::{split_joined, Joined};
 use improfiles_core::decimal::{self, HostConverters};
+use improfiles_core::json::tape::Tape;
 use improfiles_core::json::write::{object, Members, ToJson};
 use improfiles_core::json::Value;
 use improfiles_core::model::{digits, ErrorCode, ProfileError, VendorKey};
@@ -33,8 +34,8 @@ pub fn to_js_error(error: &ProfileError) -> JsValue {
     create_profile_error(to_js(error))
 }
 
-/// Results cross as one JSON string that `JSON.parse` turns into objects: built property by
-/// property through the boundary (serde-wasm-bindgen), they were 5-35% slower (BENCHMARKS.md).
+/// Small values that are not results (an error, a description) cross as JSON; results, on
+/// tapes ([`from_tape`]). Built property by property, they were slower (BENCHMARKS.md).
 pub fn to_js(value: &(impl ToJson + ?Sized)) -> JsValue {
     from_json(&value.to_json())
 }
@@ -49,6 +50,18 @@ pub fn js_object(write: impl FnOnce(&mut Members)) -> JsValue {
 /// JSON the core wrote, as JS values.
 pub fn from_json(json: &str) -> JsValue {
     js_sys::JSON::parse(json).expect("the core writes valid JSON")
+}
+
+#[wasm_bindgen(module = "/js/shell/tape.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readTape)]
+    fn read_tape(text: &str, words: &[u32]) -> JsValue;
+}
+
+/// What a tape holds (json/src/tape.rs), read in JS in one call from its text and a view of
+/// its words: under half the cost of its JSON and `JSON.parse` (BENCHMARKS.md).
+pub fn from_tape(tape: &Tape) -> JsValue {
+    read_tape(&tape.text, &tape.words)
 }
 
 #[wasm_bindgen]

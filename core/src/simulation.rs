@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use crate::call::{BatchResult, Call, Input, Output, TransportError, Work};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::json::tape::Tape;
 use crate::model::ProfileError;
 use crate::session::Session;
 use crate::vendors::Vendor;
@@ -68,7 +69,7 @@ pub struct Simulation<W: Work> {
     source: Option<Box<dyn Iterator<Item = String>>>,
     /// With [`Simulation::taking_collected`]: what the call handed over as it went, as the
     /// shell takes it after every step.
-    pub collected: Option<Vec<String>>,
+    pub collected: Option<Vec<Tape>>,
 }
 
 /// Polls at most this often before a call is declared stuck.

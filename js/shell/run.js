@@ -469,8 +469,8 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   /// Moves what the call has settled out of wasm: its results for the outcome, and its
   /// batches and progress for the callbacks.
   const handOver = () => {
-    const json = call.collected();
-    if (json !== undefined) taken.push(JSON.parse(json));
+    const results = call.collected();
+    if (results !== undefined) taken.push(results);
     gather(call, pending, onBatch, onProgress);
   };
   let live = true;

@@ -23,6 +23,7 @@
 
 pub mod decimal;
 pub mod read;
+pub mod tape;
 mod value;
 pub mod write;
 

@@ -86,6 +86,22 @@ test("vendor fields beyond the common shape come out as JSON.parse reads them, i
   assert.deepEqual(profile.raw, sent);
 });
 
+test("end-user text comes out whole and in its place, and a vendor key __proto__ is a member", () => {
+  // Results cross from wasm on a tape (json/src/tape.rs, js/shell/tape.js): every string a
+  // slice of one text, at offsets counted in UTF-16 units, so text after an emoji must still
+  // land where it belongs; and a key is set on a plain object, where "__proto__" would set
+  // the prototype, which JSON.parse never does.
+  const first =
+    '{"__proto__":"own","1":"numeric","emoji":"😀👍🏽","after":"张伟","ctl":"a\\u0001\\u001fb","formula":"=HYPERLINK(\\"x\\")"}';
+  const second = '{"name":"=1+1 😀","portraitUri":"https://x/头像.png","x":"\\"quoted\\" \\\\ back"}';
+  const body = `{"code":200,"userList":[{"userId":"u1","userProfile":${first}},{"userId":"u2","userProfile":${second}}]}`;
+  const [one, two] = rongcloud.parseResponse(["u1", "u2"], { status: 200, body }).profiles;
+  assert.equal(Object.getPrototypeOf(one.custom), Object.prototype);
+  assert.ok(Object.hasOwn(one.custom, "__proto__"));
+  assert.equal(JSON.stringify(one.custom), JSON.stringify(JSON.parse(first)));
+  assert.deepEqual([two.id, two.name, two.avatarUrl, two.custom.x], ["u2", "=1+1 😀", "https://x/头像.png", '"quoted" \\ back']);
+});
+
 test("includeRaw gives each Easemob entity and Kaixin001 user its own record, past items that are not objects", () => {
   const easemob = new ProfileClient({ vendor: "easemob", baseUrl: "https://a1.easemob.com", orgName: "o", appName: "a", token: "t" });
   const entities = [{ username: "ann", nickname: "Ann", extra: [1] }, "x", { username: "bob" }];

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use super::ids::IdTable;
 use super::{Answer, BatchEvent, BatchResult, Collected, Output, Progress, Stats, Step, Work};
 use crate::http::HttpResponse;
+use crate::json::tape::{to_tape, Tape};
 use crate::model::{ErrorCode, Failure, Profile, ProfileError};
 use crate::scheduler::BUDGET_SPENT;
 use crate::vendors::{
@@ -472,7 +473,7 @@ impl Work for Batch {
     }
 
     /// The result, in first-seen input order.
-    fn collected(&mut self) -> Option<String> {
+    fn collected(&mut self) -> Option<Tape> {
         if self.profiles.is_empty() && self.failures.is_empty() {
             return None;
         }
@@ -482,7 +483,7 @@ impl Work for Batch {
             profiles: &profiles,
             failures: &failures,
         };
-        Some(collected.to_json())
+        Some(to_tape(&collected))
     }
 
     fn outcome(&mut self, stats: Stats) -> BatchResult {

@@ -1,93 +1,142 @@
-//! The JSON of what a call hands out: its counters, its reports to `onBatch` and
-//! `onProgress`, and its outcome (the types of js/shell/types.d.ts, members in their order).
+//! What a call hands out, on tapes (json/src/tape.rs): its counters, its reports to
+//! `onBatch` and `onProgress`, and its outcome (the types of js/shell/types.d.ts, members in
+//! their order).
 
 use super::pages::{Listed, PageResult};
 use super::{BatchEvent, BatchReport, BatchResult, Progress, Report, Stats};
-use crate::json::write::{object, Members, ToJson};
+use crate::json::tape::{Tape, ToTape};
+use crate::model::write::{known, Word};
 
-impl ToJson for Stats {
-    fn write_json(&self, out: &mut String) {
-        object(out, |o| {
-            o.add("requested", &self.requested)
-                .add("profiles", &self.profiles)
-                .add("failures", &self.failures)
-                .add("requests", &self.requests)
-                .add("retries", &self.retries)
-                .add("elapsedMs", &self.elapsed_ms);
-        });
+/// `key: number` for each of `members`, in one object.
+fn counters(tape: &mut Tape, members: &[(Word, f64)]) {
+    tape.object(members.len());
+    for &(key, value) in members {
+        known(tape, key);
+        tape.number(value);
     }
 }
 
-impl ToJson for Progress {
-    fn write_json(&self, out: &mut String) {
-        object(out, |o| {
-            o.add("done", &self.done)
-                .add("total", &self.total)
-                .add("failed", &self.failed)
-                .add("requests", &self.requests)
-                .add("retries", &self.retries);
-        });
+impl ToTape for Stats {
+    fn write_tape(&self, tape: &mut Tape) {
+        counters(
+            tape,
+            &[
+                (Word::Requested, self.requested as f64),
+                (Word::Profiles, self.profiles as f64),
+                (Word::Failures, self.failures as f64),
+                (Word::Requests, self.requests as f64),
+                (Word::Retries, self.retries as f64),
+                (Word::ElapsedMs, self.elapsed_ms),
+            ],
+        );
+    }
+}
+
+impl ToTape for Progress {
+    fn write_tape(&self, tape: &mut Tape) {
+        counters(
+            tape,
+            &[
+                (Word::Done, self.done as f64),
+                (Word::Total, self.total as f64),
+                (Word::Failed, self.failed as f64),
+                (Word::Requests, self.requests as f64),
+                (Word::Retries, self.retries as f64),
+            ],
+        );
+    }
+}
+
+/// `[…]`: each item on the tape.
+fn list<T: ToTape>(tape: &mut Tape, items: &[T]) {
+    tape.array(items.len());
+    for item in items {
+        item.write_tape(tape);
+    }
+}
+
+/// `cursor` when there is one; how many members that was.
+fn cursor(tape: &mut Tape, cursor: &Option<String>) -> usize {
+    match cursor {
+        Some(cursor) => {
+            known(tape, Word::Cursor);
+            tape.string(cursor);
+            1
+        }
+        None => 0,
     }
 }
 
 impl BatchEvent {
-    fn add_members(&self, o: &mut Members) {
-        o.add("profiles", &self.profiles)
-            .add("failures", &self.failures)
-            .add_some("cursor", self.cursor.as_ref());
+    /// Its members; how many.
+    fn members(&self, tape: &mut Tape) -> usize {
+        known(tape, Word::Profiles);
+        list(tape, &self.profiles);
+        known(tape, Word::Failures);
+        list(tape, &self.failures);
+        2 + cursor(tape, &self.cursor)
     }
 }
 
-impl ToJson for BatchEvent {
-    fn write_json(&self, out: &mut String) {
-        object(out, |o| self.add_members(o));
+impl ToTape for BatchEvent {
+    fn write_tape(&self, tape: &mut Tape) {
+        let open = tape.open_object();
+        let members = self.members(tape);
+        tape.close(open, members);
     }
 }
 
 /// The event's members and the call's counters, in one object.
-impl ToJson for BatchReport {
-    fn write_json(&self, out: &mut String) {
-        object(out, |o| {
-            self.event.add_members(o);
-            o.add("stats", &self.stats);
-        });
+impl ToTape for BatchReport {
+    fn write_tape(&self, tape: &mut Tape) {
+        let open = tape.open_object();
+        let members = self.event.members(tape);
+        known(tape, Word::Stats);
+        self.stats.write_tape(tape);
+        tape.close(open, members + 1);
     }
 }
 
-impl ToJson for Report {
-    fn write_json(&self, out: &mut String) {
-        object(out, |o| {
-            o.add_some("batches", self.batches.as_ref())
-                .add("progress", &self.progress);
-        });
+impl ToTape for Report {
+    fn write_tape(&self, tape: &mut Tape) {
+        tape.object(1 + usize::from(self.batches.is_some()));
+        if let Some(batches) = &self.batches {
+            known(tape, Word::Batches);
+            list(tape, batches);
+        }
+        known(tape, Word::Progress);
+        self.progress.write_tape(tape);
     }
 }
 
-impl ToJson for BatchResult {
-    fn write_json(&self, out: &mut String) {
-        object(out, |o| {
-            o.add("profiles", &self.profiles)
-                .add("failures", &self.failures)
-                .add("stats", &self.stats);
-        });
+impl ToTape for BatchResult {
+    fn write_tape(&self, tape: &mut Tape) {
+        tape.object(3);
+        known(tape, Word::Profiles);
+        list(tape, &self.profiles);
+        known(tape, Word::Failures);
+        list(tape, &self.failures);
+        known(tape, Word::Stats);
+        self.stats.write_tape(tape);
     }
 }
 
-impl ToJson for PageResult {
-    fn write_json(&self, out: &mut String) {
-        object(out, |o| {
-            o.add("profiles", &self.profiles)
-                .add_some("cursor", self.cursor.as_ref());
-        });
+impl ToTape for PageResult {
+    fn write_tape(&self, tape: &mut Tape) {
+        let open = tape.open_object();
+        known(tape, Word::Profiles);
+        list(tape, &self.profiles);
+        let members = 1 + cursor(tape, &self.cursor);
+        tape.close(open, members);
     }
 }
 
 /// One page or all of them, each as its own shape.
-impl ToJson for Listed {
-    fn write_json(&self, out: &mut String) {
+impl ToTape for Listed {
+    fn write_tape(&self, tape: &mut Tape) {
         match self {
-            Listed::Page(page) => page.write_json(out),
-            Listed::All(all) => all.write_json(out),
+            Listed::Page(page) => page.write_tape(tape),
+            Listed::All(all) => all.write_tape(tape),
         }
     }
 }
@@ -99,8 +148,8 @@ mod tests {
     use super::*;
     use crate::model::{ErrorCode, Failure, Profile, VendorKey};
 
-    fn parsed(value: &impl ToJson) -> Value {
-        serde_json::from_str(&value.to_json()).unwrap()
+    fn parsed(value: &impl ToTape) -> Value {
+        crate::model::write::read_tape(&crate::json::tape::to_tape(value))
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub use ids::{split_joined, Joined};
 pub use pages::{ListOptions, Listed, PageResult, Pages, MAX_EMPTY_PAGES_IN_A_ROW};
 
 use crate::http::HttpResponse;
-use crate::json::write::{array, ToJson};
+use crate::json::tape::{to_tape, Tape, ToTape};
+use crate::model::write::{known, Word};
 use crate::model::{redact, ErrorCode, Failure, Profile, ProfileError, VendorKey};
 use crate::scheduler::{Blame, Circuit, Gate, Scheduler};
 use crate::session::Session;
@@ -150,7 +151,7 @@ pub trait DynCall {
     fn handle(&mut self, input: Input, now: f64, session: &mut Session);
     fn ended(&mut self, request_id: u64, ended: Ended, now: f64, session: &mut Session);
     fn report(&mut self, now: f64, batches: bool) -> Option<Report>;
-    fn collected(&mut self) -> Option<String>;
+    fn collected(&mut self) -> Option<Tape>;
     fn outcome(&mut self, now: f64) -> OutcomeParts;
 }
 
@@ -170,7 +171,7 @@ where
     fn report(&mut self, now: f64, batches: bool) -> Option<Report> {
         Call::report(self, now, batches)
     }
-    fn collected(&mut self) -> Option<String> {
+    fn collected(&mut self) -> Option<Tape> {
         Call::collected(self)
     }
     fn outcome(&mut self, now: f64) -> OutcomeParts {
@@ -181,12 +182,12 @@ where
 /// The most items of a list in one part of an [`OutcomeParts`].
 pub const PART_ITEMS: usize = 1000;
 
-/// An outcome as JSON text a part at a time: no one string holds a whole call's results, which
+/// An outcome on tapes a part at a time: no one string holds a whole call's results, which
 /// for a large call would pass the longest string JS can hold (about 2^29 characters).
 pub struct OutcomeParts {
     /// The outcome with its lists empty.
-    pub head: String,
-    /// The lists' items, in order: the key of the list, and a JSON array of at most
+    pub head: Tape,
+    /// The lists' items, in order: the key of the list, and an array of at most
     /// [`PART_ITEMS`] of its items. Each is made only when asked for.
     pub parts: Parts,
 }
@@ -209,7 +210,7 @@ impl Parts {
 }
 
 impl Iterator for Parts {
-    type Item = (&'static str, String);
+    type Item = (&'static str, Tape);
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.profiles.len() > 0 {
@@ -222,26 +223,19 @@ impl Iterator for Parts {
     }
 }
 
-/// The next [`PART_ITEMS`] of `items` (or the rest), as a JSON array.
-fn part<T: ToJson>(items: &mut std::vec::IntoIter<T>) -> String {
-    let mut out = String::from('[');
-    for (at, item) in items.take(PART_ITEMS).enumerate() {
-        if at > 0 {
-            out.push(',');
-        }
-        item.write_json(&mut out);
+/// The next [`PART_ITEMS`] of `items` (or the rest), as an array.
+fn part<T: ToTape>(items: &mut std::vec::IntoIter<T>) -> Tape {
+    let mut tape = Tape::default();
+    tape.array(items.len().min(PART_ITEMS));
+    for item in items.take(PART_ITEMS) {
+        item.write_tape(&mut tape);
     }
-    out.push(']');
-    out
+    tape
 }
 
 /// What a call resolves with, written out in [`OutcomeParts`].
 pub trait Outcome {
     fn into_parts(self) -> OutcomeParts;
-}
-
-fn head(value: &impl ToJson) -> String {
-    value.to_json()
 }
 
 impl Outcome for BatchResult {
@@ -257,7 +251,7 @@ impl Outcome for BatchResult {
             stats,
         };
         OutcomeParts {
-            head: head(&empty),
+            head: to_tape(&empty),
             parts: Parts::new(profiles, failures),
         }
     }
@@ -273,7 +267,7 @@ impl Outcome for Listed {
                     cursor,
                 };
                 OutcomeParts {
-                    head: head(&empty),
+                    head: to_tape(&empty),
                     parts: Parts::new(profiles, Vec::new()),
                 }
             }
@@ -385,10 +379,10 @@ pub trait Work {
         let _ = step;
     }
     fn progress(&self, stats: &Stats) -> Progress;
-    /// What was collected for the outcome since the last time, handed over (as JSON:
+    /// What was collected for the outcome since the last time, handed over (on a tape:
     /// [`Collected`]) so that the shell keeps a call's results and wasm memory does not grow
     /// with them; `None` when nothing was. What is not taken stays for [`Work::outcome`].
-    fn collected(&mut self) -> Option<String> {
+    fn collected(&mut self) -> Option<Tape> {
         None
     }
     fn outcome(&mut self, stats: Stats) -> Self::Outcome;
@@ -401,22 +395,32 @@ pub struct Collected<'a> {
     pub failures: &'a [(usize, Failure)],
 }
 
-impl Collected<'_> {
-    /// `{"profiles":[…],"profileAt":[…],"failures":[…],"failureAt":[…]}`, written straight
-    /// into one buffer: this is most of what a call writes.
-    pub fn to_json(&self) -> String {
+impl ToTape for Collected<'_> {
+    /// `{profiles, profileAt, failures, failureAt}`, written straight onto one tape: this is
+    /// most of what a call writes.
+    fn write_tape(&self, tape: &mut Tape) {
         let (profiles, failures) = (self.profiles, self.failures);
-        let mut out = String::with_capacity(256 * (profiles.len() + failures.len()) + 64);
-        out.push_str("{\"profiles\":");
-        array(&mut out, profiles, |out, (_, p)| p.write_json(out));
-        out.push_str(",\"profileAt\":");
-        array(&mut out, profiles, |out, (i, _)| i.write_json(out));
-        out.push_str(",\"failures\":");
-        array(&mut out, failures, |out, (_, f)| f.write_json(out));
-        out.push_str(",\"failureAt\":");
-        array(&mut out, failures, |out, (i, _)| i.write_json(out));
-        out.push('}');
-        out
+        tape.object(4);
+        known(tape, Word::Profiles);
+        tape.array(profiles.len());
+        for (_, profile) in profiles {
+            profile.write_tape(tape);
+        }
+        known(tape, Word::ProfileAt);
+        tape.array(profiles.len());
+        for (at, _) in profiles {
+            tape.number(*at as f64);
+        }
+        known(tape, Word::Failures);
+        tape.array(failures.len());
+        for (_, failure) in failures {
+            failure.write_tape(tape);
+        }
+        known(tape, Word::FailureAt);
+        tape.array(failures.len());
+        for (at, _) in failures {
+            tape.number(*at as f64);
+        }
     }
 }
 
@@ -711,7 +715,7 @@ impl<W: Work> Call<W> {
     }
 
     /// What was collected for the outcome since the last time ([`Work::collected`]).
-    pub fn collected(&mut self) -> Option<String> {
+    pub fn collected(&mut self) -> Option<Tape> {
         self.work.collected()
     }
 
@@ -894,14 +898,15 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::model::write::read_tape;
     use crate::model::{ErrorCode, Failure, VendorKey};
 
     /// Puts an outcome's parts back together, as the shell does.
     fn assemble(parts: OutcomeParts) -> (Value, usize) {
-        let mut whole: Value = serde_json::from_str(&parts.head).unwrap();
+        let mut whole = read_tape(&parts.head);
         let mut count = 0;
         for (key, part) in parts.parts {
-            let Value::Array(items) = serde_json::from_str(&part).unwrap() else {
+            let Value::Array(items) = read_tape(&part) else {
                 panic!("a part is an array")
             };
             assert!(items.len() <= PART_ITEMS);
@@ -923,7 +928,7 @@ mod tests {
                 ..Stats::default()
             },
         };
-        let expected: Value = serde_json::from_str(&result.to_json()).unwrap();
+        let expected = read_tape(&to_tape(&result));
         let (whole, parts) = assemble(result.into_parts());
         assert_eq!(whole, expected);
         assert_eq!(parts, 4, "three of profiles, one of failures");
@@ -932,7 +937,7 @@ mod tests {
             profiles: Vec::new(),
             cursor: Some("c".into()),
         });
-        let expected: Value = serde_json::from_str(&page.to_json()).unwrap();
+        let expected = read_tape(&to_tape(&page));
         assert_eq!(assemble(page.into_parts()), (expected, 0));
     }
 }

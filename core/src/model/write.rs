@@ -1,126 +1,219 @@
-//! The JSON text of a profile and of a failure: the many of a call's results are most of
-//! what the core writes, so each is written member by member with literal keys, not through
-//! [`crate::json::write::object`] (serde's field-by-field serializer, one small write per
-//! token, was a fifth of the time it took to map a RongCloud response: BENCHMARKS.md,
-//! "normalize only").
+//! A profile and a failure on a tape (json/src/tape.rs), as js/shell/tape.js reads them: the
+//! many of a call's results are most of what the core writes, so each is written member by
+//! member, its keys and its vendor and gender from the reader's table of words.
 
-use super::{Failure, Gender, Profile, VendorCode};
-use crate::json::write::{number, string, ToJson};
+use super::{Failure, Gender, Profile, VendorCode, VendorKey};
+use crate::json::tape::{Tape, ToTape};
 
-/// `,"name":` (every member but an object's first, which is written with its brace), as
-/// one literal.
-macro_rules! key {
-    ($name:literal) => {
-        concat!(",\"", $name, "\":")
+/// The words js/shell/tape.js's table holds, in its order (a test below checks that file):
+/// every key of a result's shapes and the values every profile repeats, which the reader
+/// then takes from its table instead of slicing them out of the tape's text.
+macro_rules! words {
+    ($($name:ident = $text:literal,)*) => {
+        /// A word of [`WORDS`].
+        #[derive(Clone, Copy)]
+        pub enum Word {
+            $($name,)*
+        }
+
+        pub const WORDS: &[&str] = &[$($text,)*];
     };
 }
 
-fn optional_string(out: &mut String, key: &str, value: &Option<String>) {
-    if let Some(value) = value {
-        out.push_str(key);
-        string(out, value);
-    }
+words! {
+    Vendor = "vendor",
+    Id = "id",
+    Name = "name",
+    AvatarUrl = "avatarUrl",
+    Gender = "gender",
+    Birthday = "birthday",
+    Location = "location",
+    Email = "email",
+    Level = "level",
+    Role = "role",
+    Signature = "signature",
+    CreatedAt = "createdAt",
+    UpdatedAt = "updatedAt",
+    Active = "active",
+    Version = "version",
+    Custom = "custom",
+    Raw = "raw",
+    Code = "code",
+    Message = "message",
+    VendorCode = "vendorCode",
+    Retryable = "retryable",
+    Profiles = "profiles",
+    ProfileAt = "profileAt",
+    Failures = "failures",
+    FailureAt = "failureAt",
+    Requested = "requested",
+    Requests = "requests",
+    Retries = "retries",
+    ElapsedMs = "elapsedMs",
+    Done = "done",
+    Total = "total",
+    Failed = "failed",
+    Cursor = "cursor",
+    Stats = "stats",
+    Batches = "batches",
+    Progress = "progress",
+    Male = "male",
+    Female = "female",
+    Unknown = "unknown",
+    RongCloud = "rongcloud",
+    Tencent = "tencent",
+    TencentAttrs = "tencent-attrs",
+    Easemob = "easemob",
+    Kaixin = "kaixin",
 }
 
-fn optional_number(out: &mut String, key: &str, value: Option<f64>) {
-    if let Some(value) = value {
-        out.push_str(key);
-        number(out, value);
-    }
+/// Writes the word `word` of the table.
+pub fn known(tape: &mut Tape, word: Word) {
+    tape.known(word as u32);
 }
 
 impl Gender {
-    pub fn as_str(self) -> &'static str {
+    fn word(self) -> Word {
         match self {
-            Gender::Male => "male",
-            Gender::Female => "female",
-            Gender::Unknown => "unknown",
+            Gender::Male => Word::Male,
+            Gender::Female => Word::Female,
+            Gender::Unknown => Word::Unknown,
         }
     }
 }
 
-/// Its JSON object (`Profile` in js/shell/types.d.ts): the fields it has, in that order.
-impl ToJson for Profile {
-    fn write_json(&self, out: &mut String) {
-        out.push_str("{\"vendor\":");
-        string(out, self.vendor.as_str());
-        out.push_str(key!("id"));
-        string(out, &self.id);
-        optional_string(out, key!("name"), &self.name);
-        optional_string(out, key!("avatarUrl"), &self.avatar_url);
-        out.push_str(key!("gender"));
-        string(out, self.gender.as_str());
-        optional_string(out, key!("birthday"), &self.birthday);
-        optional_string(out, key!("location"), &self.location);
-        optional_string(out, key!("email"), &self.email);
-        optional_number(out, key!("level"), self.level);
-        optional_number(out, key!("role"), self.role);
-        optional_string(out, key!("signature"), &self.signature);
-        optional_number(out, key!("createdAt"), self.created_at);
-        optional_number(out, key!("updatedAt"), self.updated_at);
+impl VendorKey {
+    fn word(self) -> Word {
+        match self {
+            VendorKey::RongCloud => Word::RongCloud,
+            VendorKey::Tencent => Word::Tencent,
+            VendorKey::TencentAttrs => Word::TencentAttrs,
+            VendorKey::Easemob => Word::Easemob,
+            VendorKey::Kaixin => Word::Kaixin,
+        }
+    }
+}
+
+fn member_string(tape: &mut Tape, members: &mut usize, key: Word, value: &Option<String>) {
+    if let Some(value) = value {
+        known(tape, key);
+        tape.string(value);
+        *members += 1;
+    }
+}
+
+fn member_number(tape: &mut Tape, members: &mut usize, key: Word, value: Option<f64>) {
+    if let Some(value) = value {
+        known(tape, key);
+        tape.number(value);
+        *members += 1;
+    }
+}
+
+/// The same object as its JSON, on a tape: the same members in the same order.
+impl ToTape for Profile {
+    fn write_tape(&self, tape: &mut Tape) {
+        let open = tape.open_object();
+        let mut members = 4;
+        known(tape, Word::Vendor);
+        known(tape, self.vendor.word());
+        known(tape, Word::Id);
+        tape.string(&self.id);
+        member_string(tape, &mut members, Word::Name, &self.name);
+        member_string(tape, &mut members, Word::AvatarUrl, &self.avatar_url);
+        known(tape, Word::Gender);
+        known(tape, self.gender.word());
+        member_string(tape, &mut members, Word::Birthday, &self.birthday);
+        member_string(tape, &mut members, Word::Location, &self.location);
+        member_string(tape, &mut members, Word::Email, &self.email);
+        member_number(tape, &mut members, Word::Level, self.level);
+        member_number(tape, &mut members, Word::Role, self.role);
+        member_string(tape, &mut members, Word::Signature, &self.signature);
+        member_number(tape, &mut members, Word::CreatedAt, self.created_at);
+        member_number(tape, &mut members, Word::UpdatedAt, self.updated_at);
         if let Some(active) = self.active {
-            out.push_str(key!("active"));
-            out.push_str(if active { "true" } else { "false" });
+            known(tape, Word::Active);
+            tape.boolean(active);
+            members += 1;
         }
-        optional_number(out, key!("version"), self.version);
-        out.push_str(key!("custom"));
-        out.push('{');
-        for (at, (name, value)) in self.custom.entries().enumerate() {
-            if at > 0 {
-                out.push(',');
-            }
-            string(out, name);
-            out.push(':');
-            out.push_str(value.get());
+        member_number(tape, &mut members, Word::Version, self.version);
+        known(tape, Word::Custom);
+        tape.object(self.custom.len());
+        for (name, value) in self.custom.entries() {
+            tape.string(name);
+            tape.json(value.get());
         }
-        out.push('}');
         if let Some(raw) = &self.raw {
-            out.push_str(key!("raw"));
-            out.push_str(raw.get());
+            known(tape, Word::Raw);
+            tape.json(raw.get());
+            members += 1;
         }
-        out.push('}');
+        tape.close(open, members);
     }
 }
 
-/// Its JSON object (`Failure` in js/shell/types.d.ts).
-impl ToJson for Failure {
-    fn write_json(&self, out: &mut String) {
-        out.push_str("{\"id\":");
-        string(out, &self.id);
-        out.push_str(key!("code"));
-        string(out, self.code.as_str());
-        out.push_str(key!("message"));
-        string(out, &self.message);
+/// The same object as its JSON, on a tape.
+impl ToTape for Failure {
+    fn write_tape(&self, tape: &mut Tape) {
+        tape.object(4 + usize::from(self.vendor_code.is_some()));
+        known(tape, Word::Id);
+        tape.string(&self.id);
+        known(tape, Word::Code);
+        tape.string(self.code.as_str());
+        known(tape, Word::Message);
+        tape.string(&self.message);
         match &self.vendor_code {
             Some(VendorCode::Number(n)) => {
-                out.push_str(key!("vendorCode"));
-                n.write_json(out);
+                known(tape, Word::VendorCode);
+                tape.number(*n as f64);
             }
             Some(VendorCode::Text(text)) => {
-                out.push_str(key!("vendorCode"));
-                string(out, text);
+                known(tape, Word::VendorCode);
+                tape.string(text);
             }
             None => {}
         }
-        out.push_str(key!("retryable"));
-        out.push_str(if self.retryable { "true" } else { "false" });
-        out.push('}');
+        known(tape, Word::Retryable);
+        tape.boolean(self.retryable);
     }
+}
+
+/// What js/shell/tape.js makes of `tape`, as serde_json values (for tests).
+#[cfg(test)]
+pub fn read_tape(tape: &Tape) -> serde_json::Value {
+    use crate::json::write::ToJson;
+    let value = crate::json::tape::read(tape, WORDS);
+    serde_json::from_str(&value.to_json()).unwrap()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::tape::to_tape;
     use crate::model::{Custom, ErrorCode, RawJson, VendorKey};
     use serde_json::json;
+
+    #[test]
+    fn the_shell_reads_the_same_table_of_words() {
+        let shell = include_str!("../../../js/shell/tape.js");
+        let list = shell.split("const WORDS = [").nth(1).unwrap();
+        let list = list.split("];").next().unwrap();
+        let words: Vec<&str> = list
+            .split(',')
+            .map(|word| word.trim().trim_matches('"'))
+            .filter(|word| !word.is_empty())
+            .collect();
+        assert_eq!(words, WORDS);
+    }
 
     #[test]
     fn a_profile_has_the_fields_it_has_in_the_contract_order() {
         let mut custom = Custom::default();
         custom.insert("b", RawJson::parse("[1,2]").unwrap());
         custom.insert("a\"", RawJson::null());
+        custom.insert("__proto__", RawJson::parse(r#""x\u0041""#).unwrap());
         let full = Profile {
-            name: Some("Ann \"A\"".into()),
+            name: Some("Ann \"A\" 😀".into()),
             avatar_url: Some("https://x/a.png".into()),
             gender: Gender::Female,
             birthday: Some("1990-01-02".into()),
@@ -137,28 +230,48 @@ mod tests {
             raw: RawJson::parse(r#"{"k":[true]}"#),
             ..Profile::new(VendorKey::TencentAttrs, "u1")
         };
-        let text = full.to_json();
+        let read = read_tape(&to_tape(&full));
         assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            read,
             json!({
-                "vendor": "tencent-attrs", "id": "u1", "name": "Ann \"A\"",
+                "vendor": "tencent-attrs", "id": "u1", "name": "Ann \"A\" 😀",
                 "avatarUrl": "https://x/a.png", "gender": "female", "birthday": "1990-01-02",
                 "location": "上海", "email": "a@x", "level": 3, "role": 1.5, "signature": "hi\n",
                 "createdAt": 1_700_000_000_000u64, "updatedAt": 1_700_000_000_001u64,
-                "active": false, "version": 7, "custom": {"b": [1, 2], "a\"": null},
+                "active": false, "version": 7,
+                "custom": {"b": [1, 2], "a\"": null, "__proto__": "xA"},
                 "raw": {"k": [true]}
             })
         );
-        assert!(text
-            .starts_with(r#"{"vendor":"tencent-attrs","id":"u1","name":"Ann \"A\"","avatarUrl""#));
-        assert!(
-            text.contains(r#""custom":{"b":[1,2],"a\"":null},"raw":{"k":[true]}}"#),
-            "{text}"
-        );
+        let crate::json::Value::Object(members) = crate::json::tape::read(&to_tape(&full), WORDS)
+        else {
+            panic!("a profile is an object")
+        };
+        let keys: Vec<&str> = members.iter().map(|(key, _)| key).collect();
+        let order = [
+            "vendor",
+            "id",
+            "name",
+            "avatarUrl",
+            "gender",
+            "birthday",
+            "location",
+            "email",
+            "level",
+            "role",
+            "signature",
+            "createdAt",
+            "updatedAt",
+            "active",
+            "version",
+            "custom",
+            "raw",
+        ];
+        assert_eq!(keys, order);
         let bare = Profile::new(VendorKey::RongCloud, "x");
         assert_eq!(
-            bare.to_json(),
-            r#"{"vendor":"rongcloud","id":"x","gender":"unknown","custom":{}}"#
+            read_tape(&to_tape(&bare)),
+            json!({"vendor": "rongcloud", "id": "x", "gender": "unknown", "custom": {}})
         );
     }
 
@@ -166,8 +279,8 @@ mod tests {
     fn a_failure_has_its_vendor_code_only_when_it_has_one() {
         let plain = Failure::new("u\u{1}", ErrorCode::NotFound, "no such user");
         assert_eq!(
-            plain.to_json(),
-            r#"{"id":"u\u0001","code":"not_found","message":"no such user","retryable":false}"#
+            read_tape(&to_tape(&plain)),
+            json!({"id": "u\u{1}", "code": "not_found", "message": "no such user", "retryable": false})
         );
         for (code, expected) in [
             (VendorCode::Number(-3), json!(-3)),
@@ -178,7 +291,7 @@ mod tests {
                 retryable: true,
                 ..plain.clone()
             };
-            let value: serde_json::Value = serde_json::from_str(&failure.to_json()).unwrap();
+            let value = read_tape(&to_tape(&failure));
             assert_eq!(value["vendorCode"], expected);
             assert_eq!(value["retryable"], json!(true));
         }

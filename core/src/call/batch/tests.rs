@@ -130,7 +130,7 @@ fn results_taken_as_they_come_make_the_same_outcome_in_its_order() {
     // Put each in its place, as js/shell/run.js does.
     let mut places: Vec<Option<(bool, String)>> = vec![None; asked.len()];
     for part in &taken {
-        let part: Value = serde_json::from_str(part).unwrap();
+        let part = crate::model::write::read_tape(part);
         for (list, at, is_profile) in [
             ("profiles", "profileAt", true),
             ("failures", "failureAt", false),
