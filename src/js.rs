@@ -55,13 +55,13 @@ pub fn from_json(json: &str) -> JsValue {
 #[wasm_bindgen(module = "/js/shell/tape.js")]
 extern "C" {
     #[wasm_bindgen(js_name = readTape)]
-    fn read_tape(text: &str, words: &[u32]) -> JsValue;
+    fn read_tape(text: &str, wide: &str, json: &str, words: &[u32]) -> JsValue;
 }
 
-/// What a tape holds (json/src/tape.rs), read in JS in one call from its text and a view of
-/// its words: under half the cost of its JSON and `JSON.parse` (BENCHMARKS.md).
+/// What a tape holds (json/src/tape.rs), read in JS in one call from its texts and a view of
+/// its words: about half the cost of its JSON and `JSON.parse` (BENCHMARKS.md).
 pub fn from_tape(tape: &Tape) -> JsValue {
-    read_tape(&tape.text, &tape.words)
+    read_tape(&tape.text, &tape.wide, &tape.json, &tape.words)
 }
 
 #[wasm_bindgen]

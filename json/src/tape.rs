@@ -1,18 +1,26 @@
-//! Results for JS as a tape: the text of every string, number and piece of vendor JSON in
-//! one string, and a list of 32-bit words saying what to build of it. js/shell/tape.js reads
-//! it into the values `JSON.parse` would make of the same result's JSON, at under half the
-//! cost: `JSON.parse` scans every byte of the text for its structure and copies each string
-//! out of it, where the tape's reader takes its structure from the words and each string as
-//! a slice of the one text, and takes keys and the few values every result repeats
-//! (`"vendor"`, `"male"`) from a table of words it holds, never from the text
-//! (BENCHMARKS.md, "Optimizations made").
+//! Results for JS as a tape: the text of every short string and number, one after another,
+//! a JSON array of every long string and every piece of vendor JSON, and a list of 32-bit
+//! words saying what to build of it all. js/shell/tape.js reads it into the values
+//! `JSON.parse` would make of the same result's JSON, at about half the cost: `JSON.parse`
+//! scans every byte for the structure and builds every object key by key, where the tape's
+//! reader takes the structure from the words, keys and the few values every result repeats
+//! (`"vendor"`, `"male"`) from a table of words it holds, short strings out of the text by
+//! their length, and the long ones from one `JSON.parse` of an array of strings, with no
+//! objects to build (BENCHMARKS.md, "Optimizations made").
+//!
+//! Why not every string a slice of the text: in V8 a slice of [`SHORT`] units or more is a
+//! view that keeps the whole text alive, so one profile kept of a request would keep all of
+//! the request's text; copying each out again cost most of what the tape saves. A shorter
+//! one is a copy, and so is a key of any length (an object holds its keys interned). And the text is two, what is ASCII and what is not: a JS string with one
+//! character past Latin-1 is stored two bytes a character, and so would be every string
+//! taken out of it, where `JSON.parse` makes each one byte a character when it can.
 //!
 //! A word is a kind in its low 3 bits and a count above them: the members of an object (each
-//! a key, then a value), the items of an array, the UTF-16 length of a string or of a
-//! number's or a JSON value's text (each in the text, in the order of the words), a whole
-//! number itself, or the index of a word of the reader's table. Lengths are UTF-16 code units
-//! because those are what a JS string is sliced in. A count is under 2^29: a JS string is
-//! shorter than that (V8's limit is 2^29 − 24 units), so no string of a result is longer.
+//! a key, then a value), the items of an array, a whole number itself, the index of a word
+//! of the reader's table, or the length of a text: a number's (ASCII), or a short string's,
+//! its length times two, plus one when it is in the text that is not ASCII.
+//! Lengths are UTF-16 code units, what a JS string is sliced in. A count from [`LONG`] up is
+//! [`LONG`] in the word and the count itself in the next.
 
 use crate::write::number;
 use crate::{Object, Value};
@@ -21,21 +29,25 @@ use crate::{Object, Value};
 pub const OBJECT: u32 = 0;
 /// An array: the count is its items.
 pub const ARRAY: u32 = 1;
-/// A string: the count is its length in the text.
+/// A string shorter than [`SHORT`], or a key: the count is its length in its text, times
+/// two, plus one if that is the text that is not ASCII.
 pub const STRING: u32 = 2;
 /// A word of the reader's table: the count is its index.
 pub const WORD: u32 = 3;
 /// A number written as text: the count is the text's length.
 pub const NUMBER: u32 = 4;
-/// A whole number from 0 to [`MAX_COUNT`]: the count is the number.
+/// A whole number under [`LONG`]: the count is the number.
 pub const WHOLE: u32 = 5;
-/// A JSON value's text, for `JSON.parse`: the count is the text's length.
+/// The next item of the JSON array: a long string or a vendor's JSON value.
 pub const JSON: u32 = 6;
 /// `null`, `false` or `true`: the count is 0, 1 or 2.
 pub const LITERAL: u32 = 7;
 
-/// The largest count a word holds.
-pub const MAX_COUNT: u32 = (1 << 29) - 1;
+/// Strings from this many UTF-16 units go to the JSON array (V8's SlicedString::kMinLength).
+pub const SHORT: usize = 13;
+
+/// The count that says the count is the next word: the largest a word holds.
+pub const LONG: u32 = (1 << 29) - 1;
 
 /// A value to be read as JS values from a tape.
 pub trait ToTape {
@@ -53,7 +65,12 @@ pub fn to_tape(value: &dyn ToTape) -> Tape {
 /// What one result hands to JS (see the module's comment).
 #[derive(Debug, Default)]
 pub struct Tape {
+    /// The texts that are ASCII.
     pub text: String,
+    /// The texts that are not.
+    pub wide: String,
+    /// The items of the JSON array, without its brackets.
+    pub json: String,
     pub words: Vec<u32>,
 }
 
@@ -63,8 +80,12 @@ pub struct Open(usize);
 
 impl Tape {
     fn word(&mut self, kind: u32, count: usize) {
-        debug_assert!(count <= MAX_COUNT as usize, "a tape's count is under 2^29");
-        self.words.push(kind | (count as u32) << 3);
+        if count < LONG as usize {
+            self.words.push(kind | (count as u32) << 3);
+        } else {
+            // Wasm memory is 4 GiB at most, so no count is past a u32.
+            self.words.extend([kind | LONG << 3, count as u32]);
+        }
     }
 
     pub fn object(&mut self, members: usize) {
@@ -81,15 +102,53 @@ impl Tape {
         Open(self.words.len() - 1)
     }
 
-    /// Its count, now that its members (or items) are written.
+    /// Its count, now that its members are written: fewer than [`LONG`] (an object's
+    /// members are a profile's fields, or a result's few lists).
     pub fn close(&mut self, open: Open, count: usize) {
-        debug_assert!(count <= MAX_COUNT as usize, "a tape's count is under 2^29");
         self.words[open.0] |= (count as u32) << 3;
     }
 
     pub fn string(&mut self, text: &str) {
-        self.word(STRING, utf16_len(text));
-        self.text.push_str(text);
+        if !self.short(text) {
+            self.item();
+            crate::write::string(&mut self.json, text);
+        }
+    }
+
+    /// An object's key, however long, in the text it belongs to: the engine keeps a key as
+    /// its own interned string, never the text it was sliced from.
+    pub fn key(&mut self, key: &str) {
+        self.piece(key, utf16_len(key));
+    }
+
+    /// `text` in the text it belongs to, and its word, if it is shorter than [`SHORT`].
+    fn short(&mut self, text: &str) -> bool {
+        let units = utf16_len(text);
+        if units >= SHORT {
+            return false;
+        }
+        self.piece(text, units);
+        true
+    }
+
+    /// `text`, `units` long in UTF-16, in the text it belongs to, and its word.
+    fn piece(&mut self, text: &str, units: usize) {
+        // A char past ASCII is more bytes in UTF-8 than units in UTF-16.
+        let wide = units != text.len();
+        self.word(STRING, units << 1 | usize::from(wide));
+        if wide {
+            self.wide.push_str(text);
+        } else {
+            self.text.push_str(text);
+        }
+    }
+
+    /// The word of the JSON array's next item, and the comma before it.
+    fn item(&mut self) {
+        self.word(JSON, 0);
+        if !self.json.is_empty() {
+            self.json.push(',');
+        }
     }
 
     /// The reader's word `index` (a key or a value every result repeats).
@@ -101,7 +160,7 @@ impl Tape {
         // `as` saturates (and takes NaN to 0), so only a whole number in range is the same
         // after the round trip; -0 is 0, as JSON writes it.
         let whole = n as u32;
-        if whole <= MAX_COUNT && f64::from(whole) == n {
+        if whole < LONG && f64::from(whole) == n {
             self.word(WHOLE, whole as usize);
         } else {
             let start = self.text.len();
@@ -124,13 +183,12 @@ impl Tape {
     /// `JSON.parse`.
     pub fn json(&mut self, json: &str) {
         match json.as_bytes() {
-            [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => {
-                // Between its quotes, where an unescaped JSON string holds its text as it is.
-                self.string(crate::sub(json, 1..json.len() - 1));
-            }
+            // Between its quotes, an unescaped JSON string holds its text as it is.
+            [b'"', inner @ .., b'"']
+                if !inner.contains(&b'\\') && self.short(crate::sub(json, 1..json.len() - 1)) => {}
             _ => {
-                self.word(JSON, utf16_len(json));
-                self.text.push_str(json);
+                self.item();
+                self.json.push_str(json);
             }
         }
     }
@@ -139,9 +197,6 @@ impl Tape {
 /// The length of `text` in UTF-16 code units: a unit for each char, two for those past the
 /// Basic Multilingual Plane (4 bytes in UTF-8).
 pub fn utf16_len(text: &str) -> usize {
-    if text.is_ascii() {
-        return text.len();
-    }
     text.bytes()
         .map(|b| usize::from(b & 0xC0 != 0x80) + usize::from(b >= 0xF0))
         .sum()
@@ -150,13 +205,16 @@ pub fn utf16_len(text: &str) -> usize {
 /// What js/shell/tape.js builds of a tape, as a [`Value`] (`words`: its table), for tests
 /// and tools in Rust; the package reads tapes only in JS.
 pub fn read(tape: &Tape, words: &[&str]) -> Value {
-    let units: Vec<u16> = tape.text.encode_utf16().collect();
     let mut reading = Reading {
         tape,
         words,
-        units: &units,
+        texts: [&tape.text, &tape.wide].map(|text| text.encode_utf16().collect()),
+        items: match crate::parse::<Value>(&format!("[{}]", tape.json)) {
+            Ok(Value::Array(items)) => items.into_iter(),
+            _ => Vec::new().into_iter(),
+        },
         at: 0,
-        pos: 0,
+        pos: [0, 0],
     };
     reading.value()
 }
@@ -164,16 +222,23 @@ pub fn read(tape: &Tape, words: &[&str]) -> Value {
 struct Reading<'t> {
     tape: &'t Tape,
     words: &'t [&'t str],
-    units: &'t [u16],
+    /// The two texts, ASCII and not, and where the next piece of each starts.
+    texts: [Vec<u16>; 2],
+    /// The JSON array's items, in order.
+    items: std::vec::IntoIter<Value>,
     at: usize,
-    pos: usize,
+    pos: [usize; 2],
 }
 
 impl Reading<'_> {
     fn value(&mut self) -> Value {
         let word = self.tape.words[self.at];
         self.at += 1;
-        let count = (word >> 3) as usize;
+        let mut count = (word >> 3) as usize;
+        if count == LONG as usize {
+            count = self.tape.words[self.at] as usize;
+            self.at += 1;
+        }
         match word & 7 {
             OBJECT => {
                 let mut members = Object::new();
@@ -184,18 +249,19 @@ impl Reading<'_> {
                 Value::Object(members)
             }
             ARRAY => Value::Array((0..count).map(|_| self.value()).collect()),
-            STRING => Value::String(self.slice(count)),
+            STRING => Value::String(self.slice(count >> 1, count & 1)),
             WORD => Value::from(self.words[count]),
-            NUMBER | JSON => crate::parse::<Value>(&self.slice(count)).unwrap_or(Value::Null),
+            NUMBER => crate::parse::<Value>(&self.slice(count, 0)).unwrap_or(Value::Null),
+            JSON => self.items.next().unwrap_or(Value::Null),
             WHOLE => Value::Number(count as f64),
             _ => [Value::Null, Value::Bool(false), Value::Bool(true)][count].clone(),
         }
     }
 
-    fn slice(&mut self, count: usize) -> String {
-        let text = String::from_utf16_lossy(&self.units[self.pos..self.pos + count]);
-        self.pos += count;
-        text
+    fn slice(&mut self, length: usize, wide: usize) -> String {
+        let start = self.pos[wide];
+        self.pos[wide] += length;
+        String::from_utf16_lossy(&self.texts[wide][start..start + length])
     }
 }
 
@@ -211,18 +277,31 @@ mod tests {
     }
 
     #[test]
-    fn strings_are_sliced_in_utf16_units() {
+    fn short_strings_go_to_their_text_and_long_ones_to_the_json_array() {
+        let texts = [
+            "ascii",
+            "上海",
+            "12 chars 😀",
+            "emoji 😀 and \u{7}",
+            "",
+            "twelve chars",
+            "thirteen char",
+            "\"quoted\" \\ back",
+        ];
         let mut tape = Tape::default();
-        tape.array(4);
-        for text in ["ascii", "上海", "emoji 😀 and \u{7}", ""] {
+        tape.array(texts.len());
+        for text in texts {
             tape.string(text);
         }
         assert_eq!(utf16_len("😀"), 2);
         assert_eq!(utf16_len("上海"), 2);
         assert_eq!(
-            read(&tape, &[]),
-            json!(["ascii", "上海", "emoji 😀 and \u{7}", ""])
+            (tape.text.as_str(), tape.wide.as_str()),
+            ("asciitwelve chars", "上海12 chars 😀")
         );
+        let long = r#""emoji 😀 and \u0007","thirteen char","\"quoted\" \\ back""#;
+        assert_eq!(tape.json, long);
+        assert_eq!(read(&tape, &[]), json!(texts));
     }
 
     #[test]
@@ -231,8 +310,8 @@ mod tests {
         let numbers = [
             0.0,
             7.0,
-            f64::from(MAX_COUNT),
-            f64::from(MAX_COUNT) + 1.0,
+            f64::from(LONG - 1),
+            f64::from(LONG),
             -3.0,
             1.5,
             1_700_000_000_000.0,
@@ -255,9 +334,26 @@ mod tests {
         assert_eq!(read[8].as_f64(), Some((usize::MAX >> 12) as f64));
         assert_eq!(
             &read.as_array().unwrap()[..6],
-            &json!([0, 7, MAX_COUNT, MAX_COUNT + 1, -3, 1.5])
-                .as_array()
-                .unwrap()[..]
+            &json!([0, 7, LONG - 1, LONG, -3, 1.5]).as_array().unwrap()[..]
+        );
+    }
+
+    #[test]
+    fn a_count_past_a_word_takes_the_next_word() {
+        let mut tape = Tape::default();
+        tape.array(LONG as usize - 1);
+        tape.array(LONG as usize);
+        tape.word(STRING, 1 << 31);
+        let long = ARRAY | LONG << 3;
+        assert_eq!(
+            tape.words,
+            [
+                ARRAY | (LONG - 1) << 3,
+                long,
+                LONG,
+                STRING | LONG << 3,
+                1 << 31
+            ]
         );
     }
 
@@ -298,12 +394,15 @@ mod tests {
         let open = tape.open_object();
         tape.known(1);
         tape.known(0);
-        tape.string("ключ");
+        tape.key("ключ");
         tape.boolean(true);
-        tape.close(open, 2);
+        tape.key("a key of more than 13 units");
+        tape.null();
+        tape.close(open, 3);
+        assert_eq!(tape.text, "a key of more than 13 units");
         assert_eq!(
             read(&tape, &["male", "gender"]),
-            json!({"gender": "male", "ключ": true})
+            json!({"gender": "male", "ключ": true, "a key of more than 13 units": null})
         );
     }
 }

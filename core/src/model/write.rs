@@ -140,7 +140,7 @@ impl ToTape for Profile {
         known(tape, Word::Custom);
         tape.object(self.custom.len());
         for (name, value) in self.custom.entries() {
-            tape.string(name);
+            tape.key(name);
             tape.json(value.get());
         }
         if let Some(raw) = &self.raw {
