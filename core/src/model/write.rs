@@ -248,25 +248,10 @@ mod tests {
             panic!("a profile is an object")
         };
         let keys: Vec<&str> = members.iter().map(|(key, _)| key).collect();
-        let order = [
-            "vendor",
-            "id",
-            "name",
-            "avatarUrl",
-            "gender",
-            "birthday",
-            "location",
-            "email",
-            "level",
-            "role",
-            "signature",
-            "createdAt",
-            "updatedAt",
-            "active",
-            "version",
-            "custom",
-            "raw",
-        ];
+        // The order of `Profile` in js/shell/types.d.ts.
+        let order = "vendor id name avatarUrl gender birthday location email level role \
+                     signature createdAt updatedAt active version custom raw";
+        let order: Vec<&str> = order.split_whitespace().collect();
         assert_eq!(keys, order);
         let bare = Profile::new(VendorKey::RongCloud, "x");
         assert_eq!(
