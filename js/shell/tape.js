@@ -5,8 +5,9 @@
 // bits and a count above them. What this builds is what `JSON.parse` makes of the same
 // result's JSON, in about half the time: the structure comes from the words instead of a
 // scan of every byte, keys and the values every profile repeats come from WORDS, and the
-// long strings from one JSON.parse with no object to build. Short strings are slices of a
-// text, which V8 copies; a long slice would keep the whole text alive.
+// long strings from one JSON.parse with no object to build. Short strings and keys are
+// slices of a text, which V8 copies (a key is interned); a long slice would keep the whole
+// text alive.
 
 // The words of core/src/model/write.rs's table, in its order (a test there reads this list).
 const WORDS = [

@@ -110,7 +110,7 @@ fn member_number(tape: &mut Tape, members: &mut usize, key: Word, value: Option<
     }
 }
 
-/// The same object as its JSON, on a tape: the same members in the same order.
+/// `Profile` of js/shell/types.d.ts: the fields it has, in that order.
 impl ToTape for Profile {
     fn write_tape(&self, tape: &mut Tape) {
         let open = tape.open_object();
@@ -152,7 +152,7 @@ impl ToTape for Profile {
     }
 }
 
-/// The same object as its JSON, on a tape.
+/// `Failure` of js/shell/types.d.ts.
 impl ToTape for Failure {
     fn write_tape(&self, tape: &mut Tape) {
         tape.object(4 + usize::from(self.vendor_code.is_some()));
