@@ -7,6 +7,7 @@
 
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
+use crate::hash_index::{hash_str, HashIndex};
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
 use crate::json::write::object;
 use crate::json::{json_fields, member_named, List, Members, Object, Raw, Shallow};
@@ -287,6 +288,52 @@ impl Entity<'_> {
     }
 }
 
+/// Which entity answers an id: the first whose username is the id, ignoring ASCII case
+/// (usernames are case-insensitive at Easemob, which stores them in lowercase). Each username
+/// is read and lowercased once and found by hash: `parseResponse` of a listing's hundred
+/// entities for its hundred ids compared every pair, a third of its time.
+struct Usernames {
+    lowercase: Vec<Option<String>>,
+    index: HashIndex,
+}
+
+impl Usernames {
+    fn of(entities: &[Entity]) -> Self {
+        let lowercase: Vec<Option<String>> = entities
+            .iter()
+            .map(|e| e.username()?.as_str().map(str::to_ascii_lowercase))
+            .collect();
+        let mut usernames = Usernames {
+            lowercase,
+            index: HashIndex::default(),
+        };
+        for at in 0..usernames.lowercase.len() {
+            let Some(name) = &usernames.lowercase[at] else {
+                continue;
+            };
+            if usernames.find(name).is_none() {
+                let rehash = |p: u32| {
+                    usernames.lowercase[p as usize]
+                        .as_deref()
+                        .map_or(0, hash_str)
+                };
+                usernames.index.insert(hash_str(name), at as u32, &rehash);
+            }
+        }
+        usernames
+    }
+
+    fn find(&self, lowercase: &str) -> Option<usize> {
+        let is = &mut |p: u32| self.lowercase[p as usize].as_deref() == Some(lowercase);
+        self.index.find(hash_str(lowercase), is).map(|p| p as usize)
+    }
+
+    /// The position of the first entity answering `id`.
+    fn first(&self, id: &str) -> Option<usize> {
+        self.find(&id.to_ascii_lowercase())
+    }
+}
+
 enum RequestVerdict {
     Failed(ProfileError, Option<f64>),
     Rejected(ProfileError),
@@ -518,13 +565,9 @@ impl Vendor for Easemob {
         };
         let mut profiles = Vec::new();
         let mut failures = Vec::new();
+        let usernames = Usernames::of(&entities);
         for &id in ids {
-            // Usernames are case-insensitive at Easemob, which stores them in lowercase.
-            let entity = entities.iter().find(|e| {
-                e.username()
-                    .is_some_and(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(id)))
-            });
-            match entity {
+            match usernames.first(id).map(|at| &entities[at]) {
                 Some(entity) => profiles.push(normalize(entity, id)),
                 None => failures.push(Failure {
                     id: id.to_owned(),
@@ -631,322 +674,4 @@ impl Listing for Easemob {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::vendors::test_support::{from_json, refusal};
-    use serde_json::json;
-
-    fn vendor(json: &str) -> Result<Easemob, ProfileError> {
-        from_json(json, Easemob::from_config)
-    }
-
-    const CREDENTIALS: &str = r#"{"orgName":"org","appName":"app","baseUrl":"https://a1.easemob.com","clientId":"id","clientSecret":"s3cr3t"}"#;
-
-    fn ctx() -> RequestContext<'static> {
-        RequestContext {
-            now_ms: 0.0,
-            nonce: String::new(),
-            random: 0,
-            base_url: "https://a1.easemob.com",
-            fields: None,
-            credential: None,
-        }
-    }
-
-    /// The vendor documentation's first sample response, verbatim.
-    const DOC_PAGE_1: &str = r#"{
-"action": "get",
-"path": "/users",
-"uri": "https://XXXX/XXXX/XXXX/users",
-"entities": [
-{
-"uuid": "ab90eff0-XXXX-XXXX-9174-8f161649a182",
-"type": "user",
-"created": 1542356511855,
-"modified": 1542356511855,
-"username": "XXXX",
-"activated": true,
-"nickname": "user1"
-},
-{
-"uuid": "b2aade90-XXXX-XXXX-a974-f3368f82e4f1",
-"type": "user",
-"created": 1542356523769,
-"modified": 1542356523769,
-"username": "user2",
-"activated": true,
-"nickname": "user2"
-}
-],
-"timestamp": 1542558467056,
-"duration": 11,
-"cursor": "LTgzXXXX2tB",
-"count": 2
-}"#;
-
-    #[test]
-    fn the_documented_sample_pages_parse() {
-        let v = vendor(CREDENTIALS).unwrap();
-        let PageOutcome::Parsed(page) = v.parse_page_response(
-            &HttpResponse::new(200, DOC_PAGE_1),
-            &ParseContext::default(),
-        ) else {
-            panic!("not a page");
-        };
-        assert_eq!(page.cursor.as_deref(), Some("LTgzXXXX2tB"));
-        let ids: Vec<&str> = page.profiles.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["XXXX", "user2"]);
-        let p = &page.profiles[1];
-        assert_eq!(p.name.as_deref(), Some("user2"));
-        assert_eq!(
-            (p.created_at, p.updated_at, p.active),
-            (
-                Some(1_542_356_523_769.0),
-                Some(1_542_356_523_769.0),
-                Some(true)
-            )
-        );
-        assert_eq!(
-            p.custom.to_value(),
-            json!({"uuid": "b2aade90-XXXX-XXXX-a974-f3368f82e4f1", "type": "user"})
-        );
-        let last = r#"{"action":"get","entities":[{"uuid":"u","type":"user","created":1,"modified":2,"username":"z","activated":false,"notifier_name":"cert","device_token":"t"}],"count":1}"#;
-        let PageOutcome::Parsed(page) =
-            v.parse_page_response(&HttpResponse::new(200, last), &ParseContext::default())
-        else {
-            panic!("not a page");
-        };
-        assert_eq!(page.cursor, None, "no cursor: the last page");
-        assert_eq!(page.profiles[0].active, Some(false));
-        assert_eq!(page.profiles[0].custom.get("device_token").unwrap(), "t");
-    }
-
-    #[test]
-    fn requests_carry_the_token_and_encode_paths() {
-        let v = vendor(
-            r#"{"orgName":"org","appName":"app","baseUrl":"https://a1.easemob.com","token":"tok"}"#,
-        )
-        .unwrap();
-        let mut s = CredentialState::default();
-        let one = v.build_request(&["a b/c"], &ctx()).http;
-        assert_eq!(one.url, "https://a1.easemob.com/org/app/users/a%20b%2Fc");
-        assert_eq!(one.header("Authorization"), Some("Bearer tok"));
-        let page = v.build_page_request(25, Some("c+/="), &ctx()).http;
-        assert_eq!(
-            page.url,
-            "https://a1.easemob.com/org/app/users?limit=25&cursor=c%2B%2F%3D"
-        );
-        assert!(matches!(
-            v.credential_step(&mut s, 0.0),
-            CredentialStep::Ready
-        ));
-        assert!(
-            !v.credential_rejected(&mut s, 0),
-            "a configured token cannot be renewed"
-        );
-    }
-
-    #[test]
-    fn statuses_classify() {
-        let v = vendor(CREDENTIALS).unwrap();
-        let outcome = |status: u16, body: &str| {
-            v.parse_response(
-                &["u"],
-                &HttpResponse::new(status, body),
-                &ParseContext::default(),
-            )
-        };
-        match outcome(404, r#"{"error":"service_resource_not_found"}"#) {
-            ResponseOutcome::Parsed { failures, .. } => {
-                assert_eq!(failures[0].code, ErrorCode::NotFound)
-            }
-            other => panic!("{other:?}"),
-        }
-        match outcome(404, r#"{"error":"organization_application_not_found"}"#) {
-            ResponseOutcome::Failed { error, .. } => assert_eq!(error.code, ErrorCode::AuthFailed),
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            outcome(401, r#"{"error":"unauthorized"}"#),
-            ResponseOutcome::CredentialRejected(_)
-        ));
-        match outcome(429, "") {
-            ResponseOutcome::Failed { error, .. } => assert_eq!(
-                (
-                    error.code,
-                    error.retryable,
-                    error.message.contains("(HTTP 429)")
-                ),
-                (ErrorCode::RateLimited, true, true)
-            ),
-            other => panic!("{other:?}"),
-        }
-        match outcome(200, "{oops") {
-            ResponseOutcome::Failed { error, .. } => {
-                assert_eq!(error.code, ErrorCode::InvalidResponse)
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn one_token_fetch_is_shared_renewed_before_expiry_and_once_after_a_refusal() {
-        let v = vendor(CREDENTIALS).unwrap();
-        let mut s = CredentialState::default();
-        let CredentialStep::Fetch(fetch) = v.credential_step(&mut s, 0.0) else {
-            panic!("fetch first")
-        };
-        assert_eq!(fetch.http.url, "https://a1.easemob.com/org/app/token");
-        let body: serde_json::Value =
-            serde_json::from_str(fetch.http.body.as_deref().unwrap()).unwrap();
-        assert_eq!(
-            body,
-            json!({"grant_type":"client_credentials","client_id":"id","client_secret":"s3cr3t"})
-        );
-        assert!(
-            matches!(v.credential_step(&mut s, 1.0), CredentialStep::Wait),
-            "one fetch at a time"
-        );
-        let injected = HttpResponse::new(
-            200,
-            r#"{"access_token":"tok\r\nX-Evil: 1","expires_in":3600}"#,
-        );
-        let refused = v
-            .on_credential_response(&mut s, Some(&injected), 5.0)
-            .unwrap_err();
-        assert_eq!(refused.code, ErrorCode::InvalidResponse);
-        assert!(!refused.message.contains("Evil"), "{}", refused.message);
-        assert!(matches!(
-            v.credential_step(&mut s, 6.0),
-            CredentialStep::Fetch(_)
-        ));
-        let token = HttpResponse::new(
-            200,
-            r#"{"access_token":"T1","expires_in":3600,"application":"x"}"#,
-        );
-        v.on_credential_response(&mut s, Some(&token), 10.0)
-            .unwrap();
-        assert!(matches!(
-            v.credential_step(&mut s, 20.0),
-            CredentialStep::Ready
-        ));
-        let with_token = RequestContext {
-            credential: s.held(),
-            ..ctx()
-        };
-        let request = v.build_request(&["u"], &with_token);
-        assert_eq!(request.http.header("Authorization"), Some("Bearer T1"));
-        assert_eq!(request.credential_generation, 1);
-        assert_eq!(request.redact, vec!["T1".to_owned()]);
-        // Renewed a minute before expiry.
-        assert!(matches!(
-            v.credential_step(&mut s, 10.0 + 3_540_000.0 - 1.0),
-            CredentialStep::Ready
-        ));
-        assert!(matches!(
-            v.credential_step(&mut s, 10.0 + 3_540_000.0),
-            CredentialStep::Fetch(_)
-        ));
-        v.on_credential_response(
-            &mut s,
-            Some(&HttpResponse::new(
-                200,
-                r#"{"access_token":"T2","expires_in":3600}"#,
-            )),
-            3_600_000.0,
-        )
-        .unwrap();
-        // Eight requests signed with T2 are refused: one renewal; those signed earlier just resend.
-        assert!(v.credential_rejected(&mut s, 2));
-        assert!(v.credential_rejected(&mut s, 2));
-        assert!(v.credential_rejected(&mut s, 1));
-        assert!(matches!(
-            v.credential_step(&mut s, 3_600_001.0),
-            CredentialStep::Fetch(_)
-        ));
-        assert!(matches!(
-            v.credential_step(&mut s, 3_600_002.0),
-            CredentialStep::Wait
-        ));
-        v.on_credential_response(
-            &mut s,
-            Some(&HttpResponse::new(
-                200,
-                r#"{"access_token":"T3","expires_in":3600}"#,
-            )),
-            3_600_010.0,
-        )
-        .unwrap();
-        assert!(
-            v.credential_rejected(&mut s, 2),
-            "signed before the renewal: resend"
-        );
-        assert!(
-            !v.credential_rejected(&mut s, 3),
-            "the renewed token refused too: final"
-        );
-    }
-
-    #[test]
-    fn token_fetch_failures_back_off_then_give_up_and_bad_credentials_are_final() {
-        let v = vendor(CREDENTIALS).unwrap();
-        let mut s = CredentialState::default();
-        for attempt in 0..3 {
-            let now = f64::from(attempt) * 10_000.0;
-            assert!(matches!(
-                v.credential_step(&mut s, now),
-                CredentialStep::Fetch(_)
-            ));
-            let error = v
-                .on_credential_response(&mut s, Some(&HttpResponse::new(503, "")), now)
-                .unwrap_err();
-            assert!(error.retryable);
-            assert!(matches!(
-                v.credential_step(&mut s, now + 1.0),
-                CredentialStep::WaitUntil(_)
-            ));
-        }
-        assert!(matches!(
-            v.credential_step(&mut s, 40_000.0),
-            CredentialStep::Fetch(_)
-        ));
-        let error = v
-            .on_credential_response(&mut s, None, 40_000.0)
-            .unwrap_err();
-        assert!(!error.retryable, "retries exhausted");
-        assert!(matches!(
-            v.credential_step(&mut s, 40_001.0),
-            CredentialStep::Fetch(_)
-        ));
-        let refused = v
-            .on_credential_response(
-                &mut s,
-                Some(&HttpResponse::new(401, r#"{"error":"unauthorized"}"#)),
-                40_001.0,
-            )
-            .unwrap_err();
-        assert_eq!(
-            (refused.code, refused.retryable),
-            (ErrorCode::AuthFailed, false)
-        );
-        assert!(!refused.message.contains("s3cr3t"));
-    }
-
-    #[test]
-    fn bad_configs_are_refused() {
-        for case in [
-            r#"{"appName":"app","baseUrl":"https://h.com","token":"s3cr3t"}"#,
-            r#"{"orgName":"org","baseUrl":"https://h.com","token":"s3cr3t"}"#,
-            r#"{"orgName":"org","appName":"app","token":"s3cr3t"}"#,
-            r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com"}"#,
-            r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com","clientId":"id"}"#,
-            r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com","token":"s3cr3t","clientSecret":"s3cr3t"}"#,
-            r#"{"orgName":"o/rg","appName":"app","baseUrl":"https://h.com","token":"s3cr3t"}"#,
-            r#"{"orgName":"org","appName":"app","baseUrl":"https://h.com","token":"s3cr3t","batchSize":2}"#,
-        ] {
-            let err = refusal(case, Easemob::from_config);
-            assert_eq!(err.code, ErrorCode::InvalidConfig, "{case}");
-            assert!(!err.message.contains("s3cr3t"));
-        }
-    }
-}
+mod tests;
