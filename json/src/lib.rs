@@ -355,9 +355,14 @@ impl<'a> Shallow<'a> {
 
     /// A string, or a number rendered as one.
     pub fn text(&self) -> Option<String> {
+        self.text_ref().map(Cow::into_owned)
+    }
+
+    /// [`Shallow::text`] borrowed where it can be: what only compares needs no copy.
+    pub fn text_ref(&self) -> Option<Cow<'_, str>> {
         match self {
-            Shallow::Str(s) => Some(s.clone().into_owned()),
-            Shallow::Number(n) => n.render(),
+            Shallow::Str(s) => Some(Cow::Borrowed(s)),
+            Shallow::Number(n) => n.render().map(Cow::Owned),
             _ => None,
         }
     }

@@ -15,6 +15,8 @@ pub mod rongcloud;
 #[cfg(feature = "tencent")]
 pub mod tencent;
 
+use std::borrow::Cow;
+
 use crate::config::CommonConfig;
 use crate::credential::{CredentialState, Held};
 use crate::http::{HttpRequest, HttpResponse};
@@ -367,7 +369,7 @@ pub fn check_id_common(id: &str, max_chars: usize) -> Result<(), String> {
 pub fn match_asked<'a, T>(
     ids: &[&'a str],
     items: impl IntoIterator<Item = T>,
-    id_of: impl Fn(&T) -> Option<String>,
+    id_of: impl Fn(&T) -> Option<Cow<'_, str>>,
 ) -> (Vec<(&'a str, T)>, Vec<&'a str>) {
     let mut seen = vec![false; ids.len()];
     let mut in_order = InOrder::default();
@@ -427,7 +429,7 @@ pub type Matched<'a, T> = (&'a str, T, Option<RawJson>);
 pub fn match_items<'a, T>(
     ids: &[&'a str],
     items: Vec<Obj<T>>,
-    id_of: impl Fn(&T) -> Option<String>,
+    id_of: impl Fn(&T) -> Option<Cow<'_, str>>,
     raw: Option<(&str, &str)>,
 ) -> (Vec<Matched<'a, T>>, Vec<&'a str>) {
     let items = crate::json::present(items.into_iter().map(Obj::into_inner), raw);
@@ -468,7 +470,9 @@ mod tests {
     #[test]
     fn items_match_asked_ids_in_order_or_out_of_it() {
         let ids = ["a", "b", "c", "d", "e"];
-        let id_of = |item: &(&str, u32)| (!item.0.is_empty()).then(|| item.0.to_owned());
+        fn id_of<'t>(item: &'t (&str, u32)) -> Option<Cow<'t, str>> {
+            (!item.0.is_empty()).then_some(Cow::Borrowed(item.0))
+        }
         let matched = |items: &[(&str, u32)]| {
             let (matched, unnamed) = match_asked(&ids, items.iter().copied(), id_of);
             let matched: Vec<(&str, u32)> =

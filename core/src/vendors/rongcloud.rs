@@ -2,6 +2,8 @@
 //! `POST {base}/user/profile/batch/query.json`, a form body with one `userId` field per id
 //! (at most 100), signed with `App-Key`/`Nonce`/`Timestamp`/`Signature` headers.
 
+use std::borrow::Cow;
+
 use crate::config::{CommonConfig, VendorLimits};
 use crate::http::{form_encode, HttpRequest, HttpResponse};
 use crate::json::{json_fields, List, Obj, Object, Raw, Shallow};
@@ -167,9 +169,8 @@ impl RongCloud {
                 "RongCloud response has no userList array",
             ));
         };
-        let user_id = |user: &User| user.user_id.as_ref().and_then(Shallow::text);
         let (matched, unnamed) =
-            match_items(ids, users, user_id, raw.map(|text| (text, "userList")));
+            match_items(ids, users, User::id, raw.map(|text| (text, "userList")));
         let mut profiles = Vec::new();
         let mut failures = Vec::new();
         for (id, user, raw) in matched {
@@ -290,6 +291,12 @@ json_fields! {
         "version" => version: Option<Shallow<'a>>,
         "userProfile" => user_profile: Option<Shallow<'a>>,
         "userExtProfile" => user_ext_profile: Option<Shallow<'a>>,
+    }
+}
+
+impl User<'_> {
+    fn id(&self) -> Option<Cow<'_, str>> {
+        self.user_id.as_ref().and_then(Shallow::text_ref)
     }
 }
 

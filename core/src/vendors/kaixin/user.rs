@@ -13,14 +13,13 @@ pub(super) struct User<'a> {
 }
 
 impl User<'_> {
-    pub(super) fn uid(&self) -> Option<String> {
+    pub(super) fn uid(&self) -> Option<Cow<'_, str>> {
         let value = member_named(&self.members, "uid")?;
-        let text = Shallow::of(Raw::checked(value)).text()?;
-        // Mostly a number or a plain string: nothing to trim, and no second copy.
-        Some(match text.trim() {
-            trimmed if trimmed.len() == text.len() => text,
-            trimmed => trimmed.to_owned(),
-        })
+        // Mostly a plain string (or a number): borrowed, with nothing to trim.
+        match Shallow::of(Raw::checked(value)) {
+            Shallow::Str(Cow::Borrowed(text)) => Some(Cow::Borrowed(text.trim())),
+            other => Some(Cow::Owned(other.text()?.trim().to_owned())),
+        }
     }
 
     /// The profile of the user `id`.

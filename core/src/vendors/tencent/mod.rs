@@ -12,6 +12,8 @@ mod portrait_get;
 pub use im_get_attr::ImGetAttr;
 pub use portrait_get::PortraitGet;
 
+use std::borrow::Cow;
+
 use crate::config::{CommonConfig, VendorLimits};
 use crate::credential::CredentialState;
 use crate::http::{percent_encode, HttpRequest, HttpResponse};
@@ -60,8 +62,8 @@ json_fields! {
 
 impl Item<'_> {
     /// The account an item answers for, as `match_items` asks.
-    fn account(&self) -> Option<String> {
-        self.to_account.as_ref().and_then(Shallow::text)
+    fn account(&self) -> Option<Cow<'_, str>> {
+        self.to_account.as_ref().and_then(Shallow::text_ref)
     }
 }
 
