@@ -94,8 +94,7 @@ impl CallHandle {
             return Ok(JsValue::NULL);
         };
         let vendor = &self.client.vendor;
-        let signature = signature
-            .as_string()
+        let signature = crate::js::text_of(&signature)
             .ok_or_else(|| ProfileError::invalid_config("config.signer must return a string"));
         let applied = signature.and_then(|s| vendor.apply_external_signature(&mut http, &s));
         Ok(match applied {
@@ -150,12 +149,8 @@ impl CallHandle {
 
     /// Request `id` left only at `at`: it waited for a shared limiter's permit.
     pub fn departed(&mut self, id: f64, at: f64) -> NotInlined<()> {
-        self.handle(
-            Input::Departed {
-                request_id: id as u64,
-            },
-            at,
-        );
+        let request_id = id as u64;
+        self.handle(Input::Departed { request_id }, at);
         Ok(())
     }
 

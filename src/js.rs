@@ -83,11 +83,9 @@ pub fn use_engine_decimals() {
 }
 
 pub fn get(target: &JsValue, key: &str) -> JsValue {
-    if target.is_object() || target.is_function() {
-        Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    }
+    let readable = target.is_object() || target.is_function();
+    let value = readable.then(|| Reflect::get(target, &JsValue::from_str(key)));
+    value.and_then(Result::ok).unwrap_or_default()
 }
 
 pub fn now() -> f64 {
@@ -164,7 +162,7 @@ pub fn read_object(
         Some(keys) => keys.iter().map(|k| (*k).to_owned()).collect(),
         None => Object::keys(value.unchecked_ref::<Object>())
             .iter()
-            .filter_map(|k| k.as_string())
+            .filter_map(|k| text_of(&k))
             .collect(),
     };
     for key in keys {
@@ -179,8 +177,8 @@ pub fn read_object(
             // A string as it is (a response body: escaped and read back, it cost parseResponse
             // a third of its time); anything else as the data `JSON.stringify` writes of it,
             // so none for a bigint or a cycle.
-            let stringified = || js_sys::JSON::stringify(&item).ok()?.as_string();
-            let json = match item.as_string() {
+            let stringified = || text_of(&js_sys::JSON::stringify(&item).ok()?.into());
+            let json = match text_of(&item) {
                 Some(text) => Some(Value::String(text)),
                 None => stringified().and_then(|json| improfiles_core::json::parse(&json).ok()),
             };
@@ -192,6 +190,12 @@ pub fn read_object(
         read.raw.push((key, item));
     }
     Ok(read)
+}
+
+/// A string's text, copied in by one call (js/shell/ids.js `utf8`); `None` for anything else.
+/// `TextEncoder` writes only UTF-8: the default, smaller code than `ok()`, is never taken.
+pub fn text_of(value: &JsValue) -> Option<String> {
+    utf8(value).map(|bytes| String::from_utf8(bytes).unwrap_or_default())
 }
 
 /// One id from JS: a string of well-formed UTF-16 (a lone surrogate would reach the vendor
@@ -214,7 +218,7 @@ pub fn read_id(
             "is not well-formed UTF-16 (it holds a lone surrogate)",
         ));
     }
-    Ok(String::from(text))
+    text_of(text).ok_or_else(|| invalid("must be a string"))
 }
 
 /// Whether `ids` is read as it goes: an iterable or async iterable that is not an array.
@@ -227,9 +231,10 @@ pub fn is_stream(ids: &JsValue) -> bool {
 #[wasm_bindgen(module = "/js/shell/ids.js")]
 extern "C" {
     #[wasm_bindgen(js_name = joinedIds)]
-    fn joined_ids(ids: &JsValue) -> Option<String>;
+    fn joined_ids(ids: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wellFormed)]
     fn well_formed(id: &js_sys::JsString) -> bool;
+    fn utf8(value: &JsValue) -> Option<Vec<u8>>;
 }
 
 /// A call's `ids` array: in one string when js/shell/ids.js can join it (and the count comes
@@ -240,16 +245,16 @@ pub fn read_ids(ids: &JsValue, vendor: VendorKey) -> Result<Ids, ProfileError> {
     if !Array::is_array(ids) {
         return Err(invalid("ids must be an array or an iterable of strings"));
     }
-    let array = ids.clone();
-    let length = Reflect::get(&array, &"length".into())
+    let length = Reflect::get(ids, &"length".into())
         .ok()
         .and_then(|n| n.as_f64())
         .ok_or_else(|| invalid("ids could not be read: its length threw"))?;
-    if let Some(ids) = joined_ids(&array).and_then(|ids| split_joined(ids, length as usize)) {
+    let joined = text_of(&joined_ids(ids));
+    if let Some(ids) = joined.and_then(|ids| split_joined(ids, length as usize)) {
         return Ok(Ids::Joined(ids));
     }
     Ok(Ids::Each {
-        array,
+        array: ids.clone(),
         next: 0,
         length: length as u32,
         vendor,

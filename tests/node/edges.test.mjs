@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
 import { ProfileClient } from "improfiles";
-import { wellFormed } from "../../js/shell/ids.js";
+import { utf8, wellFormed } from "../../js/shell/ids.js";
 
 import { accountingErrors, demoConfig, startEmulator } from "improfiles-emulator";
 import { easemobWithToken } from "./helpers/easemob.mjs";
@@ -171,6 +171,29 @@ test("ids that are not well-formed UTF-16 are refused before anything is sent", 
   const without = (text) => Object.assign(new String(text), { isWellFormed: undefined });
   for (const text of ["a\ud800", "\udc00b", "😀", "张伟", "", "x\ud83d\ude00\ud800"]) {
     assert.equal(wellFormed(without(text)), text.isWellFormed(), text);
+  }
+});
+
+test("strings cross into wasm whole as UTF-8, of any size and script, one after another", BOUNDED, () => {
+  // Past 1 MiB of possible UTF-8 a string is encoded on its own, below it into a kept buffer:
+  // each, and a short one after a long one, as node:buffer encodes it.
+  const texts = ["", "a", "张伟 😀", "x\ud800y", "=1+1".repeat(100_000), "名".repeat(400_000), "é", "\u0000\u001f"];
+  for (const text of texts) {
+    const bytes = utf8(text);
+    assert.equal(
+      Buffer.compare(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), Buffer.from(text, "utf8")),
+      0,
+      text.slice(0, 8),
+    );
+  }
+  assert.equal(utf8(42), undefined);
+  // The same through parseResponse: a body of 800 KB of CJK and emoji, then a small one.
+  const client = rongcloud(emulator);
+  const long = `张伟😀${"名".repeat(266_000)}`;
+  for (const name of [long, "Zoë", long.slice(0, 1000)]) {
+    const body = JSON.stringify({ code: 200, userList: [{ userId: "u1", userProfile: { name } }] });
+    const parsed = client.parseResponse(["u1"], { status: 200, body });
+    assert.equal(parsed.profiles[0].name, name);
   }
 });
 
