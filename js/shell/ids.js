@@ -26,8 +26,9 @@ export function wellFormed(id) {
 
 // Any string into wasm memory as UTF-8, encoded by one native call. wasm-bindgen's own way
 // for a String (an argument or a return value) copies it a character at a time while it is
-// ASCII: 218 µs for a 73 KB response body that `encodeInto` writes in 5 to 8 µs, and
-// `encode` in 33 µs once the text holds CJK (BENCHMARKS.md).
+// ASCII: 218 µs for a 73 KB response body that `encodeInto` writes in 5 to 8 µs. `encode`,
+// which makes a buffer of its own, took 33 µs for it, and for a 17 KB body holding CJK more
+// than the loop (BENCHMARKS.md).
 const ENCODER = new TextEncoder();
 /// The most bytes kept between calls for `encodeInto` to write to.
 const KEPT = 1 << 20;
