@@ -209,16 +209,15 @@ pub fn read_id(
         let what = position.map_or_else(|| "id".into(), |i| format!("ids[{}]", digits(i)));
         ProfileError::invalid_input(format!("{what} {why}")).with_vendor(vendor)
     };
-    let text = value
-        .dyn_ref::<js_sys::JsString>()
-        .ok_or_else(|| invalid("must be a string"))?;
-    // In one call: js-sys's `is_valid_utf16` makes one per UTF-16 unit, and is 0.6 KB.
-    if !well_formed(text) {
+    let text = text_of(value).ok_or_else(|| invalid("must be a string"))?;
+    // Of the JS string, whose lone surrogate its UTF-8 holds as U+FFFD. In one call: js-sys's
+    // `is_valid_utf16` makes one per UTF-16 unit, and is 0.6 KB.
+    if !well_formed(value) {
         return Err(invalid(
             "is not well-formed UTF-16 (it holds a lone surrogate)",
         ));
     }
-    text_of(text).ok_or_else(|| invalid("must be a string"))
+    Ok(text)
 }
 
 /// Whether `ids` is read as it goes: an iterable or async iterable that is not an array.
@@ -233,7 +232,7 @@ extern "C" {
     #[wasm_bindgen(js_name = joinedIds)]
     fn joined_ids(ids: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wellFormed)]
-    fn well_formed(id: &js_sys::JsString) -> bool;
+    fn well_formed(id: &JsValue) -> bool;
     fn utf8(value: &JsValue) -> Option<Vec<u8>>;
 }
 
