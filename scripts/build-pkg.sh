@@ -8,27 +8,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENDORS=(rongcloud tencent easemob kaixin)
-wasm=target/wasm32-unknown-unknown/release/improfiles.wasm
 rm -rf pkg
 
-# build <dir> [cargo feature flags…]: the .wasm of those features into <dir>/node and <dir>/web.
+# build <dir> <cargo profile> [cargo feature flags…]: the .wasm of those features into
+# <dir>/node and <dir>/web, built for speed (the profile `speed`, every vendor) or for size
+# (`release`, one vendor each: Cargo.toml says why).
 build() {
-  local dir=$1
-  shift
-  cargo build --release --target wasm32-unknown-unknown --lib "$@"
+  local dir=$1 profile=$2
+  shift 2
+  local wasm=target/wasm32-unknown-unknown/$profile/improfiles.wasm
+  cargo build --profile "$profile" --target wasm32-unknown-unknown --lib "$@"
   wasm-bindgen --target nodejs --out-dir "$dir/node" "$wasm"
   wasm-bindgen --target web --out-dir "$dir/web" "$wasm"
-  # Both targets get the same .wasm: shrink it once with binaryen's wasm-opt (the npm package:
-  # wasm-pack's own download of binaryen needs a network). Control flow flattened and
-  # rebuilt by the Relooper before -Oz, and -Oz run until it stops shrinking, take 1.8 KB
-  # more gzip off (BENCHMARKS.md) for 30 s a build. The optimizing also drops the name
+  # Both targets get the same .wasm, optimized once more with binaryen's wasm-opt (the npm
+  # package: wasm-pack's own download of binaryen needs a network). For size: control flow
+  # flattened and rebuilt by the Relooper before -Oz, and -Oz run until it stops shrinking,
+  # take 1.8 KB more gzip off (BENCHMARKS.md) for 30 s a build. The optimizing also drops the name
   # section, and the two strip flags the custom sections naming the compiler and its target
   # features, which nothing reads at run time. The features are those Rust enables by
   # default for wasm32-unknown-unknown. `--low-memory-unused` lets a constant added to an
   # address become the instruction's offset (0.4 KB gzip): it holds because nothing lives in
   # the first KB of memory, the bottom of the 1 MiB stack, which Rust's data sits above.
+  local passes=(--flatten --rereloop -Oz --converge)
+  if [ "$profile" = speed ]; then passes=(-O3); fi
   if [ "${WASM_OPT:-1}" != 0 ]; then
-    node_modules/.bin/wasm-opt --flatten --rereloop -Oz --converge --low-memory-unused \
+    node_modules/.bin/wasm-opt "${passes[@]}" --low-memory-unused \
       --strip-producers --strip-target-features \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -47,9 +51,9 @@ build() {
   node scripts/vendor-types.mjs "$dir"
 }
 
-build pkg
+build pkg speed
 for vendor in "${VENDORS[@]}"; do
-  build "pkg/$vendor" --no-default-features --features "$vendor"
+  build "pkg/$vendor" release --no-default-features --features "$vendor"
 done
 cp js/package/* pkg/
 cp README.md LICENSE pkg/
