@@ -11,8 +11,7 @@ use wasm_bindgen::JsCast;
 use crate::client::Client;
 use crate::js::{from_json, from_tape, get, now, read_id, to_js_error};
 use improfiles_core::call::{DynCall, Ended, Input, Output};
-use improfiles_core::model::ProfileError;
-use improfiles_core::{http::HttpRequest, json::tape::to_tape};
+use improfiles_core::{http::HttpRequest, json::tape::to_tape, model::ProfileError};
 
 #[wasm_bindgen(skip_typescript)]
 pub struct CallHandle {
@@ -56,13 +55,15 @@ pub type NotInlined<T> = Result<T, JsValue>;
 impl CallHandle {
     /// `{ send }`, `{ waitMs }`, `{ wait }` (for an answer or a free slot), `{ needIds }` (read
     /// up to that many from the input, then `feed`), `{ finished }`, or `{ failed }` with the
-    /// error to reject with.
-    pub fn poll(&mut self) -> NotInlined<JsValue> {
+    /// error to reject with. `held_ms`: how long the loop waited for the caller since the last.
+    pub fn poll(&mut self, held_ms: f64) -> NotInlined<JsValue> {
         let step = Object::new();
         let set = |key: &str, value: &JsValue| {
             let _ = Reflect::set(&step, &key.into(), value);
         };
-        let output = self.call.poll(now(), &mut self.client.session.borrow_mut());
+        let mut session = self.client.session.borrow_mut();
+        session.scheduler.on_held(held_ms);
+        let output = self.call.poll(now(), &mut session);
         match output {
             Output::Send(out) => {
                 let (id, prepared) = (out.request_id, out.prepared);

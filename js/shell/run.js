@@ -511,6 +511,9 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
   };
   signal?.addEventListener("abort", onAbort);
   let lastYield = Date.now();
+  /// How long the loop waited for onBatch since the last poll: the core's search for how many
+  /// requests out still buy answers does not take those ms for the vendor's (ceiling.rs).
+  let heldMs = 0;
   try {
     // Nothing is sent in the caller's own tick: an abort right after the call still finds
     // nothing sent.
@@ -534,10 +537,13 @@ export async function drive(call, io, signal, onBatch, onProgress, source) {
       // so a slow consumer keeps memory flat instead of queueing results.
       const reported = deliver(pending, onBatch, onProgress);
       if (reported !== undefined) {
+        const waited = Date.now();
         await reported;
+        heldMs += Date.now() - waited;
         continue;
       }
-      const step = call.poll();
+      const step = call.poll(heldMs);
+      heldMs = 0;
       if (step.send) start(step.send);
       else if (step.waitMs !== undefined) await io.wait(step.waitMs);
       else if (step.wait) await io.wait();

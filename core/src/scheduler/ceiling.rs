@@ -157,6 +157,16 @@ impl Ceiling {
         self.answers += 1;
     }
 
+    /// The run loop waited `ms` for the caller (a pending `onBatch`, a stream's consumer not
+    /// asking), and started no request meanwhile: the period starts that much later, so that
+    /// its answers per second are those of the time the client could send. A file writer's
+    /// waits for `drain` held a million-id job 12% of the time and up to half of its first
+    /// periods, and a drop they caused sent the ceiling from 128 to 256 out (BENCHMARKS.md,
+    /// "Memory").
+    pub fn on_held(&mut self, ms: f64) {
+        self.period_start += ms;
+    }
+
     /// Whether the period is over at `now`, for [`Self::review`] to move the search on (asked
     /// at every answer, so the rest is worked out once a period). `round_trips`: what the
     /// client measured; before [`MIN_SAMPLES`] of them the period keeps starting again.
@@ -270,9 +280,15 @@ fn hold(cap: usize, gives: Mean, now: f64) -> (Step, Option<usize>) {
 mod tests {
     use super::*;
 
-    /// Periods of `answered` answers per second with `out` requests out, at most `law`,
-    /// from `start`; the time after them.
-    fn periods(c: &mut Ceiling, start: f64, count: usize, answered: u32, law: usize) -> f64 {
+    /// Periods of a second, each with `answered` answers and `held` ms of waiting for the
+    /// caller, the ceiling's count out (at most `law`), from `start`; the time after them.
+    fn periods(
+        c: &mut Ceiling,
+        start: f64,
+        count: usize,
+        (answered, held): (u32, f64),
+        law: usize,
+    ) -> f64 {
         let mut round_trips = RoundTrips::default();
         for _ in 0..MIN_SAMPLES {
             round_trips.record(10.0, false, true);
@@ -283,6 +299,7 @@ mod tests {
             for _ in 0..answered {
                 c.on_answer();
             }
+            c.on_held(held);
             now += 1000.0;
             if c.due(now, &round_trips) {
                 c.review(now, 100_000.0, law, true);
@@ -294,13 +311,28 @@ mod tests {
     #[test]
     fn a_ceiling_found_is_forgotten_after_the_client_sat_idle() {
         let mut c = Ceiling::default();
-        let now = periods(&mut c, 0.0, 8, 800, 256);
+        let now = periods(&mut c, 0.0, 8, (800, 0.0), 256);
         assert_eq!(
             c.cap(),
             Some(FEWEST),
             "800/s whatever the count: the fewest"
         );
-        periods(&mut c, now + 60_000.0, 1, 800, 256);
+        periods(&mut c, now + 60_000.0, 1, (800, 0.0), 256);
         assert_eq!(c.cap(), Some(FIRST), "a minute idle: a first wave again");
+    }
+
+    /// After a first halving (128 to 64), a second with three fifths of the answers: with the
+    /// run loop free all along, the count was too few, and the ceiling goes to twice the
+    /// count that held them; with the loop held by the caller for 400 ms of it, the answers
+    /// of the other 600 held, and it halves again.
+    #[test]
+    fn the_time_the_caller_held_the_run_loop_is_not_taken_for_the_vendors() {
+        for (held, cap) in [(0.0, 256), (400.0, 32)] {
+            let mut c = Ceiling::default();
+            let now = periods(&mut c, 0.0, 1, (800, 0.0), 256);
+            assert_eq!(c.cap(), Some(64));
+            periods(&mut c, now, 1, (480, held), 256);
+            assert_eq!(c.cap(), Some(cap), "{held} ms held");
+        }
     }
 }

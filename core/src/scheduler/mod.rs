@@ -382,6 +382,13 @@ impl Scheduler {
         }
     }
 
+    /// The run loop waited `ms` for the caller (a pending `onBatch`, a stream's consumer not
+    /// asking): the search for how many requests out still buy answers leaves that time out
+    /// (`ceiling.rs`).
+    pub fn on_held(&mut self, ms: f64) {
+        self.ceiling.on_held(ms);
+    }
+
     /// What a failed request means for the whole client: a network-level or 5xx failure
     /// counts against the host it went to, and the vendor's pacing (`Retry-After`, else a
     /// rate-limit reply) pauses every call. Returns that pause, if any. A request that never
