@@ -142,7 +142,7 @@ pub fn use_host(converters: HostConverters) {
 #[cfg(feature = "host-decimal")]
 fn host() -> &'static HostConverters {
     HOST.get()
-        .expect("the host registers its decimal converters before any conversion")
+        .expect("decimal converters registered (use_host)")
 }
 
 /// A decimal as first read, with nothing allocated: the fast path needs only its first 19

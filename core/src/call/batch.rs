@@ -315,10 +315,7 @@ impl Work for Batch {
         vendor: &dyn Vendor,
         ctx: RequestContext,
     ) -> (PreparedRequest, Carried, u32) {
-        let indices = self
-            .ready
-            .pop_front()
-            .expect("build is only called with work ready");
+        let indices = self.ready.pop_front().expect("work ready");
         let attempt = self.most_attempts(&indices).unwrap_or(0);
         let ids: Vec<&str> = indices.iter().map(|&i| self.ids.get(i)).collect();
         let ctx = RequestContext {

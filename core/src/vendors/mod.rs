@@ -300,7 +300,7 @@ pub fn descriptor(key: VendorKey) -> &'static Descriptor {
     DESCRIPTORS
         .iter()
         .find(|d| d.vendor == key)
-        .expect("every vendor key has a descriptor")
+        .expect("a descriptor per vendor")
 }
 
 /// Builds the vendor a config names, validating all of it.
