@@ -21,12 +21,12 @@ build() {
   wasm-bindgen --target nodejs --out-dir "$dir/node" "$wasm"
   wasm-bindgen --target web --out-dir "$dir/web" "$wasm"
   # Both targets get the same .wasm, optimized once more with binaryen's wasm-opt (the npm
-  # package: wasm-pack's own download of binaryen needs a network). For size: control flow
-  # flattened and rebuilt by the Relooper before -Oz, and -Oz run until it stops shrinking,
-  # take 1.8 KB more gzip off (BENCHMARKS.md) for 30 s a build. The optimizing also drops the name
-  # section, and the two strip flags the custom sections naming the compiler and its target
-  # features, which nothing reads at run time. The features are those Rust enables by
-  # default for wasm32-unknown-unknown. `--low-memory-unused` lets a constant added to an
+  # package: wasm-pack's own download of binaryen needs a network): -O3 for speed; for size,
+  # control flow flattened and rebuilt by the Relooper before -Oz, and -Oz run until it stops
+  # shrinking, which take 1.8 KB more gzip off (BENCHMARKS.md) for 30 s a build. Either drops
+  # the name section, and the two strip flags the custom sections naming the compiler and
+  # its target features, which nothing reads at run time. The features are those Rust
+  # enables by default for wasm32-unknown-unknown. `--low-memory-unused` lets a constant added to an
   # address become the instruction's offset (0.4 KB gzip): it holds because nothing lives in
   # the first KB of memory, the bottom of the 1 MiB stack, which Rust's data sits above.
   local passes=(--flatten --rereloop -Oz --converge)
