@@ -15,7 +15,9 @@
 //! requests out, as BBR probes its path: when the client is far short of its rate with the
 //! concurrency full, it halves the requests out each period while the answers per second hold
 //! (within a quarter of their mean so far: see [`HELD`]), and when they drop it goes back to
-//! twice the last count that held them and keeps that for a while. After the hold it doubles
+//! the last count that held them (twice the first, if the first halving dropped them: the
+//! first count is the one the client happened to run at, never shown to be enough) and keeps
+//! that for a while. After the hold it doubles
 //! again each period for as long as the answers per second grow by a third, so a vendor that
 //! becomes faster is followed; a client that sat idle longer than the hold forgets it. A
 //! client at its rate never tries fewer: its concurrency is what the rate needs. Nor does one
@@ -239,8 +241,14 @@ impl Ceiling {
             Step::Down { held } if answered >= HELD * held.get() => {
                 hold(cap, Mean::of(answered), now)
             }
-            // The count before this one held them: twice that.
-            Step::Down { .. } => hold(cap * 4, Mean::default(), now),
+            // The count before this one held them, and it was the first: it may be short
+            // too (a far vendor at a lifted rate needs the 256 the first wave's 128 left out).
+            Step::Down { held } if held.periods == 1 => hold(cap * 4, Mean::default(), now),
+            // The count before this one held them, against counts above it: that count. Not
+            // twice it: a period's answers dip under the quarter now and then at the same count
+            // (a run loop busy with the caller's work), and a million streamed ids held 128 out
+            // for the 10 s of a hold after such a dip at 32, for +101 MB (BENCHMARKS.md, "Memory").
+            Step::Down { .. } => hold(cap * 2, Mean::default(), now),
             Step::Hold { until, gives } if now >= until => more(gives.get()),
             // What the ceiling gives, for the next doubling to beat.
             Step::Hold { until, gives } => (
@@ -319,6 +327,20 @@ mod tests {
         );
         periods(&mut c, now + 60_000.0, 1, (800, 0.0), 256);
         assert_eq!(c.cap(), Some(FIRST), "a minute idle: a first wave again");
+    }
+
+    /// A drop at the first halving (128 to 64) may mean the first wave was short too: twice
+    /// the 128. A drop at a later one (64 to 32) goes back to the 64 that held them against
+    /// the counts above it.
+    #[test]
+    fn a_drop_goes_back_to_the_count_that_held_them_or_past_the_first() {
+        for (halvings, cap) in [(1, 256), (2, 64)] {
+            let mut c = Ceiling::default();
+            let now = periods(&mut c, 0.0, halvings, (800, 0.0), 256);
+            assert_eq!(c.cap(), Some(FIRST >> halvings));
+            periods(&mut c, now, 1, (480, 0.0), 256);
+            assert_eq!(c.cap(), Some(cap), "a drop after {halvings} halvings");
+        }
     }
 
     /// After a first halving (128 to 64), a second with three fifths of the answers: with the
