@@ -45,7 +45,7 @@ test-wasm-node:
 
 # Chromium goes through with-emulator's proxy (`--browser-proxy`, which says why): without it,
 # one try in two hung on "Loading scripts..." for chromedriver's 300 s (wasm-pack issue #783).
-# Through it, 10 tries in 10 loaded. A second try is left for that symptom alone; a test that
+# Through it, 19 tries in 19 loaded. A second try is left for that symptom alone; a test that
 # fails or hangs once the page has loaded fails the target.
 test-wasm-chrome:
 	mkdir -p target

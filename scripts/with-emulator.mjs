@@ -11,15 +11,15 @@
 // and adds a thread only when it counts none idle. When two connections come at once, both
 // can count the same idle thread: one of them then waits for a thread that never frees,
 // since Chromium keeps its connections open. The page loads its five JS snippets at once, and
-// on 2026-12-03 one try in two (4 of 8 tries by hand) hung on "Loading scripts..." until
+// on 2026-12-03 one try in two (6 of 13 tries by hand) hung on "Loading scripts..." until
 // chromedriver's 300 s page-load timeout, with the last request unread in the server's socket
 // (wasm-pack issue #783 is this symptom). A connection that closes frees its thread.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 import { ACCOUNTS, startEmulator } from "improfiles-emulator";
 
@@ -68,4 +68,5 @@ if (proxied) env.WASM_BINDGEN_TEST_WEBDRIVER_JSON = await startBrowserProxy();
 const child = spawn(command, args, { stdio: "inherit", env });
 const code = await new Promise((resolve) => child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await emulator.stop();
+if (proxied) rmSync(dirname(env.WASM_BINDGEN_TEST_WEBDRIVER_JSON), { recursive: true });
 process.exit(code);
